@@ -1,0 +1,10 @@
+#include <stdio.h>
+
+#include "bench/bench.h"
+
+int fs_bench_generator(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "facestitch: bench generator: not implemented yet in this build\n");
+    return 1;
+}

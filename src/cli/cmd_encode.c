@@ -1,0 +1,14 @@
+/* cmd_encode.c — `facestitch encode` (not implemented yet). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+int fs_cmd_encode(int argc, char **argv) {
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        printf("Usage: facestitch encode ...\n\nNot implemented yet in this build.\n");
+        return 0;
+    }
+    fprintf(stderr, "facestitch: encode: not implemented yet in this build\n");
+    return 1;
+}

@@ -1,0 +1,38 @@
+/* fileio.h — whole-file reads and atomic writes.
+ *
+ * Atomic write: data goes to "<path>.tmp.<pid>", is fsync'ed, then renamed over
+ * <path>; on any failure the temporary is removed and <path> is untouched.
+ *   fs_atomic_file f;
+ *   if (fs_atomic_open(&f, "out.png", &err)) return FS_ERR;
+ *   fwrite(..., f.fp);
+ *   return fs_atomic_commit(&f, &err);   // or fs_atomic_abort(&f) on error
+ */
+#ifndef FS_CORE_FILEIO_H
+#define FS_CORE_FILEIO_H
+
+#include <stdio.h>
+#include <stddef.h>
+
+#include "core/err.h"
+
+/* Reads a whole file into a new malloc'ed buffer (NUL-terminated, not counted). Caller frees. */
+int fs_read_file(const char *path, unsigned char **data, size_t *len, fs_err *err);
+
+typedef struct fs_atomic_file {
+    FILE *fp;
+    char path[4096];
+    char tmp[4200];
+} fs_atomic_file;
+
+int fs_atomic_open(fs_atomic_file *f, const char *path, fs_err *err);
+int fs_atomic_commit(fs_atomic_file *f, fs_err *err);
+void fs_atomic_abort(fs_atomic_file *f);
+/* Writes a buffer atomically. */
+int fs_write_file_atomic(const char *path, const void *data, size_t len, fs_err *err);
+/* mkdir -p. */
+int fs_mkdirs(const char *path, fs_err *err);
+int fs_file_exists(const char *path);
+/* Lower-case extension without the dot ("png"), "" when none. */
+const char *fs_path_ext(const char *path, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,26 @@
+/* threads.h — a process-wide thread pool with a deterministic parallel_for.
+ *
+ *   fs_threads_init(0);                      // 0 = number of cores; call once at start
+ *   fs_parallel_for(n, 1, my_fn, &ctx);      // my_fn(ctx, begin, end, thread_index)
+ *
+ * [0, n) is split into at most fs_threads_count() contiguous chunks whose
+ * boundaries depend only on n, grain and the thread count, so a kernel that
+ * reduces within its chunk gives identical results for a given thread count.
+ * Nested calls (from inside a worker) run serially in the calling thread.
+ */
+#ifndef FS_CORE_THREADS_H
+#define FS_CORE_THREADS_H
+
+#include <stdint.h>
+
+typedef void (*fs_parallel_fn)(void *ctx, int64_t begin, int64_t end, int thread_index);
+
+/* n <= 0 means "number of online CPUs". Safe to call again to resize. */
+void fs_threads_init(int n);
+int fs_threads_count(void);
+void fs_threads_shutdown(void);
+
+/* Runs fn over [0, n) in chunks of at least `grain` items. Blocks until done. */
+void fs_parallel_for(int64_t n, int64_t grain, fs_parallel_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,21 @@
+/* load.h — open any weights file facestitch understands.
+ *
+ * fs_weights_load: sniffs the format (safetensors, PyTorch zip, legacy torch.save,
+ * NVIDIA .pkl, .npy) and returns every tensor as F32 (I64 kept) under its full
+ * original key path ("g_ema/convs.0.conv.weight" style for pickles, names as stored for safetensors).
+ *
+ * fs_weights_load_canonical: the same, then maps the tensors of a known model kind to
+ * facestitch's canonical names (docs/canonical-names.md) and fills metadata
+ * ("format"="facestitch", "kind", "version"="1", architecture facts). A canonical
+ * safetensors file (made by `facestitch convert`) is returned as is.
+ * kind: "auto", "stylegan2", "e4e", "lpips", "bisenet" or "raw".
+ */
+#ifndef FS_WEIGHTS_LOAD_H
+#define FS_WEIGHTS_LOAD_H
+
+#include "weights/tensormap.h"
+
+int fs_weights_load(const char *path, fs_tensor_map **out, fs_err *err);
+int fs_weights_load_canonical(const char *path, const char *kind, fs_tensor_map **out, fs_err *err);
+
+#endif

@@ -1,0 +1,39 @@
+/* tensormap.h — an ordered collection of named tensors plus string metadata:
+ * what every weights reader produces and every model loads from.
+ *
+ *   fs_tensor_map *m = NULL;
+ *   if (fs_weights_load("G.safetensors", &m, &err)) { ...report err.msg... }
+ *   const fs_tensor *w = fs_tensor_map_get(m, "mapping.fc0.weight");
+ *   const char *kind = fs_tensor_map_meta(m, "kind");   // NULL when absent
+ *   fs_tensor_map_destroy(m);
+ *
+ * Ownership: the map owns every tensor added to it (fs_tensor_map_add takes
+ * ownership, also on failure) and its metadata strings.
+ */
+#ifndef FS_WEIGHTS_TENSORMAP_H
+#define FS_WEIGHTS_TENSORMAP_H
+
+#include "core/err.h"
+#include "tensor/tensor.h"
+
+typedef struct fs_tensor_map {
+    int count, cap;
+    fs_tensor **items;      /* items[i]->name is the key */
+    int meta_count, meta_cap;
+    char **meta_keys, **meta_values;
+} fs_tensor_map;
+
+fs_tensor_map *fs_tensor_map_create(void);
+void fs_tensor_map_destroy(fs_tensor_map *m);
+/* Takes ownership of t (t->name must be set). Error on duplicate name. */
+int fs_tensor_map_add(fs_tensor_map *m, fs_tensor *t, fs_err *err);
+const fs_tensor *fs_tensor_map_get(const fs_tensor_map *m, const char *name);
+fs_tensor *fs_tensor_map_get_mut(fs_tensor_map *m, const char *name);
+/* Like _get but fails with "<what>: missing tensor 'name'" or a shape mismatch message
+ * when shape is non-NULL and differs (ndim entries). */
+int fs_tensor_map_require(const fs_tensor_map *m, const char *name, int ndim, const int64_t *shape,
+                          const fs_tensor **out, fs_err *err);
+int fs_tensor_map_set_meta(fs_tensor_map *m, const char *key, const char *value, fs_err *err);
+const char *fs_tensor_map_meta(const fs_tensor_map *m, const char *key);
+
+#endif
