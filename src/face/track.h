@@ -1,0 +1,58 @@
+/* track.h — faces followed through a video: detection (Haar cascade), 68 dlib
+ * landmarks, and linking into tracks. Fed one decoded frame at a time (pass 1 of
+ * the pipeline); holds only per-frame observations, never frames.
+ *
+ *   fs_face_tracker *tr = NULL;
+ *   fs_face_tracker_opts o; fs_face_tracker_opts_default(&o);
+ *   if (fs_face_tracker_create(&o, &tr, &err)) ...;        // loads cascade + predictor
+ *   for each frame i: fs_face_tracker_push(tr, frame_rgb, i, &err);
+ *   fs_face_tracks *tracks = NULL;
+ *   fs_face_tracker_finish(tr, &tracks, &err);               // links, fills short gaps
+ *   ... tracks->tracks[k].obs[j] ...
+ *   fs_face_tracks_destroy(tracks); fs_face_tracker_destroy(tr);
+ */
+#ifndef FS_FACE_TRACK_H
+#define FS_FACE_TRACK_H
+
+#include "core/err.h"
+#include "image/image.h"
+
+#define FS_FACE_NUM_LANDMARKS 68
+
+typedef struct fs_face_obs {
+    int frame;                              /* 0-based, decode order */
+    float box[4];                           /* x0, y0, x1, y1 in pixels of the displayed frame */
+    float lm[FS_FACE_NUM_LANDMARKS][2];     /* dlib 68-point order, pixel coordinates */
+    int interpolated;                       /* 1 if filled in a short gap, not observed */
+} fs_face_obs;
+
+typedef struct fs_face_track {
+    int id;
+    int count;
+    fs_face_obs *obs;                       /* sorted by frame, one per frame at most */
+} fs_face_track;
+
+typedef struct fs_face_tracks {
+    int count;
+    fs_face_track *tracks;
+    int frames;                             /* frames seen */
+} fs_face_tracks;
+
+typedef struct fs_face_tracker_opts {
+    const char *cascade_path;               /* NULL: Debian opencv-data frontal default */
+    const char *predictor_path;             /* NULL: /usr/share/dlib/shape_predictor_68_face_landmarks.dat */
+    int redetect_every;                     /* frames between full detections while tracking */
+    int max_gap;                            /* frames a track may miss and still be joined (interpolated) */
+    int min_face;                           /* smallest face side in pixels */
+} fs_face_tracker_opts;
+
+typedef struct fs_face_tracker fs_face_tracker;
+
+void fs_face_tracker_opts_default(fs_face_tracker_opts *o);
+int fs_face_tracker_create(const fs_face_tracker_opts *o, fs_face_tracker **out, fs_err *err);
+void fs_face_tracker_destroy(fs_face_tracker *tr);
+int fs_face_tracker_push(fs_face_tracker *tr, const fs_image *frame, int frame_index, fs_err *err);
+int fs_face_tracker_finish(fs_face_tracker *tr, fs_face_tracks **out, fs_err *err);
+void fs_face_tracks_destroy(fs_face_tracks *t);
+
+#endif
