@@ -14,7 +14,8 @@
 
 #include "weights/tensormap.h"
 
-enum { FS_ST_TO_F32 = 1 };
+/* FS_ST_TO_F32: F16/BF16/F64 become F32. FS_ST_I64_TO_F32: I64/I32 become F32 too. */
+enum { FS_ST_TO_F32 = 1, FS_ST_I64_TO_F32 = 2 };
 
 int fs_safetensors_load(const char *path, int flags, fs_tensor_map **out, fs_err *err);
 int fs_safetensors_load_mem(const void *buf, size_t len, int flags, fs_tensor_map **out, fs_err *err);

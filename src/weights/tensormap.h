@@ -21,6 +21,13 @@ typedef struct fs_tensor_map {
     fs_tensor **items;      /* items[i]->name is the key */
     int meta_count, meta_cap;
     char **meta_keys, **meta_values;
+    /* private: lookup index, and the file mapping / buffer that tensors with
+     * owns_data == 0 point into (released by _destroy). */
+    int *index;
+    int index_cap;
+    void *map_base;
+    size_t map_len;
+    void *owned_buf;
 } fs_tensor_map;
 
 fs_tensor_map *fs_tensor_map_create(void);
@@ -35,5 +42,12 @@ int fs_tensor_map_require(const fs_tensor_map *m, const char *name, int ndim, co
                           const fs_tensor **out, fs_err *err);
 int fs_tensor_map_set_meta(fs_tensor_map *m, const char *key, const char *value, fs_err *err);
 const char *fs_tensor_map_meta(const fs_tensor_map *m, const char *key);
+
+/* Removes a tensor from the map and hands it to the caller (always owning its data). NULL when absent. */
+fs_tensor *fs_tensor_map_take(fs_tensor_map *m, const char *name);
+/* Renames a tensor (error when absent, when the new name exists or is too long). */
+int fs_tensor_map_rename(fs_tensor_map *m, const char *from, const char *to, fs_err *err);
+/* Total number of elements over all tensors. */
+int64_t fs_tensor_map_param_count(const fs_tensor_map *m);
 
 #endif
