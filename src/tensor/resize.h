@@ -1,0 +1,42 @@
+/* resize.h — bilinear and nearest resize of NCHW images, like torch.nn.functional.interpolate.
+ *
+ *   fs_resize_bilinear_forward(y, x, 1, 3, 1024, 1024, 256, 256, 0);   // align_corners=False
+ *   fs_resize_bilinear_backward(dx, dy, 1, 3, 1024, 1024, 256, 256, 0);
+ *
+ * Bilinear (mode='bilinear', antialias=False, no scale_factor), per axis, in float32 like PyTorch:
+ *   align_corners=1: scale = out > 1 ? (in-1)/(out-1) : 0,  src = scale * dst
+ *   align_corners=0: scale = in / out,                       src = max(scale * (dst + 0.5) - 0.5, 0)
+ *   i0 = min(floor(src), in-1), i1 = i0 + (i0 < in-1), l = clamp(src - i0, 0, 1),
+ *   out = (1-l) x[i0] + l x[i1]   (rows and columns alike).
+ * Nearest (mode='nearest', PyTorch's rule, not 'nearest-exact'): src = min(floor(dst * (in/out)), in-1)
+ *   with in/out in float32 (identity when in == out, dst/2 when out == 2 in).
+ * Shapes: in/din (N, C, H, W); out/dout (N, C, H_out, W_out). din is ASSIGNED.
+ * Forwards run over output rows, backwards over planes, with core/threads.h; every output value
+ * is written by one thread in a fixed order, so results do not depend on the thread count.
+ */
+#ifndef FS_TENSOR_RESIZE_H
+#define FS_TENSOR_RESIZE_H
+
+void fs_resize_bilinear_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out,
+                                int align_corners);
+void fs_resize_bilinear_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out,
+                                 int W_out, int align_corners);
+void fs_resize_nearest_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out);
+void fs_resize_nearest_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out);
+
+/* Single-threaded reference versions. */
+void fs_resize_bilinear_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out,
+                                    int W_out, int align_corners);
+void fs_resize_bilinear_backward_ref(float *din, const float *dout, int N, int C, int H, int W, int H_out,
+                                     int W_out, int align_corners);
+void fs_resize_nearest_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out);
+void fs_resize_nearest_backward_ref(float *din, const float *dout, int N, int C, int H, int W, int H_out,
+                                    int W_out);
+
+/* Source index and weights of output position `dst` along one axis (exposed for tests and for
+ * callers that resample coordinates the same way): x[i0] * (1 - *lambda) + x[i1] * *lambda. */
+void fs_resize_linear_index(int dst, int in_size, int out_size, int align_corners, int *i0, int *i1,
+                            float *lambda);
+int fs_resize_nearest_index(int dst, int in_size, int out_size);
+
+#endif
