@@ -1,0 +1,182 @@
+/* upfirdn2d.c — see upfirdn2d.h. A plain reference kernel and a table-driven one, parallel over planes. */
+#include "tensor/upfirdn2d.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/threads.h"
+
+int fs_upfirdn2d_dims_init(fs_upfirdn2d_dims *d, fs_err *err) {
+    if (d->N < 0 || d->C < 0 || d->H <= 0 || d->W <= 0 || d->KH <= 0 || d->KW <= 0)
+        return fs_errorf(err, "upfirdn2d: bad dims N=%d C=%d H=%d W=%d filter %dx%d", d->N, d->C, d->H, d->W, d->KH,
+                         d->KW);
+    if (d->up_x < 1 || d->up_y < 1 || d->down_x < 1 || d->down_y < 1)
+        return fs_errorf(err, "upfirdn2d: up/down factors must be >= 1");
+    long hp = (long)d->H * d->up_y + d->pad_y0 + d->pad_y1 - d->KH;
+    long wp = (long)d->W * d->up_x + d->pad_x0 + d->pad_x1 - d->KW;
+    if (hp < 0 || wp < 0) return fs_errorf(err, "upfirdn2d: empty output (padding too negative or filter too big)");
+    d->H_out = (int)(hp / d->down_y + 1);
+    d->W_out = (int)(wp / d->down_x + 1);
+    return FS_OK;
+}
+
+void fs_upfirdn2d_outer(float *f2d, const float *fy, int KH, const float *fx, int KW) {
+    for (int i = 0; i < KH; i++)
+        for (int j = 0; j < KW; j++) f2d[i * KW + j] = fy[i] * fx[j];
+}
+
+/* Input row/col feeding padded position p (upsampled + padded coordinates), or -1 for a zero. */
+static int src_index(long p, int pad0, int up, int n) {
+    long u = p - pad0;
+    if (u < 0 || u % up) return -1;
+    u /= up;
+    return u < n ? (int)u : -1;
+}
+
+void fs_upfirdn2d_forward_ref(float *out, const float *in, const float *f, float gain, const fs_upfirdn2d_dims *d) {
+    long planes = (long)d->N * d->C;
+    for (long p = 0; p < planes; p++) {
+        const float *x = in + p * d->H * d->W;
+        float *y = out + p * d->H_out * d->W_out;
+        for (int yo = 0; yo < d->H_out; yo++)
+            for (int xo = 0; xo < d->W_out; xo++) {
+                float acc = 0;
+                for (int ky = 0; ky < d->KH; ky++) {
+                    int iy = src_index((long)yo * d->down_y + ky, d->pad_y0, d->up_y, d->H);
+                    if (iy < 0) continue;
+                    for (int kx = 0; kx < d->KW; kx++) {
+                        int ix = src_index((long)xo * d->down_x + kx, d->pad_x0, d->up_x, d->W);
+                        if (ix < 0) continue;
+                        float fv = f[(d->KH - 1 - ky) * d->KW + (d->KW - 1 - kx)] * gain; /* true convolution */
+                        acc += x[(long)iy * d->W + ix] * fv;
+                    }
+                }
+                y[(long)yo * d->W_out + xo] = acc;
+            }
+    }
+}
+
+void fs_upfirdn2d_backward_ref(float *din, const float *dout, const float *f, float gain,
+                               const fs_upfirdn2d_dims *d) {
+    long planes = (long)d->N * d->C;
+    memset(din, 0, sizeof(float) * planes * d->H * d->W);
+    for (long p = 0; p < planes; p++) {
+        float *dx = din + p * d->H * d->W;
+        const float *dy = dout + p * d->H_out * d->W_out;
+        for (int yo = 0; yo < d->H_out; yo++)
+            for (int xo = 0; xo < d->W_out; xo++) {
+                float g = dy[(long)yo * d->W_out + xo];
+                for (int ky = 0; ky < d->KH; ky++) {
+                    int iy = src_index((long)yo * d->down_y + ky, d->pad_y0, d->up_y, d->H);
+                    if (iy < 0) continue;
+                    for (int kx = 0; kx < d->KW; kx++) {
+                        int ix = src_index((long)xo * d->down_x + kx, d->pad_x0, d->up_x, d->W);
+                        if (ix < 0) continue;
+                        float fv = f[(d->KH - 1 - ky) * d->KW + (d->KW - 1 - kx)] * gain;
+                        dx[(long)iy * d->W + ix] += g * fv;
+                    }
+                }
+            }
+    }
+}
+
+/* ---- table-driven kernel: per output row/col, the (source index, filter tap) pairs that are not zero ---- */
+
+typedef struct {
+    const fs_upfirdn2d_dims *d;
+    const float *src;
+    float *dst;
+    const float *fg;   /* flipped filter times gain, (KH, KW) */
+    const int *ty, *tx; /* (H_out, KH) / (W_out, KW): source index or -1 */
+} ufd_ctx;
+
+static void fwd_planes(void *vctx, int64_t b, int64_t e, int t) {
+    (void)t;
+    const ufd_ctx *c = vctx;
+    const fs_upfirdn2d_dims *d = c->d;
+    int KH = d->KH, KW = d->KW, W = d->W, Wo = d->W_out;
+    for (int64_t p = b; p < e; p++) {
+        const float *x = c->src + p * d->H * W;
+        float *y = c->dst + p * d->H_out * Wo;
+        for (int yo = 0; yo < d->H_out; yo++) {
+            float *yr = y + (long)yo * Wo;
+            for (int xo = 0; xo < Wo; xo++) yr[xo] = 0;
+            for (int ky = 0; ky < KH; ky++) {
+                int iy = c->ty[yo * KH + ky];
+                if (iy < 0) continue;
+                const float *xr = x + (long)iy * W;
+                const float *fr = c->fg + ky * KW;
+                for (int xo = 0; xo < Wo; xo++) {
+                    const int *txo = c->tx + xo * KW;
+                    float acc = 0;
+                    for (int kx = 0; kx < KW; kx++) {
+                        int ix = txo[kx];
+                        if (ix >= 0) acc += xr[ix] * fr[kx];
+                    }
+                    yr[xo] += acc;
+                }
+            }
+        }
+    }
+}
+
+static void bwd_planes(void *vctx, int64_t b, int64_t e, int t) {
+    (void)t;
+    const ufd_ctx *c = vctx;
+    const fs_upfirdn2d_dims *d = c->d;
+    int KH = d->KH, KW = d->KW, W = d->W, Wo = d->W_out;
+    for (int64_t p = b; p < e; p++) {
+        float *dx = c->dst + p * d->H * W;
+        const float *dy = c->src + p * d->H_out * Wo;
+        memset(dx, 0, sizeof(float) * d->H * W);
+        for (int yo = 0; yo < d->H_out; yo++) {
+            const float *dyr = dy + (long)yo * Wo;
+            for (int ky = 0; ky < KH; ky++) {
+                int iy = c->ty[yo * KH + ky];
+                if (iy < 0) continue;
+                float *dxr = dx + (long)iy * W;
+                const float *fr = c->fg + ky * KW;
+                for (int xo = 0; xo < Wo; xo++) {
+                    const int *txo = c->tx + xo * KW;
+                    float g = dyr[xo];
+                    for (int kx = 0; kx < KW; kx++) {
+                        int ix = txo[kx];
+                        if (ix >= 0) dxr[ix] += g * fr[kx];
+                    }
+                }
+            }
+        }
+    }
+}
+
+static int run(float *dst, const float *src, const float *f, float gain, const fs_upfirdn2d_dims *d, int backward) {
+    int KH = d->KH, KW = d->KW;
+    size_t nt = (size_t)d->H_out * KH + (size_t)d->W_out * KW;
+    int *tab = malloc(sizeof(int) * nt);
+    float *fg = malloc(sizeof(float) * (size_t)KH * KW);
+    if (!tab || !fg) {
+        free(tab);
+        free(fg);
+        return 0;
+    }
+    int *ty = tab, *tx = tab + (size_t)d->H_out * KH;
+    for (int yo = 0; yo < d->H_out; yo++)
+        for (int ky = 0; ky < KH; ky++) ty[yo * KH + ky] = src_index((long)yo * d->down_y + ky, d->pad_y0, d->up_y, d->H);
+    for (int xo = 0; xo < d->W_out; xo++)
+        for (int kx = 0; kx < KW; kx++) tx[xo * KW + kx] = src_index((long)xo * d->down_x + kx, d->pad_x0, d->up_x, d->W);
+    for (int ky = 0; ky < KH; ky++)
+        for (int kx = 0; kx < KW; kx++) fg[ky * KW + kx] = f[(KH - 1 - ky) * KW + (KW - 1 - kx)] * gain;
+    ufd_ctx c = {d, src, dst, fg, ty, tx};
+    fs_parallel_for((int64_t)d->N * d->C, 1, backward ? bwd_planes : fwd_planes, &c);
+    free(tab);
+    free(fg);
+    return 1;
+}
+
+void fs_upfirdn2d_forward(float *out, const float *in, const float *f, float gain, const fs_upfirdn2d_dims *d) {
+    if (!run(out, in, f, gain, d, 0)) fs_upfirdn2d_forward_ref(out, in, f, gain, d); /* out of memory: slow path */
+}
+
+void fs_upfirdn2d_backward(float *din, const float *dout, const float *f, float gain, const fs_upfirdn2d_dims *d) {
+    if (!run(din, dout, f, gain, d, 1)) fs_upfirdn2d_backward_ref(din, dout, f, gain, d);
+}
