@@ -1,0 +1,46 @@
+/* nt_compare — test tool for the CLI scripts: compares one tensor of a file written by the
+ * CLI with one tensor of a fixture.
+ *   nt_compare GOT.safetensors NAME REF.safetensors REFNAME abs|rel TOL
+ * abs: pass when max|got-ref| <= TOL * max(1, max|ref|); rel: when max|got-ref| <= TOL * max|ref|.
+ * Prints "OK ..." / "FAIL ..." and exits 0 / 1 (2 on usage or read errors). */
+#include <stdio.h>
+#include <string.h>
+
+#include "nettest.h"
+
+static const fs_tensor *get(fs_tensor_map *m, const char *name, const char *path) {
+    const fs_tensor *t = fs_tensor_map_get(m, name);
+    if (!t || t->dtype != FS_F32) {
+        fprintf(stderr, "nt_compare: %s: no F32 tensor '%s'\n", path, name);
+        exit(2);
+    }
+    return t;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 7) {
+        fprintf(stderr, "usage: nt_compare GOT NAME REF REFNAME abs|rel TOL\n");
+        return 2;
+    }
+    fs_err err = {0};
+    fs_tensor_map *g = NULL, *r = NULL;
+    if (fs_safetensors_load(argv[1], 0, &g, &err) || fs_safetensors_load(argv[3], 0, &r, &err)) {
+        fprintf(stderr, "nt_compare: %s\n", err.msg);
+        return 2;
+    }
+    const fs_tensor *tg = get(g, argv[2], argv[1]), *tr = get(r, argv[4], argv[3]);
+    long n = (long)fs_tensor_numel(tr);
+    if (fs_tensor_numel(tg) != n) {
+        char a[96], b[96];
+        printf("FAIL %s: shape %s vs reference %s\n", argv[2], fs_tensor_shape_str(tg, a, sizeof a),
+               fs_tensor_shape_str(tr, b, sizeof b));
+        return 1;
+    }
+    double tol = atof(argv[6]), mx = nt_maxabs(tr->data, n), d = nt_maxdiff(tg->data, tr->data, n);
+    double lim = !strcmp(argv[5], "rel") ? tol * mx : tol * fmax(1.0, mx);
+    int ok = d <= lim;
+    printf("%s %s vs %s: maxdiff %.3g (limit %.3g, max|ref| %.3g)\n", ok ? "OK" : "FAIL", argv[2], argv[4], d, lim, mx);
+    fs_tensor_map_destroy(g);
+    fs_tensor_map_destroy(r);
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,45 @@
+#!/bin/sh
+# `facestitch lpips` on the LPIPS fixture: distances, --grad file, raw-tensor inputs, errors.
+set -u
+B=${FS_BIN:?}
+F=${FS_SHARED:?}/fixtures/lpips
+CMP=${FS_BUILD:?}/tests/networks/nt_compare
+[ -f "$F/io_alex.safetensors" ] || { echo "SKIP: $F absent"; exit 77; }
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
+close() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
+
+for net in alex vgg; do
+  $B lpips --model "$F/lpips_$net.safetensors" "$F/io_$net.safetensors:in0" "$F/io_$net.safetensors:in1" \
+     --grad "$T/g_$net.safetensors" >"$T/out" 2>"$T/err"
+  check "${net}_exit0" "[ $? -eq 0 ]"
+  check "${net}_three_lines" "[ \$(wc -l <\"$T/out\") -eq 3 ]"
+  if [ $net = alex ]; then d0=0.0711961836; d1=0.0622130074; else d0=0.0604991242; d1=0.0584446192; fi
+  check "${net}_dist0" "close \$(sed -n 1p $T/out) $d0 1e-5"
+  check "${net}_dist1" "close \$(sed -n 2p $T/out) $d1 1e-5"
+  check "${net}_mean_last" "close \$(sed -n 3p $T/out) \$(awk 'BEGIN{print ($d0+$d1)/2}') 1e-5"
+  check "${net}_grad_file" "$CMP $T/g_$net.safetensors grad $F/io_$net.safetensors grad_in0 rel 1e-3"
+done
+# a single-tensor file is used as is: the gradient file is one [2,3,64,64] tensor
+$B lpips --model "$F/lpips_alex.safetensors" "$T/g_alex.safetensors" "$T/g_alex.safetensors" >"$T/out" 2>"$T/err"
+check raw_single_tensor "[ \$? -eq 0 ] && close \$(tail -n 1 $T/out) 0 1e-12"
+# errors: usage 2, input 1 with one line naming the file
+$B lpips "$F/io_alex.safetensors:in0" "$F/io_alex.safetensors:in1" >/dev/null 2>&1
+check no_model_exit2 "[ $? -eq 2 ]"
+$B lpips --model "$F/lpips_alex.safetensors" "$F/io_alex.safetensors:in0" >/dev/null 2>&1
+check one_input_exit2 "[ $? -eq 2 ]"
+$B lpips --model "$F/lpips_alex.safetensors" "$T/missing.png" "$F/io_alex.safetensors:in1" >/dev/null 2>"$T/err"
+check missing_exit1 "[ $? -eq 1 ] && grep -q 'missing.png' $T/err && [ \$(wc -l <$T/err) -eq 1 ]"
+$B lpips --model "$F/lpips_alex.safetensors" "$F/io_alex.safetensors" "$F/io_alex.safetensors:in1" >/dev/null 2>"$T/err"
+check ambiguous_exit1 "[ $? -eq 1 ] && grep -q 'NAME' $T/err"
+$B lpips --model "$F/io_alex.safetensors" "$F/io_alex.safetensors:in0" "$F/io_alex.safetensors:in1" >/dev/null 2>"$T/err"
+check not_a_model_exit1 "[ $? -eq 1 ] && grep -q 'features.0.weight' $T/err"
+$B lpips --model "$F/lpips_alex.safetensors" "$F/io_alex.safetensors:in0" "$F/io_alex.safetensors:feat0.relu1" >/dev/null 2>"$T/err"
+check bad_shape_exit1 "[ $? -eq 1 ]"
+$B lpips --model "$F/lpips_alex.safetensors" "$F/io_alex.safetensors:in0" "$F/io_alex.safetensors:in1" --grad /nonexistent/dir/g.safetensors >/dev/null 2>"$T/err"
+check unwritable_exit1 "[ $? -eq 1 ]"
+$B lpips --help | grep -q 'Usage: facestitch lpips'
+check help "[ $? -eq 0 ]"
+exit $fail
