@@ -1,6 +1,7 @@
 /* nt_compare — test tool for the CLI scripts: compares one tensor of a file written by the
  * CLI with one tensor of a fixture.
  *   nt_compare GOT.safetensors NAME REF.safetensors REFNAME abs|rel TOL
+ *   nt_compare GOT.safetensors NAME --shape 1,19,64,64     (checks the shape only)
  * abs: pass when max|got-ref| <= TOL * max(1, max|ref|); rel: when max|got-ref| <= TOL * max|ref|.
  * Prints "OK ..." / "FAIL ..." and exits 0 / 1 (2 on usage or read errors). */
 #include <stdio.h>
@@ -17,7 +18,27 @@ static const fs_tensor *get(fs_tensor_map *m, const char *name, const char *path
     return t;
 }
 
+static int shape_only(int argc, char **argv) {
+    fs_err err = {0};
+    fs_tensor_map *g = NULL;
+    if (argc != 5 || fs_safetensors_load(argv[1], 0, &g, &err)) {
+        fprintf(stderr, "nt_compare: %s\n", err.msg);
+        return 2;
+    }
+    const fs_tensor *t = get(g, argv[2], argv[1]);
+    char got[128] = "", b[32];
+    for (int i = 0; i < t->ndim; i++) {
+        snprintf(b, sizeof b, "%s%lld", i ? "," : "", (long long)t->shape[i]);
+        strncat(got, b, sizeof got - strlen(got) - 1);
+    }
+    int ok = !strcmp(got, argv[4]);
+    printf("%s %s shape %s (want %s)\n", ok ? "OK" : "FAIL", argv[2], got, argv[4]);
+    fs_tensor_map_destroy(g);
+    return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
+    if (argc >= 4 && !strcmp(argv[3], "--shape")) return shape_only(argc, argv);
     if (argc != 7) {
         fprintf(stderr, "usage: nt_compare GOT NAME REF REFNAME abs|rel TOL\n");
         return 2;
