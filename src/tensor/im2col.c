@@ -1,0 +1,117 @@
+/* im2col.c — im2col / col2im for the fast conv2d, and its per-thread scratch buffers. */
+#include "tensor/im2col.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Range [lo, hi) of output columns ow whose input column ow*sw + off lies in [0, W); clamped to [0, Wo]. */
+static void valid_range(int W, int Wo, int sw, int off, int *lo, int *hi) {
+    int l = off >= 0 ? 0 : (-off + sw - 1) / sw;
+    int h = W - off > 0 ? (W - off + sw - 1) / sw : 0;
+    if (h > Wo) h = Wo;
+    if (l > h) l = h;
+    *lo = l;
+    *hi = h;
+}
+
+void fs__im2col(float *col, const float *x, const fs_conv2d_dims *d, int c0, int c1, long p0, long p1) {
+    const long Pt = p1 - p0, HW = (long)d->H * d->W;
+    const int Wo = d->W_out, sw = d->stride_w;
+    float *row = col;
+    for (int ci = c0; ci < c1; ci++)
+        for (int kh = 0; kh < d->KH; kh++)
+            for (int kw = 0; kw < d->KW; kw++, row += Pt) {
+                const int off = kw * d->dil_w - d->pad_left;
+                int lo, hi;
+                valid_range(d->W, Wo, sw, off, &lo, &hi);
+                long p = p0;
+                while (p < p1) {
+                    const int oh = (int)(p / Wo), ow0 = (int)(p % Wo);
+                    const int ow1 = (long)Wo - ow0 < p1 - p ? Wo : (int)(ow0 + (p1 - p));
+                    float *dst = row + (p - p0); /* dst[ow - ow0] */
+                    const int ih = oh * d->stride_h - d->pad_top + kh * d->dil_h;
+                    if (ih < 0 || ih >= d->H) {
+                        memset(dst, 0, sizeof(float) * (size_t)(ow1 - ow0));
+                    } else {
+                        const float *src = x + ci * HW + (long)ih * d->W; /* src[ow*sw + off] */
+                        int a = lo < ow0 ? ow0 : lo, b = hi > ow1 ? ow1 : hi;
+                        if (a > ow1) a = ow1;
+                        if (b < a) b = a;
+                        for (int ow = ow0; ow < a; ow++) dst[ow - ow0] = 0.0f;
+                        if (sw == 1 && b > a)
+                            memcpy(dst + (a - ow0), src + a + off, sizeof(float) * (size_t)(b - a));
+                        else
+                            for (int ow = a; ow < b; ow++) dst[ow - ow0] = src[(long)ow * sw + off];
+                        for (int ow = b; ow < ow1; ow++) dst[ow - ow0] = 0.0f;
+                    }
+                    p += ow1 - ow0;
+                }
+            }
+}
+
+void fs__col2im_add(float *dx, const float *col, const fs_conv2d_dims *d, int c0, int c1, long p0, long p1) {
+    const long Pt = p1 - p0, HW = (long)d->H * d->W;
+    const int Wo = d->W_out, sw = d->stride_w;
+    const float *row = col;
+    for (int ci = c0; ci < c1; ci++)
+        for (int kh = 0; kh < d->KH; kh++)
+            for (int kw = 0; kw < d->KW; kw++, row += Pt) {
+                const int off = kw * d->dil_w - d->pad_left;
+                int lo, hi;
+                valid_range(d->W, Wo, sw, off, &lo, &hi);
+                long p = p0;
+                while (p < p1) {
+                    const int oh = (int)(p / Wo), ow0 = (int)(p % Wo);
+                    const int ow1 = (long)Wo - ow0 < p1 - p ? Wo : (int)(ow0 + (p1 - p));
+                    const float *src = row + (p - p0); /* src[ow - ow0] */
+                    const int ih = oh * d->stride_h - d->pad_top + kh * d->dil_h;
+                    if (ih >= 0 && ih < d->H) {
+                        float *dst = dx + ci * HW + (long)ih * d->W; /* dst[ow*sw + off] */
+                        int a = lo < ow0 ? ow0 : lo, b = hi > ow1 ? ow1 : hi;
+                        if (sw == 1)
+                            for (int ow = a; ow < b; ow++) dst[ow + off] += src[ow - ow0];
+                        else
+                            for (int ow = a; ow < b; ow++) dst[(long)ow * sw + off] += src[ow - ow0];
+                    }
+                    p += ow1 - ow0;
+                }
+            }
+}
+
+#define SCRATCH_SLOTS 256
+#define SCRATCH_KINDS 4
+static struct {
+    float *p;
+    long n;
+} scratch[SCRATCH_SLOTS][SCRATCH_KINDS];
+static pthread_mutex_t scratch_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void fs__conv_scratch_lock(void) { pthread_mutex_lock(&scratch_mu); }
+void fs__conv_scratch_unlock(void) { pthread_mutex_unlock(&scratch_mu); }
+
+float *fs__conv_scratch(int tid, int kind, long n) {
+    FS_ASSERT(tid >= 0 && tid < SCRATCH_SLOTS && kind >= 0 && kind < SCRATCH_KINDS);
+    if (n < 1) n = 1;
+    if (scratch[tid][kind].n < n) {
+        free(scratch[tid][kind].p);
+        scratch[tid][kind].p = malloc(sizeof(float) * (size_t)n);
+        if (!scratch[tid][kind].p) {
+            fprintf(stderr, "facestitch: out of memory allocating %ld MB of conv scratch\n", (n * 4L) >> 20);
+            abort();
+        }
+        scratch[tid][kind].n = n;
+    }
+    return scratch[tid][kind].p;
+}
+
+void fs_conv_cpu_scratch_free(void) {
+    pthread_mutex_lock(&scratch_mu);
+    for (int t = 0; t < SCRATCH_SLOTS; t++)
+        for (int k = 0; k < SCRATCH_KINDS; k++) {
+            free(scratch[t][k].p);
+            scratch[t][k].p = NULL;
+            scratch[t][k].n = 0;
+        }
+    pthread_mutex_unlock(&scratch_mu);
+}
