@@ -18,4 +18,13 @@
 int fs_weights_load(const char *path, fs_tensor_map **out, fs_err *err);
 int fs_weights_load_canonical(const char *path, const char *kind, fs_tensor_map **out, fs_err *err);
 
+/* Like fs_weights_load_canonical; backbone (NULL ok) is a second file merged in first
+ * (lpips: the torchvision alexnet/vgg16 trunk .pth beside the lin-layer file). */
+int fs_weights_load_canonical_ex(const char *path, const char *kind, const char *backbone, fs_tensor_map **out,
+                                 fs_err *err);
+/* In-memory variant of fs_weights_load (name_hint names the tensor of a .npy). */
+int fs_weights_load_mem(const unsigned char *buf, size_t len, const char *name_hint, fs_tensor_map **out, fs_err *err);
+/* "safetensors", "pytorch-zip", "pytorch-legacy", "pickle", "npy", or NULL when unknown. */
+const char *fs_weights_format_name(const unsigned char *buf, size_t len);
+
 #endif
