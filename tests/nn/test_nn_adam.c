@@ -59,7 +59,7 @@ static void test_formulas(void) {
             float fw[7], fb[3], fm[7], fv[7];
             for (int k = 0; k < 7; k++) fw[k] = (float)rw[k], fm[k] = (float)mw[k], fv[k] = (float)vw[k];
             for (int k = 0; k < 3; k++) fb[k] = (float)rb[k];
-            char name[64];
+            char name[128];
             snprintf(name, sizeof name, "adam wd=%g step %ld: w (lr 0.1)", wd, t);
             check_allclose(name, w, fw, 7, 1e-6, 1e-6);
             snprintf(name, sizeof name, "adam wd=%g step %ld: b (group lr 0.003)", wd, t);

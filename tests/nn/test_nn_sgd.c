@@ -48,7 +48,7 @@ static void test_formulas(void) {
                 }
             }
             fs_sgd_step(o);
-            char name[96];
+            char name[160];
             snprintf(name, sizeof name, "sgd mom=%g damp=%g wd=%g nesterov=%d step %ld", cfg[c].mom, cfg[c].damp,
                      cfg[c].wd, cfg[c].nest, t);
             check_allclose(name, w, want_w, 5, 1e-6, 1e-6);
