@@ -1,0 +1,40 @@
+#!/bin/sh
+# `facestitch encode` on the e4e fixture: W+ vs PyTorch (raw-tensor input), image inputs, errors.
+set -u
+B=${FS_BIN:?}
+F=${FS_SHARED:?}/fixtures/e4e
+CMP=${FS_BUILD:?}/tests/networks/nt_compare
+[ -f "$F/io.safetensors" ] || { echo "SKIP: $F absent"; exit 77; }
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
+
+$B encode --encoder "$F/e4e_tiny.safetensors" "$F/io.safetensors:x" --raw "$T/ws.safetensors" 2>"$T/err"
+check raw_exit0 "[ $? -eq 0 ]"
+check wplus "$CMP $T/ws.safetensors ws $F/io.safetensors wplus abs 1e-4"
+check wplus_shape "$CMP $T/ws.safetensors ws --shape 1,10,28"
+$B encode --encoder "$F/e4e_tiny.safetensors" "$F/io.safetensors:x" --no-latent-avg --raw "$T/c.safetensors" 2>/dev/null
+check codes "$CMP $T/c.safetensors ws $F/io.safetensors codes_encoder abs 1e-4"
+# several inputs concatenate in order; images are resized to 256 first
+IMG=${FS_SHARED}/media/photo_astronaut_collins_512x512.png
+if [ -f "$IMG" ]; then
+  $B encode --encoder "$F/e4e_tiny.safetensors" "$IMG" "$F/io.safetensors:x" --raw "$T/two.safetensors" 2>/dev/null
+  check two_inputs "[ $? -eq 0 ] && $CMP $T/two.safetensors ws --shape 2,10,28"
+  $B encode --encoder "$F/e4e_tiny.safetensors" --antialias "$IMG" >"$T/out" 2>/dev/null
+  check summary_line "[ $? -eq 0 ] && grep -q 'ws \[10, 28\]' $T/out"
+fi
+# errors
+$B encode "$F/io.safetensors:x" >/dev/null 2>&1
+check no_encoder_exit2 "[ $? -eq 2 ]"
+$B encode --encoder "$F/e4e_tiny.safetensors" >/dev/null 2>&1
+check no_image_exit2 "[ $? -eq 2 ]"
+$B encode --encoder "$F/io.safetensors" "$F/io.safetensors:x" --raw "$T/bad.safetensors" >/dev/null 2>"$T/err"
+check not_a_model_exit1 "[ $? -eq 1 ] && grep -q 'encoder.input_layer' $T/err && [ ! -e $T/bad.safetensors ]"
+$B encode --encoder "$F/e4e_tiny.safetensors" "$F/io.safetensors:img_decoder_const" --raw "$T/bad.safetensors" >/dev/null 2>"$T/err"
+check small_ok_exit0 "[ $? -eq 0 ]"
+$B encode --encoder "$F/e4e_tiny.safetensors" "$T/nope.png" --raw "$T/bad2.safetensors" >/dev/null 2>"$T/err"
+check missing_exit1 "[ $? -eq 1 ] && grep -q 'nope.png' $T/err && [ ! -e $T/bad2.safetensors ]"
+$B encode --help | grep -q 'Usage: facestitch encode'
+check help "[ $? -eq 0 ]"
+exit $fail
