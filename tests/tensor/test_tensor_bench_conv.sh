@@ -1,0 +1,19 @@
+#!/bin/sh
+# `facestitch bench conv`: --help, bad usage exits 2, a --quick run prints one row per shape with
+# positive GFLOP/s and ends with conv_vs_sgemm=<number> (speed itself is not judged here).
+set -u
+B=${FS_BIN:?}
+fail=0
+check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
+check help "$B bench conv --help | grep -q 'conv_vs_sgemm'"
+$B bench conv --no-such-option >/dev/null 2>&1; rc=$?
+check bad_option_exit2 "[ $rc -eq 2 ]"
+$B bench conv --repeat 0 >/dev/null 2>&1; rc=$?
+check bad_repeat_exit2 "[ $rc -eq 2 ]"
+out=$($B --threads 2 bench conv --quick); rc=$?
+echo "$out"
+check quick_exit0 "[ $rc -eq 0 ]"
+check last_line "echo \"\$out\" | tail -n 1 | grep -Eq '^conv_vs_sgemm=[0-9]+\.[0-9]+$'"
+check four_rows "[ \$(echo \"\$out\" | grep -Ec '^(up |modconv )?[0-9]+->[0-9]+ ') -eq 4 ]"
+check positive "echo \"\$out\" | grep -E '^(up |modconv )?[0-9]+->' | awk '{ if (\$(NF-2) <= 0) exit 1 }'"
+exit $fail
