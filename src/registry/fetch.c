@@ -53,6 +53,10 @@ typedef struct dl {
     int prog_on;         /* fs_progress_begin called */
     char label[128];
     double t0;
+    double t_last_byte;  /* when the byte count last grew (stall detection) */
+    int64_t last_now;
+    long stall_s;
+    int stalled;
 } dl;
 
 static void fmt_mb(char *b, size_t n, int64_t bytes) { fs_registry_format_size(bytes, b, n); }
@@ -162,6 +166,16 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
     dl *d = (dl *)user;
     if (fs_should_abort()) {
         snprintf(d->fail, sizeof d->fail, "download stopped by request");
+        return 1;
+    }
+    /* Our own stall check (libcurl's LOW_SPEED averages over several seconds, so it reacts late);
+     * libcurl calls this at least once a second even when no data arrives. */
+    double now = fs_now_seconds();
+    if ((int64_t)dlnow > d->last_now) {
+        d->last_now = (int64_t)dlnow;
+        d->t_last_byte = now;
+    } else if (now - d->t_last_byte > (double)d->stall_s) {
+        d->stalled = 1;
         return 1;
     }
     if (d->prog_on && (int64_t)dlnow > d->prog.done) {
@@ -392,8 +406,6 @@ int fs_registry_fetch(const char *name, const fs_fetch_opts *opts, char *buf, si
 #endif
         curl_easy_setopt(c, CURLOPT_USERAGENT, "facestitch/" FS_VERSION);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s > 0 ? o->connect_timeout_s : 20L);
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->stall_timeout_s > 0 ? o->stall_timeout_s : 60L);
         curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
         curl_easy_setopt(c, CURLOPT_HEADERDATA, &d);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -407,6 +419,8 @@ int fs_registry_fetch(const char *name, const fs_fetch_opts *opts, char *buf, si
         snprintf(range, sizeof range, "%lld-", (long long)d.offset);
         if (d.offset > 0) curl_easy_setopt(c, CURLOPT_RANGE, range);
         d.t0 = fs_now_seconds();
+        d.t_last_byte = d.t0;
+        d.stall_s = o->stall_timeout_s > 0 ? o->stall_timeout_s : 60;
         CURLcode cr = curl_easy_perform(c);
         long code = 0;
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
@@ -429,12 +443,18 @@ int fs_registry_fetch(const char *name, const fs_fetch_opts *opts, char *buf, si
         } else if (cr == CURLE_HTTP_RETURNED_ERROR) {
             fail(err, e, "HTTP %ld from %s. %s", code, url, where);
             goto out;
+        } else if (d.stalled && d.written == 0) {
+            fail(err, e, "no data from %s for %ld s (offline, or the server stalled). %s", url, d.stall_s, where);
+            goto out;
         } else if (cr == CURLE_PARTIAL_FILE || (cr == CURLE_OK && want >= 0 && have < want) ||
                    (cr != CURLE_OK && d.written > 0 && !d.fail[0])) {
             char h[32], w[32], why[1024] = "";
             fmt_mb(h, sizeof h, have);
             fmt_mb(w, sizeof w, want);
-            if (cr != CURLE_OK && cr != CURLE_PARTIAL_FILE) explain_curl(cr, errbuf, url, why, sizeof why);
+            if (d.stalled)
+                snprintf(why, sizeof why, "no data for %ld s (network stalled or offline)", d.stall_s);
+            else if (cr != CURLE_OK && cr != CURLE_PARTIAL_FILE)
+                explain_curl(cr, errbuf, url, why, sizeof why);
             fail(err, e, "transfer cut short after %lld of %lld bytes (%s of %s)%s%s; the partial download is kept "
                  "at %s: run the same fetch again to resume", (long long)have, (long long)want, h, w,
                  why[0] ? ": " : "", why, part);

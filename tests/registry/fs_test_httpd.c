@@ -9,6 +9,7 @@
  * URL may carry them: FACESTITCH_MIRROR=http://127.0.0.1:PORT/trunc/1000):
  *   /FILE                serve FILE
  *   /trunc/N/FILE        announce the full length but close after N body bytes
+ *   /stall/N/FILE        send N body bytes, then stall (up to 10 s, or until the client hangs up)
  *   /bad/FILE            serve FILE with every byte flipped (same length: wrong content)
  *   /norange/FILE        ignore Range (always 200 with the whole file)
  *   /status/CODE/FILE    answer CODE with a short body (e.g. 404, 500)
@@ -120,10 +121,11 @@ static void handle(int fd) {
     }
     const char *p = target[0] == '/' ? target + 1 : target;
     long long trunc = -1;
-    int bad = 0, norange = 0;
+    int bad = 0, norange = 0, stall = 0;
     for (;;) {
-        if (!strncmp(p, "trunc/", 6)) {
+        if (!strncmp(p, "trunc/", 6) || !strncmp(p, "stall/", 6)) {
             char *end;
+            stall = p[0] == 's';
             trunc = strtoll(p + 6, &end, 10);
             if (*end != '/') break;
             p = end + 1;
@@ -207,6 +209,16 @@ static void handle(int fd) {
         sent += r;
     }
     close(f);
+    if (stall) {
+        /* Hold the connection open without sending, until the client gives up (or 10 s). */
+        double t0 = now_s();
+        char junk[256];
+        while (now_s() - t0 < 10.0) {
+            struct pollfd pf = {fd, POLLIN, 0};
+            int pr = poll(&pf, 1, 100);
+            if (pr > 0 && recv(fd, junk, sizeof junk, 0) <= 0) break;
+        }
+    }
 }
 
 int main(int argc, char **argv) {

@@ -174,6 +174,47 @@ export FACESTITCH_MODELS="$T/m7"
 FACESTITCH_MIRROR="$BASE/redirect" $B models fetch t-other 2> "$T/err"; rc=$?
 check redirect "[ $rc -eq 0 ] && [ \"\$(sha '$T/m7/other.bin')\" = '$H' ]"
 
+# 13b. A stalled transfer gives up after --stall-timeout and keeps the .part; a second fetch of the
+#      same model meanwhile is refused (lock), not allowed to corrupt the .part.
+export FACESTITCH_MODELS="$T/m8"
+t0=$(date +%s)
+FACESTITCH_MIRROR="$BASE/stall/50000" $B models fetch --stall-timeout 2 t-good 2> "$T/err_a" &
+A=$!
+i=0
+while [ "$(size "$T/m8/good.bin.part" 2>/dev/null || echo 0)" != 50000 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+FACESTITCH_MIRROR="$BASE" $B models fetch t-good 2> "$T/err"; rc=$?
+check lock_refuses "[ $rc -eq 1 ] && grep -q 'another facestitch' '$T/err'"
+wait $A; rc=$?
+t1=$(date +%s)
+cat "$T/err_a"
+check stall_exit1 "[ $rc -eq 1 ] && grep -q 'cut short' '$T/err_a' && grep -q 'no data for 2 s' '$T/err_a'"
+check stall_part_kept "[ \"\$(size '$T/m8/good.bin.part')\" = 50000 ] && [ ! -e '$T/m8/good.bin' ]"
+check stall_bounded "[ \$(( $t1 - $t0 )) -le 5 ]"
+FACESTITCH_MIRROR="$BASE" $B models fetch t-good 2> "$T/err"; rc=$?
+check stall_then_resume "[ $rc -eq 0 ] && grep -q 'GET /good.bin range=50000' '$T/log' && [ \"\$(sha '$T/m8/good.bin')\" = '$H' ]"
+
+# A server that answers the headers and then sends nothing: a clear message, no .part left.
+export FACESTITCH_MODELS="$T/m10"
+FACESTITCH_MIRROR="$BASE/stall/0" $B models fetch --stall-timeout 1 t-good 2> "$T/err"; rc=$?
+cat "$T/err"
+check stall_no_data "[ $rc -eq 1 ] && grep -q 'no data from .* for 1 s' '$T/err' && [ ! -e '$T/m10/good.bin.part' ]"
+
+# 13c. A complete .part of known size is checked without any request; a complete .part of unknown
+#      size gets 416 from the server and is then checked (and pinned); an oversized .part restarts.
+export FACESTITCH_MODELS="$T/m9"
+mkdir -p "$T/m9/sub"
+cp "$T/www/good.bin" "$T/m9/good.bin.part"
+n1=$(wc -l < "$T/log")
+FACESTITCH_MIRROR="$BASE" $B models fetch t-good 2> "$T/err"; rc=$?
+check complete_part_no_request "[ $rc -eq 0 ] && [ \"\$(wc -l < '$T/log')\" = '$n1' ] && [ -f '$T/m9/good.bin' ]"
+cp "$T/www/sub/nohash.bin" "$T/m9/sub/nohash.bin.part"
+FACESTITCH_MIRROR="$BASE" $B models fetch t-nohash 2> "$T/err"; rc=$?
+check part_416 "[ $rc -eq 0 ] && grep -q 'GET /sub/nohash.bin range=5000' '$T/log' && grep -q '^$HN' '$T/m9/sub/nohash.bin.sha256'"
+rm -f "$T/m9/good.bin"
+head -c 400000 /dev/zero > "$T/m9/good.bin.part"
+FACESTITCH_MIRROR="$BASE" $B models fetch t-good 2> "$T/err"; rc=$?
+check oversized_part_restarts "[ $rc -eq 0 ] && [ \"\$(sha '$T/m9/good.bin')\" = '$H' ]"
+
 # 14. list / verify / --json.
 export FACESTITCH_MODELS="$T/m"
 $B models list > "$T/out"; rc=$?
