@@ -15,5 +15,5 @@ echo "$out"
 check quick_exit0 "[ $rc -eq 0 ]"
 check last_line "echo \"\$out\" | tail -n 1 | grep -Eq '^conv_vs_sgemm=[0-9]+\.[0-9]+$'"
 check four_rows "[ \$(echo \"\$out\" | grep -Ec '^(up |modconv )?[0-9]+->[0-9]+ ') -eq 4 ]"
-check positive "echo \"\$out\" | grep -E '^(up |modconv )?[0-9]+->' | awk '{ if (\$(NF-2) <= 0) exit 1 }'"
+check positive "echo \"\$out\" | grep -E '^(up |modconv )?[0-9]+->' | awk '{ if (\$(NF-4) <= 0 || \$(NF-3) <= 0 || \$(NF-2) <= 0) exit 1 }'"
 exit $fail
