@@ -24,6 +24,24 @@ void fs_resize_bilinear_backward(float *din, const float *dout, int N, int C, in
 void fs_resize_nearest_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out);
 void fs_resize_nearest_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out);
 
+/* Antialiased bilinear, like F.interpolate(mode='bilinear', antialias=True, align_corners=False),
+ * which is PIL's Image.resize(BILINEAR) on float data: when minifying by s = in/out the triangle
+ * filter is stretched to a support of s input pixels on each side (a proper low-pass prefilter);
+ * when magnifying it equals fs_resize_bilinear_forward(align_corners=0). Per axis, output i:
+ *   center = s (i + 0.5), support = max(s, 1), taps j in [trunc(center - support + 0.5),
+ *   trunc(center + support + 0.5)) clipped to the input, w_j = tri((j + 0.5 - center) / max(s, 1)),
+ *   tri(x) = max(0, 1 - |x|), normalised to sum 1. Width is filtered first, then height (PyTorch's
+ *   and PIL's order). Use it for the e4e input (1024 -> 256: 4x minification, see DESIGN.md /
+ *   stit.md §10 for the open question of antialiased vs plain resize).
+ * Shapes as above; din ASSIGNED. Threads over rows; results independent of the thread count. */
+void fs_resize_bilinear_aa_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out);
+void fs_resize_bilinear_aa_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out,
+                                    int W_out);
+/* F.interpolate(mode='area') = adaptive average pooling (exact box filter when in is a multiple of
+ * out, e.g. 1024 -> 256 averages 4x4 blocks). Same as fs_adaptive_avgpool2d_* in tensor/pool.h. */
+void fs_resize_area_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out);
+void fs_resize_area_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out);
+
 /* Single-threaded reference versions. */
 void fs_resize_bilinear_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out,
                                     int W_out, int align_corners);
@@ -38,5 +56,11 @@ void fs_resize_nearest_backward_ref(float *din, const float *dout, int N, int C,
 void fs_resize_linear_index(int dst, int in_size, int out_size, int align_corners, int *i0, int *i1,
                             float *lambda);
 int fs_resize_nearest_index(int dst, int in_size, int out_size);
+/* Single-threaded antialiased resize written as a dense weight loop (the reference for tests). */
+void fs_resize_bilinear_aa_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out,
+                                       int W_out);
+/* Taps of output position `dst` along one axis for the antialiased filter: fills *first, *count and
+ * up to `cap` weights (returns the count needed; a count > cap means the buffer was too small). */
+int fs_resize_aa_taps(int dst, int in_size, int out_size, int *first, float *weights, int cap);
 
 #endif
