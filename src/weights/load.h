@@ -26,5 +26,13 @@ int fs_weights_load_canonical_ex(const char *path, const char *kind, const char 
 int fs_weights_load_mem(const unsigned char *buf, size_t len, const char *name_hint, fs_tensor_map **out, fs_err *err);
 /* "safetensors", "pytorch-zip", "pytorch-legacy", "pickle", "npy", or NULL when unknown. */
 const char *fs_weights_format_name(const unsigned char *buf, size_t len);
+/* Kind of a raw map from its key names: "stylegan2", "e4e", "lpips", "bisenet", the "kind" of a
+ * facestitch file, or NULL when unknown. */
+const char *fs_weights_detect_kind(const fs_tensor_map *m);
+/* Maps a raw map (from fs_weights_load) to canonical names. *out = a new map, or NULL when raw
+ * itself is the answer (already canonical, or kind "raw": metadata format/kind/version added).
+ * Tensors may be moved out of raw; destroy raw either way. backbone: NULL or a second raw map. */
+int fs_weights_canonicalize(fs_tensor_map *raw, const char *kind, fs_tensor_map *backbone, fs_tensor_map **out,
+                            fs_err *err);
 
 #endif
