@@ -48,7 +48,8 @@ int fs_e4e_encode(const fs_e4e *e, const float *x, int N, int H, int W, float *w
 /* STIT's input step: a (3, H, W) image in [-1,1] to (3, S, S). antialias = 0: bilinear with
  * align_corners=False and no prefilter (torchvision Resize on a tensor, what STIT does; a 1024->256
  * minification then samples only 2x2 of every 4x4 block). antialias = 1: a triangle filter widened
- * by the scale factor (PIL / torchvision antialias=True, what e4e was trained with). */
+ * by the scale factor (PIL / F.interpolate antialias=True, what e4e was trained with); both are
+ * the tensor/resize.h ops. */
 void fs_e4e_resize_input(float *out, const float *in, int H, int W, int S, int antialias);
 
 #endif

@@ -30,7 +30,7 @@ check no_encoder_exit2 "[ $? -eq 2 ]"
 $B encode --encoder "$F/e4e_tiny.safetensors" >/dev/null 2>&1
 check no_image_exit2 "[ $? -eq 2 ]"
 $B encode --encoder "$F/io.safetensors" "$F/io.safetensors:x" --raw "$T/bad.safetensors" >/dev/null 2>"$T/err"
-check not_a_model_exit1 "[ $? -eq 1 ] && grep -q 'encoder.input_layer' $T/err && [ ! -e $T/bad.safetensors ]"
+check not_a_model_exit1 "[ $? -eq 1 ] && grep -q 'io.safetensors: ' $T/err && [ ! -e $T/bad.safetensors ]"
 $B encode --encoder "$F/e4e_tiny.safetensors" "$F/io.safetensors:img_decoder_const" --raw "$T/bad.safetensors" >/dev/null 2>"$T/err"
 check small_ok_exit0 "[ $? -eq 0 ]"
 $B encode --encoder "$F/e4e_tiny.safetensors" "$T/nope.png" --raw "$T/bad2.safetensors" >/dev/null 2>"$T/err"

@@ -35,7 +35,12 @@ check missing_exit1 "[ $? -eq 1 ] && grep -q 'missing.png' $T/err && [ \$(wc -l 
 $B lpips --model "$F/lpips_alex.safetensors" "$F/io_alex.safetensors" "$F/io_alex.safetensors:in1" >/dev/null 2>"$T/err"
 check ambiguous_exit1 "[ $? -eq 1 ] && grep -q 'NAME' $T/err"
 $B lpips --model "$F/io_alex.safetensors" "$F/io_alex.safetensors:in0" "$F/io_alex.safetensors:in1" >/dev/null 2>"$T/err"
-check not_a_model_exit1 "[ $? -eq 1 ] && grep -q 'features.0.weight' $T/err"
+check not_a_model_exit1 "[ $? -eq 1 ] && grep -q 'io_alex.safetensors: ' $T/err"
+# an LPIPS lin-layer .pth alone has no trunk: the message says how to convert it
+if [ -f "$F/lpips_alex_lin_v0.1.pth" ]; then
+  $B lpips --model "$F/lpips_alex_lin_v0.1.pth" "$F/io_alex.safetensors:in0" "$F/io_alex.safetensors:in1" >/dev/null 2>"$T/err"
+  check lin_only_exit1 "[ $? -eq 1 ] && grep -q 'lpips_alex_lin_v0.1.pth' $T/err"
+fi
 $B lpips --model "$F/lpips_alex.safetensors" "$F/io_alex.safetensors:in0" "$F/io_alex.safetensors:feat0.relu1" >/dev/null 2>"$T/err"
 check bad_shape_exit1 "[ $? -eq 1 ]"
 $B lpips --model "$F/lpips_alex.safetensors" "$F/io_alex.safetensors:in0" "$F/io_alex.safetensors:in1" --grad /nonexistent/dir/g.safetensors >/dev/null 2>"$T/err"

@@ -30,7 +30,7 @@ check no_model_exit2 "[ $? -eq 2 ]"
 $B parse --model "$F/bisenet_tiny.safetensors" "$F/io.safetensors:img_pm1" -o "$T/x.png" --size -3 >/dev/null 2>&1
 check bad_size_exit2 "[ $? -eq 2 ]"
 $B parse --model "$F/io.safetensors" "$F/io.safetensors:img_pm1" -o "$T/x.png" >/dev/null 2>"$T/err"
-check not_a_model_exit1 "[ $? -eq 1 ] && grep -q 'cp.resnet' $T/err && [ ! -e $T/x.png ]"
+check not_a_model_exit1 "[ $? -eq 1 ] && grep -q 'io.safetensors: ' $T/err && [ ! -e $T/x.png ]"
 $B parse --model "$F/bisenet_tiny.safetensors" "$F/io.safetensors:argmax" -o "$T/x.png" >/dev/null 2>"$T/err"
 check int_tensor_exit1 "[ $? -eq 1 ] && [ ! -e $T/x.png ]"
 $B parse --model "$F/bisenet_tiny.safetensors" "${FS_SHARED}/media/broken_text_file.mp4" -o "$T/x.png" >/dev/null 2>"$T/err"
