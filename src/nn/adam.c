@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/threads.h"
 #include "nn/optim_common.h"
 #include "nn/optim_state.h"
 
@@ -41,6 +42,31 @@ void fs_adam_set_group_lr(fs_adam *a, int group, float lr) {
     a->lr[group] = lr;
 }
 
+typedef struct adam_job {
+    float *x, *m, *v;
+    const float *g;
+    float wd, w1, b2, one_m_b2, bc2s, eps, neg_step;
+} adam_job;
+
+/* Elements are independent, so any split over threads gives the same bits. */
+static void adam_range(void *ctx, int64_t begin, int64_t end, int ti) {
+    (void)ti;
+    const adam_job *j = ctx;
+    float *x = j->x, *m = j->m, *v = j->v;
+    const float *gr = j->g;
+    const float wd = j->wd, w1 = j->w1, b2 = j->b2, one_m_b2 = j->one_m_b2, bc2s = j->bc2s, eps = j->eps,
+                neg_step = j->neg_step;
+    for (int64_t k = begin; k < end; k++) {
+        float g = gr[k];
+        if (wd != 0.0f) g = g + wd * x[k];
+        /* torch.lerp: weight < 0.5 ? self + w (end - self) : end - (end - self)(1 - w) */
+        m[k] = w1 < 0.5f ? m[k] + w1 * (g - m[k]) : g - (g - m[k]) * (1.0f - w1);
+        v[k] = v[k] * b2 + one_m_b2 * g * g;             /* addcmul: v + (1-b2) g g */
+        const float denom = sqrtf(v[k]) / bc2s + eps;    /* sqrt(v) / sqrt(bc2) + eps */
+        x[k] = x[k] + neg_step * m[k] / denom;           /* addcdiv: p + (-lr/bc1) m / denom */
+    }
+}
+
 void fs_adam_step(fs_adam *a) {
     a->step++;
     /* PyTorch's hyper-parameters are Python doubles: recover 0.999 from 0.999f before 1 - beta2
@@ -49,28 +75,17 @@ void fs_adam_step(fs_adam *a) {
     const double t = (double)a->step;
     const double bc1 = 1.0 - pow(beta1, t);
     const double bc2_sqrt = sqrt(1.0 - pow(beta2, t));
-    const float w1 = (float)(1.0 - beta1); /* lerp weight */
-    const float b2 = a->beta2, one_m_b2 = (float)(1.0 - beta2);
-    const float wd = a->weight_decay, eps = a->eps;
-    const float bc2s = (float)bc2_sqrt;
+    adam_job j = {.wd = a->weight_decay, .w1 = (float)(1.0 - beta1), .b2 = a->beta2, .one_m_b2 = (float)(1.0 - beta2),
+                  .bc2s = (float)bc2_sqrt, .eps = a->eps};
     long off = 0;
     for (int i = 0; i < a->n_params; i++) {
         const fs_param *p = &a->params[i];
-        float *m = a->m + off, *v = a->v + off;
+        j.m = a->m + off, j.v = a->v + off;
         off += p->n;
-        if (!p->grad) continue;
-        const float neg_step = (float)(-fs__optim_decimal(a->lr[p->group]) / bc1);
-        float *x = p->data;
-        const float *gr = p->grad;
-        for (long k = 0; k < p->n; k++) {
-            float g = gr[k];
-            if (wd != 0.0f) g = g + wd * x[k];
-            /* torch.lerp: weight < 0.5 ? self + w (end - self) : end - (end - self)(1 - w) */
-            m[k] = w1 < 0.5f ? m[k] + w1 * (g - m[k]) : g - (g - m[k]) * (1.0f - w1);
-            v[k] = v[k] * b2 + one_m_b2 * g * g;
-            const float denom = sqrtf(v[k]) / bc2s + eps;
-            x[k] = x[k] + neg_step * m[k] / denom;
-        }
+        if (!p->grad || p->n <= 0) continue;
+        j.x = p->data, j.g = p->grad;
+        j.neg_step = (float)(-fs__optim_decimal(a->lr[p->group]) / bc1);
+        fs_parallel_for(p->n, 65536, adam_range, &j);
     }
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "core/threads.h"
 #include "gradcheck.h"
 #include "nn/adam.h"
 
@@ -219,8 +220,37 @@ static void test_save_load(const char *dir) {
     fs_adam_destroy(C);
 }
 
+/* a parameter large enough to be split over threads: same bits with 1 and 3 threads */
+static void test_threads(void) {
+    const long n = 300007;
+    float *x1 = malloc(sizeof(float) * n), *x3 = malloc(sizeof(float) * n), *g = malloc(sizeof(float) * n);
+    uint64_t s = 8;
+    tr_fill_normal(x1, n, 1.0f, &s);
+    memcpy(x3, x1, sizeof(float) * n);
+    fs_param p1 = {x1, g, n, 0, "big"}, p3 = {x3, g, n, 0, "big"};
+    fs_adam *a1, *a3;
+    CHECK(fs_adam_create(&a1, &p1, 1, 1e-3f, 0.9f, 0.999f, 1e-8f, NULL) == FS_OK);
+    CHECK(fs_adam_create(&a3, &p3, 1, 1e-3f, 0.9f, 0.999f, 1e-8f, NULL) == FS_OK);
+    a1->weight_decay = a3->weight_decay = 0.01f;
+    for (long t = 1; t <= 3; t++) {
+        for (long k = 0; k < n; k++) g[k] = grad_of(x1[k], k, t);
+        fs_threads_init(1);
+        fs_adam_step(a1);
+        fs_threads_init(3);
+        fs_adam_step(a3);
+    }
+    fs_threads_shutdown();
+    CHECK_MSG(memcmp(x1, x3, sizeof(float) * n) == 0 && memcmp(a1->v, a3->v, sizeof(float) * n) == 0,
+              "adam on 1 and 3 threads gives the same bits");
+    printf("OK adam threads: %ld parameters, 1 vs 3 threads bit-identical\n", n);
+    fs_adam_destroy(a1);
+    fs_adam_destroy(a3);
+    free(x1), free(x3), free(g);
+}
+
 int main(void) {
     test_formulas();
+    test_threads();
     char dir[] = "/tmp/fs_test_nn_adam_XXXXXX";
     if (!mkdtemp(dir)) {
         perror("mkdtemp");
