@@ -496,8 +496,12 @@ int fs_registry_fetch(const char *name, const fs_fetch_opts *opts, char *buf, si
     if (expected && strcmp(hex, expected)) {
         int kept = rename(part, bad) == 0;
         if (!kept) unlink(part);
+        char pin_note[4400] = "";
+        if (expected == pinned)
+            snprintf(pin_note, sizeof pin_note, " (pinned by an earlier download; if upstream really changed the file, "
+                     "delete %s.sha256)", dest);
         fail(err, e, "sha256 mismatch for %s: got %s, expected %s%s. %s; the next fetch starts from zero", url, hex,
-             expected, expected == pinned ? " (pinned by an earlier download)" : "",
+             expected, pin_note,
              kept ? "The download is kept as a .bad file for inspection (delete it)" : "The download was deleted");
         if (kept) fs_warn("bad download kept at %s", bad);
         goto out;

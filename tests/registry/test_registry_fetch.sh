@@ -158,6 +158,8 @@ check nohash_verify "$B models verify t-nohash | grep -q '^ok .*pinned'"
 printf 'x' >> "$T/m6/sub/nohash.bin"
 $B models verify t-nohash > "$T/out"; rc=$?
 check pin_mismatch "[ $rc -eq 1 ] && grep -q 'BAD-HASH' '$T/out'"
+FACESTITCH_MIRROR="$BASE/bad" $B models fetch --force t-nohash 2> "$T/err"; rc=$?
+check pin_guards_refetch "[ $rc -eq 1 ] && grep -q 'pinned by an earlier download' '$T/err' && grep -q 'nohash.bin.sha256' '$T/err'"
 
 # 12. A present file that went bad: verify says so, fetch refuses, fetch --force repairs it.
 export FACESTITCH_MODELS="$T/m"
