@@ -106,7 +106,7 @@ int fs_sg2_mapping_backward(const fs_sg2 *g, float *dz, fs_sg2_grads *gr, const 
         free(w.block);
         return fs_errorf(err, "stylegan2: out of memory (mapping)");
     }
-    float *dnext = dcur + N * md;
+    float *dbase = dcur, *dnext = dcur + N * md;
     mapping_run(g, z, N, w.acts, w.pre, w.wbuf);
     /* broadcast + truncation: dw = sum over rows, rows < cutoff scaled by psi */
     int rows = psi == 1.0f ? 0 : (cutoff <= 0 || cutoff > c->num_ws ? c->num_ws : cutoff);
@@ -150,7 +150,7 @@ int fs_sg2_mapping_backward(const fs_sg2 *g, float *dz, fs_sg2_grads *gr, const 
             for (int j = 0; j < D; j++) dz[(long)n * D + j] = (float)(r * dx[j] - r * r * r / D * zi[j] * dot);
         }
     }
-    free(dcur);
+    free(dbase);
     free(w.block);
     return FS_OK;
 }
