@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -233,6 +234,72 @@ static void test_injected(void) {
     fs_registry_unload();
 }
 
+
+/* Mutated manifests (deterministic): loading never crashes; it either fails with a message naming
+ * the file, or every loaded entry satisfies the invariants the rest of the code relies on. */
+static void test_mutations(void) {
+    static const char *seed =
+        "{\"models\": [{\"name\": \"t-a\", \"file\": \"d/a.bin\", \"url\": \"http://127.0.0.1:1/a\", \"size\": 10,"
+        " \"sha256\": \"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\", \"licence\": \"l\","
+        " \"auto_fetch\": true, \"system_path\": \"/x/a\"}, {\"name\": \"t-b\", \"file\": \"b.bin\"}]}";
+    static const char *tokens[] = {"..", "/", "\"", "null", "-1", "1e99", "[", "]", "{", "}", ",", ":", "\\u0000",
+                                   "true", "\"replace\": true,", "\\\\", "//", "./", "\xff", "0.5"};
+    size_t len = strlen(seed);
+    char buf[1024];
+    uint32_t s = 2024;
+    int ok = 0, refused = 0;
+    for (int it = 0; it < 1500; it++) {
+        size_t n = len;
+        memcpy(buf, seed, len);
+        int edits = 1 + (int)((s >> 8) % 4);
+        for (int k = 0; k < edits; k++) {
+            s = s * 1103515245u + 12345u;
+            size_t pos = (s >> 8) % (n ? n : 1);
+            s = s * 1103515245u + 12345u;
+            int kind = (int)((s >> 8) % 4);
+            if (kind == 0) {
+                buf[pos] = (char)(s >> 16);
+            } else if (kind == 1) {
+                n = pos; /* truncate */
+            } else {
+                const char *t = tokens[(s >> 16) % (sizeof tokens / sizeof tokens[0])];
+                size_t tl = strlen(t);
+                if (n + tl >= sizeof buf) continue;
+                if (kind == 3 && pos + 1 < n) { /* replace a span */
+                    size_t cut = 1 + (s >> 20) % 6;
+                    if (pos + cut > n) cut = n - pos;
+                    memmove(buf + pos, buf + pos + cut, n - pos - cut);
+                    n -= cut;
+                }
+                memmove(buf + pos + tl, buf + pos, n - pos);
+                memcpy(buf + pos, t, tl);
+                n += tl;
+            }
+        }
+        buf[n] = 0;
+        fs_err err;
+        if (load_manifest(buf, &err) != FS_OK) {
+            refused++;
+            CHECK_MSG(err.msg[0] && strstr(err.msg, "manifest.json"), "no useful message for: %s", buf);
+            continue;
+        }
+        ok++;
+        for (int i = 0; i < fs_registry_count(); i++) {
+            const fs_model_entry *e = fs_registry_at(i);
+            CHECK(e && e->name && e->file && e->page && e->licence && e->purpose);
+            CHECK_MSG(e->file[0] != '/' && !strstr(e->file, "..") && !strstr(e->file, "//"), "file '%s'", e->file);
+            CHECK(!e->sha256 || is_hex64(e->sha256));
+            CHECK(!e->auto_fetch || (e->url && !strncmp(e->url, "http", 4)));
+            CHECK(!e->system_path || e->system_path[0] == '/');
+            CHECK(e->size >= -1);
+        }
+    }
+    printf("OK %d mutated manifests: %d loaded with valid entries, %d refused with a message\n", ok + refused, ok,
+           refused);
+    unsetenv("FACESTITCH_REGISTRY_MANIFEST");
+    fs_registry_unload();
+}
+
 int main(void) {
     if (!mkdtemp(tmpdir)) {
         perror("mkdtemp");
@@ -242,6 +309,7 @@ int main(void) {
     test_cache_dir();
     test_mirror_and_messages();
     test_injected();
+    test_mutations();
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", tmpdir);
