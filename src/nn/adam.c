@@ -126,6 +126,10 @@ int fs_adam_load(fs_adam *a, const char *path, fs_err *err) {
     }
     if (!rc && !(step >= 0 && step < 9e15 && step == floor(step)))
         rc = fs_errorf(err, "%s: optimiser state has an invalid step count", path);
+    if (!rc && !(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1 && eps >= 0 && isfinite(eps) && isfinite(wd)))
+        rc = fs_errorf(err, "%s: optimiser state has invalid hyper-parameters (betas %g %g, eps %g)", path, b1, b2, eps);
+    for (int g = 0; !rc && g < FS_OPTIM_MAX_GROUPS; g++)
+        if (!(lr[g] >= 0 && isfinite(lr[g]))) rc = fs_errorf(err, "%s: optimiser state has an invalid learning rate", path);
     float *bufs[2] = {a->m, a->v};
     const char *names[2] = {"m", "v"};
     /* validate everything first, then copy: the optimiser is untouched on failure */

@@ -95,6 +95,10 @@ int fs_sgd_load(fs_sgd *s, const char *path, fs_err *err) {
     }
     if (!rc && !(step >= 0 && step < 9e15 && step == floor(step)))
         rc = fs_errorf(err, "%s: optimiser state has an invalid step count", path);
+    if (!rc && !(mom >= 0 && mom < 1 && isfinite(damp) && isfinite(wd)))
+        rc = fs_errorf(err, "%s: optimiser state has invalid hyper-parameters (momentum %g)", path, mom);
+    for (int g = 0; !rc && g < FS_OPTIM_MAX_GROUPS; g++)
+        if (!(lr[g] >= 0 && isfinite(lr[g]))) rc = fs_errorf(err, "%s: optimiser state has an invalid learning rate", path);
     float *bufs[1] = {s->buf};
     const char *names[1] = {"momentum_buffer"};
     if (!rc) rc = fs__optim_load_buffers(&st, s->params, s->n_params, bufs, names, 1, path, err);
