@@ -20,7 +20,16 @@
 #include "tensor/gemm.h"
 #include "tensor/im2col.h"
 
-#define COL_BUDGET (2L << 20) /* floats in one thread's column buffer (8 MB) */
+#include <stdlib.h>
+static long col_budget(void) { /* floats in one thread's column buffer */
+    static long b = 0;
+    if (!b) {
+        const char *e = getenv("FS_CONV_COL_BUDGET");
+        b = e ? atol(e) : (2L << 20);
+    }
+    return b;
+}
+#define COL_BUDGET col_budget()
 #define MAX_SLOTS 256
 
 static int is_pointwise(const fs_conv2d_dims *d) {

@@ -1,6 +1,7 @@
 /* im2col.c — im2col / col2im for the fast conv2d, and its per-thread scratch buffers. */
 #include "tensor/im2col.h"
 
+#include <cblas.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +42,8 @@ void fs__im2col(float *col, const float *x, const fs_conv2d_dims *d, int c0, int
                         for (int ow = ow0; ow < a; ow++) dst[ow - ow0] = 0.0f;
                         if (sw == 1 && b > a)
                             memcpy(dst + (a - ow0), src + a + off, sizeof(float) * (size_t)(b - a));
-                        else
-                            for (int ow = a; ow < b; ow++) dst[ow - ow0] = src[(long)ow * sw + off];
+                        else if (b > a)
+                            cblas_scopy(b - a, src + (long)a * sw + off, sw, dst + (a - ow0), 1);
                         for (int ow = b; ow < ow1; ow++) dst[ow - ow0] = 0.0f;
                     }
                     p += ow1 - ow0;
@@ -67,12 +68,11 @@ void fs__col2im_add(float *dx, const float *col, const fs_conv2d_dims *d, int c0
                     const float *src = row + (p - p0); /* src[ow - ow0] */
                     const int ih = oh * d->stride_h - d->pad_top + kh * d->dil_h;
                     if (ih >= 0 && ih < d->H) {
-                        float *dst = dx + ci * HW + (long)ih * d->W; /* dst[ow*sw + off] */
                         int a = lo < ow0 ? ow0 : lo, b = hi > ow1 ? ow1 : hi;
-                        if (sw == 1)
-                            for (int ow = a; ow < b; ow++) dst[ow + off] += src[ow - ow0];
-                        else
-                            for (int ow = a; ow < b; ow++) dst[(long)ow * sw + off] += src[ow - ow0];
+                        if (b > a) { /* dst[i*sw] += src[i] */
+                            float *dst = dx + ci * HW + (long)ih * d->W + (long)a * sw + off;
+                            cblas_saxpy(b - a, 1.0f, src + (a - ow0), 1, dst, sw);
+                        }
                     }
                     p += ow1 - ow0;
                 }
