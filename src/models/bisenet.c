@@ -95,6 +95,14 @@ static int load_bn(const fs_tensor_map *m, const char *prefix, int C, bs_bn *bn,
     return FS_OK;
 }
 
+/* 1 when some tensor name starts with prefix */
+static int has_prefix(const fs_tensor_map *m, const char *prefix) {
+    size_t n = strlen(prefix);
+    for (int i = 0; i < m->count; i++)
+        if (!strncmp(m->items[i]->name, prefix, n)) return 1;
+    return 0;
+}
+
 /* ConvBNReLU: prefix.conv.weight + prefix.bn.* */
 static int load_cbr(const fs_tensor_map *m, const char *prefix, int cin, int k, bs_cb *c, fs_err *err) {
     char a[160], b[160];
@@ -154,6 +162,11 @@ int fs_bisenet_create(fs_bisenet **out, fs_tensor_map *m, int take_ownership, fs
             }
             c = cout;
             bs->nblocks[l]++;
+        }
+        snprintf(p, sizeof p, "cp.resnet.layer%d.%d.", l + 1, bs->nblocks[l]);
+        if (has_prefix(m, p)) {
+            fs_errorf(err, "incomplete block: missing tensor '%sconv1.weight'", p);
+            goto fail;
         }
         if (!bs->nblocks[l]) {
             fs_errorf(err, "missing tensor 'cp.resnet.layer%d.0.conv1.weight' (not a face-parsing BiSeNet?)", l + 1);

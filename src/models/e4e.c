@@ -99,6 +99,14 @@ static int load_bn(const fs_tensor_map *m, const char *prefix, int C, e_bn *bn, 
     return FS_OK;
 }
 
+/* 1 when some tensor name starts with prefix */
+static int has_prefix(const fs_tensor_map *m, const char *prefix) {
+    size_t n = strlen(prefix);
+    for (int i = 0; i < m->count; i++)
+        if (!strncmp(m->items[i]->name, prefix, n)) return 1;
+    return 0;
+}
+
 static int dim_of(const fs_tensor_map *m, const char *name, int axis, int *out, fs_err *err) {
     const fs_tensor *t = fs_tensor_map_get(m, name);
     if (!t) return fs_errorf(err, "missing tensor '%s' (not an e4e encoder checkpoint?)", name);
@@ -181,6 +189,11 @@ int fs_e4e_create(fs_e4e **out, fs_tensor_map *m, int take_ownership, fs_err *er
         c = d;
         e->n_units++;
     }
+    snprintf(p, sizeof p, "encoder.body.%d.", e->n_units);
+    if (has_prefix(m, p)) {
+        fs_errorf(err, "incomplete unit: missing tensor '%sres_layer.1.weight'", p);
+        goto fail;
+    }
     if (e->n_units <= TAP_C3) {
         fs_errorf(err, "the encoder body has %d units; e4e taps units %d, %d and %d", e->n_units, TAP_C1, TAP_C2,
                   TAP_C3);
@@ -217,6 +230,23 @@ int fs_e4e_create(fs_e4e **out, fs_tensor_map *m, int take_ownership, fs_err *er
             fs_errorf(err, "missing tensor 'encoder.styles.%d.convs.0.weight'", i);
             goto fail;
         }
+        /* GradualStyleBlock(spatial 16 / 32 / 64): one more stride-2 conv after each FPN level */
+        int want = e->styles[0].nconv + (i >= COARSE_IND) + (i >= MIDDLE_IND);
+        if (i > 0 && S->nconv != want) {
+            fs_errorf(err, "style block %d has %d convs, expected %d (%d for block 0, one more from block %d and "
+                           "from block %d on): missing tensor 'encoder.styles.%d.convs.%d.weight'?", i, S->nconv, want,
+                      e->styles[0].nconv, COARSE_IND, MIDDLE_IND, i, 2 * S->nconv);
+            goto fail;
+        }
+        /* a gap in the conv chain (convs.{2k} missing but a later one present) is damage */
+        for (int j = 2 * S->nconv; j < 2 * E4E_MAX_CONVS + 2; j++) {
+            snprintf(p, sizeof p, "encoder.styles.%d.convs.%d.", i, j);
+            if (has_prefix(m, p)) {
+                fs_errorf(err, "missing tensor 'encoder.styles.%d.convs.%d.weight' (style block %d is incomplete)", i,
+                          2 * S->nconv, i);
+                goto fail;
+            }
+        }
         int wd;
         snprintf(n, sizeof n, "encoder.styles.%d.linear.weight", i);
         if (dim_of(m, n, 0, &wd, err)) goto fail;
@@ -235,6 +265,11 @@ int fs_e4e_create(fs_e4e **out, fs_tensor_map *m, int take_ownership, fs_err *er
         const float scale = (float)(1.0 / sqrt((double)cin));
         for (long j = 0; j < (long)e->w_dim * cin; j++) S->lin_w[j] = lw[j] * scale;
         e->n_styles++;
+    }
+    snprintf(p, sizeof p, "encoder.styles.%d.", e->n_styles);
+    if (has_prefix(m, p)) {
+        fs_errorf(err, "incomplete style block: missing tensor '%slinear.weight'", p);
+        goto fail;
     }
     if (!e->n_styles) {
         fs_errorf(err, "missing tensor 'encoder.styles.0.linear.weight' (not an e4e encoder checkpoint?)");
