@@ -61,9 +61,9 @@ static void adam_range(void *ctx, int64_t begin, int64_t end, int ti) {
         if (wd != 0.0f) g = g + wd * x[k];
         /* torch.lerp: weight < 0.5 ? self + w (end - self) : end - (end - self)(1 - w) */
         m[k] = w1 < 0.5f ? m[k] + w1 * (g - m[k]) : g - (g - m[k]) * (1.0f - w1);
-        v[k] = v[k] * b2 + one_m_b2 * g * g;             /* addcmul: v + (1-b2) g g */
-        const float denom = sqrtf(v[k]) / bc2s + eps;    /* sqrt(v) / sqrt(bc2) + eps */
-        x[k] = x[k] + neg_step * m[k] / denom;           /* addcdiv: p + (-lr/bc1) m / denom */
+        v[k] = v[k] * b2 + one_m_b2 * g * g; /* addcmul: v + (1-b2) g g */
+        const float denom = sqrtf(v[k]) / bc2s + eps; /* sqrt(v) / sqrt(bc2) + eps */
+        x[k] = x[k] + neg_step * m[k] / denom; /* addcdiv: p + (-lr/bc1) m / denom */
     }
 }
 
@@ -75,8 +75,12 @@ void fs_adam_step(fs_adam *a) {
     const double t = (double)a->step;
     const double bc1 = 1.0 - pow(beta1, t);
     const double bc2_sqrt = sqrt(1.0 - pow(beta2, t));
-    adam_job j = {.wd = a->weight_decay, .w1 = (float)(1.0 - beta1), .b2 = a->beta2, .one_m_b2 = (float)(1.0 - beta2),
-                  .bc2s = (float)bc2_sqrt, .eps = a->eps};
+    adam_job j = {.wd = a->weight_decay,
+                  .w1 = (float)(1.0 - beta1),
+                  .b2 = a->beta2,
+                  .one_m_b2 = (float)(1.0 - beta2),
+                  .bc2s = (float)bc2_sqrt,
+                  .eps = a->eps};
     long off = 0;
     for (int i = 0; i < a->n_params; i++) {
         const fs_param *p = &a->params[i];
@@ -89,7 +93,9 @@ void fs_adam_step(fs_adam *a) {
     }
 }
 
-void fs_adam_zero_grad(fs_adam *a) { fs__optim_zero_grad(a->params, a->n_params); }
+void fs_adam_zero_grad(fs_adam *a) {
+    fs__optim_zero_grad(a->params, a->n_params);
+}
 
 int fs_adam_save(const fs_adam *a, const char *path, fs_err *err) {
     fs__ost s = {0};
@@ -127,9 +133,11 @@ int fs_adam_load(fs_adam *a, const char *path, fs_err *err) {
     if (!rc && !(step >= 0 && step < 9e15 && step == floor(step)))
         rc = fs_errorf(err, "%s: optimiser state has an invalid step count", path);
     if (!rc && !(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1 && eps >= 0 && isfinite(eps) && isfinite(wd)))
-        rc = fs_errorf(err, "%s: optimiser state has invalid hyper-parameters (betas %g %g, eps %g)", path, b1, b2, eps);
+        rc =
+            fs_errorf(err, "%s: optimiser state has invalid hyper-parameters (betas %g %g, eps %g)", path, b1, b2, eps);
     for (int g = 0; !rc && g < FS_OPTIM_MAX_GROUPS; g++)
-        if (!(lr[g] >= 0 && isfinite(lr[g]))) rc = fs_errorf(err, "%s: optimiser state has an invalid learning rate", path);
+        if (!(lr[g] >= 0 && isfinite(lr[g])))
+            rc = fs_errorf(err, "%s: optimiser state has an invalid learning rate", path);
     float *bufs[2] = {a->m, a->v};
     const char *names[2] = {"m", "v"};
     /* validate everything first, then copy: the optimiser is untouched on failure */

@@ -18,7 +18,11 @@ static uint64_t fnv1a(const unsigned char *p, size_t n) {
 }
 
 /* ---- writer: a growable byte buffer ---- */
-typedef struct wbuf { unsigned char *p; size_t n, cap; int oom; } wbuf;
+typedef struct wbuf {
+    unsigned char *p;
+    size_t n, cap;
+    int oom;
+} wbuf;
 
 static void w_bytes(wbuf *b, const void *src, size_t n) {
     if (b->oom) return;
@@ -36,7 +40,8 @@ static void w_bytes(wbuf *b, const void *src, size_t n) {
     b->n += n;
 }
 static void w_u32(wbuf *b, uint32_t v) {
-    unsigned char c[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
+    unsigned char c[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 24)};
     w_bytes(b, c, 4);
 }
 static void w_u64(wbuf *b, uint64_t v) {
@@ -90,7 +95,11 @@ int fs__ost_write(const fs__ost *s, const char *path, fs_err *err) {
 }
 
 /* ---- reader: a bounds-checked cursor ---- */
-typedef struct rcur { const unsigned char *p; size_t n, off; int bad; } rcur;
+typedef struct rcur {
+    const unsigned char *p;
+    size_t n, off;
+    int bad;
+} rcur;
 
 static int r_need(rcur *c, uint64_t k) {
     if (c->bad || k > c->n - c->off) {
@@ -149,7 +158,8 @@ int fs__ost_read(fs__ost *s, const char *path, const char *want_kind, fs_err *er
     uint32_t version = r_u32(&c);
     if (version > FS_OPTIM_STATE_VERSION) {
         fs__ost_free(&t);
-        return fs_errorf(err, "%s: optimiser state version %u is newer than this facestitch reads (%u); upgrade facestitch",
+        return fs_errorf(err,
+                         "%s: optimiser state version %u is newer than this facestitch reads (%u); upgrade facestitch",
                          path, version, FS_OPTIM_STATE_VERSION);
     }
     if (fnv1a(data, len - 8) != stored) {
@@ -209,14 +219,15 @@ int fs__ost_scalar_get(const fs__ost *s, const char *name, double *v, const char
     return fs_errorf(err, "%s: optimiser state has no '%s'", path, name);
 }
 
-int fs__ost_buffer_get(const fs__ost *s, const char *name, uint64_t count, const unsigned char **raw,
-                       const char *path, fs_err *err) {
+int fs__ost_buffer_get(const fs__ost *s, const char *name, uint64_t count, const unsigned char **raw, const char *path,
+                       fs_err *err) {
     for (int i = 0; i < s->n_buffers; i++)
         if (strcmp(s->buffers[i].name, name) == 0) {
             if (s->buffers[i].count != count)
-                return fs_errorf(err, "%s: optimiser state '%s' has %llu values but the parameter has %llu "
-                                      "(a different model?)", path, name, (unsigned long long)s->buffers[i].count,
-                                 (unsigned long long)count);
+                return fs_errorf(err,
+                                 "%s: optimiser state '%s' has %llu values but the parameter has %llu "
+                                 "(a different model?)",
+                                 path, name, (unsigned long long)s->buffers[i].count, (unsigned long long)count);
             *raw = s->buffers[i].raw;
             return FS_OK;
         }

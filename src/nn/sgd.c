@@ -59,7 +59,9 @@ void fs_sgd_step(fs_sgd *s) {
     }
 }
 
-void fs_sgd_zero_grad(fs_sgd *s) { fs__optim_zero_grad(s->params, s->n_params); }
+void fs_sgd_zero_grad(fs_sgd *s) {
+    fs__optim_zero_grad(s->params, s->n_params);
+}
 
 int fs_sgd_save(const fs_sgd *s, const char *path, fs_err *err) {
     fs__ost st = {0};
@@ -85,9 +87,11 @@ int fs_sgd_load(fs_sgd *s, const char *path, fs_err *err) {
     fs__ost st;
     if (fs__ost_read(&st, path, "sgd", err)) return FS_ERR;
     double step, mom, damp, wd, nest, lr[FS_OPTIM_MAX_GROUPS];
-    int rc = fs__ost_scalar_get(&st, "step", &step, path, err) || fs__ost_scalar_get(&st, "momentum", &mom, path, err) ||
+    int rc = fs__ost_scalar_get(&st, "step", &step, path, err) ||
+             fs__ost_scalar_get(&st, "momentum", &mom, path, err) ||
              fs__ost_scalar_get(&st, "dampening", &damp, path, err) ||
-             fs__ost_scalar_get(&st, "weight_decay", &wd, path, err) || fs__ost_scalar_get(&st, "nesterov", &nest, path, err);
+             fs__ost_scalar_get(&st, "weight_decay", &wd, path, err) ||
+             fs__ost_scalar_get(&st, "nesterov", &nest, path, err);
     for (int g = 0; !rc && g < FS_OPTIM_MAX_GROUPS; g++) {
         char nm[16];
         snprintf(nm, sizeof nm, "lr%d", g);
@@ -98,7 +102,8 @@ int fs_sgd_load(fs_sgd *s, const char *path, fs_err *err) {
     if (!rc && !(mom >= 0 && mom < 1 && isfinite(damp) && isfinite(wd)))
         rc = fs_errorf(err, "%s: optimiser state has invalid hyper-parameters (momentum %g)", path, mom);
     for (int g = 0; !rc && g < FS_OPTIM_MAX_GROUPS; g++)
-        if (!(lr[g] >= 0 && isfinite(lr[g]))) rc = fs_errorf(err, "%s: optimiser state has an invalid learning rate", path);
+        if (!(lr[g] >= 0 && isfinite(lr[g])))
+            rc = fs_errorf(err, "%s: optimiser state has an invalid learning rate", path);
     float *bufs[1] = {s->buf};
     const char *names[1] = {"momentum_buffer"};
     if (!rc) rc = fs__optim_load_buffers(&st, s->params, s->n_params, bufs, names, 1, path, err);

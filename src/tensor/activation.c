@@ -4,7 +4,7 @@
 #include <math.h>
 
 void fs_relu_forward(float *out, const float *in, long n) {
-    for (long i = 0; i < n; i++) out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+    for (long i = 0; i < n; i++) out[i] = in[i] < 0.0f ? 0.0f : in[i]; /* NaN propagates, as torch.relu */
 }
 
 void fs_relu_backward(float *din, const float *dout, const float *in, long n) {
@@ -31,8 +31,8 @@ void fs_prelu_forward(float *out, const float *in, const float *alpha, int N, in
         }
 }
 
-void fs_prelu_backward(float *din, float *dalpha, const float *dout, const float *in, const float *alpha,
-                       int N, int C, long HW) {
+void fs_prelu_backward(float *din, float *dalpha, const float *dout, const float *in, const float *alpha, int N, int C,
+                       long HW) {
     for (int c = 0; c < C; c++) {
         double da = 0.0;
         for (int b = 0; b < N; b++) {
@@ -104,7 +104,6 @@ void fs_softmax_backward(float *din, const float *dout, const float *out, long o
             double s = 0.0;
             for (int k = 0; k < dim; k++) s += (double)dout[base + k * inner] * (double)out[base + k * inner];
             const float sf = (float)s;
-            for (int k = 0; k < dim; k++)
-                din[base + k * inner] = out[base + k * inner] * (dout[base + k * inner] - sf);
+            for (int k = 0; k < dim; k++) din[base + k * inner] = out[base + k * inner] * (dout[base + k * inner] - sf);
         }
 }

@@ -62,30 +62,65 @@ static int64_t bn_grain(long N, long HW) {
 
 void fs_batchnorm_forward(float *out, const float *in, const float *mean, const float *var, const float *gamma,
                           const float *beta, float eps, int N, int C, long HW) {
-    bn_job j = {.out = out, .in = in, .mean = mean, .var = var, .gamma = gamma, .beta = beta, .eps = eps,
-                .N = N, .C = C, .HW = HW};
+    bn_job j = {.out = out,
+                .in = in,
+                .mean = mean,
+                .var = var,
+                .gamma = gamma,
+                .beta = beta,
+                .eps = eps,
+                .N = N,
+                .C = C,
+                .HW = HW};
     fs_parallel_for(C, bn_grain(N, HW), bn_fwd_channels, &j);
 }
 
 void fs_batchnorm_forward_ref(float *out, const float *in, const float *mean, const float *var, const float *gamma,
                               const float *beta, float eps, int N, int C, long HW) {
-    bn_job j = {.out = out, .in = in, .mean = mean, .var = var, .gamma = gamma, .beta = beta, .eps = eps,
-                .N = N, .C = C, .HW = HW};
+    bn_job j = {.out = out,
+                .in = in,
+                .mean = mean,
+                .var = var,
+                .gamma = gamma,
+                .beta = beta,
+                .eps = eps,
+                .N = N,
+                .C = C,
+                .HW = HW};
     bn_fwd_channels(&j, 0, C, 0);
 }
 
 void fs_batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
-                           const float *mean, const float *var, const float *gamma, float eps, int N, int C,
-                           long HW) {
-    bn_job j = {.din = din, .dgamma = dgamma, .dbeta = dbeta, .dout = dout, .in = in, .mean = mean, .var = var,
-                .gamma = gamma, .eps = eps, .N = N, .C = C, .HW = HW};
+                           const float *mean, const float *var, const float *gamma, float eps, int N, int C, long HW) {
+    bn_job j = {.din = din,
+                .dgamma = dgamma,
+                .dbeta = dbeta,
+                .dout = dout,
+                .in = in,
+                .mean = mean,
+                .var = var,
+                .gamma = gamma,
+                .eps = eps,
+                .N = N,
+                .C = C,
+                .HW = HW};
     fs_parallel_for(C, bn_grain(N, HW), bn_bwd_channels, &j);
 }
 
 void fs_batchnorm_backward_ref(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
                                const float *mean, const float *var, const float *gamma, float eps, int N, int C,
                                long HW) {
-    bn_job j = {.din = din, .dgamma = dgamma, .dbeta = dbeta, .dout = dout, .in = in, .mean = mean, .var = var,
-                .gamma = gamma, .eps = eps, .N = N, .C = C, .HW = HW};
+    bn_job j = {.din = din,
+                .dgamma = dgamma,
+                .dbeta = dbeta,
+                .dout = dout,
+                .in = in,
+                .mean = mean,
+                .var = var,
+                .gamma = gamma,
+                .eps = eps,
+                .N = N,
+                .C = C,
+                .HW = HW};
     bn_bwd_channels(&j, 0, C, 0);
 }

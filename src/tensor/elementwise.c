@@ -32,35 +32,39 @@ static int same_shape(const int64_t *a, const int64_t *b, int nd) {
 
 static inline float binop(fs_binop op, float x, float y) {
     switch (op) {
-    case FS_ADD: return x + y;
-    case FS_SUB: return x - y;
-    case FS_MUL: return x * y;
-    default: return x / y;
+    case FS_ADD:
+        return x + y;
+    case FS_SUB:
+        return x - y;
+    case FS_MUL:
+        return x * y;
+    default:
+        return x / y;
     }
 }
 
 /* Walks the output in row-major order; calls body(o, ia, ib) per element via the macro below. */
-#define BC_LOOP(nd, out_shape, sa, sb, BODY)                                                       \
-    do {                                                                                           \
-        const int64_t inner_ = (nd) > 0 ? (out_shape)[(nd)-1] : 1;                                 \
-        const int64_t sa_l_ = (nd) > 0 ? (sa)[(nd)-1] : 0, sb_l_ = (nd) > 0 ? (sb)[(nd)-1] : 0;   \
-        const int64_t total_ = numel(out_shape, nd);                                               \
-        int64_t cnt_[BC_MAX] = {0}, oa_ = 0, ob_ = 0;                                              \
-        for (int64_t o0_ = 0; inner_ > 0 && o0_ < total_; o0_ += inner_) {                         \
-            for (int64_t k_ = 0; k_ < inner_; k_++) {                                              \
-                const int64_t o = o0_ + k_, ia = oa_ + k_ * sa_l_, ib = ob_ + k_ * sb_l_;          \
-                BODY;                                                                              \
-            }                                                                                      \
-            for (int d_ = (nd)-2; d_ >= 0; d_--) {                                                 \
-                cnt_[d_]++;                                                                        \
-                oa_ += (sa)[d_];                                                                   \
-                ob_ += (sb)[d_];                                                                   \
-                if (cnt_[d_] < (out_shape)[d_]) break;                                             \
-                oa_ -= (sa)[d_] * (out_shape)[d_];                                                 \
-                ob_ -= (sb)[d_] * (out_shape)[d_];                                                 \
-                cnt_[d_] = 0;                                                                      \
-            }                                                                                      \
-        }                                                                                          \
+#define BC_LOOP(nd, out_shape, sa, sb, BODY)                                                                           \
+    do {                                                                                                               \
+        const int64_t inner_ = (nd) > 0 ? (out_shape)[(nd)-1] : 1;                                                     \
+        const int64_t sa_l_ = (nd) > 0 ? (sa)[(nd)-1] : 0, sb_l_ = (nd) > 0 ? (sb)[(nd)-1] : 0;                        \
+        const int64_t total_ = numel(out_shape, nd);                                                                   \
+        int64_t cnt_[BC_MAX] = {0}, oa_ = 0, ob_ = 0;                                                                  \
+        for (int64_t o0_ = 0; inner_ > 0 && o0_ < total_; o0_ += inner_) {                                             \
+            for (int64_t k_ = 0; k_ < inner_; k_++) {                                                                  \
+                const int64_t o = o0_ + k_, ia = oa_ + k_ * sa_l_, ib = ob_ + k_ * sb_l_;                              \
+                BODY;                                                                                                  \
+            }                                                                                                          \
+            for (int d_ = (nd)-2; d_ >= 0; d_--) {                                                                     \
+                cnt_[d_]++;                                                                                            \
+                oa_ += (sa)[d_];                                                                                       \
+                ob_ += (sb)[d_];                                                                                       \
+                if (cnt_[d_] < (out_shape)[d_]) break;                                                                 \
+                oa_ -= (sa)[d_] * (out_shape)[d_];                                                                     \
+                ob_ -= (sb)[d_] * (out_shape)[d_];                                                                     \
+                cnt_[d_] = 0;                                                                                          \
+            }                                                                                                          \
+        }                                                                                                              \
     } while (0)
 
 void fs_binary_forward(fs_binop op, float *out, const float *a, const int64_t *a_shape, const float *b,
@@ -87,10 +91,14 @@ static void grad_operand(fs_binop op, int which, float *dst, const int64_t *s, c
         acc = calloc((size_t)(n > 0 ? n : 1), sizeof(double));
         FS_ASSERT(acc != NULL);
     }
-#define GRAD_VALUE(o, ia, ib)                                                                           \
-    (which == 0 ? (op == FS_MUL ? dout[o] * b[ib] : op == FS_DIV ? dout[o] / b[ib] : dout[o])           \
-                : (op == FS_ADD ? dout[o] : op == FS_SUB ? -dout[o] : op == FS_MUL ? dout[o] * a[ia]     \
-                                                                : -dout[o] * a[ia] / (b[ib] * b[ib])))
+#define GRAD_VALUE(o, ia, ib)                                                                                          \
+    (which == 0 ? (op == FS_MUL   ? dout[o] * b[ib]                                                                    \
+                   : op == FS_DIV ? dout[o] / b[ib]                                                                    \
+                                  : dout[o])                                                                           \
+                : (op == FS_ADD   ? dout[o]                                                                            \
+                   : op == FS_SUB ? -dout[o]                                                                           \
+                   : op == FS_MUL ? dout[o] * a[ia]                                                                    \
+                                  : -dout[o] * a[ia] / (b[ib] * b[ib])))
     if (which == 0) {
         if (direct)
             BC_LOOP(nd, out_shape, sa, sb, dst[ia] = GRAD_VALUE(o, ia, ib));
@@ -109,9 +117,8 @@ static void grad_operand(fs_binop op, int which, float *dst, const int64_t *s, c
     }
 }
 
-void fs_binary_backward(fs_binop op, float *da, float *db, const float *dout, const float *a,
-                        const int64_t *a_shape, const float *b, const int64_t *b_shape, const int64_t *out_shape,
-                        int ndim) {
+void fs_binary_backward(fs_binop op, float *da, float *db, const float *dout, const float *a, const int64_t *a_shape,
+                        const float *b, const int64_t *b_shape, const int64_t *out_shape, int ndim) {
     FS_ASSERT(ndim >= 0 && ndim <= BC_MAX);
     int64_t sa[BC_MAX], sb[BC_MAX];
     bc_strides(sa, a_shape, out_shape, ndim);

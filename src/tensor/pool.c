@@ -22,13 +22,13 @@ int fs_pool2d_dims_init(fs_pool2d_dims *d, fs_err *err) {
         return fs_errorf(err, "pool2d: kernel %dx%d and stride %dx%d must be positive", d->KH, d->KW, d->stride_h,
                          d->stride_w);
     if (d->pad_h < 0 || d->pad_w < 0 || d->pad_h > d->KH / 2 || d->pad_w > d->KW / 2)
-        return fs_errorf(err, "pool2d: padding %dx%d must be between 0 and half the kernel %dx%d", d->pad_h,
-                         d->pad_w, d->KH, d->KW);
+        return fs_errorf(err, "pool2d: padding %dx%d must be between 0 and half the kernel %dx%d", d->pad_h, d->pad_w,
+                         d->KH, d->KW);
     int ho = pool_out_size(d->H, d->KH, d->pad_h, d->stride_h, d->ceil_mode);
     int wo = pool_out_size(d->W, d->KW, d->pad_w, d->stride_w, d->ceil_mode);
     if (ho <= 0 || wo <= 0)
-        return fs_errorf(err, "pool2d: output size %dx%d is too small (input %dx%d, kernel %dx%d, pad %dx%d)", ho,
-                         wo, d->H, d->W, d->KH, d->KW, d->pad_h, d->pad_w);
+        return fs_errorf(err, "pool2d: output size %dx%d is too small (input %dx%d, kernel %dx%d, pad %dx%d)", ho, wo,
+                         d->H, d->W, d->KH, d->KW, d->pad_h, d->pad_w);
     d->H_out = ho;
     d->W_out = wo;
     return FS_OK;
@@ -113,8 +113,12 @@ static void avgpool_back_plane(float *dx, const float *dy, const fs_pool2d_dims 
         }
 }
 
-static inline int ad_start(int i, int in, int out) { return (int)(((long)i * in) / out); }
-static inline int ad_end(int i, int in, int out) { return (int)((((long)i + 1) * in + out - 1) / out); }
+static inline int ad_start(int i, int in, int out) {
+    return (int)(((long)i * in) / out);
+}
+static inline int ad_end(int i, int in, int out) {
+    return (int)((((long)i + 1) * in + out - 1) / out);
+}
 
 static void adaptive_plane(float *y, const float *x, int H, int W, int Ho, int Wo) {
     for (int oh = 0; oh < Ho; oh++) {
@@ -163,14 +167,24 @@ static void pool_run(void *ctx, int64_t begin, int64_t end, int thread_index) {
     for (int64_t p = begin; p < end; p++) {
         switch (j->kind) {
         case P_MAX_F:
-            maxpool_plane(j->dst + p * out_plane, j->idx_out ? j->idx_out + p * out_plane : NULL,
-                          j->src + p * in_plane, d);
+            maxpool_plane(j->dst + p * out_plane, j->idx_out ? j->idx_out + p * out_plane : NULL, j->src + p * in_plane,
+                          d);
             break;
-        case P_MAX_B: maxpool_back_plane(j->dst + p * in_plane, j->src + p * out_plane, j->idx_in + p * out_plane, d); break;
-        case P_AVG_F: avgpool_plane(j->dst + p * out_plane, j->src + p * in_plane, d); break;
-        case P_AVG_B: avgpool_back_plane(j->dst + p * in_plane, j->src + p * out_plane, d); break;
-        case P_AD_F: adaptive_plane(j->dst + p * out_plane, j->src + p * in_plane, d->H, d->W, d->H_out, d->W_out); break;
-        case P_AD_B: adaptive_back_plane(j->dst + p * in_plane, j->src + p * out_plane, d->H, d->W, d->H_out, d->W_out); break;
+        case P_MAX_B:
+            maxpool_back_plane(j->dst + p * in_plane, j->src + p * out_plane, j->idx_in + p * out_plane, d);
+            break;
+        case P_AVG_F:
+            avgpool_plane(j->dst + p * out_plane, j->src + p * in_plane, d);
+            break;
+        case P_AVG_B:
+            avgpool_back_plane(j->dst + p * in_plane, j->src + p * out_plane, d);
+            break;
+        case P_AD_F:
+            adaptive_plane(j->dst + p * out_plane, j->src + p * in_plane, d->H, d->W, d->H_out, d->W_out);
+            break;
+        case P_AD_B:
+            adaptive_back_plane(j->dst + p * in_plane, j->src + p * out_plane, d->H, d->W, d->H_out, d->W_out);
+            break;
         }
     }
 }
@@ -208,23 +222,41 @@ static void avgb(float *din, const float *dout, const fs_pool2d_dims *d, int thr
 }
 static void adf(float *out, const float *in, int N, int C, int H, int W, int Ho, int Wo, int thr) {
     FS_ASSERT(H > 0 && W > 0 && Ho > 0 && Wo > 0);
-    pool_job j = {.kind = P_AD_F, .d = {.N = N, .C = C, .H = H, .W = W, .H_out = Ho, .W_out = Wo}, .dst = out, .src = in};
+    pool_job j = {
+        .kind = P_AD_F, .d = {.N = N, .C = C, .H = H, .W = W, .H_out = Ho, .W_out = Wo}, .dst = out, .src = in};
     pool_exec(&j, thr);
 }
 static void adb(float *din, const float *dout, int N, int C, int H, int W, int Ho, int Wo, int thr) {
     FS_ASSERT(H > 0 && W > 0 && Ho > 0 && Wo > 0);
-    pool_job j = {.kind = P_AD_B, .d = {.N = N, .C = C, .H = H, .W = W, .H_out = Ho, .W_out = Wo}, .dst = din, .src = dout};
+    pool_job j = {
+        .kind = P_AD_B, .d = {.N = N, .C = C, .H = H, .W = W, .H_out = Ho, .W_out = Wo}, .dst = din, .src = dout};
     pool_exec(&j, thr);
 }
 
-void fs_maxpool2d_forward(float *out, int32_t *argmax, const float *in, const fs_pool2d_dims *d) { maxf(out, argmax, in, d, 1); }
-void fs_maxpool2d_forward_ref(float *out, int32_t *argmax, const float *in, const fs_pool2d_dims *d) { maxf(out, argmax, in, d, 0); }
-void fs_maxpool2d_backward(float *din, const float *dout, const int32_t *argmax, const fs_pool2d_dims *d) { maxb(din, dout, argmax, d, 1); }
-void fs_maxpool2d_backward_ref(float *din, const float *dout, const int32_t *argmax, const fs_pool2d_dims *d) { maxb(din, dout, argmax, d, 0); }
-void fs_avgpool2d_forward(float *out, const float *in, const fs_pool2d_dims *d) { avgf(out, in, d, 1); }
-void fs_avgpool2d_forward_ref(float *out, const float *in, const fs_pool2d_dims *d) { avgf(out, in, d, 0); }
-void fs_avgpool2d_backward(float *din, const float *dout, const fs_pool2d_dims *d) { avgb(din, dout, d, 1); }
-void fs_avgpool2d_backward_ref(float *din, const float *dout, const fs_pool2d_dims *d) { avgb(din, dout, d, 0); }
+void fs_maxpool2d_forward(float *out, int32_t *argmax, const float *in, const fs_pool2d_dims *d) {
+    maxf(out, argmax, in, d, 1);
+}
+void fs_maxpool2d_forward_ref(float *out, int32_t *argmax, const float *in, const fs_pool2d_dims *d) {
+    maxf(out, argmax, in, d, 0);
+}
+void fs_maxpool2d_backward(float *din, const float *dout, const int32_t *argmax, const fs_pool2d_dims *d) {
+    maxb(din, dout, argmax, d, 1);
+}
+void fs_maxpool2d_backward_ref(float *din, const float *dout, const int32_t *argmax, const fs_pool2d_dims *d) {
+    maxb(din, dout, argmax, d, 0);
+}
+void fs_avgpool2d_forward(float *out, const float *in, const fs_pool2d_dims *d) {
+    avgf(out, in, d, 1);
+}
+void fs_avgpool2d_forward_ref(float *out, const float *in, const fs_pool2d_dims *d) {
+    avgf(out, in, d, 0);
+}
+void fs_avgpool2d_backward(float *din, const float *dout, const fs_pool2d_dims *d) {
+    avgb(din, dout, d, 1);
+}
+void fs_avgpool2d_backward_ref(float *din, const float *dout, const fs_pool2d_dims *d) {
+    avgb(din, dout, d, 0);
+}
 void fs_adaptive_avgpool2d_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out) {
     adf(out, in, N, C, H, W, H_out, W_out, 1);
 }

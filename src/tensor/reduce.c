@@ -26,22 +26,22 @@ static int64_t rd_setup(int64_t *ost, const int64_t *shape, int nd, unsigned mas
 }
 
 /* Visits every input element in row-major order with its output offset. */
-#define RD_LOOP(nd, shape, ost, BODY)                                                       \
-    do {                                                                                    \
-        int64_t total_ = 1;                                                                 \
-        for (int d_ = 0; d_ < (nd); d_++) total_ *= (shape)[d_];                            \
-        int64_t cnt_[RD_MAX] = {0}, oo_ = 0;                                                \
-        for (int64_t i = 0; i < total_; i++) {                                              \
-            const int64_t oi = oo_;                                                         \
-            BODY;                                                                           \
-            for (int d_ = (nd)-1; d_ >= 0; d_--) {                                          \
-                cnt_[d_]++;                                                                 \
-                oo_ += (ost)[d_];                                                           \
-                if (cnt_[d_] < (shape)[d_]) break;                                          \
-                oo_ -= (ost)[d_] * (shape)[d_];                                             \
-                cnt_[d_] = 0;                                                               \
-            }                                                                               \
-        }                                                                                   \
+#define RD_LOOP(nd, shape, ost, BODY)                                                                                  \
+    do {                                                                                                               \
+        int64_t total_ = 1;                                                                                            \
+        for (int d_ = 0; d_ < (nd); d_++) total_ *= (shape)[d_];                                                       \
+        int64_t cnt_[RD_MAX] = {0}, oo_ = 0;                                                                           \
+        for (int64_t i = 0; i < total_; i++) {                                                                         \
+            const int64_t oi = oo_;                                                                                    \
+            BODY;                                                                                                      \
+            for (int d_ = (nd)-1; d_ >= 0; d_--) {                                                                     \
+                cnt_[d_]++;                                                                                            \
+                oo_ += (ost)[d_];                                                                                      \
+                if (cnt_[d_] < (shape)[d_]) break;                                                                     \
+                oo_ -= (ost)[d_] * (shape)[d_];                                                                        \
+                cnt_[d_] = 0;                                                                                          \
+            }                                                                                                          \
+        }                                                                                                              \
     } while (0)
 
 void fs_reduce_forward(float *out, const float *in, const int64_t *shape, int ndim, unsigned axes_mask, int mean) {
@@ -54,8 +54,7 @@ void fs_reduce_forward(float *out, const float *in, const int64_t *shape, int nd
     free(acc);
 }
 
-void fs_reduce_backward(float *din, const float *dout, const int64_t *shape, int ndim, unsigned axes_mask,
-                        int mean) {
+void fs_reduce_backward(float *din, const float *dout, const int64_t *shape, int ndim, unsigned axes_mask, int mean) {
     if (!din) return;
     int64_t ost[RD_MAX], count;
     rd_setup(ost, shape, ndim, axes_mask, &count);

@@ -9,8 +9,7 @@
 #include "core/err.h"
 #include "core/threads.h"
 
-void fs_resize_linear_index(int dst, int in_size, int out_size, int align_corners, int *i0, int *i1,
-                            float *lambda) {
+void fs_resize_linear_index(int dst, int in_size, int out_size, int align_corners, int *i0, int *i1, float *lambda) {
     float src;
     if (align_corners) {
         const float scale = out_size > 1 ? (float)(in_size - 1) / (float)(out_size - 1) : 0.0f;
@@ -134,12 +133,12 @@ static void rs_bwd_planes(void *ctx, int64_t begin, int64_t end, int ti) {
     }
 }
 
-static void rs_run(int backward, int nearest, int threaded, float *dst, const float *src, int N, int C, int H,
-                   int W, int Ho, int Wo, int align) {
+static void rs_run(int backward, int nearest, int threaded, float *dst, const float *src, int N, int C, int H, int W,
+                   int Ho, int Wo, int align) {
     if (!dst) return;
     FS_ASSERT(N >= 0 && C >= 0 && H > 0 && W > 0 && Ho > 0 && Wo > 0);
-    rs_job j = {.N = N, .C = C, .H = H, .W = W, .Ho = Ho, .Wo = Wo, .align = align, .nearest = nearest,
-                .dst = dst, .src = src};
+    rs_job j = {
+        .N = N, .C = C, .H = H, .W = W, .Ho = Ho, .Wo = Wo, .align = align, .nearest = nearest, .dst = dst, .src = src};
     rs_prepare(&j);
     const int64_t planes = (int64_t)N * C;
     if (!backward) {
@@ -172,8 +171,8 @@ void fs_resize_bilinear_backward(float *din, const float *dout, int N, int C, in
                                  int align_corners) {
     rs_run(1, 0, 1, din, dout, N, C, H, W, H_out, W_out, align_corners);
 }
-void fs_resize_bilinear_backward_ref(float *din, const float *dout, int N, int C, int H, int W, int H_out,
-                                     int W_out, int align_corners) {
+void fs_resize_bilinear_backward_ref(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out,
+                                     int align_corners) {
     rs_run(1, 0, 0, din, dout, N, C, H, W, H_out, W_out, align_corners);
 }
 void fs_resize_nearest_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out) {
@@ -185,7 +184,6 @@ void fs_resize_nearest_forward_ref(float *out, const float *in, int N, int C, in
 void fs_resize_nearest_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out) {
     rs_run(1, 1, 1, din, dout, N, C, H, W, H_out, W_out, 0);
 }
-void fs_resize_nearest_backward_ref(float *din, const float *dout, int N, int C, int H, int W, int H_out,
-                                    int W_out) {
+void fs_resize_nearest_backward_ref(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out) {
     rs_run(1, 1, 0, din, dout, N, C, H, W, H_out, W_out, 0);
 }

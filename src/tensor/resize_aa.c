@@ -40,7 +40,11 @@ int fs_resize_aa_taps(int dst, int in_size, int out_size, int *first, float *wei
 }
 
 /* Per-axis tap tables: first[o], count[o], weights[o * k .. o * k + count) */
-typedef struct aa_axis { int in, out, k; int *first, *count; float *w; } aa_axis;
+typedef struct aa_axis {
+    int in, out, k;
+    int *first, *count;
+    float *w;
+} aa_axis;
 
 static void axis_make(aa_axis *a, int in, int out) {
     a->in = in, a->out = out;
@@ -140,7 +144,9 @@ static void aa_bwd_w(void *ctx, int64_t b, int64_t e, int ti) {
     }
 }
 
-static int64_t grain_for(int64_t per_item) { return per_item >= 4096 ? 1 : 4096 / (per_item > 0 ? per_item : 1); }
+static int64_t grain_for(int64_t per_item) {
+    return per_item >= 4096 ? 1 : 4096 / (per_item > 0 ? per_item : 1);
+}
 
 void fs_resize_bilinear_aa_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out) {
     FS_ASSERT(N >= 0 && C >= 0 && H > 0 && W > 0 && H_out > 0 && W_out > 0);
@@ -157,8 +163,7 @@ void fs_resize_bilinear_aa_forward(float *out, const float *in, int N, int C, in
     axis_free(&j.ay);
 }
 
-void fs_resize_bilinear_aa_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out,
-                                    int W_out) {
+void fs_resize_bilinear_aa_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out) {
     if (!din) return;
     FS_ASSERT(N >= 0 && C >= 0 && H > 0 && W > 0 && H_out > 0 && W_out > 0);
     aa_job j = {.H = H, .W = W, .Ho = H_out, .Wo = W_out, .src = dout, .dst = din};
@@ -174,8 +179,7 @@ void fs_resize_bilinear_aa_backward(float *din, const float *dout, int N, int C,
     axis_free(&j.ay);
 }
 
-void fs_resize_bilinear_aa_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out,
-                                       int W_out) {
+void fs_resize_bilinear_aa_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out) {
     /* dense separable weights, double accumulation: out = Wy X Wx^T per plane */
     double *wx = calloc((size_t)W_out * W, sizeof(double)), *wy = calloc((size_t)H_out * H, sizeof(double));
     float *taps = malloc(sizeof(float) * (size_t)(H > W ? H : W) + sizeof(float));

@@ -27,12 +27,12 @@ void fs_unary_forward(fs_unop op, float *out, const float *in, long n, float p) 
         else
             for (long i = 0; i < n; i++) out[i] = powf(in[i], p);
         break;
-    default: FS_ASSERT(!"unknown fs_unop");
+    default:
+        FS_ASSERT(!"unknown fs_unop");
     }
 }
 
-void fs_unary_backward(fs_unop op, float *din, const float *dout, const float *in, const float *out, long n,
-                       float p) {
+void fs_unary_backward(fs_unop op, float *din, const float *dout, const float *in, const float *out, long n, float p) {
     if (!din) return;
     switch (op) {
     case FS_SQRT:
@@ -62,6 +62,7 @@ void fs_unary_backward(fs_unop op, float *din, const float *dout, const float *i
         else
             for (long i = 0; i < n; i++) din[i] = dout[i] * p * powf(in[i], p - 1.0f);
         break;
-    default: FS_ASSERT(!"unknown fs_unop");
+    default:
+        FS_ASSERT(!"unknown fs_unop");
     }
 }

@@ -11,7 +11,9 @@
 #include "nn/adam.h"
 
 /* deterministic "gradient" depending on the parameter value and the step */
-static float grad_of(float p, long k, long t) { return sinf(1.7f * p + 0.3f * (float)k + 0.9f * (float)t) + 0.1f * (float)(k % 3); }
+static float grad_of(float p, long k, long t) {
+    return sinf(1.7f * p + 0.3f * (float)k + 0.9f * (float)t) + 0.1f * (float)(k % 3);
+}
 
 static void fill_grads(fs_param *ps, int n, long t) {
     for (int i = 0; i < n; i++)
@@ -165,9 +167,18 @@ static void test_save_load(const char *dir) {
     long step_keep = C->step;
     char bad[600];
     snprintf(bad, sizeof bad, "%s/bad.state", dir);
-    struct { const char *what; size_t cut; long flip; int version; } cases[] = {
-        {"truncated", len / 2, -1, 0},     {"truncated to header", 10, -1, 0}, {"empty", 0, -1, 0},
-        {"bit flip in m", len, (long)len - 300, 0}, {"bit flip in magic", len, 2, 0}, {"newer version", len, -1, 99},
+    struct {
+        const char *what;
+        size_t cut;
+        long flip;
+        int version;
+    } cases[] = {
+        {"truncated", len / 2, -1, 0},
+        {"truncated to header", 10, -1, 0},
+        {"empty", 0, -1, 0},
+        {"bit flip in m", len, (long)len - 300, 0},
+        {"bit flip in magic", len, 2, 0},
+        {"newer version", len, -1, 99},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         unsigned char *buf = malloc(len);
@@ -202,7 +213,8 @@ static void test_save_load(const char *dir) {
             const int kind = (int)(tr_next(&rs) % 3);
             if (kind == 0) n = (size_t)(tr_next(&rs) % len);
             const int flips = 1 + (int)(tr_next(&rs) % 4);
-            for (int k = 0; k < flips && n > 0; k++) buf[tr_next(&rs) % (n > 200 ? 200 : n)] = (unsigned char)tr_next(&rs);
+            for (int k = 0; k < flips && n > 0; k++)
+                buf[tr_next(&rs) % (n > 200 ? 200 : n)] = (unsigned char)tr_next(&rs);
             if ((it & 1) && n >= 8) {
                 uint64_t h = 1469598103934665603ull;
                 for (size_t k = 0; k < n - 8; k++) h = (h ^ buf[k]) * 1099511628211ull;
@@ -243,7 +255,8 @@ static void test_save_load(const char *dir) {
     fs_adam_destroy(D);
     CHECK(fs_adam_load(C, "/nonexistent/dir/x.state", &e) != FS_OK && strstr(e.msg, "/nonexistent/dir/x.state"));
     CHECK(fs_adam_save(C, "/nonexistent/dir/x.state", &e) != FS_OK && strstr(e.msg, "/nonexistent/dir/x.state"));
-    CHECK_MSG(memcmp(m_keep, C->m, sizeof m_keep) == 0 && C->step == step_keep, "failed loads leave the optimiser untouched");
+    CHECK_MSG(memcmp(m_keep, C->m, sizeof m_keep) == 0 && C->step == step_keep,
+              "failed loads leave the optimiser untouched");
     /* bad arguments at creation */
     fs_param badg = {wb, gwb, NA, 9, "x"};
     fs_adam *E = (fs_adam *)1;

@@ -7,7 +7,9 @@
 #include "gradcheck.h"
 #include "nn/sgd.h"
 
-static float grad_of(float p, long k, long t) { return cosf(1.3f * p - 0.2f * (float)k + 0.7f * (float)t); }
+static float grad_of(float p, long k, long t) {
+    return cosf(1.3f * p - 0.2f * (float)k + 0.7f * (float)t);
+}
 
 static void fill(fs_param *ps, int n, long t) {
     for (int i = 0; i < n; i++)
@@ -16,8 +18,14 @@ static void fill(fs_param *ps, int n, long t) {
 }
 
 static void test_formulas(void) {
-    static const struct { float mom, damp, wd; int nest; } cfg[] = {
-        {0, 0, 0, 0}, {0.9f, 0, 0, 0}, {0.9f, 0.1f, 0.01f, 0}, {0.8f, 0, 0.001f, 1},
+    static const struct {
+        float mom, damp, wd;
+        int nest;
+    } cfg[] = {
+        {0, 0, 0, 0},
+        {0.9f, 0, 0, 0},
+        {0.9f, 0.1f, 0.01f, 0},
+        {0.8f, 0, 0.001f, 1},
     };
     for (size_t c = 0; c < sizeof cfg / sizeof cfg[0]; c++) {
         float w[5], b[2], dw[5], db[2];

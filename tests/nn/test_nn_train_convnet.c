@@ -29,9 +29,9 @@ enum { N = 2, C0 = 3, C1 = 8, C2 = 3, H = 11, W = 13 };
 #define NW2 ((long)C2 * C1 * 9)
 
 typedef struct net {
-    float w1[NW1], b1[C1], w2[NW2], b2[C2];       /* parameters */
-    float dw1[NW1], db1[C1], dw2[NW2], db2[C2];   /* gradients (+=) */
-    float h[NH], a[NH], y[NY], diff[NY], sq[NY];  /* activations kept for backward */
+    float w1[NW1], b1[C1], w2[NW2], b2[C2]; /* parameters */
+    float dw1[NW1], db1[C1], dw2[NW2], db2[C2]; /* gradients (+=) */
+    float h[NH], a[NH], y[NY], diff[NY], sq[NY]; /* activations kept for backward */
     float dy[NY], da[NH], dh[NH], ddiff[NY], dsq[NY];
     fs_conv2d_dims d1, d2;
 } net;
@@ -51,7 +51,7 @@ static void net_init(net *n, uint64_t seed) {
 
 static void net_forward(net *n, const float *x) {
     fs_conv2d_forward(n->h, x, n->w1, n->b1, &n->d1); /* h: (N, C1, H, W) */
-    fs_leaky_relu_forward(n->a, n->h, NH, 0.2f);       /* a: (N, C1, H, W) */
+    fs_leaky_relu_forward(n->a, n->h, NH, 0.2f); /* a: (N, C1, H, W) */
     fs_conv2d_forward(n->y, n->a, n->w2, n->b2, &n->d2); /* y: (N, C2, H, W) */
 }
 
@@ -77,7 +77,10 @@ static void net_backward(net *n, const float *x, const float *t) {
     fs_conv2d_backward(NULL, n->dw1, n->db1, n->dh, x, n->w1, &n->d1); /* input needs no gradient */
 }
 
-typedef struct { net *n; const float *x, *t; } fd_ctx;
+typedef struct {
+    net *n;
+    const float *x, *t;
+} fd_ctx;
 static double fd_loss(void *c) { /* the same loss, accumulated in double for finite differences */
     fd_ctx *f = c;
     net_forward(f->n, f->x);
@@ -98,8 +101,10 @@ static float train(uint64_t seed, int steps, float *first_loss, float *loss_at_1
     net_forward(&teacher, x);
     memcpy(t, teacher.y, sizeof t);
     net_init(&student, seed * 77 + 5);
-    fs_param ps[4] = {{student.w1, student.dw1, NW1, 0, "conv1.weight"}, {student.b1, student.db1, C1, 0, "conv1.bias"},
-                      {student.w2, student.dw2, NW2, 0, "conv2.weight"}, {student.b2, student.db2, C2, 0, "conv2.bias"}};
+    fs_param ps[4] = {{student.w1, student.dw1, NW1, 0, "conv1.weight"},
+                      {student.b1, student.db1, C1, 0, "conv1.bias"},
+                      {student.w2, student.dw2, NW2, 0, "conv2.weight"},
+                      {student.b2, student.db2, C2, 0, "conv2.bias"}};
     fs_adam *opt;
     fs_err err = {0};
     FS_ASSERT(fs_adam_create(&opt, ps, 4, 1e-2f, 0.9f, 0.999f, 1e-8f, &err) == FS_OK);

@@ -18,12 +18,24 @@ static void act_fwd(void *self) {
     act_ctx *c = self;
     long n = c->l.n_out;
     switch (c->op) {
-    case 0: fs_relu_forward(c->l.out, c->x, n); break;
-    case 1: fs_leaky_relu_forward(c->l.out, c->x, n, 0.2f); break;
-    case 2: fs_prelu_forward(c->l.out, c->x, c->alpha, c->N, c->C, c->HW); break;
-    case 3: fs_sigmoid_forward(c->l.out, c->x, n); break;
-    case 4: fs_tanh_forward(c->l.out, c->x, n); break;
-    case 5: fs_softmax_forward(c->l.out, c->x, c->outer, c->dim, c->inner); break;
+    case 0:
+        fs_relu_forward(c->l.out, c->x, n);
+        break;
+    case 1:
+        fs_leaky_relu_forward(c->l.out, c->x, n, 0.2f);
+        break;
+    case 2:
+        fs_prelu_forward(c->l.out, c->x, c->alpha, c->N, c->C, c->HW);
+        break;
+    case 3:
+        fs_sigmoid_forward(c->l.out, c->x, n);
+        break;
+    case 4:
+        fs_tanh_forward(c->l.out, c->x, n);
+        break;
+    case 5:
+        fs_softmax_forward(c->l.out, c->x, c->outer, c->dim, c->inner);
+        break;
     }
 }
 
@@ -35,6 +47,18 @@ static void test_forward_definitions(uint64_t *s) {
     fs_relu_forward(y, x, n);
     for (long i = 0; i < n; i++) want[i] = x[i] > 0 ? x[i] : 0.0f;
     check_allclose("relu.forward", y, want, n, 0, 0);
+    /* NaN propagates through every activation (as in PyTorch) */
+    float nan_in = NAN, nan_out[1], nan_alpha = 0.25f;
+    fs_relu_forward(nan_out, &nan_in, 1);
+    CHECK(isnan(nan_out[0]));
+    fs_leaky_relu_forward(nan_out, &nan_in, 1, 0.2f);
+    CHECK(isnan(nan_out[0]));
+    fs_prelu_forward(nan_out, &nan_in, &nan_alpha, 1, 1, 1);
+    CHECK(isnan(nan_out[0]));
+    fs_sigmoid_forward(nan_out, &nan_in, 1);
+    CHECK(isnan(nan_out[0]));
+    fs_tanh_forward(nan_out, &nan_in, 1);
+    CHECK(isnan(nan_out[0]));
     fs_leaky_relu_forward(y, x, n, 0.2f);
     for (long i = 0; i < n; i++) want[i] = (float)(x[i] > 0 ? (double)x[i] : 0.2 * (double)x[i]);
     check_allclose("leaky_relu.forward", y, want, n, 1e-7, 1e-6);
@@ -98,10 +122,18 @@ static void test_pointwise_grads(uint64_t *s) {
         act_ctx ctx = {{act_fwd, y, r, n}, op, x, NULL, 0, 0, 0, 0, 0, 0};
         act_fwd(&ctx);
         switch (op) {
-        case 0: fs_relu_backward(dx, r, x, n); break;
-        case 1: fs_leaky_relu_backward(dx, r, x, n, 0.2f); break;
-        case 3: fs_sigmoid_backward(dx, r, y, n); break;
-        case 4: fs_tanh_backward(dx, r, y, n); break;
+        case 0:
+            fs_relu_backward(dx, r, x, n);
+            break;
+        case 1:
+            fs_leaky_relu_backward(dx, r, x, n, 0.2f);
+            break;
+        case 3:
+            fs_sigmoid_backward(dx, r, y, n);
+            break;
+        case 4:
+            fs_tanh_backward(dx, r, y, n);
+            break;
         }
         gradcheck(names[op], x, n, dx, ot_loss_fn, &ctx, 1e-2, 1e-4, 2e-3, 600);
         free(x), free(y), free(r), free(dx);

@@ -60,7 +60,8 @@ int main(void) {
     const int N2 = 2, C2 = 7;
     const long HW2 = 61 * 67, n2 = N2 * C2 * HW2;
     float *x2 = ot_normal(n2, 1.0f, &s), *g2 = ot_normal(n2, 1.0f, &s), *a = ot_alloc(n2), *b = ot_alloc(n2);
-    float *m2 = ot_normal(C2, 1.0f, &s), *v2 = ot_alloc(C2), *ga = ot_normal(C2, 1.0f, &s), *be = ot_normal(C2, 1.0f, &s);
+    float *m2 = ot_normal(C2, 1.0f, &s), *v2 = ot_alloc(C2), *ga = ot_normal(C2, 1.0f, &s),
+          *be = ot_normal(C2, 1.0f, &s);
     float dga[7] = {0}, dgb[7] = {0}, dba[7] = {0}, dbb[7] = {0};
     tr_fill_uniform(v2, C2, 0.5f, 2.0f, &s);
     for (int nt = 1; nt <= 3; nt += 2) {
@@ -76,8 +77,7 @@ int main(void) {
         ot_same_bits("batchnorm.backward dbeta threads vs ref", dba, dbb, C2);
     }
     fs_threads_shutdown();
-    free(x), free(mean), free(var), free(gamma), free(beta), free(y), free(want), free(r), free(dx), free(dg),
-        free(db);
+    free(x), free(mean), free(var), free(gamma), free(beta), free(y), free(want), free(r), free(dx), free(dg), free(db);
     free(x2), free(g2), free(a), free(b), free(m2), free(v2), free(ga), free(be);
     return check_finish();
 }

@@ -46,16 +46,17 @@ static void test_binary(uint64_t *s) {
                 for (int i1 = 0; i1 < 3; i1++)
                     for (int i2 = 0; i2 < 4; i2++)
                         for (int i3 = 0; i3 < 5; i3++) {
-#define IDX(sh) \
-    ((((sh[0] == 1 ? 0 : i0) * sh[1] + (sh[1] == 1 ? 0 : i1)) * sh[2] + (sh[2] == 1 ? 0 : i2)) * sh[3] + (sh[3] == 1 ? 0 : i3))
+#define IDX(sh)                                                                                                        \
+    ((((sh[0] == 1 ? 0 : i0) * sh[1] + (sh[1] == 1 ? 0 : i1)) * sh[2] + (sh[2] == 1 ? 0 : i2)) * sh[3] +               \
+     (sh[3] == 1 ? 0 : i3))
                             want[((i0 * 3 + i1) * 4 + i2) * 5 + i3] =
                                 (float)ref_binop((fs_binop)op, a[IDX(as)], b[IDX(bs)]);
 #undef IDX
                         }
             char name[128];
-            snprintf(name, sizeof name, "%s (%lldx%lldx%lldx%lld) . (%lldx%lldx%lldx%lld)", opn[op],
-                     (long long)as[0], (long long)as[1], (long long)as[2], (long long)as[3], (long long)bs[0],
-                     (long long)bs[1], (long long)bs[2], (long long)bs[3]);
+            snprintf(name, sizeof name, "%s (%lldx%lldx%lldx%lld) . (%lldx%lldx%lldx%lld)", opn[op], (long long)as[0],
+                     (long long)as[1], (long long)as[2], (long long)as[3], (long long)bs[0], (long long)bs[1],
+                     (long long)bs[2], (long long)bs[3]);
             check_allclose(name, y, want, n, 0, 1e-7);
             fs_binary_backward((fs_binop)op, da, db, r, a, as, b, bs, os, 4);
             bin_ctx ctx = {{bin_fwd, y, r, n}, (fs_binop)op, a, b, as, bs, os, 4};
@@ -107,8 +108,11 @@ static void test_unary(uint64_t *s) {
             fs_unary_forward((fs_unop)op, y, x, n, p);
             for (long i = 0; i < n; i++) {
                 double v = x[i];
-                want[i] = (float)(op == FS_SQRT ? sqrt(v) : op == FS_RSQRT ? 1 / sqrt(v) : op == FS_EXP ? exp(v)
-                                  : op == FS_LOG ? log(v) : pow(v, p));
+                want[i] = (float)(op == FS_SQRT    ? sqrt(v)
+                                  : op == FS_RSQRT ? 1 / sqrt(v)
+                                  : op == FS_EXP   ? exp(v)
+                                  : op == FS_LOG   ? log(v)
+                                                   : pow(v, p));
             }
             char name[64];
             snprintf(name, sizeof name, "%s.forward (p=%g)", names[op], p);
@@ -153,8 +157,10 @@ static void test_reduce(uint64_t *s) {
                 for (int i1 = 0; i1 < 4; i1++)
                     for (int i2 = 0; i2 < 5; i2++)
                         for (int i3 = 0; i3 < 2; i3++) {
-                            long o = (((mask & 1 ? 0 : i0) * os[1] + (mask & 2 ? 0 : i1)) * os[2] + (mask & 4 ? 0 : i2)) * os[3] +
-                                     (mask & 8 ? 0 : i3);
+                            long o =
+                                (((mask & 1 ? 0 : i0) * os[1] + (mask & 2 ? 0 : i1)) * os[2] + (mask & 4 ? 0 : i2)) *
+                                    os[3] +
+                                (mask & 8 ? 0 : i3);
                             acc[o] += x[((i0 * 4 + i1) * 5 + i2) * 2 + i3];
                         }
             for (long o = 0; o < nout; o++) want[o] = (float)(mean ? acc[o] / cnt : acc[o]);
@@ -166,7 +172,8 @@ static void test_reduce(uint64_t *s) {
             fs_reduce_backward(dx, r, sh, 4, mask, mean);
             rd_ctx ctx = {{rd_fwd, y, r, nout}, x, sh, 4, mask, mean};
             snprintf(name, sizeof name, "reduce mask=%u %s .din", mask, mean ? "mean" : "sum");
-            if (mask == 5 || mask == 15 || mask == 0 || mask == 10) gradcheck(name, x, n, dx, ot_loss_fn, &ctx, 1e-2, 1e-4, 1e-3, 120);
+            if (mask == 5 || mask == 15 || mask == 0 || mask == 10)
+                gradcheck(name, x, n, dx, ot_loss_fn, &ctx, 1e-2, 1e-4, 1e-3, 120);
         }
     /* precision: the mean of 1e6 values of 1 + 1e-4 (float accumulation would drift) */
     const long big = 1000000;

@@ -6,8 +6,18 @@
 #include "tensor/pool.h"
 
 static fs_pool2d_dims mk(int H, int W, int k, int s, int p, int ceil_mode, int cip) {
-    fs_pool2d_dims d = {.N = 1, .C = 1, .H = H, .W = W, .KH = k, .KW = k, .stride_h = s, .stride_w = s,
-                        .pad_h = p, .pad_w = p, .ceil_mode = ceil_mode, .count_include_pad = cip};
+    fs_pool2d_dims d = {.N = 1,
+                        .C = 1,
+                        .H = H,
+                        .W = W,
+                        .KH = k,
+                        .KW = k,
+                        .stride_h = s,
+                        .stride_w = s,
+                        .pad_h = p,
+                        .pad_w = p,
+                        .ceil_mode = ceil_mode,
+                        .count_include_pad = cip};
     return d;
 }
 
@@ -23,8 +33,8 @@ static void test_sizes(void) {
         fs_pool2d_dims d = mk(c[0], c[0], c[1], c[2], c[3], c[4], 1);
         fs_err err = {0};
         CHECK(fs_pool2d_dims_init(&d, &err) == FS_OK);
-        CHECK_MSG(d.H_out == c[5] && d.W_out == c[5], "H=%d k=%d s=%d p=%d ceil=%d: got %d want %d", c[0], c[1],
-                  c[2], c[3], c[4], d.H_out, c[5]);
+        CHECK_MSG(d.H_out == c[5] && d.W_out == c[5], "H=%d k=%d s=%d p=%d ceil=%d: got %d want %d", c[0], c[1], c[2],
+                  c[3], c[4], d.H_out, c[5]);
     }
     /* rejected: padding over half the kernel, kernel larger than padded input, zero stride */
     fs_err err = {0};
@@ -95,18 +105,18 @@ static void test_known_values(void) {
     CHECK(d.H_out == 3);
     fs_avgpool2d_forward(y, x5, &d);
     CHECK_CLOSE(y[0], (0 + 1 + 5 + 6) / 4.0, 1e-6);
-    CHECK_CLOSE(y[2], (4 + 9) / 2.0, 1e-6);  /* cols [4,5), rows [0,2) */
-    CHECK_CLOSE(y[8], 24.0, 1e-6);           /* the single corner pixel */
+    CHECK_CLOSE(y[2], (4 + 9) / 2.0, 1e-6); /* cols [4,5), rows [0,2) */
+    CHECK_CLOSE(y[8], 24.0, 1e-6); /* the single corner pixel */
     /* ceil_mode + padding: H_out = 3 (a 4th window would start in the right padding) */
     d = mk(5, 5, 2, 2, 1, 1, 1);
     fs_pool2d_dims_init(&d, NULL);
     CHECK(d.H_out == 3);
     fs_avgpool2d_forward(y, x5, &d);
-    CHECK_CLOSE(y[0], 0.0 / 4.0, 1e-6);                 /* only x[0,0] inside, /4 */
+    CHECK_CLOSE(y[0], 0.0 / 4.0, 1e-6); /* only x[0,0] inside, /4 */
     CHECK_CLOSE(y[8], (18 + 19 + 23 + 24) / 4.0, 1e-6); /* rows/cols [3,5) */
     d.count_include_pad = 0;
     fs_avgpool2d_forward(y, x5, &d);
-    CHECK_CLOSE(y[1], (1 + 2) / 2.0, 1e-6);             /* row 0, cols [1,3) */
+    CHECK_CLOSE(y[1], (1 + 2) / 2.0, 1e-6); /* row 0, cols [1,3) */
 
     /* adaptive: 5 -> 3 bins [0,2) [1,4) [3,5); 1-D along W with H = 1 */
     float a[5] = {1, 2, 4, 8, 16}, ya[3];
@@ -148,14 +158,23 @@ static void test_grads(uint64_t *s) {
     /* odd shapes, padding, ceil mode, both divisor rules */
     static const int cfg[][9] = {
         /* N C H W k s p ceil cip */
-        {2, 3, 7, 9, 3, 2, 1, 0, 1}, {1, 2, 9, 7, 3, 2, 1, 1, 0}, {3, 1, 5, 5, 2, 2, 0, 1, 1},
+        {2, 3, 7, 9, 3, 2, 1, 0, 1},  {1, 2, 9, 7, 3, 2, 1, 1, 0}, {3, 1, 5, 5, 2, 2, 0, 1, 1},
         {1, 3, 11, 6, 4, 3, 2, 1, 1}, {2, 2, 6, 7, 3, 1, 1, 0, 0},
     };
     for (size_t t = 0; t < sizeof cfg / sizeof cfg[0]; t++) {
         const int *c = cfg[t];
-        fs_pool2d_dims d = {.N = c[0], .C = c[1], .H = c[2], .W = c[3], .KH = c[4], .KW = c[4] - (t & 1),
-                            .stride_h = c[5], .stride_w = c[5], .pad_h = c[6], .pad_w = c[6] > 0 ? c[6] - (int)(t & 1) : 0,
-                            .ceil_mode = c[7], .count_include_pad = c[8]};
+        fs_pool2d_dims d = {.N = c[0],
+                            .C = c[1],
+                            .H = c[2],
+                            .W = c[3],
+                            .KH = c[4],
+                            .KW = c[4] - (t & 1),
+                            .stride_h = c[5],
+                            .stride_w = c[5],
+                            .pad_h = c[6],
+                            .pad_w = c[6] > 0 ? c[6] - (int)(t & 1) : 0,
+                            .ceil_mode = c[7],
+                            .count_include_pad = c[8]};
         if (d.KW < 1) d.KW = 1;
         fs_err err = {0};
         CHECK(fs_pool2d_dims_init(&d, &err) == FS_OK);
@@ -173,8 +192,10 @@ static void test_grads(uint64_t *s) {
             if (op == 1) fs_avgpool2d_backward(dx, r, &d);
             if (op == 2) fs_adaptive_avgpool2d_backward(dx, r, d.N, d.C, d.H, d.W, d.H_out, d.W_out);
             snprintf(name, sizeof name, "%s.din %dx%dx%dx%d k%dx%d s%d p%dx%d ceil%d cip%d",
-                     op == 0 ? "maxpool" : op == 1 ? "avgpool" : "adaptive", d.N, d.C, d.H, d.W, d.KH, d.KW,
-                     d.stride_h, d.pad_h, d.pad_w, d.ceil_mode, d.count_include_pad);
+                     op == 0   ? "maxpool"
+                     : op == 1 ? "avgpool"
+                               : "adaptive",
+                     d.N, d.C, d.H, d.W, d.KH, d.KW, d.stride_h, d.pad_h, d.pad_w, d.ceil_mode, d.count_include_pad);
             gradcheck(name, x, nin, dx, ot_loss_fn, &ctx, 1e-2, 1e-4, 2e-3, 300);
             if (op > 0) { /* linear ops: exact adjoint */
                 pool_fwd(&ctx);
@@ -186,8 +207,18 @@ static void test_grads(uint64_t *s) {
 }
 
 static void test_threads(uint64_t *s) {
-    fs_pool2d_dims d = {.N = 2, .C = 5, .H = 37, .W = 29, .KH = 3, .KW = 3, .stride_h = 2, .stride_w = 2,
-                        .pad_h = 1, .pad_w = 1, .ceil_mode = 1, .count_include_pad = 0};
+    fs_pool2d_dims d = {.N = 2,
+                        .C = 5,
+                        .H = 37,
+                        .W = 29,
+                        .KH = 3,
+                        .KW = 3,
+                        .stride_h = 2,
+                        .stride_w = 2,
+                        .pad_h = 1,
+                        .pad_w = 1,
+                        .ceil_mode = 1,
+                        .count_include_pad = 0};
     fs_pool2d_dims_init(&d, NULL);
     const long nin = (long)d.N * d.C * d.H * d.W, nout = (long)d.N * d.C * d.H_out * d.W_out;
     float *x = ot_normal(nin, 1.0f, s), *g = ot_normal(nout, 1.0f, s);

@@ -73,8 +73,8 @@ static void test_properties(uint64_t *s) {
         for (long i = 0; i < 2L * H * W; i++) x[i] = 0.37f;
         fs_resize_bilinear_forward(y, x, 1, 2, H, W, Ho, Wo, align);
         for (long i = 0; i < 2L * Ho * Wo; i++) want[i] = 0.37f;
-        check_allclose(align ? "bilinear constant align=1" : "bilinear constant align=0", y, want, 2L * Ho * Wo,
-                       1e-7, 0);
+        check_allclose(align ? "bilinear constant align=1" : "bilinear constant align=0", y, want, 2L * Ho * Wo, 1e-7,
+                       0);
         fs_resize_nearest_forward(y, x, 1, 2, H, W, Ho, Wo);
         check_allclose("nearest constant", y, want, 2L * Ho * Wo, 0, 0);
         /* affine image f(h, w) = 0.5 h - 0.25 w + 1 */
@@ -126,7 +126,10 @@ static void test_grads(uint64_t *s) {
             else
                 fs_resize_bilinear_backward(dx, r, c[0], c[1], c[2], c[3], c[4], c[5], mode == 1);
             char name[96];
-            snprintf(name, sizeof name, "%s.din %dx%dx%dx%d->%dx%d", mode == 0 ? "bilinear(ac=0)" : mode == 1 ? "bilinear(ac=1)" : "nearest",
+            snprintf(name, sizeof name, "%s.din %dx%dx%dx%d->%dx%d",
+                     mode == 0   ? "bilinear(ac=0)"
+                     : mode == 1 ? "bilinear(ac=1)"
+                                 : "nearest",
                      c[0], c[1], c[2], c[3], c[4], c[5]);
             gradcheck(name, x, nin, dx, ot_loss_fn, &ctx, 1e-2, 1e-4, 1e-3, 300);
             rs_fwd(&ctx);
@@ -208,7 +211,8 @@ static void test_antialias(uint64_t *s) {
     double aa = 0, plain = 0;
     for (int i = 0; i < So * So; i++) aa = fmax(aa, fabs(o[i])), plain = fmax(plain, fabs(o2[i]));
     CHECK_MSG(aa < 0.25 * plain, "period-3 stripes: antialiased max %g vs plain bilinear max %g", aa, plain);
-    printf("OK antialiasing: checkerboard max %.2g (border %.2g); period-3 stripes %.3g (aa) vs %.3g (plain)\n", mx, edge, aa, plain);
+    printf("OK antialiasing: checkerboard max %.2g (border %.2g); period-3 stripes %.3g (aa) vs %.3g (plain)\n", mx,
+           edge, aa, plain);
 
     /* against the dense reference, odd sizes, down and up; up-scaling equals plain bilinear */
     static const int cfg[][4] = {{37, 23, 9, 7}, {10, 31, 3, 2}, {5, 7, 13, 11}, {64, 64, 16, 16}, {9, 9, 9, 4}};

@@ -16,7 +16,9 @@ static void test_concat_slice(uint64_t *s) {
         for (int ch = 0; ch < 7; ch++)
             for (int i = 0; i < 15; i++) {
                 float got = y[(n * 7 + ch) * 15 + i];
-                float want = ch < 1 ? a[(n * 1 + ch) * 15 + i] : ch < 5 ? b[(n * 4 + ch - 1) * 15 + i] : c[(n * 2 + ch - 5) * 15 + i];
+                float want = ch < 1   ? a[(n * 1 + ch) * 15 + i]
+                             : ch < 5 ? b[(n * 4 + ch - 1) * 15 + i]
+                                      : c[(n * 2 + ch - 5) * 15 + i];
                 ok &= got == want;
             }
     CHECK_MSG(ok, "concat along axis 1 matches explicit loops");
