@@ -144,6 +144,12 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *user) {
                  d->url, (long long)d->e->size);
         return CURL_WRITEFUNC_ERROR;
     }
+    /* Unknown exact size: a server sending far more than the estimate is not sending this model. */
+    if (d->e->size < 0 && d->e->size_est > 0 && d->offset + d->written + (int64_t)n > 3 * d->e->size_est + (1 << 20)) {
+        snprintf(d->fail, sizeof d->fail, "%s sends more than 3x the expected ~%lld bytes; stopped (not this model?)",
+                 d->url, (long long)d->e->size_est);
+        return CURL_WRITEFUNC_ERROR;
+    }
     size_t done = 0;
     while (done < n) {
         ssize_t w = write(d->fd, data + done, n - done);

@@ -32,6 +32,7 @@ mkdir -p "$T/www/sub"
 head -c 5000 /dev/urandom > "$T/www/sub/nohash.bin"
 cp "$T/www/good.bin" "$T/www/other.bin"
 cp "$T/www/good.bin" "$T/www/sized.bin"
+head -c 2000000 /dev/zero > "$T/www/est.bin"
 H=$(sha "$T/www/good.bin")
 
 "$HTTPD" --root "$T/www" --port-file "$T/port" --log "$T/log" --max-requests 200 --timeout 120 &
@@ -51,6 +52,7 @@ cat > "$T/manifest.json" <<EOF
   {"name": "t-nohash", "file": "sub/nohash.bin", "url": "$BASE/sub/nohash.bin"},
   {"name": "t-missing", "file": "missing.bin", "url": "$BASE/missing.bin"},
   {"name": "t-size", "file": "sized.bin", "url": "$BASE/sized.bin", "size": 12345, "sha256": "$H"},
+  {"name": "t-est", "file": "est.bin", "url": "$BASE/est.bin", "size_est": 1000},
   {"name": "t-manual", "file": "manual.bin", "page": "https://example.org/manual-download",
    "how": "ask the authors for it", "auto_fetch": false}
 ]}
@@ -131,6 +133,10 @@ FACESTITCH_MIRROR="$BASE" $B models fetch t-size 2> "$T/err"; rc=$?
 cat "$T/err"
 check size_exit1 "[ $rc -eq 1 ] && grep -q 'size mismatch' '$T/err'"
 check size_no_final "[ ! -e '$T/m5/sized.bin' ] && [ ! -e '$T/m5/sized.bin.part' ]"
+
+# 8b. Unknown exact size: a server sending far more than the estimate is cut off; the .part is kept.
+FACESTITCH_MIRROR="$BASE" $B models fetch t-est 2> "$T/err"; rc=$?
+check estimate_cap "[ $rc -eq 1 ] && grep -q 'more than 3x the expected' '$T/err' && [ ! -e '$T/m5/est.bin' ]"
 
 # 9. Unreachable host (closed port on 127.0.0.1): a clear offline message, quickly.
 t0=$(date +%s)
