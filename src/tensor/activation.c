@@ -38,14 +38,14 @@ void fs_prelu_backward(float *din, float *dalpha, const float *dout, const float
         for (int b = 0; b < N; b++) {
             const long off = ((long)b * C + c) * HW;
             const float *x = in + off, *dy = dout + off;
+            if (dalpha) /* before din is written: din may alias dout */
+                for (long i = 0; i < HW; i++)
+                    if (!(x[i] > 0.0f)) da += (double)dy[i] * (double)x[i];
             if (din) {
                 float *dx = din + off;
                 const float a = alpha[c];
                 for (long i = 0; i < HW; i++) dx[i] = x[i] > 0.0f ? dy[i] : a * dy[i];
             }
-            if (dalpha)
-                for (long i = 0; i < HW; i++)
-                    if (!(x[i] > 0.0f)) da += (double)dy[i] * (double)x[i];
         }
         if (dalpha) dalpha[c] += (float)da;
     }

@@ -41,14 +41,14 @@ static void bn_bwd_channels(void *ctx, int64_t c0, int64_t c1, int ti) {
         for (int n = 0; n < j->N; n++) {
             const long off = ((long)n * j->C + c) * j->HW;
             const float *x = j->in + off, *dy = j->dout + off;
+            if (j->dgamma) /* sums before din is written: din may alias dout */
+                for (long i = 0; i < j->HW; i++) sg += (double)dy[i] * ((double)x[i] - mu);
+            if (j->dbeta)
+                for (long i = 0; i < j->HW; i++) sb += dy[i];
             if (j->din) {
                 float *dx = j->din + off;
                 for (long i = 0; i < j->HW; i++) dx[i] = dy[i] * a;
             }
-            if (j->dgamma)
-                for (long i = 0; i < j->HW; i++) sg += (double)dy[i] * ((double)x[i] - mu);
-            if (j->dbeta)
-                for (long i = 0; i < j->HW; i++) sb += dy[i];
         }
         if (j->dgamma) j->dgamma[c] += (float)(sg * invstd);
         if (j->dbeta) j->dbeta[c] += (float)sb;

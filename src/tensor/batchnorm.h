@@ -7,6 +7,7 @@
  * Shapes: in/out/din/dout (N, C, HW); mean, var, gamma, beta, dgamma, dbeta (C).
  * Backward treats mean and var as constants (eval mode): din = dout * a (=);
  * dgamma += sum dout * (in - mean) / sqrt(var + eps); dbeta += sum dout. NULL = not needed.
+ * din may alias dout (in-place backward); out may alias in.
  * Channels are spread over threads; each channel's sums are done by one thread in a fixed
  * order (double accumulation), so results do not depend on the thread count.
  */

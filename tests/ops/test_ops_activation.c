@@ -108,6 +108,15 @@ static void test_prelu(uint64_t *s) {
     gradcheck("prelu.dalpha (+=)", (float *)alpha, C, da, ot_loss_fn, &ctx, 1e-2, 1e-4, 1e-3, 400);
     /* NULL gradients are skipped */
     fs_prelu_backward(NULL, NULL, r, x, alpha, N, C, HW);
+    /* in place: din aliasing dout gives the same din and dalpha */
+    float *dx_ref = ot_alloc(n), *dd = ot_alloc(n), da1[5] = {0}, da2[5] = {0};
+    fs_prelu_forward(y, x, alpha, N, C, HW);
+    fs_prelu_backward(dx_ref, da1, r, x, alpha, N, C, HW);
+    memcpy(dd, r, sizeof(float) * n);
+    fs_prelu_backward(dd, da2, dd, x, alpha, N, C, HW);
+    ot_same_bits("prelu.backward in place: din", dd, dx_ref, n);
+    ot_same_bits("prelu.backward in place: dalpha", da2, da1, C);
+    free(dx_ref), free(dd);
     free(x), free(alpha), free(y), free(want), free(r), free(dx), free(da);
 }
 

@@ -56,6 +56,17 @@ int main(void) {
     gradcheck("batchnorm.dgamma (+=)", gamma, C, dg, ot_loss_fn, &ctx, 1e-2, 1e-4, 2e-3, 300);
     gradcheck("batchnorm.dbeta (+=)", beta, C, db, ot_loss_fn, &ctx, 1e-2, 1e-4, 2e-3, 300);
 
+    /* in place: din aliasing dout gives the same din, dgamma, dbeta */
+    {
+        float *ref = ot_alloc(n), *ip = ot_alloc(n), g1[5] = {0}, g2[5] = {0}, b1[5] = {0}, b2[5] = {0};
+        fs_batchnorm_backward(ref, g1, b1, r, x, mean, var, gamma, 1e-5f, N, C, HW);
+        memcpy(ip, r, sizeof(float) * n);
+        fs_batchnorm_backward(ip, g2, b2, ip, x, mean, var, gamma, 1e-5f, N, C, HW);
+        ot_same_bits("batchnorm.backward in place: din", ip, ref, n);
+        ot_same_bits("batchnorm.backward in place: dgamma", g2, g1, C);
+        ot_same_bits("batchnorm.backward in place: dbeta", b2, b1, C);
+        free(ref), free(ip);
+    }
     /* threads: larger tensor so several chunks run; identical bits for 1 and 3 threads */
     const int N2 = 2, C2 = 7;
     const long HW2 = 61 * 67, n2 = N2 * C2 * HW2;
