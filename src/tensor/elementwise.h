@@ -7,7 +7,8 @@
  * NumPy / PyTorch broadcasting: every a_shape[i] and b_shape[i] equals out_shape[i] or 1 (pad
  * shorter shapes with leading 1s yourself; at most 8 dims). All arrays contiguous.
  * Backward: da, db are ASSIGNED, summed over the axes where a (or b) was broadcast (sums in double);
- * NULL = not needed. a is needed for MUL/DIV's db, b for MUL/DIV's da.
+ * NULL = not needed. a is needed for MUL/DIV's db, b for MUL/DIV's da. da and db must not alias dout
+ * (or each other); out may alias a or b in the forward when it has their shape.
  *   ADD: da = g, db = g      SUB: da = g, db = -g
  *   MUL: da = g b, db = g a  DIV: da = g / b, db = -g a / b^2
  */
