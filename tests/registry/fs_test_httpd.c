@@ -225,7 +225,7 @@ int main(int argc, char **argv) {
     const char *port_file = NULL, *log_path = NULL;
     long max_requests = 50;
     double timeout = 30;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
             fprintf(stderr, "fs_test_httpd: %s needs a value\n", a);
@@ -240,7 +240,6 @@ int main(int argc, char **argv) {
             fprintf(stderr, "usage: fs_test_httpd --root DIR --port-file F [--log F] [--max-requests N] [--timeout S]\n");
             return 2;
         }
-        i++;
     }
     if (!port_file || max_requests < 1 || !(timeout > 0 && timeout <= 600)) {
         fprintf(stderr, "fs_test_httpd: need --port-file, --max-requests >= 1, 0 < --timeout <= 600\n");
