@@ -1,14 +1,359 @@
-/* cmd_generate.c — `facestitch generate` (not implemented yet). */
+/* cmd_generate.c — `facestitch generate`: render images from a StyleGAN2 generator, optionally with the
+ * gradient of an L2 loss against a target (for parity checks). */
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/log.h"
+#include "core/rng.h"
+#include "image/image.h"
+#include "models/stylegan2.h"
+#include "weights/safetensors.h"
+
+static void usage(FILE *fp) {
+    fprintf(fp,
+            "Usage: facestitch generate --model G [--seed N | --ws WS.safetensors] [options]\n"
+            "\n"
+            "Renders images with a StyleGAN2 generator ('skip' architecture, any resolution), computing exactly\n"
+            "what the official PyTorch code computes (NVIDIA stylegan2-ada-pytorch or rosinality layout).\n"
+            "\n"
+            "Input (one of):\n"
+            "  --seed N            z of image i = numpy RandomState(N+i).randn(1, z_dim), like the official\n"
+            "                      gen_images.py --seeds N,N+1,... (default: seed 0)\n"
+            "  --batch N           number of images for --seed (default 1): seeds N..N+batch-1\n"
+            "  --ws FILE           safetensors with tensor 'ws' [N,num_ws,w_dim] (W+, used as is) or\n"
+            "                      'z' [N,z_dim] (mapping + truncation apply)\n"
+            "\n"
+            "Options:\n"
+            "  --model G           generator weights: facestitch safetensors, NVIDIA .pkl / state_dict .pt,\n"
+            "                      rosinality .pt, or their safetensors twins (required)\n"
+            "  --trunc PSI         truncation w_avg + PSI (w - w_avg) (default 1 = none; z inputs only)\n"
+            "  --trunc-cutoff K    truncate only the first K ws rows (default: all)\n"
+            "  --noise MODE        const (checkpoint noise buffers, default, as STIT), none, or random\n"
+            "  --noise-seed S      random noise of image i is drawn from seed S+i (default 0)\n"
+            "  -o, --out OUT.png   8-bit PNG, pixel = clamp(floor(x*127.5 + 128), 0, 255) like gen_images.py;\n"
+            "                      several images are laid out in one grid (ceil(sqrt N) columns, row-major)\n"
+            "  --raw OUT.st        safetensors: 'image' [N,C,H,W] float32 unclamped, plus the 'ws' used\n"
+            "  --target T.st       with --grad: target image, tensor 'target' (or 'image') [N,C,H,W]\n"
+            "  --grad OUT.st       gradients of L = mean((G(ws) - target)^2): 'ws' = dL/dws, dL/dparameter for\n"
+            "                      every parameter under its canonical name (docs/canonical-names.md), 'loss';\n"
+            "                      with z inputs also 'z' = dL/dz and the mapping parameters' gradients\n"
+            "  -h, --help          this help\n"
+            "\n"
+            "Examples:\n"
+            "  facestitch generate --model ffhq.pkl --seed 42 -o face.png\n"
+            "  facestitch generate --model ffhq.pkl --seed 0 --batch 16 --trunc 0.7 -o grid.png\n"
+            "  facestitch generate --model G.safetensors --ws pivots.safetensors --raw out.safetensors\n"
+            "  facestitch generate --model G.safetensors --ws ws.safetensors --target t.safetensors --grad g.safetensors\n");
+}
+
+static int parse_int(const char *s, long lo, long hi, long *out) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi) return 0;
+    *out = v;
+    return 1;
+}
+
+/* Float tensor `name` (or NULL if absent) with its element count. */
+static const fs_tensor *get_f32(const fs_tensor_map *m, const char *name) {
+    const fs_tensor *t = fs_tensor_map_get(m, name);
+    return t && t->dtype == FS_F32 ? t : NULL;
+}
+
+static int save_png(const float *img, int N, int C, int R, const char *path, fs_err *err) {
+    if (C != 3 && C != 1) return fs_errorf(err, "%s: a %d-channel generator cannot be written as PNG (use --raw)", path, C);
+    int cols = (int)ceil(sqrt((double)N)), rows = (N + cols - 1) / cols;
+    fs_image *im = fs_image_create(cols * R, rows * R, err);
+    if (!im) return FS_ERR;
+    long HW = (long)R * R;
+    for (int n = 0; n < N; n++) {
+        int ox = (n % cols) * R, oy = (n / cols) * R;
+        for (int y = 0; y < R; y++)
+            for (int x = 0; x < R; x++) {
+                uint8_t *px = fs_image_px(im, ox + x, oy + y);
+                for (int c = 0; c < 3; c++) {
+                    float v = img[((long)n * C + (C == 1 ? 0 : c)) * HW + (long)y * R + x] * 127.5f + 128.0f;
+                    px[c] = (uint8_t)(v <= 0 ? 0 : v >= 255 ? 255 : (int)v);
+                }
+            }
+    }
+    int rc = fs_image_save_png(im, path, err);
+    fs_image_destroy(im);
+    return rc;
+}
+
+static int add_tensor(fs_tensor_map *m, const char *name, int ndim, const int64_t *shape, const float *data,
+                      fs_err *err) {
+    fs_tensor *t = fs_tensor_create(ndim, shape, err);
+    if (!t) return FS_ERR;
+    snprintf(t->name, sizeof t->name, "%s", name);
+    memcpy(t->data, data, fs_tensor_nbytes(t));
+    return fs_tensor_map_add(m, t, err);
+}
+
+static int set_meta(fs_tensor_map *m, const char *what, fs_err *err) {
+    if (fs_tensor_map_set_meta(m, "format", "facestitch", err) || fs_tensor_map_set_meta(m, "kind", what, err) ||
+        fs_tensor_map_set_meta(m, "version", "1", err))
+        return FS_ERR;
+    return FS_OK;
+}
+
+typedef struct {
+    const char *model, *ws_path, *out, *raw, *target_path, *grad_path;
+    long seed, batch, cutoff, noise_seed;
+    int have_seed;
+    float psi;
+    fs_sg2_noise noise;
+} gen_opts;
+
+static int run(const gen_opts *o, fs_err *err) {
+    fs_sg2 *g = NULL;
+    fs_tensor_map *in = NULL, *tmap = NULL, *outm = NULL;
+    fs_sg2_acts *a = NULL;
+    fs_sg2_grads *gr = NULL;
+    float *ws = NULL, *z = NULL, *img = NULL, *dws = NULL, *dimg = NULL, *dz = NULL;
+    int rc = FS_ERR;
+    if (fs_sg2_load(o->model, &g, err)) goto done;
+    const fs_sg2_config *c = &g->cfg;
+    fs_info("generator: %dx%d, %d channels, z_dim %d, w_dim %d, num_ws %d, %d mapping layers, %s layout, %.1f M "
+            "parameters",
+            c->resolution, c->resolution, c->img_channels, c->z_dim, c->w_dim, c->num_ws, c->mapping_layers,
+            c->layout == FS_SG2_LAYOUT_ROSINALITY ? "rosinality" : "nvidia", c->n_floats / 1e6);
+    /* inputs: z (seeds or file) or ws */
+    long N = 0;
+    int from_z = 1;
+    if (o->ws_path) {
+        if (fs_safetensors_load(o->ws_path, FS_ST_TO_F32, &in, err)) goto done;
+        const fs_tensor *t = get_f32(in, "ws");
+        if (t) {
+            int ok = (t->ndim == 3 && t->shape[1] == c->num_ws && t->shape[2] == c->w_dim) ||
+                     (t->ndim == 2 && t->shape[0] == c->num_ws && t->shape[1] == c->w_dim);
+            if (!ok || fs_tensor_numel(t) == 0) {
+                char b[96];
+                fs_errorf(err, "%s: tensor 'ws' has shape %s, the generator needs [N, %d, %d]", o->ws_path,
+                          fs_tensor_shape_str(t, b, sizeof b), c->num_ws, c->w_dim);
+                goto done;
+            }
+            N = t->ndim == 3 ? t->shape[0] : 1;
+            from_z = 0;
+            ws = malloc(sizeof(float) * (size_t)N * c->num_ws * c->w_dim);
+            if (!ws) goto oom;
+            memcpy(ws, t->data, sizeof(float) * (size_t)N * c->num_ws * c->w_dim);
+        } else if ((t = get_f32(in, "z"))) {
+            int ok = (t->ndim == 2 && t->shape[1] == c->z_dim) || (t->ndim == 1 && t->shape[0] == c->z_dim);
+            if (!ok || fs_tensor_numel(t) == 0) {
+                char b[96];
+                fs_errorf(err, "%s: tensor 'z' has shape %s, the generator needs [N, %d]", o->ws_path,
+                          fs_tensor_shape_str(t, b, sizeof b), c->z_dim);
+                goto done;
+            }
+            N = t->ndim == 2 ? t->shape[0] : 1;
+            z = malloc(sizeof(float) * (size_t)N * c->z_dim);
+            if (!z) goto oom;
+            memcpy(z, t->data, sizeof(float) * (size_t)N * c->z_dim);
+        } else {
+            fs_errorf(err, "%s: no float32 tensor 'ws' [N,%d,%d] or 'z' [N,%d] in this file", o->ws_path, c->num_ws,
+                      c->w_dim, c->z_dim);
+            goto done;
+        }
+    } else {
+        N = o->batch;
+        z = malloc(sizeof(float) * (size_t)N * c->z_dim);
+        if (!z) goto oom;
+        for (long n = 0; n < N; n++) {
+            fs_rng r;
+            fs_rng_seed(&r, (uint32_t)(o->seed + n));
+            fs_rng_normal_f32(&r, z + n * c->z_dim, c->z_dim);
+        }
+    }
+    long nws = N * c->num_ws * c->w_dim, R = c->resolution, nimg = N * c->img_channels * R * R;
+    if (from_z) {
+        ws = malloc(sizeof(float) * (size_t)nws);
+        if (!ws) goto oom;
+        if (fs_sg2_mapping_forward(g, ws, z, (int)N, o->psi, (int)o->cutoff, err)) goto done;
+    } else if (o->psi != 1.0f) {
+        fs_warn("--trunc applies to z inputs only; the ws of %s are used as they are", o->ws_path);
+    }
+    const float *target = NULL;
+    if (o->grad_path) {
+        if (fs_safetensors_load(o->target_path, FS_ST_TO_F32, &tmap, err)) goto done;
+        const fs_tensor *t = get_f32(tmap, "target");
+        if (!t) t = get_f32(tmap, "image");
+        if (!t && tmap->count == 1) t = get_f32(tmap, tmap->items[0]->name);
+        if (!t || fs_tensor_numel(t) != nimg) {
+            fs_errorf(err, "%s: needs a float32 tensor 'target' [%ld, %d, %ld, %ld] (the generated images' shape)",
+                      o->target_path, N, c->img_channels, R, R);
+            goto done;
+        }
+        target = fs_tensor_f32(t);
+    }
+    img = malloc(sizeof(float) * (size_t)nimg);
+    if (!img) goto oom;
+    if (o->grad_path) {
+        dws = calloc((size_t)nws, sizeof(float));
+        dimg = malloc(sizeof(float) * (size_t)nimg);
+        if (!dws || !dimg || fs_sg2_grads_create(&gr, g, err)) goto oom;
+    }
+    /* synthesis in chunks of at most 4 images (one arena, reused) */
+    int chunk = N < 4 ? (int)N : 4;
+    if (fs_sg2_acts_create(&a, g, chunk, err)) goto done;
+    fs_verbose("activation arena: %.1f MiB for batch %d", fs_sg2_acts_bytes(a) / 1048576.0, chunk);
+    fs_sg2_opts so = fs_sg2_opts_default();
+    so.noise = o->noise;
+    long per_img = (long)c->img_channels * R * R, per_ws = (long)c->num_ws * c->w_dim;
+    double loss = 0;
+    fs_progress p;
+    fs_progress_begin(&p, "generate", N);
+    for (long n0 = 0; n0 < N; n0 += chunk) {
+        int nb = (int)(N - n0 < chunk ? N - n0 : chunk);
+        if (nb != a->N) {
+            fs_sg2_acts_destroy(a);
+            a = NULL;
+            if (fs_sg2_acts_create(&a, g, nb, err)) goto done;
+        }
+        so.noise_seed = (uint64_t)o->noise_seed + (uint64_t)n0; /* chunking does not change which maps an image gets */
+        fs_sg2_synthesis_forward(g, a, ws + n0 * per_ws, &so);
+        memcpy(img + n0 * per_img, a->img, sizeof(float) * nb * per_img);
+        if (o->grad_path) {
+            for (long k = 0; k < nb * per_img; k++) {
+                double d = (double)a->img[k] - target[n0 * per_img + k];
+                loss += d * d;
+                dimg[k] = (float)(2.0 * d / nimg);
+            }
+            fs_sg2_synthesis_backward(g, a, dimg, dws + n0 * per_ws, gr, NULL);
+        }
+        fs_progress_step(&p, nb, "%ldx%ld", R, R);
+        if (fs_should_abort()) {
+            fs_errorf(err, "generate: interrupted");
+            goto done;
+        }
+    }
+    fs_progress_end(&p);
+    if (o->out && save_png(img, (int)N, c->img_channels, (int)R, o->out, err)) goto done;
+    if (o->raw) {
+        outm = fs_tensor_map_create();
+        if (!outm) goto oom;
+        int64_t si[4] = {N, c->img_channels, R, R}, sw[3] = {N, c->num_ws, c->w_dim};
+        if (add_tensor(outm, "image", 4, si, img, err) || add_tensor(outm, "ws", 3, sw, ws, err) ||
+            set_meta(outm, "generate", err) || fs_safetensors_save(o->raw, outm, err))
+            goto done;
+        fs_tensor_map_destroy(outm);
+        outm = NULL;
+    }
+    if (o->grad_path) {
+        loss /= nimg;
+        outm = fs_tensor_map_create();
+        if (!outm) goto oom;
+        if (from_z) {
+            dz = malloc(sizeof(float) * (size_t)N * c->z_dim);
+            if (!dz || fs_sg2_mapping_backward(g, dz, gr, dws, z, (int)N, o->psi, (int)o->cutoff, err)) goto oom;
+            int64_t sz[2] = {N, c->z_dim};
+            if (add_tensor(outm, "z", 2, sz, dz, err)) goto done;
+        }
+        int64_t sw[3] = {N, c->num_ws, c->w_dim};
+        float lf = (float)loss;
+        if (add_tensor(outm, "ws", 3, sw, dws, err) || add_tensor(outm, "loss", 0, sw, &lf, err) ||
+            fs_sg2_grads_to_map(g, gr, "", outm, err) || set_meta(outm, "stylegan2-grad", err) ||
+            fs_safetensors_save(o->grad_path, outm, err))
+            goto done;
+        fs_info("loss %.9g", loss);
+    }
+    rc = FS_OK;
+    goto done;
+oom:
+    if (!err || !err->msg[0] || err->code == FS_OK) fs_errorf(err, "generate: out of memory");
+done:
+    fs_sg2_acts_destroy(a);
+    fs_sg2_grads_destroy(gr);
+    fs_tensor_map_destroy(in);
+    fs_tensor_map_destroy(tmap);
+    fs_tensor_map_destroy(outm);
+    fs_sg2_destroy(g);
+    free(ws), free(z), free(img), free(dws), free(dimg), free(dz);
+    return rc;
+}
 
 int fs_cmd_generate(int argc, char **argv) {
-    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("Usage: facestitch generate ...\n\nNot implemented yet in this build.\n");
-        return 0;
+    gen_opts o = {0};
+    o.batch = 1;
+    o.psi = 1.0f;
+    o.noise = FS_SG2_NOISE_CONST;
+    enum { O_SEED = 256, O_WS, O_TRUNC, O_CUTOFF, O_NOISE, O_NSEED, O_RAW, O_BATCH, O_TARGET, O_GRAD, O_MODEL };
+    static const struct option lo[] = {{"model", required_argument, 0, O_MODEL}, {"seed", required_argument, 0, O_SEED},
+                                       {"ws", required_argument, 0, O_WS},       {"trunc", required_argument, 0, O_TRUNC},
+                                       {"trunc-cutoff", required_argument, 0, O_CUTOFF},
+                                       {"noise", required_argument, 0, O_NOISE},
+                                       {"noise-seed", required_argument, 0, O_NSEED},
+                                       {"out", required_argument, 0, 'o'},       {"raw", required_argument, 0, O_RAW},
+                                       {"batch", required_argument, 0, O_BATCH},
+                                       {"target", required_argument, 0, O_TARGET},
+                                       {"grad", required_argument, 0, O_GRAD},   {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":ho:", lo, NULL)) != -1) {
+        switch (ch) {
+        case 'h':
+            usage(stdout);
+            return 0;
+        case O_MODEL: o.model = optarg; break;
+        case O_WS: o.ws_path = optarg; break;
+        case 'o': o.out = optarg; break;
+        case O_RAW: o.raw = optarg; break;
+        case O_TARGET: o.target_path = optarg; break;
+        case O_GRAD: o.grad_path = optarg; break;
+        case O_SEED:
+            if (!parse_int(optarg, 0, 4294967295L, &o.seed))
+                return fs_cli_usage_error("generate", "--seed needs an integer from 0 to 2^32-1, got '%s'", optarg);
+            o.have_seed = 1;
+            break;
+        case O_BATCH:
+            if (!parse_int(optarg, 1, 100000, &o.batch))
+                return fs_cli_usage_error("generate", "--batch needs an integer from 1 to 100000, got '%s'", optarg);
+            break;
+        case O_CUTOFF:
+            if (!parse_int(optarg, 1, 1000, &o.cutoff))
+                return fs_cli_usage_error("generate", "--trunc-cutoff needs a positive integer, got '%s'", optarg);
+            break;
+        case O_NSEED:
+            if (!parse_int(optarg, 0, 4294967295L, &o.noise_seed))
+                return fs_cli_usage_error("generate", "--noise-seed needs an integer from 0 to 2^32-1, got '%s'", optarg);
+            break;
+        case O_TRUNC: {
+            char *end;
+            double v = strtod(optarg, &end);
+            if (!*optarg || *end || !isfinite(v) || fabs(v) > 100)
+                return fs_cli_usage_error("generate", "--trunc needs a number (e.g. 0.7), got '%s'", optarg);
+            o.psi = (float)v;
+            break;
+        }
+        case O_NOISE:
+            if (!strcmp(optarg, "const"))
+                o.noise = FS_SG2_NOISE_CONST;
+            else if (!strcmp(optarg, "random"))
+                o.noise = FS_SG2_NOISE_RANDOM;
+            else if (!strcmp(optarg, "none"))
+                o.noise = FS_SG2_NOISE_NONE;
+            else
+                return fs_cli_usage_error("generate", "--noise is const, random or none, got '%s'", optarg);
+            break;
+        case ':': return fs_cli_usage_error("generate", "option '%s' needs a value", argv[optind - 1]);
+        default: return fs_cli_usage_error("generate", "unknown option '%s'", argv[optind - 1]);
+        }
     }
-    fprintf(stderr, "facestitch: generate: not implemented yet in this build\n");
-    return 1;
+    if (optind < argc) return fs_cli_usage_error("generate", "unexpected argument '%s'", argv[optind]);
+    if (!o.model) return fs_cli_usage_error("generate", "--model is required");
+    if (o.have_seed && o.ws_path) return fs_cli_usage_error("generate", "give either --seed or --ws, not both");
+    if (o.ws_path && o.batch != 1) return fs_cli_usage_error("generate", "--batch goes with --seed (--ws has its own N)");
+    if (!!o.target_path != !!o.grad_path) return fs_cli_usage_error("generate", "--target and --grad go together");
+    if (!o.out && !o.raw && !o.grad_path)
+        return fs_cli_usage_error("generate", "nothing to write: give -o OUT.png, --raw OUT.safetensors or --grad");
+    fs_err err = {0};
+    if (run(&o, &err)) return fs_cli_fail(&err);
+    return 0;
 }

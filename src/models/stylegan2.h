@@ -43,7 +43,8 @@ typedef enum { FS_SG2_LAYOUT_NVIDIA = 0, FS_SG2_LAYOUT_ROSINALITY = 1 } fs_sg2_l
 typedef enum { FS_SG2_CONV = 0, FS_SG2_CONV_UP = 1, FS_SG2_TORGB = 2 } fs_sg2_layer_kind;
 typedef enum {
     FS_SG2_NOISE_CONST = 0,  /* the checkpoint's noise_const buffers (STIT everywhere) */
-    FS_SG2_NOISE_RANDOM = 1, /* fresh N(0,1) maps (N,1,res,res) per layer from fs_rng(noise_seed) */
+    FS_SG2_NOISE_RANDOM = 1, /* N(0,1) maps (N,1,res,res): image n draws its maps layer by layer from
+                                fs_rng(noise_seed + n) */
     FS_SG2_NOISE_NONE = 2,   /* no noise at all */
     FS_SG2_NOISE_INJECT = 3  /* caller-given maps, opts.noise[layer]: (N, res, res) or (1, res, res) */
 } fs_sg2_noise;

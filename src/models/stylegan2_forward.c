@@ -132,8 +132,6 @@ void fs__sg2_const_input(const fs_sg2 *g, int N, float *x) {
 
 static void setup_noise(const fs_sg2 *g, fs_sg2_acts *a, const fs_sg2_opts *o) {
     const fs_sg2_config *c = &g->cfg;
-    fs_rng r;
-    if (o->noise == FS_SG2_NOISE_RANDOM) fs_rng_seed(&r, (uint32_t)o->noise_seed);
     for (int l = 0; l < c->n_layers; l++) {
         const fs_sg2_layer_info *L = &c->layers[l];
         a->noise[l] = NULL;
@@ -144,8 +142,7 @@ static void setup_noise(const fs_sg2 *g, fs_sg2_acts *a, const fs_sg2_opts *o) {
         case FS_SG2_NOISE_CONST:
             a->noise[l] = g->p.layer[l].noise_const;
             break;
-        case FS_SG2_NOISE_RANDOM: /* layer by layer, sample by sample: N(0,1) maps (N, 1, res, res) */
-            fs_rng_normal_f32(&r, a->noise_buf[l], a->N * HW);
+        case FS_SG2_NOISE_RANDOM: /* filled below */
             a->noise[l] = a->noise_buf[l];
             a->noise_stride[l] = (int)HW;
             break;
@@ -161,6 +158,18 @@ static void setup_noise(const fs_sg2 *g, fs_sg2_acts *a, const fs_sg2_opts *o) {
             break;
         }
     }
+    /* random: image n of the batch draws its N(0,1) maps (1, res, res) layer by layer from fs_rng(noise_seed + n),
+     * so an image's noise does not depend on the batch it is rendered in */
+    if (o->noise == FS_SG2_NOISE_RANDOM)
+        for (int n = 0; n < a->N; n++) {
+            fs_rng r;
+            fs_rng_seed(&r, (uint32_t)(o->noise_seed + (uint64_t)n));
+            for (int l = 0; l < c->n_layers; l++)
+                if (c->layers[l].kind != FS_SG2_TORGB) {
+                    long HW = (long)c->layers[l].res * c->layers[l].res;
+                    fs_rng_normal_f32(&r, a->noise_buf[l] + n * HW, HW);
+                }
+        }
 }
 
 /* The synthesis network proper, from a->styles. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/log.h"
 #include "models/stylegan2.h"
@@ -54,10 +55,9 @@ static int detect(resolver *r, const fs_tensor_map *m, fs_err *err) {
             continue;
         if (pl >= sizeof r->prefix) continue;
         /* prefer: canonical over rosinality, no prefix, then g_ema over g (training checkpoints) */
-        int score = (ros ? 0 : 4) + (pl == 0 ? 2 : 0) + (strstr(nm, "g_ema") == nm ? 1 : 0);
-        static const int none = -1;
-        int best = found ? (r->ros ? 0 : 4) + (r->prefix[0] ? 0 : 2) + (strstr(r->prefix, "g_ema") == r->prefix ? 1 : 0)
-                         : none;
+        int score = (ros ? 0 : 4) + (pl == 0 ? 2 : 0) + (strncasecmp(nm, "g_ema", 5) == 0 ? 1 : 0);
+        int best = found ? (r->ros ? 0 : 4) + (r->prefix[0] ? 0 : 2) + (strncasecmp(r->prefix, "g_ema", 5) == 0 ? 1 : 0)
+                         : -1;
         if (score > best) {
             r->ros = ros;
             memcpy(r->prefix, nm, pl);

@@ -1,0 +1,190 @@
+/* `facestitch generate` end to end on the shared fixtures: --raw images (const / none / psi 0.7 from z),
+ * --grad against the official gradients, other input formats (.pt, .pkl), seeds, PNG, and user errors.
+ * Runs the built binary ($FS_BIN) through the shell; temporary files live in a mkdtemp dir, removed at the end. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "models/stylegan2.h"
+#include "models/stylegan2_internal.h"
+#include "weights/safetensors.h"
+
+static const char *bin;
+static char dir[256];
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...) {
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static fs_tensor_map *load(const char *path) {
+    fs_err err = {0};
+    fs_tensor_map *m = NULL;
+    if (fs_safetensors_load(path, FS_ST_TO_F32, &m, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        CHECK(0);
+        return NULL;
+    }
+    return m;
+}
+
+static const fs_tensor *get(const fs_tensor_map *m, const char *name) {
+    const fs_tensor *t = m ? fs_tensor_map_get(m, name) : NULL;
+    CHECK_MSG(t != NULL, "tensor %s missing", name);
+    return t;
+}
+
+static void cmp_abs(const char *what, const fs_tensor *got, const fs_tensor *want, double tol) {
+    if (!got || !want) return;
+    CHECK_MSG(fs_tensor_numel(got) == fs_tensor_numel(want), "%s: size", what);
+    if (fs_tensor_numel(got) != fs_tensor_numel(want)) return;
+    check_allclose(what, fs_tensor_f32(got), fs_tensor_f32(want), (long)fs_tensor_numel(want), tol, 0);
+}
+
+/* max|got-want| <= 1e-3 max|want| */
+static double cmp_rel(const char *what, const fs_tensor *got, const fs_tensor *want) {
+    if (!got || !want || fs_tensor_numel(got) != fs_tensor_numel(want)) {
+        CHECK_MSG(0, "%s: missing or wrong size", what);
+        return 1;
+    }
+    const float *a = fs_tensor_f32(got), *b = fs_tensor_f32(want);
+    double md = 0, mx = 0;
+    for (long i = 0; i < fs_tensor_numel(want); i++) md = fmax(md, fabs(a[i] - b[i])), mx = fmax(mx, fabs(b[i]));
+    double rel = md / (mx > 0 ? mx : 1);
+    CHECK_MSG(rel <= 1e-3, "%s: gradient off by %.3g of max|ref|", what, rel);
+    return rel;
+}
+
+static void fixture(const char *name, const char *model, int ros) {
+    char io[512], gd[512], out[512], zf[512];
+    snprintf(io, sizeof io, "%s/fixtures/%s/io.safetensors", getenv("FS_SHARED"), name);
+    snprintf(gd, sizeof gd, "%s/fixtures/%s/grads.safetensors", getenv("FS_SHARED"), name);
+    fs_tensor_map *ref = load(io), *gref = load(gd);
+    if (!ref || !gref) return;
+    /* const noise from ws */
+    snprintf(out, sizeof out, "%s/raw.safetensors", dir);
+    CHECK(sh("%s -q generate --model %s --ws %s --raw %s", bin, model, io, out) == 0);
+    fs_tensor_map *m = load(out);
+    cmp_abs("cli img_const", get(m, "image"), get(ref, "img_const"), 1e-4);
+    fs_tensor_map_destroy(m);
+    CHECK(sh("%s -q generate --model %s --ws %s --noise none --raw %s", bin, model, io, out) == 0);
+    m = load(out);
+    cmp_abs("cli img_none", get(m, "image"), get(ref, "img_none"), 1e-4);
+    fs_tensor_map_destroy(m);
+    /* z only: mapping + truncation 0.7 */
+    fs_tensor_map *zm = fs_tensor_map_create();
+    fs_err err = {0};
+    fs_tensor *z = fs_tensor_clone(get(ref, "z"), &err);
+    snprintf(z->name, sizeof z->name, "z");
+    fs_tensor_map_add(zm, z, &err);
+    snprintf(zf, sizeof zf, "%s/z.safetensors", dir);
+    CHECK(fs_safetensors_save(zf, zm, &err) == FS_OK);
+    fs_tensor_map_destroy(zm);
+    CHECK(sh("%s -q generate --model %s --ws %s --trunc 0.7 --raw %s", bin, model, zf, out) == 0);
+    m = load(out);
+    cmp_abs("cli img_const_psi0.7", get(m, "image"), get(ref, "img_const_psi0.7"), 1e-4);
+    cmp_abs("cli ws_psi0.7", get(m, "ws"), get(ref, "ws_psi0.7"), 1e-4);
+    fs_tensor_map_destroy(m);
+    /* gradients */
+    CHECK(sh("%s -q generate --model %s --ws %s --target %s --grad %s", bin, model, gd, gd, out) == 0);
+    m = load(out);
+    double worst = cmp_rel("cli grad ws", get(m, "ws"), get(gref, "grad.ws"));
+    const fs_tensor *l = get(m, "loss"), *lr = get(gref, "loss");
+    if (l && lr) CHECK_CLOSE(fs_tensor_f32(l)[0], fs_tensor_f32(lr)[0], 1e-4 * fabs(fs_tensor_f32(lr)[0]));
+    int n = 0;
+    for (int i = 0; m && i < gref->count; i++) {
+        const char *rn = gref->items[i]->name;
+        if (strncmp(rn, "grad.", 5) || !strcmp(rn, "grad.ws")) continue;
+        /* reference name -> canonical name */
+        char canon[128] = "";
+        if (!ros) {
+            snprintf(canon, sizeof canon, "%s", rn + 5);
+        } else {
+            static const char *layers[] = {"conv0", "conv1", "torgb"};
+            static const char *fields[] = {"weight", "bias", "affine.weight", "affine.bias", "noise_strength"};
+            char cand[128], r2[128];
+            if (!strcmp(rn + 5, "input.input")) snprintf(canon, sizeof canon, "synthesis.b4.const");
+            for (int res = 4; res <= 4096 && !canon[0]; res *= 2)
+                for (int a = 0; a < 3 && !canon[0]; a++)
+                    for (int f = 0; f < 5 && !canon[0]; f++) {
+                        snprintf(cand, sizeof cand, "synthesis.b%d.%s.%s", res, layers[a], fields[f]);
+                        fs__sg2_rosinality_name(cand, r2, sizeof r2);
+                        if (r2[0] && !strcmp(r2, rn + 5)) snprintf(canon, sizeof canon, "%s", cand);
+                    }
+        }
+        CHECK_MSG(canon[0], "no canonical name for %s", rn);
+        char what[200];
+        snprintf(what, sizeof what, "cli %s", canon);
+        double r = cmp_rel(what, fs_tensor_map_get(m, canon), gref->items[i]);
+        worst = fmax(worst, r);
+        n++;
+    }
+    printf("OK %s: generate --grad matches %d parameter gradients + dL/dws, worst %.3g of max|ref|\n", name, n, worst);
+    CHECK(n >= 60);
+    fs_tensor_map_destroy(m);
+    fs_tensor_map_destroy(ref);
+    fs_tensor_map_destroy(gref);
+}
+
+int main(void) {
+    bin = getenv("FS_BIN");
+    if (!bin || access(bin, X_OK)) test_skip("FS_BIN (the built facestitch) not available");
+    const char *nv = test_shared_path("fixtures/stylegan2_nvidia/G_ema.safetensors");
+    const char *nvpkl = test_shared_path("fixtures/stylegan2_nvidia/network-snapshot-style.pkl");
+    const char *ros = test_shared_path("fixtures/stylegan2_rosinality/stylegan2_tiny.pt");
+    snprintf(dir, sizeof dir, "/tmp/fs_sg2_cli_XXXXXX");
+    if (!mkdtemp(dir)) test_skip("cannot create a temporary directory");
+    fixture("stylegan2_nvidia", nv, 0);
+    fixture("stylegan2_nvidia", nvpkl, 0); /* the official pickle container: G_ema, not G */
+    fixture("stylegan2_rosinality", ros, 1);
+
+    /* seeds: --seed 3 --batch 2 == --seed 3 and --seed 4 */
+    CHECK(sh("%s -q generate --model %s --seed 3 --batch 2 --raw %s/b.st -o %s/b.png", bin, nv, dir, dir) == 0);
+    CHECK(sh("%s -q generate --model %s --seed 4 --raw %s/s4.st", bin, nv, dir) == 0);
+    char p1[300], p2[300];
+    snprintf(p1, sizeof p1, "%s/b.st", dir);
+    snprintf(p2, sizeof p2, "%s/s4.st", dir);
+    fs_tensor_map *b = load(p1), *s4 = load(p2);
+    if (b && s4) {
+        const fs_tensor *ib = get(b, "image"), *i4 = get(s4, "image");
+        if (ib && i4) {
+            long n = (long)fs_tensor_numel(i4);
+            check_allclose("seed 4 alone == 2nd image of --seed 3 --batch 2", fs_tensor_f32(ib) + n, fs_tensor_f32(i4), n,
+                           1e-5, 0);
+        }
+    }
+    fs_tensor_map_destroy(b);
+    fs_tensor_map_destroy(s4);
+    CHECK(sh("head -c 8 %s/b.png | od -An -tx1 | grep -q '89 50 4e 47 0d 0a 1a 0a'", dir) == 0);
+    /* random noise: reproducible with a seed, different across seeds */
+    CHECK(sh("%s -q generate --model %s --seed 1 --noise random --noise-seed 5 --raw %s/r1.st", bin, nv, dir) == 0);
+    CHECK(sh("%s -q generate --model %s --seed 1 --noise random --noise-seed 5 --raw %s/r2.st", bin, nv, dir) == 0);
+    CHECK(sh("%s -q generate --model %s --seed 1 --noise random --noise-seed 6 --raw %s/r3.st", bin, nv, dir) == 0);
+    CHECK(sh("cmp -s %s/r1.st %s/r2.st", dir, dir) == 0);
+    CHECK(sh("cmp -s %s/r1.st %s/r3.st", dir, dir) != 0);
+
+    /* user errors: exit 1 with the file named, exit 2 for bad usage, never a partial output */
+    CHECK(sh("%s generate --model %s/nope.safetensors --seed 1 --raw %s/x.st 2>%s/err.txt", bin, dir, dir, dir) == 1);
+    CHECK(sh("grep -q 'nope.safetensors' %s/err.txt", dir) == 0);
+    CHECK(sh("%s generate --model %s --ws %s --raw %s/x.st 2>%s/err.txt", bin, ros, nvpkl, dir, dir) == 1);
+    CHECK(sh("%s generate --model %s --seed 1 --noise loud --raw %s/x.st 2>/dev/null", bin, nv, dir) == 2);
+    CHECK(sh("%s generate --model %s --seed -1 --raw %s/x.st 2>/dev/null", bin, nv, dir) == 2);
+    CHECK(sh("%s generate --model %s --seed 1 2>/dev/null", bin, nv) == 2);
+    CHECK(sh("%s generate --model %s --seed 1 --grad %s/x.st 2>/dev/null", bin, nv, dir) == 2);
+    CHECK(sh("%s -q generate --model %s --seed 1 --raw %s/no/such/dir/x.st 2>/dev/null", bin, nv, dir) == 1);
+    CHECK(sh("test -e %s/x.st", dir) != 0);
+    CHECK(sh("%s generate --help | grep -q 'Examples'", bin) == 0);
+
+    sh("rm -rf %s", dir);
+    return check_finish();
+}
