@@ -117,7 +117,7 @@ static void fwd_units(void *ctx, int64_t u0, int64_t u1, int tid) {
     }
 }
 
-static void forward_unlocked(float *out, const float *in, const float *weight, const float *bias,
+static void forward_im2col(float *out, const float *in, const float *weight, const float *bias,
                              const fs_conv2d_dims *d) {
     fwd_job j = {d, out, in, weight, bias, {0, 0, 0}, d->groups, d->C_in / d->groups, d->C_out / d->groups,
                  is_pointwise(d), 0};
@@ -127,11 +127,117 @@ static void forward_unlocked(float *out, const float *in, const float *weight, c
     fs_parallel_for(images * j.t.T, 1, fwd_units, &j);
 }
 
+/* ---------------------------------------------------------------- forward, stride 1, implicit GEMM
+ * For stride 1, tap (kh, kw) of every output pixel reads the input shifted by (kh*dil_h, kw*dil_w).
+ * A tile of R output rows is computed on an "extended" grid of R x Wp pixels (Wp = W_out +
+ * dil_w*(KW-1), the padded input width): a zero-padded slab of the input (R + dil_h*(KH-1) rows of
+ * Wp) is copied once, and each tap is one GEMM whose B matrix is the slab at an offset
+ * (no im2col: 1 copy of the input instead of KH*KW). The Wp - W_out extra columns per row are
+ * computed and dropped. Used where they are few (W_out >= 64). */
+typedef struct {
+    const fs_conv2d_dims *d;
+    float *out;
+    const float *in, *wtaps, *bias;
+    int G, Cig, Cog, R, T, Wp, halo;
+    long Sp; /* floats per channel of the slab */
+} imp_job;
+
+static int implicit_ok(const fs_conv2d_dims *d) {
+    return d->stride_h == 1 && d->stride_w == 1 && d->W_out >= 64 && !is_pointwise(d);
+}
+
+/* slab[ci][r][c] = x[ci][row0 + r][c - pad_left] (0 outside), r < rows, c < Wp; zero slack after. */
+static void fill_slab(float *slab, const float *x, const fs_conv2d_dims *d, int Cig, int row0, int rows, int Wp,
+                      long Sp) {
+    const long HW = (long)d->H * d->W;
+    const int pl = d->pad_left;
+    int c_lo = pl < Wp ? pl : Wp, len = d->W; /* slab columns [c_lo, c_lo + len) hold input columns */
+    if (c_lo + len > Wp) len = Wp - c_lo;
+    for (int ci = 0; ci < Cig; ci++) {
+        float *sp = slab + ci * Sp;
+        for (int r = 0; r < rows; r++, sp += Wp) {
+            const int ih = row0 + r;
+            if (ih < 0 || ih >= d->H || len <= 0) {
+                memset(sp, 0, sizeof(float) * (size_t)Wp);
+                continue;
+            }
+            memset(sp, 0, sizeof(float) * (size_t)c_lo);
+            memcpy(sp + c_lo, x + ci * HW + (long)ih * d->W, sizeof(float) * (size_t)len);
+            memset(sp + c_lo + len, 0, sizeof(float) * (size_t)(Wp - c_lo - len));
+        }
+        memset(sp, 0, sizeof(float) * (size_t)(Sp - (long)rows * Wp));
+    }
+}
+
+static void imp_units(void *ctx, int64_t u0, int64_t u1, int tid) {
+    const imp_job *j = ctx;
+    const fs_conv2d_dims *d = j->d;
+    const long HW = (long)d->H * d->W, P = (long)d->H_out * d->W_out, KK = (long)d->KH * d->KW;
+    for (int64_t u = u0; u < u1; u++) {
+        const long img = u / j->T;
+        const int t = (int)(u % j->T), n = (int)(img / j->G), g = (int)(img % j->G);
+        const int oh0 = t * j->R, R = oh0 + j->R < d->H_out ? j->R : d->H_out - oh0;
+        const long Ne = (long)R * j->Wp;
+        const float *x = j->in + ((long)n * d->C_in + (long)g * j->Cig) * HW;
+        float *slab = fs__conv_scratch(tid, 0, j->Cig * j->Sp);
+        float *cext = fs__conv_scratch(tid, 2, j->Cog * Ne);
+        fill_slab(slab, x, d, j->Cig, oh0 - d->pad_top, R + j->halo, j->Wp, j->Sp);
+        for (int kh = 0, tap = 0; kh < d->KH; kh++)
+            for (int kw = 0; kw < d->KW; kw++, tap++) {
+                const float *A = j->wtaps + ((long)g * KK + tap) * j->Cog * j->Cig;
+                const float *B = slab + (long)kh * d->dil_h * j->Wp + (long)kw * d->dil_w;
+                fs_sgemm_serial(0, 0, j->Cog, (int)Ne, j->Cig, 1.0f, A, j->Cig, B, (int)j->Sp, tap ? 1.0f : 0.0f, cext,
+                                (int)Ne);
+            }
+        float *y = j->out + ((long)n * d->C_out + (long)g * j->Cog) * P + (long)oh0 * d->W_out;
+        for (int co = 0; co < j->Cog; co++) {
+            const float b = j->bias ? j->bias[g * j->Cog + co] : 0.0f;
+            for (int r = 0; r < R; r++) {
+                float *yr = y + co * P + (long)r * d->W_out;
+                const float *cr = cext + co * Ne + (long)r * j->Wp;
+                for (int ow = 0; ow < d->W_out; ow++) yr[ow] = cr[ow] + b;
+            }
+        }
+    }
+}
+
+static void forward_implicit(float *out, const float *in, const float *weight, const float *bias,
+                             const fs_conv2d_dims *d) {
+    const int G = d->groups, Cig = d->C_in / G, Cog = d->C_out / G;
+    const long KK = (long)d->KH * d->KW;
+    /* weights regrouped per tap: wtaps[g][tap][co][ci] = W[g*Cog + co][ci][tap] */
+    float *wt = fs__conv_scratch(0, 4, (long)d->C_out * Cig * KK);
+    for (int g = 0; g < G; g++)
+        for (int co = 0; co < Cog; co++)
+            for (int ci = 0; ci < Cig; ci++)
+                for (long k = 0; k < KK; k++)
+                    wt[(((long)g * KK + k) * Cog + co) * Cig + ci] = weight[(((long)g * Cog + co) * Cig + ci) * KK + k];
+    imp_job j = {d, out, in, wt, bias, G, Cig, Cog, 1, 1, d->W_out + d->dil_w * (d->KW - 1), d->dil_h * (d->KH - 1), 0};
+    const long images = (long)d->N * G;
+    long rows_mem = COL_BUDGET / 4 / ((long)Cig * j.Wp) - j.halo; /* slab of ~2 MB */
+    long rows_gemm = (8192 + j.Wp - 1) / j.Wp;                   /* GEMMs of ~8k columns */
+    long R = rows_mem < rows_gemm ? rows_mem : rows_gemm;
+    if (R < 1) R = 1;
+    long T = split_count(d->H_out, (d->H_out + R - 1) / R, images, threads(), 1);
+    j.R = (int)((d->H_out + T - 1) / T);
+    j.T = (d->H_out + j.R - 1) / j.R;
+    j.Sp = (long)(j.R + j.halo) * j.Wp + (long)d->dil_w * (d->KW - 1);
+    fs_parallel_for(images * j.T, 1, imp_units, &j);
+}
+
+static void forward_any(float *out, const float *in, const float *weight, const float *bias,
+                        const fs_conv2d_dims *d) {
+    if (implicit_ok(d))
+        forward_implicit(out, in, weight, bias, d);
+    else
+        forward_im2col(out, in, weight, bias, d);
+}
+
 void fs_conv2d_forward_cpu(float *out, const float *in, const float *weight, const float *bias,
                            const fs_conv2d_dims *d) {
     fs_gemm_cpu_init();
     fs__conv_scratch_lock();
-    forward_unlocked(out, in, weight, bias, d);
+    forward_any(out, in, weight, bias, d);
     fs__conv_scratch_unlock();
 }
 
@@ -220,7 +326,7 @@ static void backward_data_flipped(float *din, const float *dout, const float *we
                         .dil_h = d->dil_h, .dil_w = d->dil_w, .groups = G, .H_out = d->H, .W_out = d->W};
     f.pad_bottom = f.pad_top; /* unused by the kernels */
     f.pad_right = f.pad_left;
-    forward_unlocked(din, dout, wf, NULL, &f);
+    forward_any(din, dout, wf, NULL, &f);
 }
 
 void fs_conv2d_backward_data_cpu(float *din, const float *dout, const float *weight, const fs_conv2d_dims *d) {
@@ -301,9 +407,103 @@ static void bwd_w_reduce(void *ctx, int64_t i0, int64_t i1, int tid) {
     }
 }
 
+/* Stride 1, W_out >= 64: per tap, dW_tap (Cog, Cig) += dout_ext (Cog, R*Wp) @ slab_tap^T, with dout copied
+ * onto the extended grid (zeros in the extra columns, so they add nothing). Per-thread partial sums are
+ * kept per tap ([g][tap][co][ci], or [g][tap][ci][co] when C_in >= C_out) and added into dweight's (co, ci, kh, kw) layout at the end. */
+typedef struct {
+    const fs_conv2d_dims *d;
+    float *dweight;
+    const float *dout, *in;
+    int G, Cig, Cog, R, T, Wp, halo, swap;
+    long Sp, nw;
+    float *part[MAX_SLOTS];
+} imp_w_job;
+
+static void imp_w_units(void *ctx, int64_t u0, int64_t u1, int tid) {
+    imp_w_job *j = ctx;
+    const fs_conv2d_dims *d = j->d;
+    const long HW = (long)d->H * d->W, P = (long)d->H_out * d->W_out, KK = (long)d->KH * d->KW;
+    float *acc = fs__conv_scratch(tid, 1, j->nw);
+    memset(acc, 0, sizeof(float) * (size_t)j->nw);
+    j->part[tid] = acc;
+    for (int64_t u = u0; u < u1; u++) {
+        const long img = u / j->T;
+        const int t = (int)(u % j->T), n = (int)(img / j->G), g = (int)(img % j->G);
+        const int oh0 = t * j->R, R = oh0 + j->R < d->H_out ? j->R : d->H_out - oh0;
+        const long Ne = (long)R * j->Wp;
+        const float *x = j->in + ((long)n * d->C_in + (long)g * j->Cig) * HW;
+        const float *dy = j->dout + ((long)n * d->C_out + (long)g * j->Cog) * P + (long)oh0 * d->W_out;
+        float *slab = fs__conv_scratch(tid, 0, j->Cig * j->Sp);
+        float *dext = fs__conv_scratch(tid, 2, j->Cog * Ne);
+        fill_slab(slab, x, d, j->Cig, oh0 - d->pad_top, R + j->halo, j->Wp, j->Sp);
+        for (int co = 0; co < j->Cog; co++)
+            for (int r = 0; r < R; r++) {
+                float *er = dext + co * Ne + (long)r * j->Wp;
+                memcpy(er, dy + co * P + (long)r * d->W_out, sizeof(float) * (size_t)d->W_out);
+                memset(er + d->W_out, 0, sizeof(float) * (size_t)(j->Wp - d->W_out));
+            }
+        for (int kh = 0, tap = 0; kh < d->KH; kh++)
+            for (int kw = 0; kw < d->KW; kw++, tap++) {
+                const float *B = slab + (long)kh * d->dil_h * j->Wp + (long)kw * d->dil_w;
+                float *C = acc + ((long)g * KK + tap) * j->Cog * j->Cig;
+                if (j->swap) /* C (Cig, Cog) += slab_tap @ dext^T: OpenBLAS prefers the larger side as M */
+                    fs_sgemm_serial(0, 1, j->Cig, j->Cog, (int)Ne, 1.0f, B, (int)j->Sp, dext, (int)Ne, 1.0f, C, j->Cog);
+                else /* C (Cog, Cig) += dext @ slab_tap^T */
+                    fs_sgemm_serial(0, 1, j->Cog, j->Cig, (int)Ne, 1.0f, dext, (int)Ne, B, (int)j->Sp, 1.0f, C, j->Cig);
+            }
+    }
+}
+
+static void imp_w_reduce(void *ctx, int64_t i0, int64_t i1, int tid) {
+    (void)tid;
+    const imp_w_job *j = ctx;
+    const long KK = (long)j->d->KH * j->d->KW;
+    for (int64_t i = i0; i < i1; i++) { /* i indexes dweight (g*Cog + co, ci, tap) */
+        const long tap = i % KK, rest = i / KK, ci = rest % j->Cig, gco = rest / j->Cig;
+        const long g = gco / j->Cog, co = gco % j->Cog;
+        const long k = j->swap ? ((g * KK + tap) * j->Cig + ci) * j->Cog + co : ((g * KK + tap) * j->Cog + co) * j->Cig + ci;
+        float s = 0.0f;
+        for (int t = 0; t < MAX_SLOTS; t++)
+            if (j->part[t]) s += j->part[t][k];
+        j->dweight[i] += s;
+    }
+}
+
+static void backward_weight_implicit(float *dweight, const float *dout, const float *in, const fs_conv2d_dims *d) {
+    static imp_w_job j; /* large (part[]); guarded by the scratch lock */
+    memset(&j, 0, sizeof j);
+    j.d = d;
+    j.dweight = dweight;
+    j.dout = dout;
+    j.in = in;
+    j.G = d->groups;
+    j.Cig = d->C_in / d->groups;
+    j.Cog = d->C_out / d->groups;
+    j.swap = j.Cig >= j.Cog;
+    j.Wp = d->W_out + d->dil_w * (d->KW - 1);
+    j.halo = d->dil_h * (d->KH - 1);
+    j.nw = fs_conv2d_weight_numel(d);
+    const long images = (long)d->N * j.G;
+    long rows_mem = COL_BUDGET / 4 / ((long)j.Cig * j.Wp) - j.halo;
+    long rows_gemm = (8192 + j.Wp - 1) / j.Wp;
+    long R = rows_mem < rows_gemm ? rows_mem : rows_gemm;
+    if (R < 1) R = 1;
+    long T = split_count(d->H_out, (d->H_out + R - 1) / R, images, threads(), 1);
+    j.R = (int)((d->H_out + T - 1) / T);
+    j.T = (d->H_out + j.R - 1) / j.R;
+    j.Sp = (long)(j.R + j.halo) * j.Wp + (long)d->dil_w * (d->KW - 1);
+    fs_parallel_for(images * j.T, 1, imp_w_units, &j);
+    fs_parallel_for(j.nw, 16384, imp_w_reduce, &j);
+}
+
 void fs_conv2d_backward_weight_cpu(float *dweight, const float *dout, const float *in, const fs_conv2d_dims *d) {
     fs_gemm_cpu_init();
     fs__conv_scratch_lock();
+    if (implicit_ok(d)) {
+        backward_weight_implicit(dweight, dout, in, d);
+        fs__conv_scratch_unlock();
+        return;
+    }
     const int nt = threads();
     static bwd_w_job j; /* large (part[]); guarded by the scratch lock */
     memset(&j, 0, sizeof j);

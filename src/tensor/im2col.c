@@ -80,7 +80,7 @@ void fs__col2im_add(float *dx, const float *col, const fs_conv2d_dims *d, int c0
 }
 
 #define SCRATCH_SLOTS 256
-#define SCRATCH_KINDS 4
+#define SCRATCH_KINDS 6
 static struct {
     float *p;
     long n;

@@ -20,7 +20,7 @@ void fs__col2im_add(float *dx, const float *col, const fs_conv2d_dims *d, int c0
  * Callers hold fs__conv_scratch_lock() for the whole op (the slots are shared by every conv). */
 void fs__conv_scratch_lock(void);
 void fs__conv_scratch_unlock(void);
-/* Buffer `kind` (0..3) of thread slot `tid`, at least n floats; aborts on out of memory. */
+/* Buffer `kind` (0..5) of thread slot `tid`, at least n floats; aborts on out of memory. */
 float *fs__conv_scratch(int tid, int kind, long n);
 /* Frees every scratch buffer (e.g. before exit, or to give memory back after a big run). */
 void fs_conv_cpu_scratch_free(void);

@@ -178,7 +178,14 @@ static void all_cases(uint64_t *rng, int gradchecks) {
     run_case("modconv N=3 (groups=N)", mk(1, 3 * 4, 8, 8, 3 * 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3), 0, gradchecks,
              rng);
     run_case("1x1 image", mk(3, 4, 1, 1, 5, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1), 1, gradchecks, rng);
+    /* W_out >= 64 takes the implicit-GEMM path (and stride-1 backward-data through it) */
+    run_case("wide 3x3", mk(2, 3, 4, 67, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), 1, gradchecks, rng);
+    run_case("wide dil2 asym groups2", mk(1, 4, 5, 70, 6, 3, 2, 1, 1, 2, 1, 0, 3, 2, 2, 2), 1, gradchecks, rng);
+    run_case("wide 6->4 (C_in > C_out)", mk(1, 6, 3, 65, 4, 3, 3, 1, 1, 0, 2, 1, 1, 1, 1, 1), 1, gradchecks, rng);
+    run_case("wide 5x1 big pad", mk(1, 2, 3, 64, 3, 5, 1, 1, 1, 3, 4, 2, 0, 1, 1, 1), 0, gradchecks, rng);
     /* larger ones: fast vs ref only (several GEMM tiles and threads) */
+    run_case("medium wide 16->24 12x96", mk(1, 16, 12, 96, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), 1, 0, rng);
+    run_case("medium wide modconv N=2", mk(1, 2 * 8, 9, 80, 2 * 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2), 0, 0, rng);
     run_case("medium 32->48 3x3 23x29", mk(2, 32, 23, 29, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), 1, 0, rng);
     run_case("medium s2 groups2", mk(2, 16, 33, 31, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2), 1, 0, rng);
     run_case("medium 1x1", mk(2, 64, 17, 19, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1), 1, 0, rng);
