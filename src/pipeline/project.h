@@ -1,0 +1,138 @@
+/* project.h — the project directory shared by align / invert / edit / composite (DESIGN.md §4),
+ * face tracks with their smoothed quads, and the two video passes around the crops.
+ *
+ * Layout of DIR:
+ *   manifest.json          source (path, size, sha256 of the first MB, fps, frames, size), settings,
+ *                          stage status ("stages": {"align": "done", ...})
+ *   tracks.json            {"frames","fps","width","height","size","tracks":[{"id","frames":[{"frame",
+ *                          "box","landmarks","quad","coeffs","observed"}]}]}  (quad: smoothed, TL BL BR TR;
+ *                          coeffs: frame->crop projective map for the crop size)
+ *   crops/tNNN/FFFFFF.png  aligned crop of track NNN at frame FFFFFF (size × size)
+ *   masks/tNNN/FFFFFF.png  optional face-parsing label map per crop (class ids; used by composite)
+ *
+ *   fs_project *p = NULL;
+ *   fs_project_open("talk.fs", &p, &err);          // reads manifest + tracks, refuses a changed source
+ *   fs_project_composite(p, NULL, "out.mp4", &copts, &err);
+ *   fs_project_close(p);
+ */
+#ifndef FS_PIPELINE_PROJECT_H
+#define FS_PIPELINE_PROJECT_H
+
+#include <stdint.h>
+
+#include "core/err.h"
+#include "face/track.h"
+#include "image/image.h"
+#include "video/video.h"
+
+/* ---- tracks with alignment ---- */
+
+typedef struct fs_proj_track {
+    int id;
+    int first, n;                          /* frames [first, first+n) */
+    float (*box)[4];                       /* (n) x0 y0 x1 y1 */
+    float (*lm)[FS_FACE_NUM_LANDMARKS][2]; /* (n) observed, or interpolated where observed[i] == 0 */
+    unsigned char *observed;               /* (n) */
+    double (*quad)[4][2];                  /* (n) smoothed quads: TL, BL, BR, TR */
+    double (*coeffs)[8];                   /* (n) frame -> crop map for a crop of `size` */
+} fs_proj_track;
+
+typedef struct fs_proj_tracks {
+    int frames;             /* frames decoded */
+    double fps;
+    int width, height;      /* displayed frame size */
+    int size;               /* crop size the coeffs are for */
+    int count;
+    fs_proj_track *t;
+} fs_proj_tracks;
+
+typedef struct fs_align_settings {
+    int size;               /* crop size (STIT: 1024) */
+    double center_sigma;    /* 1.0 */
+    double xy_sigma;        /* 3.0 */
+    int antialias;          /* 1 */
+    int64_t max_frames;     /* 0 = all */
+} fs_align_settings;
+
+void fs_align_settings_default(fs_align_settings *s);
+
+/* From the tracker's output: interpolates gaps, smooths, computes quads and coefficients. */
+int fs_proj_tracks_from_faces(const fs_face_tracks *ft, int frames, double fps, int width, int height,
+                              const fs_align_settings *s, fs_proj_tracks **out, fs_err *err);
+/* JSON (the `faces` format; with_project adds "size", "coeffs" and "observed"). path NULL = stdout. */
+int fs_proj_tracks_write_json(const fs_proj_tracks *t, const char *path, int with_project, fs_err *err);
+/* Reads a faces/tracks JSON; quads and coefficients are recomputed from the landmarks with s. */
+int fs_proj_tracks_read_json(const char *path, const fs_align_settings *s, fs_proj_tracks **out, fs_err *err);
+void fs_proj_tracks_destroy(fs_proj_tracks *t);
+/* Index of frame f in track t, or -1. */
+static inline int fs_proj_track_index(const fs_proj_track *t, int f) {
+    return f >= t->first && f < t->first + t->n ? f - t->first : -1;
+}
+
+/* ---- project directory ---- */
+
+typedef struct fs_project {
+    char dir[4096];
+    char source[4096];
+    int64_t source_size;
+    char source_sha256[65];    /* of the first MiB */
+    fs_video_info info;        /* of the source (frames = frames used) */
+    fs_align_settings settings;
+    fs_proj_tracks *tracks;    /* NULL until tracked */
+    char align_status[32];     /* "", "tracked", "done" */
+} fs_project;
+
+/* Fingerprint of a source file: size and sha256 of its first MiB. */
+int fs_project_fingerprint(const char *path, int64_t *size, char sha[65], fs_err *err);
+/* Opens DIR (manifest + tracks). Refuses a project whose source file changed or vanished. */
+int fs_project_open(const char *dir, fs_project **out, fs_err *err);
+void fs_project_close(fs_project *p);
+/* Writes manifest.json atomically (keeps unknown top-level keys and other stages already there). */
+int fs_project_write_manifest(const fs_project *p, fs_err *err);
+/* Sets stages.<name> = status in manifest.json (atomic), for any pipeline stage. */
+int fs_project_set_stage(const char *dir, const char *name, const char *status, fs_err *err);
+/* crops/tNNN/FFFFFF.png (dir NULL = the project's own crops dir). */
+void fs_project_crop_path(const fs_project *p, const char *crops_dir, int track, int frame, char *buf, size_t n);
+
+/* ---- the passes ---- */
+
+typedef struct fs_align_opts {
+    fs_align_settings settings;
+    const char *tracks_json;   /* use these tracks instead of detecting (faces JSON) */
+    const char *debug_video;   /* write an overlay video (boxes, landmarks, quads) */
+    int force;                 /* re-cut crops that exist */
+} fs_align_opts;
+
+/* Pass 1 (decode + detect + track + smooth, unless tracks_json) and pass 2 (decode + crops).
+ * Resumable: tracks and finished crops of an earlier run with the same source/settings are kept. */
+int fs_project_align(const char *video, const char *dir, const fs_align_opts *o, fs_err *err);
+
+/* Runs the tracker over a video (pass 1) and aligns the tracks. debug_video may be NULL. */
+int fs_detect_tracks(const char *video, const fs_align_settings *s, const char *debug_video, fs_proj_tracks **out,
+                     fs_err *err);
+
+/* --debug overlays: draws boxes, landmarks and quads of frame `frame` on im; and a whole overlay video. */
+void fs_draw_tracks(fs_image *im, const fs_proj_tracks *t, int frame);
+int fs_write_debug_video(const char *video, const fs_proj_tracks *t, int64_t max_frames, const char *out, fs_err *err);
+
+/* Supplies the crop of (track, frame) for compositing: fills *crop (S×S), or leaves it NULL to keep the
+ * original pixels for that face. Return non-zero on error. */
+typedef int (*fs_crop_source_fn)(void *user, int track_id, int frame, fs_image **crop, fs_err *err);
+
+typedef struct fs_composite_opts {
+    fs_video_writer_opts writer;
+    const char *crops_dir;     /* NULL: DIR/crops */
+    fs_crop_source_fn crop_fn; /* overrides crops_dir when set */
+    void *crop_user;
+    int feather;               /* 1 (default): feathered Full mask; 0: hard Full mask */
+    int debug;                 /* draw quads and landmarks on the output */
+} fs_composite_opts;
+
+void fs_composite_opts_default(fs_composite_opts *o);
+int fs_project_composite(const fs_project *p, const char *out_path, const fs_composite_opts *o, fs_err *err);
+
+/* The alpha used to paste crop (track index k, frame index i of that track): landmark hull, or the
+ * project's label map when masks/tNNN/FFFFFF.png exists. alpha: (S, S). */
+int fs_project_paste_alpha(const fs_project *p, int k, int i, float *alpha, int feather, fs_err *err);
+
+#endif
