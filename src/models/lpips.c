@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/checked.h"
+#include "core/threads.h"
 #include "tensor/activation.h"
 #include "tensor/conv2d.h"
 #include "tensor/pool.h"
@@ -319,59 +320,116 @@ oom:
     return fs_errorf(err, "LPIPS: out of memory for a %dx%dx%d batch", N, H, W);
 }
 
+/* The per-pixel work runs over blocks of pixels in parallel, channels in the outer loop (unit
+ * stride); every pixel's sums still go over c = 0..C-1 in order, so results do not depend on the
+ * thread count. */
+#define LP_PIX_BLOCK 1024
+
+typedef struct norm_job {
+    float *nf, *norm;
+    const float *f;
+    int C;
+    long HW;
+} norm_job;
+
+static void norm_run(void *ctx, int64_t b0, int64_t b1, int ti) {
+    (void)ti;
+    const norm_job *j = ctx;
+    const long HW = j->HW;
+    float s[LP_PIX_BLOCK];
+    for (int64_t blk = b0; blk < b1; blk++) {
+        long p0 = blk * LP_PIX_BLOCK, np = HW - p0 < LP_PIX_BLOCK ? HW - p0 : LP_PIX_BLOCK;
+        for (long q = 0; q < np; q++) s[q] = 0.0f;
+        for (int c = 0; c < j->C; c++) {
+            const float *fc = j->f + c * HW + p0;
+            for (long q = 0; q < np; q++) s[q] += fc[q] * fc[q];
+        }
+        for (long q = 0; q < np; q++) {
+            float nr = sqrtf(s[q]);
+            if (j->norm) j->norm[p0 + q] = nr;
+            s[q] = 1.0f / (nr + 1e-10f);
+        }
+        for (int c = 0; c < j->C; c++) {
+            const float *fc = j->f + c * HW + p0;
+            float *nc = j->nf + c * HW + p0;
+            for (long q = 0; q < np; q++) nc[q] = fc[q] * s[q];
+        }
+    }
+}
+
 /* Channel unit-normalisation at every pixel: nf = f / (sqrt(sum_c f^2) + 1e-10); norm = the
- * sqrt (kept for the backward). f, nf: (N, C, HW); norm: (N, HW). */
+ * sqrt (kept for the backward). f, nf: (N, C, HW) (may alias); norm: (N, HW) or NULL. */
 static void normalize(float *nf, float *norm, const float *f, int N, int C, long HW) {
     for (int n = 0; n < N; n++) {
-        const float *fb = f + (long)n * C * HW;
-        float *nb = nf + (long)n * C * HW;
-        for (long p = 0; p < HW; p++) {
-            float s = 0.0f;
-            for (int c = 0; c < C; c++) s += fb[c * HW + p] * fb[c * HW + p];
-            float nr = sqrtf(s);
-            if (norm) norm[(long)n * HW + p] = nr;
-            float inv = 1.0f / (nr + 1e-10f);
-            for (int c = 0; c < C; c++) nb[c * HW + p] = fb[c * HW + p] * inv;
+        norm_job j = {nf + (long)n * C * HW, norm ? norm + (long)n * HW : NULL, f + (long)n * C * HW, C, HW};
+        fs_parallel_for((HW + LP_PIX_BLOCK - 1) / LP_PIX_BLOCK, 1, norm_run, &j);
+    }
+}
+
+typedef struct tap_job {
+    float *pix;       /* (HW) per-pixel lin-weighted squared distance */
+    float *g;         /* (C, HW) gradient w.r.t. f, or NULL */
+    const float *f, *a, *b, *norm, *lin;
+    int C;
+    long HW;
+    float k;          /* gscale / HW */
+} tap_job;
+
+static void tap_run(void *ctx, int64_t b0, int64_t b1, int ti) {
+    (void)ti;
+    const tap_job *j = ctx;
+    const long HW = j->HW;
+    float dot[LP_PIX_BLOCK];
+    for (int64_t blk = b0; blk < b1; blk++) {
+        long p0 = blk * LP_PIX_BLOCK, np = HW - p0 < LP_PIX_BLOCK ? HW - p0 : LP_PIX_BLOCK;
+        float *s = j->pix + p0;
+        for (long q = 0; q < np; q++) s[q] = 0.0f, dot[q] = 0.0f;
+        for (int c = 0; c < j->C; c++) {
+            const float *ac = j->a + c * HW + p0, *bc = j->b + c * HW + p0;
+            const float w = j->lin[c];
+            for (long q = 0; q < np; q++) {
+                float e = ac[q] - bc[q];
+                s[q] += w * e * e;
+            }
+        }
+        if (!j->g) continue;
+        /* dn_c = 2 k lin_c (a_c - b_c); df_c = dn_c / (nr + eps) - f_c (sum_j dn_j f_j) / ((nr + eps)^2 nr) */
+        for (int c = 0; c < j->C; c++) {
+            const float *ac = j->a + c * HW + p0, *bc = j->b + c * HW + p0, *fc = j->f + c * HW + p0;
+            float *gc = j->g + c * HW + p0;
+            const float w2k = 2.0f * j->k * j->lin[c];
+            for (long q = 0; q < np; q++) {
+                float dn = w2k * (ac[q] - bc[q]);
+                gc[q] = dn;
+                dot[q] += dn * fc[q];
+            }
+        }
+        const float *nr = j->norm + p0;
+        for (long q = 0; q < np; q++) {
+            /* all channels 0 (nr = 0): the ReLU before blocks the gradient anyway; give 0, not NaN */
+            float den = nr[q] + 1e-10f;
+            dot[q] = nr[q] > 0.0f ? dot[q] / (den * den * nr[q]) : 0.0f;
+        }
+        for (int c = 0; c < j->C; c++) {
+            const float *fc = j->f + c * HW + p0;
+            float *gc = j->g + c * HW + p0;
+            for (long q = 0; q < np; q++) gc[q] = nr[q] > 0.0f ? gc[q] / (nr[q] + 1e-10f) - fc[q] * dot[q] : 0.0f;
         }
     }
 }
 
 /* One tap: layer distance per image into d[n]; with df non-NULL also the gradient w.r.t. the
- * raw features f0 of (sum_n gscale * d[n]) (ASSIGNED). */
-static void tap_distance(float *d, float *df, const float *f0, const float *n0, const float *norm0,
+ * raw features f0 of (sum_n gscale * d[n]) (ASSIGNED). pix: (HW) scratch. */
+static void tap_distance(float *d, float *df, float *pix, const float *f0, const float *n0, const float *norm0,
                          const float *n1, const float *lin, int N, int C, long HW, float gscale) {
     for (int n = 0; n < N; n++) {
-        const float *a = n0 + (long)n * C * HW, *b = n1 + (long)n * C * HW;
+        const long off = (long)n * C * HW;
+        tap_job j = {pix, df ? df + off : NULL, f0 + off, n0 + off, n1 + off, norm0 + (long)n * HW, lin, C, HW,
+                     gscale / (float)HW};
+        fs_parallel_for((HW + LP_PIX_BLOCK - 1) / LP_PIX_BLOCK, 1, tap_run, &j);
         double acc = 0.0;
-        for (long p = 0; p < HW; p++) {
-            float s = 0.0f;
-            for (int c = 0; c < C; c++) {
-                float e = a[c * HW + p] - b[c * HW + p];
-                s += lin[c] * e * e;
-            }
-            acc += s;
-        }
+        for (long p = 0; p < HW; p++) acc += pix[p];
         d[n] = (float)(acc / (double)HW);
-        if (!df) continue;
-        const float *f = f0 + (long)n * C * HW;
-        float *g = df + (long)n * C * HW;
-        const float k = gscale / (float)HW;
-        for (long p = 0; p < HW; p++) {
-            float nr = norm0[(long)n * HW + p];
-            if (!(nr > 0.0f)) { /* all channels 0: the ReLU before blocks the gradient anyway */
-                for (int c = 0; c < C; c++) g[c * HW + p] = 0.0f;
-                continue;
-            }
-            /* dn_c = 2 k lin_c (a_c - b_c); df_c = dn_c/(nr+eps) - f_c (sum_j dn_j f_j) / ((nr+eps)^2 nr) */
-            float den = nr + 1e-10f, dot = 0.0f;
-            for (int c = 0; c < C; c++) {
-                float dn = 2.0f * k * lin[c] * (a[c * HW + p] - b[c * HW + p]);
-                g[c * HW + p] = dn;
-                dot += dn * f[c * HW + p];
-            }
-            float t = dot / (den * den * nr);
-            for (int c = 0; c < C; c++) g[c * HW + p] = g[c * HW + p] / den - f[c * HW + p] * t;
-        }
     }
 }
 
@@ -448,13 +506,14 @@ int fs_lpips_distance_to(const fs_lpips *lp, const fs_lpips_target *t, const flo
             break;
         }
         nf = falloc(numel4(N, C, 1, 1) * HW);
-        norm = falloc((long)N * HW);
+        norm = falloc((long)N * HW + HW);
         if (grad_a) dtap[k] = falloc(numel4(N, C, 1, 1) * HW);
         if (!nf || !norm || (grad_a && !dtap[k])) {
             rc = fs_errorf(err, "LPIPS: out of memory");
         } else {
             normalize(nf, norm, r.act[i], N, C, HW);
-            tap_distance(dlayer, dtap[k], r.act[i], nf, norm, t->nf[k], lp->lin[k], N, C, HW, grad_scale);
+            tap_distance(dlayer, dtap[k], norm + (long)N * HW, r.act[i], nf, norm, t->nf[k], lp->lin[k], N, C, HW,
+                         grad_scale);
             for (int n = 0; n < N; n++) {
                 dist[n] += dlayer[n];
                 if (per_layer) per_layer[(long)k * N + n] = dlayer[n];
