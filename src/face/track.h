@@ -44,7 +44,24 @@ typedef struct fs_face_tracker_opts {
     int redetect_every;                     /* frames between full detections while tracking */
     int max_gap;                            /* frames a track may miss and still be joined (interpolated) */
     int min_face;                           /* smallest face side in pixels */
+    /* added by the implementation (defaults from fs_face_tracker_opts_default): */
+    const char *profile_path;               /* NULL: Debian opencv-data profile cascade (used to confirm
+                                               turned faces while tracking); "" disables it */
+    int det_max_width;                      /* detection runs on the frame shrunk to this width (640) */
+    int min_neighbors;                      /* detector's groupRectangles threshold (4) */
+    int min_track_len;                      /* tracks with fewer observed frames are dropped (3; capped
+                                               by the number of frames) */
 } fs_face_tracker_opts;
+
+/* Counters since create, for logs and tests. */
+typedef struct fs_face_tracker_stats {
+    int frames;                             /* frames pushed */
+    int detections_run;                     /* full-frame detector runs */
+    int tracked_obs;                        /* observations made by tracking from the previous frame */
+    int detected_obs;                       /* observations started or confirmed by a full detection */
+    int lost;                               /* times a track could not be confirmed */
+    double detect_s, landmark_s, verify_s;  /* time spent */
+} fs_face_tracker_stats;
 
 typedef struct fs_face_tracker fs_face_tracker;
 
@@ -54,5 +71,6 @@ void fs_face_tracker_destroy(fs_face_tracker *tr);
 int fs_face_tracker_push(fs_face_tracker *tr, const fs_image *frame, int frame_index, fs_err *err);
 int fs_face_tracker_finish(fs_face_tracker *tr, fs_face_tracks **out, fs_err *err);
 void fs_face_tracks_destroy(fs_face_tracks *t);
+void fs_face_tracker_get_stats(const fs_face_tracker *tr, fs_face_tracker_stats *st);
 
 #endif

@@ -1,0 +1,615 @@
+/* track.c — faces followed through a video (see track.h).
+ *
+ * Per frame:
+ *  1. Tracking: every track seen in the previous frame gets the box its last landmarks imply
+ *     (the predictor's mean shape fitted to them by a similarity, fs_shape_box_from_landmarks),
+ *     the predictor runs in that box, and the box is refitted to the new landmarks and the
+ *     predictor run once more (a fixed-point step that makes the landmarks nearly independent of
+ *     the starting box).
+ *  2. Confirmation: unless a full detection confirms it, a tracked face must be re-found by the
+ *     cascade in a small region and scale range around it (frontal, else profile in both
+ *     directions); otherwise the track is lost for this frame (no observation).
+ *  3. Full detection (frontal cascade on the frame shrunk to det_max_width): on the first frame,
+ *     every `redetect_every` frames, whenever no track is active, and in any frame where a
+ *     track was lost. Detections matching a track (IoU of the predictor boxes > 0.3) confirm it;
+ *     others resume a track lost at most max_gap frames ago nearby, or start a new track.
+ *  4. finish(): gaps of at most max_gap frames inside a track are filled by linear interpolation
+ *     (interpolated = 1); tracks with fewer than min_track_len observed frames are dropped; ids
+ *     are renumbered 0.. in order of first appearance.
+ *
+ * Box calibration (Haar -> the box dlib's predictor was trained with): the predictor was trained
+ * on dlib HOG boxes, whose average relation to the landmarks is the model's mean shape (the
+ * training shapes normalised by their boxes). For 110 faces found by haarcascade_frontalface_alt2
+ * (frames of the shared talking-head clips and the photos) we iterated box -> landmarks ->
+ * mean-shape box to its fixed point; relative to the Haar box that box has side 0.910 +- 0.080,
+ * centre x +0.000 +- 0.018 and centre y +0.069 +- 0.031 (in Haar box widths). A detection is
+ * therefore mapped by HAAR_SCALE / HAAR_DY below and refined by one fixed-point step; the mean
+ * landmark distance to the fixed point is then 0.027 of the inter-ocular distance (0.037 for
+ * the raw Haar box without refinement).
+ */
+#include "face/track.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "face/detect.h"
+#include "face/shape_predictor.h"
+
+#define HAAR_SCALE 0.91f /* predictor box side / Haar box side */
+#define HAAR_DY 0.07f    /* predictor box centre y - Haar centre y, in Haar box sides */
+#define NLM FS_FACE_NUM_LANDMARKS
+
+typedef struct trk {
+    int id;
+    int alive;           /* may still be continued */
+    int last_frame;      /* frame of the last real observation */
+    float box[4];        /* predictor box at last_frame */
+    float lm[2 * NLM];   /* landmarks at last_frame */
+    int count, cap;      /* observations */
+    fs_face_obs *obs;
+    int seen_now;        /* observed in the current frame */
+} trk;
+
+struct fs_face_tracker {
+    fs_face_tracker_opts o;
+    fs_haar_cascade *frontal, *profile;
+    fs_shape_predictor *sp;
+    trk *t;
+    int nt, capt;
+    int next_id;
+    int last_index;      /* last frame index pushed */
+    int last_detect;     /* frame of the last full detection */
+    int need_detect;
+    fs_face_tracker_stats st;
+};
+
+void fs_face_tracker_opts_default(fs_face_tracker_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->cascade_path = NULL;
+    o->predictor_path = NULL;
+    o->redetect_every = 10;
+    o->max_gap = 5;
+    o->min_face = 32;
+    o->profile_path = NULL;
+    o->det_max_width = 640;
+    o->min_neighbors = 4;
+    o->min_track_len = 3;
+}
+
+int fs_face_tracker_create(const fs_face_tracker_opts *o, fs_face_tracker **out, fs_err *err) {
+    fs_face_tracker_opts def;
+    if (!o) {
+        fs_face_tracker_opts_default(&def);
+        o = &def;
+    }
+    if (o->redetect_every < 1 || o->max_gap < 0 || o->min_face < 0 || o->det_max_width < 0 || o->min_neighbors < 0)
+        return fs_errorf(err, "face tracker: bad options (redetect_every >= 1, max_gap >= 0, min_face >= 0)");
+    fs_face_tracker *tr = calloc(1, sizeof *tr);
+    if (!tr) return fs_errorf(err, "out of memory");
+    tr->o = *o;
+    if (tr->o.det_max_width == 0) tr->o.det_max_width = 1 << 30;
+    tr->last_index = -1;
+    tr->last_detect = -1000000;
+    const char *cp = o->cascade_path ? o->cascade_path : FS_HAAR_DIR "/haarcascade_frontalface_alt2.xml";
+    if (fs_haar_cascade_load(cp, &tr->frontal, err)) {
+        if (!o->cascade_path && err)
+            fs_errorf(err, "%s: cannot read the face detector (%s); install Debian's opencv-data "
+                           "(scripts/install-deps)",
+                      cp, err->msg);
+        fs_face_tracker_destroy(tr);
+        return FS_ERR;
+    }
+    if (!(o->profile_path && !o->profile_path[0])) {
+        const char *pp = o->profile_path ? o->profile_path : FS_HAAR_DIR "/haarcascade_profileface.xml";
+        fs_err e2 = {0};
+        if (fs_haar_cascade_load(pp, &tr->profile, &e2)) {
+            if (o->profile_path) {
+                if (err) *err = e2;
+                fs_face_tracker_destroy(tr);
+                return FS_ERR;
+            }
+            fs_verbose("face tracker: no profile cascade (%s); turned faces will be lost sooner", e2.msg);
+            tr->profile = NULL;
+        }
+    }
+    const char *sp = o->predictor_path ? o->predictor_path : FS_SHAPE_PREDICTOR_68;
+    if (fs_shape_predictor_load(sp, &tr->sp, err)) {
+        fs_face_tracker_destroy(tr);
+        return FS_ERR;
+    }
+    if (tr->sp->num_parts != NLM) {
+        fs_errorf(err, "%s: predictor has %d landmarks, want %d (use shape_predictor_68_face_landmarks.dat)", sp,
+                  tr->sp->num_parts, NLM);
+        fs_face_tracker_destroy(tr);
+        return FS_ERR;
+    }
+    *out = tr;
+    return FS_OK;
+}
+
+void fs_face_tracker_destroy(fs_face_tracker *tr) {
+    if (!tr) return;
+    fs_haar_cascade_destroy(tr->frontal);
+    fs_haar_cascade_destroy(tr->profile);
+    fs_shape_predictor_destroy(tr->sp);
+    for (int i = 0; i < tr->nt; i++) free(tr->t[i].obs);
+    free(tr->t);
+    free(tr);
+}
+
+void fs_face_tracker_get_stats(const fs_face_tracker *tr, fs_face_tracker_stats *st) { *st = tr->st; }
+
+/* ---------------------------------------------------------------- helpers */
+
+static float iou(const float *a, const float *b) {
+    float ix = fminf(a[2], b[2]) - fmaxf(a[0], b[0]), iy = fminf(a[3], b[3]) - fmaxf(a[1], b[1]);
+    if (ix <= 0 || iy <= 0) return 0;
+    float in = ix * iy, ua = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - in;
+    return ua > 0 ? in / ua : 0;
+}
+
+/* landmarks from a starting box, then one fixed-point refinement; box_out = refined box */
+static void landmarks_from_box(fs_face_tracker *tr, const fs_image *im, const float box[4], float *lm,
+                               float box_out[4]) {
+    double t0 = fs_now_seconds();
+    fs_shape_predict(tr->sp, im, box, lm);
+    fs_shape_box_from_landmarks(tr->sp, lm, box_out);
+    fs_shape_predict(tr->sp, im, box_out, lm);
+    fs_shape_box_from_landmarks(tr->sp, lm, box_out);
+    tr->st.landmark_s += fs_now_seconds() - t0;
+}
+
+static void haar_to_pred(const float *h, float *p) {
+    float s = h[2] - h[0], cx = (h[0] + h[2]) / 2, cy = (h[1] + h[3]) / 2 + HAAR_DY * s, hs = HAAR_SCALE * s / 2;
+    p[0] = cx - hs;
+    p[1] = cy - hs;
+    p[2] = cx + hs;
+    p[3] = cy + hs;
+}
+
+static int add_obs(trk *t, int frame, const float *box, const float *lm, int interpolated) {
+    if (t->count == t->cap) {
+        int nc = t->cap ? t->cap * 2 : 64;
+        fs_face_obs *o = realloc(t->obs, sizeof *o * (size_t)nc);
+        if (!o) return FS_ERR;
+        t->obs = o;
+        t->cap = nc;
+    }
+    fs_face_obs *o = &t->obs[t->count++];
+    memset(o, 0, sizeof *o);
+    o->frame = frame;
+    memcpy(o->box, box, sizeof o->box);
+    memcpy(o->lm, lm, sizeof o->lm);
+    o->interpolated = interpolated;
+    return FS_OK;
+}
+
+/* Detections with one cascade (optionally on the mirrored image), in the coordinates of g. */
+static int run_cascade(const fs_haar_cascade *c, const fs_gray *g, int mirror, const fs_detect_opts *o,
+                       fs_detection **d, int *n, fs_err *err) {
+    if (!mirror) return fs_haar_detect(c, g, o, d, n, err);
+    fs_gray m = {g->w, g->h, malloc((size_t)g->w * g->h)};
+    if (!m.px) return fs_errorf(err, "out of memory");
+    for (int y = 0; y < g->h; y++)
+        for (int x = 0; x < g->w; x++) m.px[(size_t)y * g->w + x] = g->px[(size_t)y * g->w + (g->w - 1 - x)];
+    int rc = fs_haar_detect(c, &m, o, d, n, err);
+    fs_gray_free(&m);
+    for (int i = 0; rc == FS_OK && i < *n; i++) {
+        float x0 = (*d)[i].x0, x1 = (*d)[i].x1;
+        (*d)[i].x0 = g->w - x1;
+        (*d)[i].x1 = g->w - x0;
+    }
+    return rc;
+}
+
+/* Is there a face (frontal or profile) near `pred` (predictor box, frame pixels) whose landmarks
+ * are `lm`? The region around the expected Haar box is resampled upright (rotated by the eye
+ * line's angle, so rolled heads are confirmed too) and searched over scales 0.7..1.45.
+ * dg is the detection image, ds = dg pixels per frame pixel. Returns 1, 0, or -1 on error. */
+static int verify(fs_face_tracker *tr, const fs_gray *dg, float ds, const float *pred, const float *lm, fs_err *err) {
+    double t0 = fs_now_seconds();
+    float ex = 0, ey = 0;
+    for (int p = 36; p < 42; p++) {
+        ex -= lm[2 * p] / 6;
+        ey -= lm[2 * p + 1] / 6;
+    }
+    for (int p = 42; p < 48; p++) {
+        ex += lm[2 * p] / 6;
+        ey += lm[2 * p + 1] / 6;
+    }
+    float en = sqrtf(ex * ex + ey * ey);
+    float cs_ = en > 0 ? ex / en : 1, sn = en > 0 ? ey / en : 0; /* eye line direction */
+    float s = (pred[2] - pred[0]) / HAAR_SCALE * ds;                /* expected Haar side, dg pixels */
+    float pcx = (pred[0] + pred[2]) / 2 * ds, pcy = (pred[1] + pred[3]) / 2 * ds;
+    float hcx = pcx + HAAR_DY * s * sn, hcy = pcy - HAAR_DY * s * cs_; /* minus HAAR_DY along "down" */
+    int m = (int)ceilf(0.8f * s), side = 2 * m;
+    if (side < 24 || s < 16) {
+        tr->st.verify_s += fs_now_seconds() - t0;
+        return 0;
+    }
+    fs_gray crop = {side, side, malloc((size_t)side * side)};
+    if (!crop.px) return fs_errorf(err, "out of memory"), -1;
+    int outside = 0;
+    for (int v = 0; v < side; v++)
+        for (int u = 0; u < side; u++) {
+            float du = u + 0.5f - m, dv = v + 0.5f - m;
+            float x = hcx + du * cs_ - dv * sn - 0.5f, y = hcy + du * sn + dv * cs_ - 0.5f;
+            int x0 = (int)floorf(x), y0 = (int)floorf(y);
+            float ax = x - x0, ay = y - y0;
+            uint8_t val = 0;
+            if (x0 >= 0 && y0 >= 0 && x0 + 1 < dg->w && y0 + 1 < dg->h) {
+                const uint8_t *r0 = dg->px + (size_t)y0 * dg->w + x0, *r1 = r0 + dg->w;
+                float top = r0[0] + ax * (r0[1] - r0[0]), bot = r1[0] + ax * (r1[1] - r1[0]);
+                val = (uint8_t)(top + ay * (bot - top) + 0.5f);
+            } else {
+                outside++;
+            }
+            crop.px[(size_t)v * side + u] = val;
+        }
+    int found = 0;
+    fs_detect_opts o;
+    fs_detect_opts_default(&o);
+    o.min_neighbors = 1;
+    o.min_size = (int)(0.7f * s);
+    o.max_size = (int)ceilf(1.45f * s);
+    o.threads = 1;
+    float hb[4] = {m - s / 2, m - s / 2, m + s / 2, m + s / 2};
+    const fs_haar_cascade *cs[3] = {tr->frontal, tr->profile, tr->profile};
+    for (int k = 0; k < 3 && !found && outside < side * side / 4; k++) {
+        if (!cs[k]) continue;
+        fs_detection *d = NULL;
+        int n = 0;
+        if (run_cascade(cs[k], &crop, k == 2, &o, &d, &n, err)) {
+            fs_gray_free(&crop);
+            return -1;
+        }
+        for (int i = 0; i < n && !found; i++) {
+            float db[4] = {d[i].x0, d[i].y0, d[i].x1, d[i].y1};
+            /* profile boxes sit off-centre on the face: accept any solid overlap */
+            if (iou(db, hb) > (k == 0 ? 0.3f : 0.2f)) found = 1;
+        }
+        free(d);
+    }
+    fs_gray_free(&crop);
+    tr->st.verify_s += fs_now_seconds() - t0;
+    return found;
+}
+
+static trk *new_track(fs_face_tracker *tr) {
+    if (tr->nt == tr->capt) {
+        int nc = tr->capt ? tr->capt * 2 : 8;
+        trk *t = realloc(tr->t, sizeof *t * (size_t)nc);
+        if (!t) return NULL;
+        tr->t = t;
+        tr->capt = nc;
+    }
+    trk *t = &tr->t[tr->nt++];
+    memset(t, 0, sizeof *t);
+    t->id = tr->next_id++;
+    t->alive = 1;
+    t->last_frame = -1;
+    return t;
+}
+
+static int observe(trk *t, int frame, const float *box, const float *lm) {
+    if (add_obs(t, frame, box, lm, 0)) return FS_ERR;
+    memcpy(t->box, box, sizeof t->box);
+    memcpy(t->lm, lm, sizeof t->lm);
+    t->last_frame = frame;
+    t->seen_now = 1;
+    return FS_OK;
+}
+
+/* ---------------------------------------------------------------- push */
+
+int fs_face_tracker_push(fs_face_tracker *tr, const fs_image *frame, int idx, fs_err *err) {
+    if (!frame || frame->w <= 0 || frame->h <= 0) return fs_errorf(err, "face tracker: empty frame %d", idx);
+    if (idx <= tr->last_index)
+        return fs_errorf(err, "face tracker: frame %d pushed after frame %d (frames must come in order)", idx,
+                         tr->last_index);
+    int prev = tr->last_index;
+    tr->last_index = idx;
+    tr->st.frames++;
+    fs_gray g = {0}, dg = {0};
+    if (fs_gray_from_image(frame, &g, err)) return FS_ERR;
+    float ds = 1.0f;
+    if (frame->w > tr->o.det_max_width) {
+        int dw = tr->o.det_max_width, dh = (int)lround((double)frame->h * dw / frame->w);
+        if (dh < 1) dh = 1;
+        if (fs_gray_resize(&g, dw, dh, &dg, err)) {
+            fs_gray_free(&g);
+            return FS_ERR;
+        }
+        ds = (float)dw / frame->w;
+        fs_gray_free(&g);
+    } else {
+        dg = g;
+    }
+    int rc = FS_OK;
+    for (int i = 0; i < tr->nt; i++) tr->t[i].seen_now = 0;
+
+    /* 1-2: track faces seen in the previous frame */
+    int ntracked = 0, any_lost = 0;
+    float (*tb)[4] = NULL, (*tl)[2 * NLM] = NULL;
+    int *tix = NULL;
+    if (tr->nt) {
+        tb = malloc(sizeof *tb * (size_t)tr->nt);
+        tl = malloc(sizeof *tl * (size_t)tr->nt);
+        tix = malloc(sizeof *tix * (size_t)tr->nt);
+        if (!tb || !tl || !tix) {
+            rc = fs_errorf(err, "out of memory");
+            goto done;
+        }
+    }
+    for (int i = 0; i < tr->nt; i++) {
+        trk *t = &tr->t[i];
+        if (!t->alive || t->last_frame != prev || prev < 0) continue;
+        float b0[4];
+        fs_shape_box_from_landmarks(tr->sp, t->lm, b0);
+        landmarks_from_box(tr, frame, b0, tl[ntracked], tb[ntracked]);
+        tix[ntracked++] = i;
+    }
+    int detect_now = tr->need_detect || ntracked == 0 || idx - tr->last_detect >= tr->o.redetect_every;
+    int *confirmed = calloc((size_t)(ntracked ? ntracked : 1), sizeof(int));
+    if (!confirmed) {
+        rc = fs_errorf(err, "out of memory");
+        goto done;
+    }
+    if (!detect_now) {
+        for (int k = 0; k < ntracked; k++) {
+            int v = verify(tr, &dg, ds, tb[k], tl[k], err);
+            if (v < 0) {
+                rc = FS_ERR;
+                free(confirmed);
+                goto done;
+            }
+            confirmed[k] = v;
+            if (!v) any_lost = 1;
+        }
+        if (any_lost) detect_now = 1; /* the face may have jumped: look everywhere now */
+    }
+
+    /* 3: full detection */
+    fs_detection *d = NULL;
+    int nd = 0;
+    float (*db)[4] = NULL, (*dl)[2 * NLM] = NULL;
+    int *dn = NULL;
+    if (detect_now) {
+        double t0 = fs_now_seconds();
+        fs_detect_opts o;
+        fs_detect_opts_default(&o);
+        o.min_neighbors = tr->o.min_neighbors > 2 ? 2 : tr->o.min_neighbors;
+        o.min_size = (int)(tr->o.min_face * ds / HAAR_SCALE);
+        if (run_cascade(tr->frontal, &dg, 0, &o, &d, &nd, err)) {
+            rc = FS_ERR;
+            free(confirmed);
+            goto done;
+        }
+        tr->st.detect_s += fs_now_seconds() - t0;
+        tr->st.detections_run++;
+        tr->last_detect = idx;
+        if (nd) {
+            db = malloc(sizeof *db * (size_t)nd);
+            dl = malloc(sizeof *dl * (size_t)nd);
+            dn = malloc(sizeof *dn * (size_t)nd);
+            if (!db || !dl || !dn) {
+                rc = fs_errorf(err, "out of memory");
+                free(d);
+                free(db);
+                free(dn);
+                free(dl);
+                free(confirmed);
+                goto done;
+            }
+        }
+        for (int j = 0; j < nd; j++) {
+            dn[j] = d[j].neighbors;
+            float hb[4] = {d[j].x0 / ds, d[j].y0 / ds, d[j].x1 / ds, d[j].y1 / ds}, pb[4];
+            haar_to_pred(hb, pb);
+            landmarks_from_box(tr, frame, pb, dl[j], db[j]);
+        }
+        free(d);
+        /* detections confirm tracked faces */
+        int *used = calloc((size_t)(nd ? nd : 1), sizeof(int));
+        if (!used) {
+            rc = fs_errorf(err, "out of memory");
+            free(db);
+                free(dn);
+            free(dl);
+            free(confirmed);
+            goto done;
+        }
+        for (int k = 0; k < ntracked; k++) {
+            int best = -1;
+            float bi = 0.3f;
+            for (int j = 0; j < nd; j++) {
+                float v = iou(tb[k], db[j]);
+                if (!used[j] && v > bi) {
+                    bi = v;
+                    best = j;
+                }
+            }
+            if (best >= 0) {
+                used[best] = 1;
+                if (!confirmed[k]) tr->st.detected_obs++;
+                confirmed[k] = 2;
+            }
+        }
+        /* tracked faces no detection found: check locally (turned faces, small faces) */
+        for (int k = 0; k < ntracked; k++) {
+            if (confirmed[k]) continue;
+            int v = verify(tr, &dg, ds, tb[k], tl[k], err);
+            if (v < 0) {
+                rc = FS_ERR;
+                free(used);
+                free(db);
+                free(dn);
+                free(dl);
+                free(confirmed);
+                goto done;
+            }
+            confirmed[k] = v;
+        }
+        for (int k = 0; k < ntracked; k++) {
+            trk *t = &tr->t[tix[k]];
+            if (!confirmed[k]) continue;
+            if (observe(t, idx, tb[k], tl[k])) rc = fs_errorf(err, "out of memory");
+            if (confirmed[k] == 1) tr->st.tracked_obs++;
+        }
+        /* remaining detections: resume a recently lost track nearby, else a new track */
+        for (int j = 0; j < nd && rc == FS_OK; j++) {
+            if (used[j]) continue;
+            int dup = 0;
+            for (int i = 0; i < tr->nt; i++)
+                if (tr->t[i].seen_now && iou(tr->t[i].box, db[j]) > 0.3f) dup = 1;
+            if (dup) continue;
+            trk *best = NULL;
+            float bd = 1e30f;
+            for (int i = 0; i < tr->nt; i++) {
+                trk *t = &tr->t[i];
+                if (!t->alive || t->seen_now || t->last_frame < 0 || idx - t->last_frame > tr->o.max_gap + 1) continue;
+                float s = t->box[2] - t->box[0], sj = db[j][2] - db[j][0];
+                float dx = (t->box[0] + t->box[2] - db[j][0] - db[j][2]) / 2,
+                      dy = (t->box[1] + t->box[3] - db[j][1] - db[j][3]) / 2;
+                float dist = sqrtf(dx * dx + dy * dy);
+                if (dist < 0.5f * s && sj > 0.67f * s && sj < 1.5f * s && dist < bd) {
+                    bd = dist;
+                    best = t;
+                }
+            }
+            if (!best) {
+                /* a new face must be a strong detection: big false positives (a tie, a hand) gather
+                 * fewer neighbours than real faces of their size */
+                float side_det = (db[j][2] - db[j][0]) / HAAR_SCALE * ds;
+                if (dn[j] < tr->o.min_neighbors || (float)dn[j] < 0.12f * side_det) continue;
+                best = new_track(tr);
+            }
+            if (!best) {
+                rc = fs_errorf(err, "out of memory");
+                break;
+            }
+            if (observe(best, idx, db[j], dl[j])) rc = fs_errorf(err, "out of memory");
+            tr->st.detected_obs++;
+        }
+        free(used);
+        free(db);
+        free(dn);
+        free(dl);
+    } else {
+        for (int k = 0; k < ntracked; k++) {
+            if (observe(&tr->t[tix[k]], idx, tb[k], tl[k])) rc = fs_errorf(err, "out of memory");
+            tr->st.tracked_obs++;
+        }
+    }
+    free(confirmed);
+
+    /* two tracks on one face: the younger one ends */
+    for (int i = 0; i < tr->nt; i++) {
+        trk *a = &tr->t[i];
+        if (!a->seen_now) continue;
+        for (int j = i + 1; j < tr->nt; j++) {
+            trk *b = &tr->t[j];
+            if (b->seen_now && iou(a->box, b->box) > 0.5f) {
+                b->count--; /* drop this frame's observation of the younger track */
+                b->seen_now = 0;
+                b->alive = 0;
+                b->last_frame = b->count ? b->obs[b->count - 1].frame : -1;
+            }
+        }
+    }
+    /* bookkeeping: lost tracks, tracks too long gone */
+    tr->need_detect = 0;
+    for (int i = 0; i < tr->nt; i++) {
+        trk *t = &tr->t[i];
+        if (!t->alive) continue;
+        if (!t->seen_now && t->last_frame == prev && prev >= 0) {
+            tr->st.lost++;
+            tr->need_detect = 1;
+        }
+        if (!t->seen_now && idx - t->last_frame > tr->o.max_gap) t->alive = 0;
+        if (t->alive && !t->seen_now) tr->need_detect = 1;
+    }
+done:
+    free(tb);
+    free(tl);
+    free(tix);
+    fs_gray_free(&dg);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- finish */
+
+static int cmp_first_frame(const void *a, const void *b) {
+    const fs_face_track *x = a, *y = b;
+    int fx = x->count ? x->obs[0].frame : 0, fy = y->count ? y->obs[0].frame : 0;
+    if (fx != fy) return fx < fy ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int fs_face_tracker_finish(fs_face_tracker *tr, fs_face_tracks **out, fs_err *err) {
+    fs_face_tracks *res = calloc(1, sizeof *res);
+    if (!res) return fs_errorf(err, "out of memory");
+    res->frames = tr->st.frames;
+    res->tracks = calloc((size_t)(tr->nt ? tr->nt : 1), sizeof *res->tracks);
+    if (!res->tracks) {
+        free(res);
+        return fs_errorf(err, "out of memory");
+    }
+    int min_len = tr->o.min_track_len;
+    if (min_len > tr->st.frames) min_len = tr->st.frames;
+    for (int i = 0; i < tr->nt; i++) {
+        trk *t = &tr->t[i];
+        if (t->count < 1 || t->count < min_len) continue;
+        int first = t->obs[0].frame, last = t->obs[t->count - 1].frame;
+        /* observed + interpolated frames */
+        int n = 0;
+        for (int k = 0; k < t->count; k++) {
+            n++;
+            if (k + 1 < t->count) {
+                int gap = t->obs[k + 1].frame - t->obs[k].frame - 1;
+                if (gap > 0 && gap <= tr->o.max_gap) n += gap;
+            }
+        }
+        (void)first;
+        (void)last;
+        fs_face_obs *o = malloc(sizeof *o * (size_t)n);
+        if (!o) {
+            fs_face_tracks_destroy(res);
+            return fs_errorf(err, "out of memory");
+        }
+        int m = 0;
+        for (int k = 0; k < t->count; k++) {
+            o[m++] = t->obs[k];
+            if (k + 1 >= t->count) continue;
+            const fs_face_obs *a = &t->obs[k], *b = &t->obs[k + 1];
+            int gap = b->frame - a->frame - 1;
+            if (gap <= 0 || gap > tr->o.max_gap) continue;
+            for (int g = 1; g <= gap; g++) {
+                float w = (float)g / (gap + 1);
+                fs_face_obs *q = &o[m++];
+                q->frame = a->frame + g;
+                q->interpolated = 1;
+                for (int c = 0; c < 4; c++) q->box[c] = a->box[c] + w * (b->box[c] - a->box[c]);
+                for (int p = 0; p < NLM; p++)
+                    for (int c = 0; c < 2; c++) q->lm[p][c] = a->lm[p][c] + w * (b->lm[p][c] - a->lm[p][c]);
+            }
+        }
+        fs_face_track *ft = &res->tracks[res->count++];
+        ft->id = t->id;
+        ft->count = m;
+        ft->obs = o;
+    }
+    qsort(res->tracks, (size_t)res->count, sizeof *res->tracks, cmp_first_frame);
+    for (int i = 0; i < res->count; i++) res->tracks[i].id = i;
+    *out = res;
+    return FS_OK;
+}
+
+void fs_face_tracks_destroy(fs_face_tracks *t) {
+    if (!t) return;
+    for (int i = 0; i < t->count; i++) free(t->tracks[i].obs);
+    free(t->tracks);
+    free(t);
+}
