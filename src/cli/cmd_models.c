@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "core/log.h"
+#include "pipeline/tiny_models.h"
 #include "registry/registry.h"
 
 static void print_help(FILE *fp) {
@@ -16,7 +17,7 @@ static void print_help(FILE *fp) {
             "       facestitch models fetch NAME... | --all  [--force] [--connect-timeout S] [--stall-timeout S]\n"
             "       facestitch models verify [NAME...] [--json] [--pin]\n"
             "       facestitch models path NAME\n"
-            "       facestitch models init --tiny --out DIR      (not implemented yet)\n"
+            "       facestitch models init --tiny --out DIR [--seed N]\n"
             "\n"
             "The pretrained models facestitch uses (StyleGAN2 FFHQ, e4e, BiSeNet, LPIPS, dlib landmarks,\n"
             "STIT's edit directions): where each comes from, its licence, whether it is here.\n"
@@ -359,6 +360,44 @@ static int cmd_path(int argc, char **argv) {
     return 0;
 }
 
+/* models init --tiny --out DIR: the random stand-in set of pipeline/tiny_models.h */
+static int cmd_init(int argc, char **argv) {
+    int tiny = 0;
+    const char *out = NULL;
+    long seed = 1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("Usage: facestitch models init --tiny --out DIR [--seed N]\n\n"
+                   "Writes a tiny random-weight model set in facestitch's canonical layouts, so the whole\n"
+                   "pipeline runs end to end in seconds (tests, CI, trying the tool without the real weights):\n"
+                   "  DIR/generator.safetensors  StyleGAN2 64x64 (10 ws x 64)\n"
+                   "  DIR/encoder.safetensors    e4e (IR-SE units)\n"
+                   "  DIR/lpips.safetensors      LPIPS (alex-shaped)\n"
+                   "  DIR/parser.safetensors     BiSeNet face parsing\n"
+                   "  DIR/directions/age.npy, smile.npy\n"
+                   "Use it with: facestitch edit VIDEO --models DIR --edit age=-6 -o OUT.mp4\n"
+                   "The weights are random: renders are not faces.\n");
+            return 0;
+        } else if (!strcmp(argv[i], "--tiny")) {
+            tiny = 1;
+        } else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
+            out = argv[++i];
+        } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+            char *end;
+            seed = strtol(argv[++i], &end, 10);
+            if (*end || seed < 0 || seed > 0x7fffffffL) return fs_cli_usage_error("models init", "--seed needs a number");
+        } else {
+            return fs_cli_usage_error("models init", "unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (!tiny) return fs_cli_usage_error("models init", "only --tiny is available (the real models: 'models fetch')");
+    if (!out) return fs_cli_usage_error("models init", "--out DIR is required");
+    fs_err err = {0};
+    if (fs_tiny_models_write(out, (uint32_t)seed, &err)) return fs_cli_fail(&err);
+    fs_info("wrote the tiny model set to %s", out);
+    return 0;
+}
+
 int fs_cmd_models(int argc, char **argv) {
     if (argc < 2) {
         print_help(stderr);
@@ -373,16 +412,6 @@ int fs_cmd_models(int argc, char **argv) {
     if (!strcmp(sub, "fetch")) return cmd_fetch(argc - 1, argv + 1);
     if (!strcmp(sub, "verify")) return cmd_verify(argc - 1, argv + 1);
     if (!strcmp(sub, "path")) return cmd_path(argc - 1, argv + 1);
-    if (!strcmp(sub, "init")) {
-        for (int i = 2; i < argc; i++)
-            if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-                printf("Usage: facestitch models init --tiny --out DIR\n\n"
-                       "Writes tiny random-weight stand-in models (generator, encoder, lpips, parser, directions)\n"
-                       "for tests and demos. Not implemented yet in this build.\n");
-                return 0;
-            }
-        fprintf(stderr, "facestitch: models init: not implemented yet in this build\n");
-        return 1;
-    }
+    if (!strcmp(sub, "init")) return cmd_init(argc - 1, argv + 1);
     return fs_cli_usage_error("models", "unknown subcommand '%s' (list, fetch, verify, path, init)", sub);
 }

@@ -1,0 +1,34 @@
+#include "cli/pipeline_args.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+int fs_pipeline_model_option(int c, const char *arg, fs_model_args *a) {
+    switch (c) {
+    case FS_OPT_MODELS: a->models_dir = arg; return 1;
+    case FS_OPT_MODEL: a->generator = arg; return 1;
+    case FS_OPT_ENCODER: a->encoder = arg; return 1;
+    case FS_OPT_LPIPS: a->lpips = arg; return 1;
+    case FS_OPT_PARSER: a->parser = arg; return 1;
+    case FS_OPT_NO_ENCODER: a->no_encoder = 1; return 1;
+    case FS_OPT_NO_LPIPS: a->no_lpips = 1; return 1;
+    case FS_OPT_NO_PARSER: a->no_parser = 1; return 1;
+    default: return 0;
+    }
+}
+
+int fs_cli_parse_long(const char *s, long lo, long hi, long *out) {
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi) return 1;
+    *out = v;
+    return 0;
+}
+
+int fs_cli_parse_double(const char *s, double lo, double hi, double *out) {
+    char *end = NULL;
+    double v = strtod(s, &end);
+    if (!*s || *end || !isfinite(v) || v < lo || v > hi) return 1;
+    *out = v;
+    return 0;
+}

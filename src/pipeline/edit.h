@@ -1,0 +1,44 @@
+/* edit.h — `facestitch edit`: latent edits, stitching tuning, composite (reference/stit.md §4, §5).
+ *
+ * For every frame of every selected face track: w = pivot + Σ strength(t)/2 · direction (STIT's
+ * convention; strengths from --edit keyframes, faded in/out over `fade_frames` at track ends that
+ * are not the video's ends), render with the PTI generator, then (unless no_stitch) tune a fresh
+ * copy of the generator on that frame so the border matches the original crop (pipeline/stitch.h),
+ * and paste the result back with the feathered mask while the video is re-encoded with its audio.
+ * Frames stream through: memory does not grow with the video's length.
+ */
+#ifndef FS_PIPELINE_EDIT_H
+#define FS_PIPELINE_EDIT_H
+
+#include "core/err.h"
+#include "pipeline/edit_spec.h"
+#include "pipeline/model_set.h"
+#include "pipeline/project.h"
+#include "pipeline/stitch.h"
+
+typedef struct fs_edit_opts {
+    fs_edit_spec spec;
+    int no_stitch;
+    fs_stitch_opts stitch;
+    const char *preview_path;   /* contact sheet PNG (original | inversion | edit | stitched), or NULL */
+    const char *face;           /* "all" (default), "largest" or a track id */
+    int fade_frames;            /* 5 */
+    fs_composite_opts comp;     /* encoder options */
+} fs_edit_opts;
+
+void fs_edit_opts_default(fs_edit_opts *o);
+
+typedef struct fs_edit_report {
+    int faces_edited;           /* crops replaced */
+    int tracks_selected;
+    double border_before_mean;  /* mean border loss of the untuned edits (the --no-stitch result) */
+    double border_after_mean;   /* mean border loss after stitching tuning */
+    int border_improved;        /* frames where stitching lowered the border loss */
+    double border_worst_ratio;  /* max over frames of after/before */
+} fs_edit_report;
+
+/* dir: an inverted project (fs_invert_run). */
+int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, const char *out_path,
+                fs_edit_report *rep, fs_err *err);
+
+#endif
