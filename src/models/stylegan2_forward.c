@@ -114,9 +114,8 @@ void fs__sg2_conv_output(const fs_sg2 *g, const fs_sg2_acts *a, int l, float *ou
     const fs_sg2_layer_info *L = &c->layers[l];
     const fs_sg2_layer_params *P = &g->p.layer[l];
     long HW = (long)L->res * L->res;
-    fs__sg2_demod_noise(out, a->y[l], a->demod[l], a->noise[l], a->noise_stride[l], P->noise_strength[0], a->N,
-                        L->C_out, HW);
-    fs_bias_act_forward(out, out, P->bias, a->N, L->C_out, HW, FS_ACT_LRELU, 0.2f, (float)sqrt(2.0), c->conv_clamp);
+    fs__sg2_conv_act(out, a->y[l], a->demod[l], a->noise[l], a->noise_stride[l], P->noise_strength[0], P->bias,
+                     c->conv_clamp, a->N, L->C_out, HW);
 }
 
 void fs_sg2_layer_output(const fs_sg2 *g, const fs_sg2_acts *a, int l, float *out) {

@@ -43,6 +43,10 @@ void fs__sg2_modconv_backward(float *dx, float *ds, float *dweight, float *dy, c
 void fs__sg2_demod_noise(float *z, const float *y, const float *demod, const float *noise, long noise_stride,
                          float strength, int N, int C, long HW);
 
+/* out = clamp(lrelu(y*demod + strength*noise + bias, 0.2) * sqrt(2)), one pass (clamp < 0: none) */
+void fs__sg2_conv_act(float *out, const float *y, const float *demod, const float *noise, long noise_stride,
+                      float strength, const float *bias, float clamp, int N, int C, long HW);
+
 /* ---- shared by forward and backward (stylegan2_forward.c) ---- */
 #include "tensor/upfirdn2d.h"
 fs__sg2_work fs__sg2_work_of(fs_sg2_acts *a);

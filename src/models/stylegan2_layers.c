@@ -123,6 +123,42 @@ void fs__sg2_demod_noise(float *z, const float *y, const float *demod, const flo
     fs_parallel_for((int64_t)N * C, 1, demod_noise_fn, &c);
 }
 
+/* out = clamp(lrelu(y*d + strength*noise + bias) * gain): demod_noise then bias_act in one pass */
+typedef struct {
+    float *out;
+    const float *y, *d, *noise, *bias;
+    long noise_stride, HW;
+    float strength, gain, clamp;
+    int C;
+} ca_ctx;
+
+static void conv_act_fn(void *vc, int64_t b, int64_t e, int t) {
+    (void)t;
+    const ca_ctx *c = vc;
+    for (int64_t p = b; p < e; p++) {
+        int n = (int)(p / c->C), ch = (int)(p % c->C);
+        float d = c->d[p], bv = c->bias[ch], g = c->gain, cl = c->clamp;
+        const float *y = c->y + p * c->HW;
+        const float *nz = c->noise ? c->noise + n * c->noise_stride : NULL;
+        float *o = c->out + p * c->HW;
+        for (long i = 0; i < c->HW; i++) {
+            float v = y[i] * d;
+            if (nz) v = v + nz[i] * c->strength;
+            v = v + bv;
+            v = v > 0 ? v : v * 0.2f;
+            v = v * g;
+            if (cl >= 0) v = v < -cl ? -cl : (v > cl ? cl : v);
+            o[i] = v;
+        }
+    }
+}
+
+void fs__sg2_conv_act(float *out, const float *y, const float *demod, const float *noise, long noise_stride,
+                      float strength, const float *bias, float clamp, int N, int C, long HW) {
+    ca_ctx c = {out, y, demod, noise, bias, noise_stride, HW, strength, (float)sqrt(2.0), clamp, C};
+    fs_parallel_for((int64_t)N * C, 1, conv_act_fn, &c);
+}
+
 /* ---- convolution geometry ---- */
 
 static fs_conv2d_dims conv_dims(const fs_sg2_layer_info *L, int N) {
@@ -155,7 +191,11 @@ static void up_dims(const fs_sg2_layer_info *L, fs_conv_transpose2d_dims *ct, fs
 /* wt (C_in, C_out, K, K) = W (C_out, C_in, K, K) with the first two axes swapped */
 static void swap01(float *dst, const float *src, int A, int B, int KK) {
     for (int a = 0; a < A; a++)
-        for (int b = 0; b < B; b++) memcpy(dst + ((long)b * A + a) * KK, src + ((long)a * B + b) * KK, sizeof(float) * KK);
+        for (int b = 0; b < B; b++) {
+            float *d = dst + ((long)b * A + a) * KK;
+            const float *s = src + ((long)a * B + b) * KK;
+            for (int k = 0; k < KK; k++) d[k] = s[k];
+        }
 }
 
 /* Wsq (C_out, C_in) */

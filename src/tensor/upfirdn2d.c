@@ -1,6 +1,7 @@
 /* upfirdn2d.c — see upfirdn2d.h. A plain reference kernel and a table-driven one, parallel over planes. */
 #include "tensor/upfirdn2d.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,8 +150,133 @@ static void bwd_planes(void *vctx, int64_t b, int64_t e, int t) {
     }
 }
 
+/* ---- separable path (up = down = 1, rank-1 filter: StyleGAN2's blur after the transposed conv) ----
+ * out = vertical(horizontal(in)): 2*K multiply-adds per output instead of K*K, branch-free interiors. */
+typedef struct {
+    const fs_upfirdn2d_dims *d;
+    const float *src;
+    float *dst;
+    const float *fy, *fx; /* flipped 1-D taps, gain folded into fy */
+} sep_ctx;
+
+static void sep_fwd_planes(void *vctx, int64_t b, int64_t e, int t) {
+    (void)t;
+    const sep_ctx *c = vctx;
+    const fs_upfirdn2d_dims *d = c->d;
+    int H = d->H, W = d->W, Ho = d->H_out, Wo = d->W_out, KH = d->KH, KW = d->KW;
+    int px = d->pad_x0, py = d->pad_y0;
+    float *tmp = malloc(sizeof(float) * (size_t)H * Wo);
+    FS_ASSERT(tmp);
+    /* interior x range: every tap inside [0, W) */
+    int x_lo = px, x_hi = W - KW + px; /* xo in [x_lo, x_hi] */
+    for (int64_t p = b; p < e; p++) {
+        const float *x = c->src + p * H * W;
+        float *y = c->dst + p * Ho * Wo;
+        for (int yi = 0; yi < H; yi++) {
+            const float *xr = x + (long)yi * W;
+            float *tr = tmp + (long)yi * Wo;
+            for (int xo = 0; xo < Wo; xo++) {
+                float acc = 0;
+                if (xo >= x_lo && xo <= x_hi) {
+                    const float *xs = xr + xo - px;
+                    for (int k = 0; k < KW; k++) acc += xs[k] * c->fx[k];
+                } else {
+                    for (int k = 0; k < KW; k++) {
+                        int xi = xo + k - px;
+                        if (xi >= 0 && xi < W) acc += xr[xi] * c->fx[k];
+                    }
+                }
+                tr[xo] = acc;
+            }
+        }
+        for (int yo = 0; yo < Ho; yo++) {
+            float *yr = y + (long)yo * Wo;
+            for (int xo = 0; xo < Wo; xo++) yr[xo] = 0;
+            for (int k = 0; k < KH; k++) {
+                int yi = yo + k - py;
+                if (yi < 0 || yi >= H) continue;
+                const float *tr = tmp + (long)yi * Wo;
+                float f = c->fy[k];
+                for (int xo = 0; xo < Wo; xo++) yr[xo] += tr[xo] * f;
+            }
+        }
+    }
+    free(tmp);
+}
+
+static void sep_bwd_planes(void *vctx, int64_t b, int64_t e, int t) {
+    (void)t;
+    const sep_ctx *c = vctx;
+    const fs_upfirdn2d_dims *d = c->d;
+    int H = d->H, W = d->W, Ho = d->H_out, Wo = d->W_out, KH = d->KH, KW = d->KW;
+    int px = d->pad_x0, py = d->pad_y0;
+    float *tmp = malloc(sizeof(float) * (size_t)H * Wo);
+    FS_ASSERT(tmp);
+    for (int64_t p = b; p < e; p++) {
+        const float *dy = c->src + p * Ho * Wo;
+        float *dx = c->dst + p * H * W;
+        /* adjoint of the vertical pass: dtmp[yi] = sum_k dy[yi - k + py] fy[k] */
+        for (int yi = 0; yi < H; yi++) {
+            float *tr = tmp + (long)yi * Wo;
+            for (int xo = 0; xo < Wo; xo++) tr[xo] = 0;
+            for (int k = 0; k < KH; k++) {
+                int yo = yi - k + py;
+                if (yo < 0 || yo >= Ho) continue;
+                const float *dr = dy + (long)yo * Wo;
+                float f = c->fy[k];
+                for (int xo = 0; xo < Wo; xo++) tr[xo] += dr[xo] * f;
+            }
+        }
+        /* adjoint of the horizontal pass: dx[yi][xi] = sum_k dtmp[yi][xi - k + px] fx[k] */
+        int x_lo = KW - 1 - px, x_hi = Wo - 1 - px; /* xi range where every tap is inside [0, Wo) */
+        for (int yi = 0; yi < H; yi++) {
+            const float *tr = tmp + (long)yi * Wo;
+            float *xr = dx + (long)yi * W;
+            for (int xi = 0; xi < W; xi++) {
+                float acc = 0;
+                if (xi >= x_lo && xi <= x_hi) {
+                    const float *ts = tr + xi + px;
+                    for (int k = 0; k < KW; k++) acc += ts[-k] * c->fx[k];
+                } else {
+                    for (int k = 0; k < KW; k++) {
+                        int xo = xi - k + px;
+                        if (xo >= 0 && xo < Wo) acc += tr[xo] * c->fx[k];
+                    }
+                }
+                xr[xi] = acc;
+            }
+        }
+    }
+    free(tmp);
+}
+
+/* f (KH, KW) == outer(col, row) exactly? Fills the flipped taps fy (times gain) and fx. */
+static int separable(const float *f, int KH, int KW, float gain, float *fy, float *fx) {
+    int i0 = -1, j0 = -1;
+    for (int i = 0; i < KH * KW && i0 < 0; i++)
+        if (f[i] != 0) i0 = i / KW, j0 = i % KW;
+    if (i0 < 0) return 0;
+    float p = f[i0 * KW + j0];
+    for (int i = 0; i < KH; i++)
+        for (int j = 0; j < KW; j++) {
+            double lhs = (double)f[i * KW + j] * p, rhs = (double)f[i * KW + j0] * f[i0 * KW + j];
+            if (fabs(lhs - rhs) > 1e-7 * (fabs(lhs) + fabs(rhs)) + 1e-30) return 0;
+        }
+    for (int i = 0; i < KH; i++) fy[KH - 1 - i] = f[i * KW + j0] * gain;
+    for (int j = 0; j < KW; j++) fx[KW - 1 - j] = f[i0 * KW + j] / p;
+    return 1;
+}
+
 static int run(float *dst, const float *src, const float *f, float gain, const fs_upfirdn2d_dims *d, int backward) {
     int KH = d->KH, KW = d->KW;
+    if (d->up_x == 1 && d->up_y == 1 && d->down_x == 1 && d->down_y == 1 && KH <= 64 && KW <= 64) {
+        float fy[64], fx[64];
+        if (separable(f, KH, KW, gain, fy, fx)) {
+            sep_ctx c = {d, src, dst, fy, fx};
+            fs_parallel_for((int64_t)d->N * d->C, 1, backward ? sep_bwd_planes : sep_fwd_planes, &c);
+            return 1;
+        }
+    }
     size_t nt = (size_t)d->H_out * KH + (size_t)d->W_out * KW;
     int *tab = malloc(sizeof(int) * nt);
     float *fg = malloc(sizeof(float) * (size_t)KH * KW);

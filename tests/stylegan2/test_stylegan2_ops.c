@@ -23,7 +23,7 @@ static double ufd_loss(void *vc) {
 }
 
 static void ufd_test(const char *name, int N, int C, int H, int W, int KH, int KW, int upx, int upy, int dnx, int dny,
-                     int px0, int px1, int py0, int py1, float gain, uint64_t seed) {
+                     int px0, int px1, int py0, int py1, float gain, uint64_t seed, int sep) {
     fs_err err = {0};
     ufd_case c = {.d = {.N = N, .C = C, .H = H, .W = W, .KH = KH, .KW = KW, .up_x = upx, .up_y = upy,
                         .down_x = dnx, .down_y = dny, .pad_x0 = px0, .pad_x1 = px1, .pad_y0 = py0, .pad_y1 = py1},
@@ -37,6 +37,12 @@ static void ufd_test(const char *name, int N, int C, int H, int W, int KH, int K
     float *y2 = malloc(sizeof(float) * nout), *dx = malloc(sizeof(float) * nin), *dx2 = malloc(sizeof(float) * nin);
     tr_fill_normal(c.x, nin, 1, &seed);
     tr_fill_uniform(c.f, KH * KW, 0.1f, 1.0f, &seed); /* not symmetric: catches a missing flip */
+    if (sep) { /* rank-1 (takes the separable fast path where up = down = 1) */
+        float fy[16], fx[16];
+        tr_fill_uniform(fy, KH, 0.1f, 1.0f, &seed);
+        tr_fill_uniform(fx, KW, 0.1f, 1.0f, &seed);
+        fs_upfirdn2d_outer(c.f, fy, KH, fx, KW);
+    }
     tr_fill_normal(c.r, nout, 1, &seed);
     char buf[128];
     fs_upfirdn2d_forward(c.y, c.x, c.f, gain, &c.d);
@@ -150,11 +156,15 @@ int main(void) {
     for (int pass = 0; pass < 2; pass++) {
         fs_threads_init(pass == 0 ? 1 : 2);
         ufd_known();
-        ufd_test("up2 pad2,1", 2, 3, 5, 6, 4, 4, 2, 2, 1, 1, 2, 1, 2, 1, 4.0f, 1);
-        ufd_test("blur pad1,1", 1, 2, 9, 9, 4, 4, 1, 1, 1, 1, 1, 1, 1, 1, 4.0f, 2);
-        ufd_test("down2", 1, 2, 8, 7, 4, 4, 1, 1, 2, 2, 1, 1, 1, 1, 1.0f, 3);
-        ufd_test("neg pads", 1, 2, 10, 9, 3, 5, 1, 2, 1, 1, -2, 1, 3, -3, 1.0f, 4);
-        ufd_test("mixed up/down", 2, 1, 6, 5, 4, 2, 3, 2, 2, 3, 0, 2, 1, 0, 2.5f, 5);
+        ufd_test("up2 pad2,1", 2, 3, 5, 6, 4, 4, 2, 2, 1, 1, 2, 1, 2, 1, 4.0f, 1, 0);
+        ufd_test("blur pad1,1", 1, 2, 9, 9, 4, 4, 1, 1, 1, 1, 1, 1, 1, 1, 4.0f, 2, 0);
+        ufd_test("down2", 1, 2, 8, 7, 4, 4, 1, 1, 2, 2, 1, 1, 1, 1, 1.0f, 3, 0);
+        ufd_test("neg pads", 1, 2, 10, 9, 3, 5, 1, 2, 1, 1, -2, 1, 3, -3, 1.0f, 4, 0);
+        ufd_test("mixed up/down", 2, 1, 6, 5, 4, 2, 3, 2, 2, 3, 0, 2, 1, 0, 2.5f, 5, 0);
+        ufd_test("separable blur pad1,1", 2, 3, 17, 17, 4, 4, 1, 1, 1, 1, 1, 1, 1, 1, 4.0f, 6, 1);
+        ufd_test("separable odd pads", 1, 2, 9, 12, 3, 5, 1, 1, 1, 1, 2, -1, 0, 3, 1.5f, 7, 1);
+        ufd_test("separable neg pads", 1, 1, 11, 7, 5, 2, 1, 1, 1, 1, -2, 0, -1, -1, 1.0f, 8, 1);
+        ufd_test("separable up2", 1, 2, 5, 5, 4, 4, 2, 2, 1, 1, 2, 1, 2, 1, 4.0f, 9, 1);
         ba_test("lrelu", FS_ACT_LRELU, sqrtf(2.0f), -1, 10);
         ba_test("lrelu clamp", FS_ACT_LRELU, sqrtf(2.0f), 1.5f, 11);
         ba_test("linear clamp", FS_ACT_LINEAR, 1.0f, 1.0f, 12);
