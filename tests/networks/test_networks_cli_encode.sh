@@ -16,6 +16,9 @@ check wplus "$CMP $T/ws.safetensors ws $F/io.safetensors wplus abs 1e-4"
 check wplus_shape "$CMP $T/ws.safetensors ws --shape 1,10,28"
 $B encode --encoder "$F/e4e_tiny.safetensors" "$F/io.safetensors:x" --no-latent-avg --raw "$T/c.safetensors" 2>/dev/null
 check codes "$CMP $T/c.safetensors ws $F/io.safetensors codes_encoder abs 1e-4"
+# the official container (.pt, torch zip) gives the same W+
+$B encode --encoder "$F/e4e_tiny.pt" "$F/io.safetensors:x" --raw "$T/wpt.safetensors" 2>/dev/null
+check official_pt "[ $? -eq 0 ] && $CMP $T/wpt.safetensors ws $F/io.safetensors wplus abs 1e-4"
 # several inputs concatenate in order; images are resized to 256 first
 IMG=${FS_SHARED}/media/photo_astronaut_collins_512x512.png
 if [ -f "$IMG" ]; then

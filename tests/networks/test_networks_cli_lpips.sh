@@ -22,6 +22,13 @@ for net in alex vgg; do
   check "${net}_mean_last" "close \$(sed -n 3p $T/out) \$(awk 'BEGIN{print ($d0+$d1)/2}') 1e-5"
   check "${net}_grad_file" "$CMP $T/g_$net.safetensors grad $F/io_$net.safetensors grad_in0 rel 1e-3"
 done
+# official files: the lin-layer .pth + torchvision trunk .pth, converted, give the same distances
+if $B convert --kind lpips "$F/lpips_alex_lin_v0.1.pth" "$T/conv.safetensors" --backbone "$F/alex_backbone_torchvision_layout.pth" >/dev/null 2>&1; then
+  $B lpips --model "$T/conv.safetensors" "$F/io_alex.safetensors:in0" "$F/io_alex.safetensors:in1" >"$T/out" 2>/dev/null
+  check converted_alex "close \$(sed -n 1p $T/out) 0.0711961836 1e-5 && close \$(sed -n 2p $T/out) 0.0622130074 1e-5"
+else
+  echo "FAIL convert --kind lpips --backbone"; fail=1
+fi
 # a single-tensor file is used as is: the gradient file is one [2,3,64,64] tensor
 $B lpips --model "$F/lpips_alex.safetensors" "$T/g_alex.safetensors" "$T/g_alex.safetensors" >"$T/out" 2>"$T/err"
 check raw_single_tensor "[ \$? -eq 0 ] && close \$(tail -n 1 $T/out) 0 1e-12"

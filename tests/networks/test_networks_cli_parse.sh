@@ -15,6 +15,9 @@ check raw_exit0 "[ $? -eq 0 ] && [ -s $T/l.png ]"
 check raw_logits "$CMP $T/l.safetensors logits $F/io.safetensors out abs 1e-4"
 check raw_shape "$CMP $T/l.safetensors logits --shape 2,19,64,64"
 check no_tmp_left "[ \$(ls $T | wc -l) -eq 3 ]"
+# the official container (.pth, torch zip) gives the same logits
+$B parse --model "$F/bisenet_tiny.pth" "$F/io.safetensors:img_pm1" --raw "$T/pth.safetensors" 2>/dev/null
+check official_pth "[ $? -eq 0 ] && $CMP $T/pth.safetensors logits $F/io.safetensors out abs 1e-4"
 # PNG input: resized to --size (nearest) first
 IMG=${FS_SHARED}/media/photo_astronaut_collins_512x512.png
 if [ -f "$IMG" ]; then
