@@ -111,6 +111,8 @@ int fs_project_align(const char *video, const char *dir, const fs_align_opts *o,
         }
         fs_info("%s: resuming (align stage: %s)", dir, p->align_status[0] ? p->align_status : "started");
     } else {
+        fs_video_info probe;
+        if (fs_video_probe(real, &probe, err)) return FS_ERR; /* before creating anything */
         if (fs_mkdirs(dir, err)) return FS_ERR;
         p = calloc(1, sizeof *p);
         if (!p) return fs_errorf(err, "out of memory");
@@ -119,10 +121,7 @@ int fs_project_align(const char *video, const char *dir, const fs_align_opts *o,
         snprintf(p->source_sha256, sizeof p->source_sha256, "%s", sha);
         p->source_size = size;
         p->settings = o->settings;
-        if (fs_video_probe(real, &p->info, err)) {
-            fs_project_close(p);
-            return FS_ERR;
-        }
+        p->info = probe;
         if (p->settings.max_frames > 0 && p->info.frames > p->settings.max_frames) p->info.frames = p->settings.max_frames;
         snprintf(p->align_status, sizeof p->align_status, "started");
         if (fs_project_write_manifest(p, err)) {

@@ -412,7 +412,8 @@ int fs_video_next(fs_video_reader *r, fs_video_frame *f, fs_err *err) {
         if (ret != AVERROR(EAGAIN)) {
             /* a decoding error inside the stream: skip the damaged picture, as players do */
             if (++r->bad_packets > 1000 || r->eof_sent)
-                return fs_errorf(err, "%s: video decoding failed at frame %lld (%s)", r->path, (long long)r->index,
+                return fs_errorf(err, "%s: damaged or truncated video: decoding failed at frame %lld (%s)", r->path,
+                                 (long long)r->index,
                                  fs__averr(ret, eb));
             continue;
         }

@@ -1,0 +1,81 @@
+#!/bin/sh
+# CLI contract of faces / align / composite: help, usage errors, every broken_* file fails with
+# exit 1 and one clear line naming the file, a video without faces is copied (exit 0, warning),
+# a project whose source changed is refused, multi-face and cartoon clips do not fail.
+set -u
+B=${FS_BIN:?}
+M=${FS_SHARED:-../shared}/media
+if [ ! -d "$M" ]; then echo "SKIP: $M not found"; exit 77; fi
+T=$(mktemp -d /tmp/fs_test_align_cli.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fail=0
+ok() { echo "OK $1"; }
+bad() { echo "FAIL $1"; fail=1; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+
+for c in faces align composite; do
+  check "help_$c" "$B $c --help | grep -q 'Usage: facestitch $c'"
+done
+$B faces >/dev/null 2>&1; check faces_no_args_exit2 "[ $? -eq 2 ]"
+$B align "$M/codec_group_1s_h264_aac.mp4" >/dev/null 2>&1; check align_no_project_exit2 "[ $? -eq 2 ]"
+$B composite --project "$T/none" >/dev/null 2>&1; check composite_no_output_exit2 "[ $? -eq 2 ]"
+$B composite --project "$T/none" -o "$T/x.mp4" >/dev/null 2>"$T/err"; rc=$?
+check composite_not_a_project "[ $rc -eq 1 ] && grep -q 'not a facestitch project' '$T/err'"
+
+# every broken file: exit 1, exactly one line on stderr naming the file, no crash
+for f in "$M"/broken_*; do
+  n=$(basename "$f")
+  for cmd in faces align; do
+    if [ $cmd = align ]; then extra="--project $T/p_$n"; else extra=""; fi
+    $B -q $cmd "$f" $extra >/dev/null 2>"$T/err"; rc=$?
+    lines=$(wc -l < "$T/err")
+    if [ $rc -eq 1 ] && [ "$lines" -eq 1 ] && grep -q "$n" "$T/err" && ! grep -qi 'internal error\|sanitizer' "$T/err"; then
+      ok "${cmd}_$n: $(cat "$T/err")"
+    else
+      bad "${cmd}_$n (rc $rc, $lines lines): $(head -c 300 "$T/err")"
+    fi
+  done
+done
+
+# faces JSON shape and decoded frame counts
+$B -q faces "$M/codec_group_1s_theora_vorbis.ogg" --json "$T/f.json" 2>"$T/err"; rc=$?
+check faces_ogg_exit0 "[ $rc -eq 0 ]"
+check faces_ogg_frames30 "grep -q '^{\"frames\":30,\"fps\":29.97' '$T/f.json' && grep -q '\"width\":640,\"height\":480,\"tracks\":\\[' '$T/f.json'"
+$B -q faces "$M/multi_intel_headpose_two_people_480x270.mp4" > "$T/two.json" 2>"$T/err"; rc=$?
+check faces_two_people_exit0 "[ $rc -eq 0 ] && grep -q '\"frames\":56' '$T/two.json'"
+check faces_two_people_has_tracks "grep -q '\"landmarks\":\\[\\[' '$T/two.json' && grep -q '\"quad\":\\[\\[' '$T/two.json'"
+# rotation metadata: displayed size
+$B -q faces "$M/multi_selfie_faces_leave_frame_rot90meta_aac.mp4" --max-frames 5 > "$T/rot.json" 2>"$T/err"; rc=$?
+check faces_rotated_640x480 "[ $rc -eq 0 ] && grep -q '\"frames\":5,' '$T/rot.json' && grep -q '\"width\":640,\"height\":480' '$T/rot.json'"
+
+# no face: align + composite copy the video, with a warning, exit 0
+$B align "$M/nonface_bottles_hand_640x360.mp4" --project "$T/nf" --size 64 --max-frames 12 >/dev/null 2>"$T/err"; rc=$?
+check noface_align_exit0 "[ $rc -eq 0 ] && grep -q 'no face' '$T/err'"
+$B composite --project "$T/nf" -o "$T/nf.mp4" --preset ultrafast >/dev/null 2>"$T/err"; rc=$?
+check noface_composite_exit0 "[ $rc -eq 0 ] && [ -s '$T/nf.mp4' ] && grep -q 'copy' '$T/err'"
+$B -q faces "$T/nf.mp4" > "$T/nf.json" 2>/dev/null
+check noface_output_12_frames "grep -q '\"frames\":12,' '$T/nf.json'"
+# PNG-sequence output
+$B -q composite --project "$T/nf" -o "$T/nf_frames/" >/dev/null 2>&1; rc=$?
+check composite_png_dir "[ $rc -eq 0 ] && [ \$(ls '$T/nf_frames' | grep -c 'png\$') -eq 12 ]"
+
+# a changed source is refused
+cp "$M/codec_group_1s_h264_aac.mp4" "$T/src.mp4"
+$B -q align "$T/src.mp4" --project "$T/ch" --size 64 --max-frames 4 >/dev/null 2>&1; rc=$?
+check changed_align_exit0 "[ $rc -eq 0 ]"
+printf 'x' | dd of="$T/src.mp4" bs=1 seek=100 conv=notrunc 2>/dev/null
+$B -q composite --project "$T/ch" -o "$T/ch.mp4" >/dev/null 2>"$T/err"; rc=$?
+check changed_source_refused "[ $rc -eq 1 ] && grep -q 'changed' '$T/err' && [ ! -e '$T/ch.mp4' ]"
+$B -q align "$T/src.mp4" --project "$T/ch" --size 64 --max-frames 4 >/dev/null 2>"$T/err"; rc=$?
+check changed_source_refused_by_align "[ $rc -eq 1 ] && grep -q 'changed' '$T/err'"
+# unwritable output: exit 1, nothing left behind
+$B -q align "$M/codec_group_1s_h264_aac.mp4" --project "$T/ok" --size 64 --max-frames 3 >/dev/null 2>&1
+$B -q composite --project "$T/ok" -o /nonexistent-dir/out.mp4 >/dev/null 2>"$T/err"; rc=$?
+check unwritable_output "[ $rc -eq 1 ] && grep -q '/nonexistent-dir/out.mp4' '$T/err'"
+
+# cartoon (Debian opencv-doc's Megamind.avi): must not fail, faces or not
+MEGA=/usr/share/doc/opencv-doc/examples/data/Megamind.avi
+[ -f "$MEGA" ] || MEGA="$M/cartoon_megamind_ac3.avi"
+$B -q faces "$MEGA" --max-frames 24 > "$T/mega.json" 2>"$T/err"; rc=$?
+check megamind_faces_exit0 "[ $rc -eq 0 ] && grep -q '\"frames\":24,' '$T/mega.json'"
+exit $fail
