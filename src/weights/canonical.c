@@ -45,7 +45,7 @@ static int move(conv *c, const char *from, const char *to, int nd, const int64_t
         for (int i = 0; i < nd; i++) t->shape[i] = shape[i];
         fs_tensor_set_contiguous_strides(t);
     }
-    snprintf(t->name, sizeof t->name, "%s", to);
+    memcpy(t->name, to, strlen(to) + 1); /* length checked above */
     return fs_tensor_map_add(c->out, t, c->err);
 }
 
@@ -273,7 +273,11 @@ static int sg2_from_rosinality(conv *c, const char *rp, const char *latent_avg, 
                     return fs_errorf(c->err, "latent_avg: unexpected dtype or layout");
                 }
                 memcpy(cp->data, la->data, (size_t)w * 4);
-                snprintf(cp->name, sizeof cp->name, "%s", to);
+                if (strlen(to) >= sizeof cp->name) {
+                    fs_tensor_destroy(cp);
+                    return fs_errorf(c->err, "tensor name too long: '%s'", to);
+                }
+                memcpy(cp->name, to, strlen(to) + 1);
                 if (fs_tensor_map_add(c->out, cp, c->err)) return FS_ERR;
             }
         }

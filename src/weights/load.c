@@ -13,13 +13,12 @@
 #include "weights/wutil.h"
 
 const char *fs_weights_format_name(const unsigned char *buf, size_t len) {
-    if (len >= 8) {
-        uint64_t n = fs__le64(buf);
-        if (n >= 2 && n <= len - 8 && buf[8] == '{') return "safetensors";
-    }
     if (len >= 4 && buf[0] == 'P' && buf[1] == 'K' && buf[2] == 3 && buf[3] == 4) return "pytorch-zip";
     if (fs_npy_is_npy(buf, len)) return "npy";
     if (fs_torch_is_legacy(buf, len)) return "pytorch-legacy";
+    if (len >= 2 && buf[0] == 0x80) return "pickle";
+    /* safetensors: u64 header length, then '{' (length bounds are checked by the reader) */
+    if (len >= 9 && fs__le64(buf) >= 2 && buf[8] == '{') return "safetensors";
     if (fs_torch_is_pickle(buf, len)) return "pickle";
     return NULL;
 }
@@ -56,13 +55,10 @@ int fs_weights_load(const char *path, fs_tensor_map **out, fs_err *err) {
     unsigned char head[16] = {0};
     ssize_t hn = pread(fd, head, sizeof head, 0);
     if (hn < 0) hn = 0;
-    /* safetensors: mmap-backed reader (tensors may point into the mapping) */
-    if (hn >= 9) {
-        uint64_t n = fs__le64(head);
-        if (n >= 2 && n <= len - 8 && head[8] == '{') {
-            close(fd);
-            return fs_safetensors_load(path, FS_ST_TO_F32, out, err);
-        }
+    const char *fmt = fs_weights_format_name(head, (size_t)hn);
+    if (fmt && !strcmp(fmt, "safetensors")) { /* mmap-backed reader: tensors may point into the mapping */
+        close(fd);
+        return fs_safetensors_load(path, FS_ST_TO_F32, out, err);
     }
     if (len == 0) {
         close(fd);

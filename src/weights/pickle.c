@@ -426,7 +426,30 @@ static int push_global(run *r, const char *mod, size_t nm, const char *name, siz
     return push(r, v);
 }
 
+/* Callables that only make sense in a file that tries to run code. Nothing is ever called
+ * anyway; naming them gives the user a clear reason instead of a confusing "no tensors". */
+static int dangerous_global(const fs_pv *g) {
+    static const char *mods[] = {"os", "posix", "nt", "subprocess", "sys", "shutil", "socket", "pty", "runpy",
+                                 "importlib", "code", "commands", "webbrowser", "ctypes", "multiprocessing",
+                                 "platform", "pickle", "_pickle", "marshal", "signal", "asyncio", "types", "timeit"};
+    static const char *builtins[] = {"eval", "exec", "execfile", "compile", "__import__", "open", "file", "getattr",
+                                     "setattr", "delattr", "input", "apply", "globals", "locals", "vars", "breakpoint"};
+    if (!g || g->type != FS_PV_GLOBAL) return 0;
+    for (size_t i = 0; i < sizeof mods / sizeof mods[0]; i++) {
+        size_t l = strlen(mods[i]);
+        if (g->n >= l && !memcmp(g->s, mods[i], l) && (g->n == l || g->s[l] == '.')) return 1;
+    }
+    if ((g->n == 8 && !memcmp(g->s, "builtins", 8)) || (g->n == 11 && !memcmp(g->s, "__builtin__", 11)))
+        for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+            if (g->n2 == strlen(builtins[i]) && !memcmp(g->s2, builtins[i], g->n2)) return 1;
+    return 0;
+}
+
 static int push_call(run *r, fs_pv *callable, fs_pv *args, fs_pv *kwargs) {
+    if (dangerous_global(callable))
+        FAIL("pickle: refuses a call to %.*s.%.*s at offset %zu: this file tries to run code (nothing was executed)",
+             (int)(callable->n > 64 ? 64 : callable->n), callable->s, (int)(callable->n2 > 64 ? 64 : callable->n2),
+             callable->s2, r->base + r->op_off);
     fs_pv *v = new_at(r, FS_PV_CALL);
     if (v) {
         v->a = callable;

@@ -587,7 +587,11 @@ int fs_torch_is_legacy(const unsigned char *buf, size_t len) {
     return len >= 14 && buf[0] == 0x80 && buf[2] == 0x8a && buf[3] == 10 && !memcmp(buf + 4, LEGACY_MAGIC, 10);
 }
 
-int fs_torch_is_pickle(const unsigned char *buf, size_t len) { return len >= 2 && buf[0] == 0x80 && buf[1] <= 5; }
+int fs_torch_is_pickle(const unsigned char *buf, size_t len) {
+    if (len >= 2 && buf[0] == 0x80) return 1; /* PROTO n (2..5; others are refused with a message) */
+    /* protocols 0/1 have no header: the usual first opcodes (MARK, EMPTY_DICT/LIST/TUPLE, GLOBAL, ...) */
+    return len >= 2 && buf[0] && strchr("(}])cIS", buf[0]) != NULL;
+}
 
 static int legacy_read(const unsigned char *buf, size_t len, size_t base, int flags, int blob_depth, fs_pickle *pk,
                        fs_pv **root, legacy_key **keys_out, size_t *nkeys_out, fs_err *err) {
@@ -621,7 +625,7 @@ static int legacy_read(const unsigned char *buf, size_t len, size_t base, int fl
     if (!keys) return fs_errorf(err, "out of memory");
     for (size_t i = 0; i < klist->count; i++) {
         legacy_key *k = &keys[i];
-        if (!fs_pv_cstr(klist->items[i], k->key, sizeof k->key)) {
+        if (!fs_pv_cstr(klist->items[i], k->key, sizeof k->key) || strlen(k->key) != klist->items[i]->n) {
             free(keys);
             return fs_errorf(err, "legacy torch file: storage key %zu is not a short string", i);
         }
@@ -635,21 +639,24 @@ static int legacy_read(const unsigned char *buf, size_t len, size_t base, int fl
                 found = 1;
         }
         if (!found) {
+            fs_errorf(err, "legacy torch file: storage '%s' has no known type", k->key);
             free(keys);
-            return fs_errorf(err, "legacy torch file: storage '%s' has no known type", k->key);
+            return FS_ERR;
         }
         size_t esz = fs_dtype_size(dt);
         if (len - pos < 8) {
+            fs_errorf(err, "legacy torch file: truncated before storage '%s' (offset %zu)", k->key, base + pos);
             free(keys);
-            return fs_errorf(err, "legacy torch file: truncated before storage '%s' (offset %zu)", k->key, base + pos);
+            return FS_ERR;
         }
         uint64_t numel = fs__le64(buf + pos);
         pos += 8;
         uint64_t nb;
         if (!fs_mul_u64(numel, esz, &nb) || nb > len - pos) {
+            fs_errorf(err, "legacy torch file: storage '%s' at offset %zu claims %llu elements, more than the file "
+                      "holds (truncated?)", k->key, base + pos - 8, (unsigned long long)numel);
             free(keys);
-            return fs_errorf(err, "legacy torch file: storage '%s' at offset %zu claims %llu elements, more than the file "
-                             "holds (truncated?)", k->key, base + pos - 8, (unsigned long long)numel);
+            return FS_ERR;
         }
         k->data = buf + pos;
         k->numel = numel;
@@ -745,9 +752,36 @@ static int load_plain(const unsigned char *buf, size_t len, int flags, fs_tensor
     fs_pv *root;
     size_t used;
     int rc = fs_pickle_run(c.pk, buf, len, 0, &used, &root, err);
+    if (rc == FS_OK && used < len)
+        rc = fs_errorf(err, "%zu bytes of trailing data after the pickle at offset %zu (a legacy torch.save file with a "
+                       "damaged magic number?)", len - used, used);
+    if (rc == FS_OK && root->type != FS_PV_DICT && root->type != FS_PV_LIST && root->type != FS_PV_TUPLE &&
+        root->type != FS_PV_CALL)
+        rc = fs_errorf(err, "the pickle holds a single %s, not a checkpoint", fs_pv_type_name(root->type));
     if (rc == FS_OK) rc = interpret(&c, root);
     fs_pickle_destroy(c.pk);
     return rc;
+}
+
+typedef int (*loader)(const unsigned char *, size_t, int, fs_tensor_map *, fs_err *);
+static int load_with(loader f, const unsigned char *buf, size_t len, int flags, fs_tensor_map **out, fs_err *err) {
+    fs_tensor_map *m = fs_tensor_map_create();
+    if (!m) return fs_errorf(err, "out of memory");
+    if (f(buf, len, flags, m, err)) {
+        fs_tensor_map_destroy(m);
+        return FS_ERR;
+    }
+    *out = m;
+    return FS_OK;
+}
+int fs_torch_load_zip_mem(const unsigned char *buf, size_t len, int flags, fs_tensor_map **out, fs_err *err) {
+    return load_with(load_zip, buf, len, flags, out, err);
+}
+int fs_torch_load_legacy_mem(const unsigned char *buf, size_t len, int flags, fs_tensor_map **out, fs_err *err) {
+    return load_with(load_legacy, buf, len, flags, out, err);
+}
+int fs_torch_load_pickle_mem(const unsigned char *buf, size_t len, int flags, fs_tensor_map **out, fs_err *err) {
+    return load_with(load_plain, buf, len, flags, out, err);
 }
 
 int fs_torch_load_mem(const unsigned char *buf, size_t len, int flags, fs_tensor_map **out, fs_err *err) {

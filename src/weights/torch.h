@@ -24,6 +24,10 @@ enum { FS_TORCH_TO_F32 = 1 }; /* F16/BF16/F64 storages become F32 (I64 kept) */
 
 /* Sniffs zip / legacy / plain pickle. buf must stay valid during the call only. */
 int fs_torch_load_mem(const unsigned char *buf, size_t len, int flags, fs_tensor_map **out, fs_err *err);
+/* The same for one container, without sniffing (fuzz targets, tests). */
+int fs_torch_load_zip_mem(const unsigned char *buf, size_t len, int flags, fs_tensor_map **out, fs_err *err);
+int fs_torch_load_legacy_mem(const unsigned char *buf, size_t len, int flags, fs_tensor_map **out, fs_err *err);
+int fs_torch_load_pickle_mem(const unsigned char *buf, size_t len, int flags, fs_tensor_map **out, fs_err *err);
 int fs_torch_is_legacy(const unsigned char *buf, size_t len);
 int fs_torch_is_pickle(const unsigned char *buf, size_t len);
 

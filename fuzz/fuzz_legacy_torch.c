@@ -1,0 +1,11 @@
+/* fuzz_legacy_torch.c — the legacy (pre-1.6) torch.save reader on arbitrary bytes. */
+#include <stdint.h>
+
+#include "weights/torch.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    fs_tensor_map *m = NULL;
+    fs_err err;
+    if (fs_torch_load_legacy_mem(data, size, FS_TORCH_TO_F32, &m, &err) == FS_OK) fs_tensor_map_destroy(m);
+    return 0;
+}
