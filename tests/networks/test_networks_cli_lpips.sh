@@ -32,6 +32,14 @@ fi
 # a single-tensor file is used as is: the gradient file is one [2,3,64,64] tensor
 $B lpips --model "$F/lpips_alex.safetensors" "$T/g_alex.safetensors" "$T/g_alex.safetensors" >"$T/out" 2>"$T/err"
 check raw_single_tensor "[ \$? -eq 0 ] && close \$(tail -n 1 $T/out) 0 1e-12"
+# PNG inputs: an image against itself is 0
+IMG=${FS_SHARED}/media/photo_astronaut_collins_512x512.png
+if [ -f "$IMG" ]; then
+  $B lpips --model "$F/lpips_alex.safetensors" "$IMG" "$IMG" >"$T/out" 2>/dev/null
+  check png_same_zero "[ $? -eq 0 ] && [ \$(wc -l <$T/out) -eq 1 ] && close \$(cat $T/out) 0 1e-12"
+  $B lpips --model "$F/lpips_alex.safetensors" "$IMG" "$F/io_alex.safetensors:in0" >/dev/null 2>"$T/err"
+  check png_vs_other_size_exit1 "[ $? -eq 1 ] && grep -q 'differs' $T/err"
+fi
 # errors: usage 2, input 1 with one line naming the file
 $B lpips "$F/io_alex.safetensors:in0" "$F/io_alex.safetensors:in1" >/dev/null 2>&1
 check no_model_exit2 "[ $? -eq 2 ]"

@@ -47,6 +47,22 @@ int main(void) {
     check_allclose("wplus", ws, wplus, nws, 1e-4, 0);
     printf("W+ max|diff| %.3g\n", nt_maxdiff(ws, wplus, nws));
 
+    /* a batch of two (the fixture image and its mirror) gives what each gives alone */
+    {
+        long ni = 3L * H * W;
+        float *x2 = malloc(sizeof(float) * 2 * ni), *wb = malloc(sizeof(float) * 2 * nws), *w1 = malloc(sizeof(float) * nws);
+        memcpy(x2, x, sizeof(float) * ni);
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < H; y++)
+                for (int xx = 0; xx < W; xx++) x2[ni + ((long)c * H + y) * W + xx] = x[((long)c * H + y) * W + (W - 1 - xx)];
+        CHECK(fs_e4e_encode(e, x2, 2, H, W, wb, 1, NULL, NULL, &err) == FS_OK);
+        CHECK(fs_e4e_encode(e, x2 + ni, 1, H, W, w1, 1, NULL, NULL, &err) == FS_OK);
+        check_allclose("batch item 0", wb, ws, nws, 1e-6, 0);
+        check_allclose("batch item 1 (mirror) alone", wb + nws, w1, nws, 1e-6, 0);
+        CHECK(nt_maxdiff(wb, wb + nws, nws) > 1e-4); /* the mirror really is another input */
+        free(x2), free(wb), free(w1);
+    }
+
     /* progressive stage 0: every row is w0 + latent_avg */
     fs_e4e_set_stage(e, 0);
     CHECK(fs_e4e_encode(e, x, N, H, W, ws2, 0, NULL, NULL, &err) == FS_OK);

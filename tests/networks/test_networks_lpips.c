@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/threads.h"
 #include "gradcheck.h"
 #include "models/lpips.h"
 #include "nettest.h"
@@ -113,6 +114,13 @@ static void run(const char *net, const char *const tapnames[5]) {
         CHECK(d2[0] == dist[0]);
         fs_lpips_destroy(lp2);
     }
+
+    /* the thread count does not change the result beyond float reordering in the convolutions */
+    fs_threads_init(1);
+    CHECK(fs_lpips_distance(lp, in0, in1, N, H, W, d2, NULL, g2, 1.0f, &err) == FS_OK);
+    fs_threads_init(0);
+    for (int n = 0; n < N; n++) CHECK_CLOSE(d2[n], dist[n], 1e-7);
+    CHECK(nt_maxdiff(g2, grad, nimg) <= 1e-5 * gmax);
 
     /* too small an image is an error, not a crash */
     CHECK(fs_lpips_distance(lp, in0, in1, 1, 8, 8, d2, NULL, NULL, 1.0f, &err) != FS_OK);
