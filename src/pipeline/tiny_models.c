@@ -7,6 +7,7 @@
 
 #include "core/fileio.h"
 #include "core/rng.h"
+#include "models/e4e.h"
 #include "models/stylegan2.h"
 #include "weights/safetensors.h"
 
@@ -114,7 +115,7 @@ static int finish(builder *b, const char *path, const char *kind, fs_err *err) {
 
 static int write_generator(const char *path, uint32_t seed, float *w_avg_out, int *num_ws_out, fs_err *err) {
     fs_sg2_config cfg;
-    int ch[5] = {64, 64, 48, 32, 32};
+    int ch[5] = {64, 48, 32, 32, 16};
     if (fs_sg2_config_init(&cfg, FS_SG2_LAYOUT_NVIDIA, TINY_RES, 3, TINY_W, TINY_W, 2, ch, err)) return FS_ERR;
     fs_sg2 *g = NULL;
     if (fs_sg2_create(&g, &cfg, err)) return FS_ERR;
@@ -139,8 +140,29 @@ static int write_generator(const char *path, uint32_t seed, float *w_avg_out, in
             w_avg_out[i] = g->p.w_avg[i];
         }
         *num_ws_out = cfg.num_ws;
+        /* scale the ToRGB layers (the image is linear in their weights and biases) so renders
+           have a standard deviation of about 0.5, like a trained generator's [-1, 1] images */
+        fs_sg2_acts *a = NULL;
+        rc = fs_sg2_acts_create(&a, g, 8, err);
+        if (!rc) {
+            fs_sg2_opts so = fs_sg2_opts_default();
+            fs_sg2_synthesis_forward(g, a, ws, &so);
+            long n = 8L * 3 * TINY_RES * TINY_RES;
+            double s1 = 0, s2 = 0;
+            for (long i = 0; i < n; i++) s1 += a->img[i], s2 += (double)a->img[i] * a->img[i];
+            double sd = sqrt(fmax(s2 / n - (s1 / n) * (s1 / n), 1e-12));
+            float k = (float)(0.5 / sd);
+            for (int l = 0; l < cfg.n_layers; l++) {
+                if (cfg.layers[l].kind != FS_SG2_TORGB) continue;
+                const fs_sg2_layer_info *li = &cfg.layers[l];
+                for (long i = 0; i < (long)li->C_out * li->C_in * li->K * li->K; i++) g->p.layer[l].weight[i] *= k;
+                for (int i = 0; i < li->C_out; i++) g->p.layer[l].bias[i] *= k;
+            }
+            fs_sg2_acts_destroy(a);
+        }
         fs_tensor_map *m = NULL;
-        rc = fs_sg2_to_map(g, &m, err);
+        if (!rc) rc = fs_sg2_to_map(g, &m, err);
+        if (rc) m = NULL;
         if (!rc) {
             fs_tensor_map_set_meta(m, "note", "tiny random-weight test model (facestitch models init --tiny)", err);
             rc = fs_safetensors_save(path, m, err);
@@ -201,6 +223,34 @@ static int write_encoder(const char *path, uint32_t seed, const float *w_avg, in
     float *lat = add(&b, "latent_avg", 2, la, INIT_ZEROS, 0);
     if (lat)
         for (int l = 0; l < num_ws; l++) memcpy(lat + (size_t)l * TINY_W, w_avg, sizeof(float) * TINY_W);
+    /* calibrate: scale the style heads so the codes (offsets from latent_avg) of a smooth test
+       image have an RMS of about 0.3, like a trained e4e's */
+    if (!b.failed) {
+        fs_e4e *e = NULL;
+        float *x = malloc(sizeof(float) * 3 * 256 * 256), *codes = malloc(sizeof(float) * (size_t)num_ws * TINY_W);
+        int ok = x && codes && fs_e4e_create(&e, b.m, 0, err) == FS_OK;
+        for (int i = 0; ok && i < 3 * 256 * 256; i++) {
+            int ch = i / 65536, y = (i / 256) % 256, xx = i % 256;
+            x[i] = (float)(0.8 * sin(0.05 * (xx + 17 * ch)) * cos(0.031 * y));
+        }
+        if (ok) ok = fs_e4e_encode(e, x, 1, 256, 256, codes, 0, NULL, NULL, err) == FS_OK;
+        fs_e4e_destroy(e);
+        if (ok) {
+            double s2 = 0;
+            for (int i = 0; i < num_ws * TINY_W; i++) s2 += (double)codes[i] * codes[i];
+            double rms = sqrt(s2 / (num_ws * TINY_W));
+            float k = rms > 0 ? (float)(0.3 / rms) : 1.0f;
+            for (int i = 0; i < num_ws; i++) {
+                snprintf(n, sizeof n, "encoder.styles.%d.linear.weight", i);
+                fs_tensor *t = fs_tensor_map_get_mut(b.m, n);
+                float *w = fs_tensor_f32(t);
+                for (long j = 0; j < fs_tensor_numel(t); j++) w[j] *= k;
+            }
+        } else {
+            b.failed = 1;
+        }
+        free(x), free(codes);
+    }
     return finish(&b, path, "e4e", err);
 }
 
