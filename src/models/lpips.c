@@ -347,12 +347,12 @@ static void norm_run(void *ctx, int64_t b0, int64_t b1, int ti) {
         for (long q = 0; q < np; q++) {
             float nr = sqrtf(s[q]);
             if (j->norm) j->norm[p0 + q] = nr;
-            s[q] = 1.0f / (nr + 1e-10f);
+            s[q] = nr + 1e-10f;
         }
-        for (int c = 0; c < j->C; c++) {
+        for (int c = 0; c < j->C; c++) { /* a division, as normalize_tensor does */
             const float *fc = j->f + c * HW + p0;
             float *nc = j->nf + c * HW + p0;
-            for (long q = 0; q < np; q++) nc[q] = fc[q] * s[q];
+            for (long q = 0; q < np; q++) nc[q] = fc[q] / s[q];
         }
     }
 }
