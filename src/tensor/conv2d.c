@@ -24,6 +24,8 @@ int fs_conv2d_dims_init(fs_conv2d_dims *d, fs_err *err) {
     if (eh > ph || ew > pw)
         return fs_errorf(err, "conv2d: dilated kernel %ldx%ld is larger than the padded input %ldx%ld", eh, ew, ph,
                          pw);
+    if (ph > INT_MAX / 4 || pw > INT_MAX / 4 || eh > INT_MAX / 4 || ew > INT_MAX / 4)
+        return fs_errorf(err, "conv2d: padded input %ldx%ld or dilated kernel %ldx%ld too large", ph, pw, eh, ew);
     long ho = (ph - eh) / d->stride_h + 1, wo = (pw - ew) / d->stride_w + 1;
     /* per-image planes and the im2col row length must fit in int */
     long kk = (long)(d->C_in / d->groups) * d->KH * d->KW;

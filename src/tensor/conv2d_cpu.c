@@ -127,6 +127,34 @@ static void forward_im2col(float *out, const float *in, const float *weight, con
     fs_parallel_for(images * j.t.T, 1, fwd_units, &j);
 }
 
+/* Weight rearrangements, parallel over output channels co = g*Cog + col of W (C_out, Cig, KK):
+ *   flip == 0: dst[g][tap][col][ci] = W[co][ci][tap]                  (per-tap matrices, implicit GEMM)
+ *   flip == 1: dst[g*Cig + ci][col][KK-1-tap] = W[co][ci][tap]        (flipped transposed conv weight) */
+typedef struct {
+    float *dst;
+    const float *w;
+    int G, Cig, Cog;
+    long KK;
+    int flip;
+} wperm_job;
+
+static void wperm_rows(void *ctx, int64_t c0, int64_t c1, int tid) {
+    (void)tid;
+    const wperm_job *j = ctx;
+    for (int64_t co = c0; co < c1; co++) {
+        const long g = co / j->Cog, col = co % j->Cog;
+        for (long ci = 0; ci < j->Cig; ci++) {
+            const float *src = j->w + (co * j->Cig + ci) * j->KK;
+            if (j->flip) {
+                float *dst = j->dst + ((g * j->Cig + ci) * j->Cog + col) * j->KK;
+                for (long k = 0; k < j->KK; k++) dst[k] = src[j->KK - 1 - k];
+            } else {
+                for (long k = 0; k < j->KK; k++) j->dst[((g * j->KK + k) * j->Cog + col) * j->Cig + ci] = src[k];
+            }
+        }
+    }
+}
+
 /* ---------------------------------------------------------------- forward, stride 1, implicit GEMM
  * For stride 1, tap (kh, kw) of every output pixel reads the input shifted by (kh*dil_h, kw*dil_w).
  * A tile of R output rows is computed on an "extended" grid of R x Wp pixels (Wp = W_out +
@@ -207,11 +235,8 @@ static void forward_implicit(float *out, const float *in, const float *weight, c
     const long KK = (long)d->KH * d->KW;
     /* weights regrouped per tap: wtaps[g][tap][co][ci] = W[g*Cog + co][ci][tap] */
     float *wt = fs__conv_scratch(0, 4, (long)d->C_out * Cig * KK);
-    for (int g = 0; g < G; g++)
-        for (int co = 0; co < Cog; co++)
-            for (int ci = 0; ci < Cig; ci++)
-                for (long k = 0; k < KK; k++)
-                    wt[(((long)g * KK + k) * Cog + co) * Cig + ci] = weight[(((long)g * Cog + co) * Cig + ci) * KK + k];
+    wperm_job wp = {wt, weight, G, Cig, Cog, KK, 0};
+    fs_parallel_for(d->C_out, 8, wperm_rows, &wp);
     imp_job j = {d, out, in, wt, bias, G, Cig, Cog, 1, 1, d->W_out + d->dil_w * (d->KW - 1), d->dil_h * (d->KH - 1), 0};
     const long images = (long)d->N * G;
     long rows_mem = COL_BUDGET / 4 / ((long)Cig * j.Wp) - j.halo; /* slab of ~2 MB */
@@ -313,13 +338,8 @@ static void backward_data_flipped(float *din, const float *dout, const float *we
     const int G = d->groups, Cig = d->C_in / G, Cog = d->C_out / G, KH = d->KH, KW = d->KW;
     const long KK = (long)KH * KW;
     float *wf = fs__conv_scratch(0, 3, (long)d->C_in * Cog * KK);
-    for (int g = 0; g < G; g++)
-        for (int co = 0; co < Cog; co++)
-            for (int ci = 0; ci < Cig; ci++) {
-                const float *src = weight + (((long)g * Cog + co) * Cig + ci) * KK;
-                float *dst = wf + (((long)g * Cig + ci) * Cog + co) * KK;
-                for (long k = 0; k < KK; k++) dst[k] = src[KK - 1 - k];
-            }
+    wperm_job wp = {wf, weight, G, Cig, Cog, KK, 1};
+    fs_parallel_for(d->C_out, 8, wperm_rows, &wp);
     fs_conv2d_dims f = {.N = d->N, .C_in = d->C_out, .H = d->H_out, .W = d->W_out, .C_out = d->C_in,
                         .KH = KH, .KW = KW, .stride_h = 1, .stride_w = 1,
                         .pad_top = d->dil_h * (KH - 1) - d->pad_top, .pad_left = d->dil_w * (KW - 1) - d->pad_left,

@@ -25,8 +25,12 @@ int fs_conv_transpose2d_dims_init(fs_conv_transpose2d_dims *d, fs_err *err) {
     if (d->groups < 1 || d->C_in % d->groups || d->C_out % d->groups)
         return fs_errorf(err, "conv_transpose2d: groups %d must divide C_in %d and C_out %d", d->groups, d->C_in,
                          d->C_out);
-    long ho = (long)(d->H - 1) * d->stride_h - 2L * d->pad_h + (long)d->dil_h * (d->KH - 1) + d->out_pad_h + 1;
-    long wo = (long)(d->W - 1) * d->stride_w - 2L * d->pad_w + (long)d->dil_w * (d->KW - 1) + d->out_pad_w + 1;
+    long span_h = (long)(d->H - 1) * d->stride_h + (long)d->dil_h * (d->KH - 1) + d->out_pad_h + 1;
+    long span_w = (long)(d->W - 1) * d->stride_w + (long)d->dil_w * (d->KW - 1) + d->out_pad_w + 1;
+    if (span_h > INT_MAX / 4 || span_w > INT_MAX / 4 || d->pad_h > INT_MAX / 4 || d->pad_w > INT_MAX / 4)
+        return fs_errorf(err, "conv_transpose2d: stride, dilation or padding too large (output span %ldx%ld)", span_h,
+                         span_w);
+    long ho = span_h - 2L * d->pad_h, wo = span_w - 2L * d->pad_w;
     if (ho < 1 || wo < 1)
         return fs_errorf(err, "conv_transpose2d: padding (%d, %d) leaves an empty output (%ldx%ld)", d->pad_h,
                          d->pad_w, ho, wo);

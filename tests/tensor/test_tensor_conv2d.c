@@ -70,6 +70,12 @@ static void dims_validation(void) {
     CHECK(fs_conv2d_dims_init(&d, &err) == FS_ERR);
     d = fs_conv2d_dims_make(1, 1 << 20, 1 << 10, 1 << 10, 4, 3, 1, 1);
     CHECK(fs_conv2d_dims_init(&d, &err) == FS_ERR && strstr(err.msg, "too large"));
+    d = fs_conv2d_dims_make(1, 3, 8, 8, 4, 3, 1, 1);
+    d.pad_left = 2000000000; /* hostile sizes must not overflow int arithmetic in the kernels */
+    CHECK(fs_conv2d_dims_init(&d, &err) == FS_ERR && strstr(err.msg, "too large"));
+    d = fs_conv2d_dims_make(1, 3, 8, 8, 4, 3, 1, 1);
+    d.dil_h = 1 << 30;
+    CHECK(fs_conv2d_dims_init(&d, &err) == FS_ERR);
     d = fs_conv2d_dims_make(2, 3, 7, 5, 4, 3, 2, 1);
     CHECK(fs_conv2d_dims_init(&d, &err) == FS_OK && d.H_out == 4 && d.W_out == 3);
 }
@@ -95,6 +101,7 @@ static void run_case(const char *name, fs_conv2d_dims d, int with_bias, int do_g
     double tol = 2e-5 * sqrt(kk) * 4; /* outputs are ~sqrt(kk); float sums of kk terms */
     char label[256];
 
+    for (long i = 0; i < no; i++) o_fast[i] = NAN; /* outputs are assigned, never read */
     fs_conv2d_forward_ref(o_ref, in, w, bias, &d);
     fs_conv2d_forward_cpu(o_fast, in, w, bias, &d);
     snprintf(label, sizeof label, "%s fwd fast-vs-ref", name);
@@ -103,7 +110,7 @@ static void run_case(const char *name, fs_conv2d_dims d, int with_bias, int do_g
     /* dweight/dbias accumulate onto existing values; din is assigned (start from garbage) */
     for (long i = 0; i < nw; i++) dw_ref[i] = dw_fast[i] = 0.25f;
     for (int i = 0; i < d.C_out; i++) db_ref[i] = db_fast[i] = -0.5f;
-    for (long i = 0; i < ni; i++) di_ref[i] = di_fast[i] = 1e30f;
+    for (long i = 0; i < ni; i++) di_ref[i] = di_fast[i] = NAN;
     fs_conv2d_backward_ref(di_ref, dw_ref, db_ref, r, in, w, &d);
     fs_conv2d_backward_cpu(di_fast, dw_fast, db_fast, r, in, w, &d);
     double nsum_w = (double)d.N * d.H_out * d.W_out; /* terms in one dweight sum */
@@ -192,6 +199,42 @@ static void all_cases(uint64_t *rng, int gradchecks) {
     run_case("medium modconv N=4", mk(1, 4 * 16, 20, 20, 4 * 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4), 0, 0, rng);
 }
 
+/* Convs called from inside pool workers (a model parallelising over samples) run serially there and
+ * give the same numbers as calls from the main thread. */
+typedef struct {
+    const fs_conv2d_dims *d;
+    const float *in, *w;
+    float *out;
+} nested_ctx;
+
+static void nested_fn(void *p, int64_t b, int64_t e, int tid) {
+    (void)tid;
+    const nested_ctx *c = p;
+    long ni = fs_conv2d_in_numel(c->d), no = fs_conv2d_out_numel(c->d);
+    for (int64_t i = b; i < e; i++) {
+        fs_conv2d_forward_cpu(c->out + i * no, c->in + i * ni, c->w, NULL, c->d);
+        float *din = malloc(sizeof(float) * (size_t)ni);
+        fs_conv2d_backward_data_cpu(din, c->out + i * no, c->w, c->d);
+        c->out[i * no] += din[0] * 0.0f; /* touch */
+        free(din);
+    }
+}
+
+static void nested_calls(uint64_t *rng) {
+    fs_conv2d_dims d = fs_conv2d_dims_make(1, 8, 9, 70, 6, 3, 1, 1);
+    FS_ASSERT(fs_conv2d_dims_init(&d, NULL) == FS_OK);
+    const int S = 4;
+    long ni = fs_conv2d_in_numel(&d), no = fs_conv2d_out_numel(&d), nw = fs_conv2d_weight_numel(&d);
+    float *in = alloc_f(S * ni), *w = alloc_f(nw), *o1 = alloc_f(S * no), *o2 = alloc_f(S * no);
+    tr_fill_normal(in, S * ni, 1, rng);
+    tr_fill_normal(w, nw, 1, rng);
+    for (int i = 0; i < S; i++) fs_conv2d_forward_ref(o1 + i * no, in + i * ni, w, NULL, &d);
+    nested_ctx c = {&d, in, w, o2};
+    fs_parallel_for(S, 1, nested_fn, &c);
+    check_allclose("conv inside pool workers", o2, o1, S * no, 1e-4, 1e-5);
+    free(in), free(w), free(o1), free(o2);
+}
+
 int main(void) {
     uint64_t rng = 0x9e3779b97f4a7c15ull;
     hand_example();
@@ -202,6 +245,7 @@ int main(void) {
     fs_threads_init(2);
     printf("-- 2 threads\n");
     all_cases(&rng, 0);
+    nested_calls(&rng);
     /* 1 vs 2 threads on the same data agree closely */
     {
         fs_conv2d_dims d = mk(2, 24, 21, 19, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2);

@@ -36,6 +36,8 @@ static void sizes_and_validation(void) {
     CHECK(fs_conv_transpose2d_dims_init(&d, &err) == FS_OK && d.H_out == 10);
     d = mk(1, 4, 5, 6, 3, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 2);
     CHECK(fs_conv_transpose2d_dims_init(&d, &err) == FS_ERR && strstr(err.msg, "groups"));
+    d = mk(1, 4, 5, 6, 2, 3, 3, 1 << 30, 1, 0, 0, 0, 0, 1, 1, 1);
+    CHECK(fs_conv_transpose2d_dims_init(&d, &err) == FS_ERR && strstr(err.msg, "too large"));
     d = mk(1, 4, 1, 1, 2, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1);
     CHECK(fs_conv_transpose2d_dims_init(&d, &err) == FS_ERR && strstr(err.msg, "empty"));
 }
@@ -105,6 +107,7 @@ static void run_case(const char *name, fs_conv_transpose2d_dims d, int with_bias
     char label[256];
     double kk = (double)(d.C_in / d.groups) * d.KH * d.KW;
 
+    for (long i = 0; i < no; i++) o_fast[i] = NAN; /* outputs are assigned, never read */
     fs_conv_transpose2d_forward_ref(o_ref, in, w, bias, &d);
     fs_conv_transpose2d_forward_cpu(o_fast, in, w, bias, &d);
     snprintf(label, sizeof label, "%s fwd fast-vs-ref", name);
@@ -125,7 +128,7 @@ static void run_case(const char *name, fs_conv_transpose2d_dims d, int with_bias
 
     for (long i = 0; i < nw; i++) dw_ref[i] = dw_fast[i] = 0.25f;
     for (int i = 0; i < d.C_out; i++) db_ref[i] = db_fast[i] = -0.5f;
-    for (long i = 0; i < ni; i++) di_ref[i] = di_fast[i] = 1e30f;
+    for (long i = 0; i < ni; i++) di_ref[i] = di_fast[i] = NAN;
     fs_conv_transpose2d_backward_ref(di_ref, dw_ref, db_ref, r, in, w, &d);
     fs_conv_transpose2d_backward_cpu(di_fast, dw_fast, db_fast, r, in, w, &d);
     double nsum_w = (double)d.N * d.H * d.W, nsum_b = (double)d.N * d.H_out * d.W_out;
