@@ -1,0 +1,58 @@
+#!/bin/sh
+# End to end with the tiny model set: invert + edit + composite on a real clip; the output keeps
+# frame count, fps and audio; --project reuse; clear errors for broken inputs and missing models.
+set -u
+B=${FS_BIN:?}
+S=${FS_SHARED:-../shared}
+CLIP=$S/media/synthetic_talking_head_grace_hopper_25fps_3s_aac.mp4
+[ -f "$CLIP" ] || { echo "SKIP: $CLIP not found (../shared is absent)"; exit 77; }
+command -v ffprobe >/dev/null || { echo "SKIP: ffprobe (Debian ffmpeg) not installed"; exit 77; }
+T=$(mktemp -d /tmp/fs_test_edit_XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fail=0
+check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
+probe() { ffprobe -v error -select_streams "$2" -show_entries "$3" -of default=nw=1:nk=1 "$1" | head -n 1; }
+
+$B -q models init --tiny --out "$T/m" || { echo "FAIL models init"; exit 1; }
+check tiny_set "[ -f $T/m/generator.safetensors ] && [ -f $T/m/encoder.safetensors ] && [ -f $T/m/lpips.safetensors ] && [ -f $T/m/parser.safetensors ] && [ -f $T/m/directions/age.npy ] && [ -f $T/m/directions/smile.npy ]"
+
+# one command: video in, edited video out
+$B --threads 2 edit "$CLIP" --models "$T/m" --edit age=-6 -o "$T/out.mp4" --pti-steps 2 --max-frames 8 \
+   --stitch-steps 10 --preview "$T/sheet.png" 2>"$T/log"; rc=$?
+check edit_exit0 "[ $rc -eq 0 ]"
+[ $rc -eq 0 ] || cat "$T/log"
+check edit_frames "[ \"$(probe "$T/out.mp4" v:0 stream=nb_frames)\" = 8 ]"
+check edit_fps "[ \"$(probe "$T/out.mp4" v:0 stream=r_frame_rate)\" = \"$(probe "$CLIP" v:0 stream=r_frame_rate)\" ]"
+check edit_size "[ \"$(probe "$T/out.mp4" v:0 stream=width)\" = \"$(probe "$CLIP" v:0 stream=width)\" ]"
+ad=$(probe "$T/out.mp4" a:0 stream=duration)
+check edit_audio_present "[ -n \"$ad\" ]"
+# audio within one frame (0.04 s) of the 8 video frames (0.32 s), allowing one audio packet more
+check edit_audio_duration "awk 'BEGIN{d=$ad+0; exit !(d > 0.32-0.04-0.03 && d < 0.32+0.04+0.03)}'"
+check edit_preview "[ -s $T/sheet.png ]"
+check edit_reports_stitching "grep -q 'stitching lowered the mean border loss' $T/log"
+check edit_no_tmp_left "[ -z \"$(ls $T | grep -e '\\.tmp')\" ]"
+
+# heavy part once, then cheap edits on the project
+$B -q --threads 2 invert "$CLIP" --project "$T/p" --models "$T/m" --pti-steps 1 --max-frames 6; rc=$?
+check invert_exit0 "[ $rc -eq 0 ]"
+check invert_files "[ -f $T/p/manifest.json ] && [ -f $T/p/pivots.safetensors ] && [ -f $T/p/generator.safetensors ]"
+check invert_stages "grep -q '\"pti\":[[:space:]]*\"done\"' $T/p/manifest.json"
+$B -q --threads 2 edit --project "$T/p" --models "$T/m" --edit "smile=0@f0,2@f5" -o "$T/smile.mp4" --no-stitch; rc=$?
+check edit_project_exit0 "[ $rc -eq 0 ] && [ \"$(probe "$T/smile.mp4" v:0 stream=nb_frames)\" = 6 ]"
+$B -q edit --project "$T/p" --models "$T/m" --edit age=2,smile=-1 -o "$T/two.mkv" --no-stitch --face largest; rc=$?
+check edit_two_directions "[ $rc -eq 0 ] && [ -s $T/two.mkv ]"
+
+# errors: one line, exit 1 (input) or 2 (usage), no output file left
+$B edit "$S/media/broken_text_file.mp4" --models "$T/m" --edit age=-6 -o "$T/bad.mp4" 2>"$T/err"; rc=$?
+check broken_exit1 "[ $rc -eq 1 ] && [ \$(wc -l < $T/err) -eq 1 ] && grep -q broken_text_file $T/err && [ ! -e $T/bad.mp4 ]"
+$B edit --project "$T/p" --models "$T/m" --edit nosuchdir=3 -o "$T/bad.mp4" 2>"$T/err"; rc=$?
+check missing_direction_exit1 "[ $rc -eq 1 ] && grep -q nosuchdir $T/err && [ ! -e $T/bad.mp4 ]"
+$B edit "$CLIP" --models "$T/nomodels" --edit age=-6 -o "$T/bad.mp4" 2>"$T/err"; rc=$?
+check missing_models_exit1 "[ $rc -eq 1 ] && grep -q nomodels $T/err"
+$B edit "$CLIP" --models "$T/m" --edit age -o "$T/bad.mp4" 2>/dev/null; rc=$?
+check bad_edit_exit2 "[ $rc -eq 2 ]"
+$B edit "$CLIP" --models "$T/m" --edit age=1 2>/dev/null; rc=$?
+check no_output_exit2 "[ $rc -eq 2 ]"
+$B edit --project "$T/p" --models "$T/m" --edit age=1 -o /nonexistent_dir_fs/x.mp4 2>"$T/err"; rc=$?
+check unwritable_exit1 "[ $rc -eq 1 ] && grep -q nonexistent_dir_fs $T/err"
+exit $fail

@@ -1,0 +1,37 @@
+#!/bin/sh
+# `invert` killed with SIGKILL in the middle of PTI, then rerun, ends with the same tuned generator
+# (bit-identical at the same thread count) as an uninterrupted run.
+set -u
+B=${FS_BIN:?}
+S=${FS_SHARED:-../shared}
+CLIP=$S/media/synthetic_talking_head_grace_hopper_25fps_3s_aac.mp4
+[ -f "$CLIP" ] || { echo "SKIP: $CLIP not found (../shared is absent)"; exit 77; }
+T=$(mktemp -d /tmp/fs_test_resume_XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fail=0
+check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
+$B -q models init --tiny --out "$T/m" || exit 1
+ARGS="--models $T/m --pti-steps 40 --max-frames 4 --checkpoint-every 4"
+
+$B -q --threads 2 invert "$CLIP" --project "$T/a" $ARGS || { echo "FAIL uninterrupted run"; exit 1; }
+
+# start, wait for the first PTI checkpoint, kill -9
+$B -q --threads 2 invert "$CLIP" --project "$T/b" $ARGS &
+pid=$!
+i=0
+while [ ! -f "$T/b/checkpoint/state.json" ] && kill -0 $pid 2>/dev/null && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done
+sleep 0.2
+kill -9 $pid 2>/dev/null; killed=$?
+wait $pid 2>/dev/null
+check killed_mid_pti "[ $killed -eq 0 ] && [ ! -f $T/b/generator.safetensors ]"
+upd=$(grep '"updates"' "$T/b/checkpoint/state.json" | tr -dc 0-9)
+echo "killed after checkpoint at update $upd of 160"
+$B --threads 2 invert "$CLIP" --project "$T/b" $ARGS 2>"$T/log"; rc=$?
+check rerun_exit0 "[ $rc -eq 0 ]"
+check rerun_resumed "grep -q 'resuming from update' $T/log"
+check same_generator "cmp -s $T/a/generator.safetensors $T/b/generator.safetensors"
+check same_pivots "cmp -s $T/a/pivots.safetensors $T/b/pivots.safetensors"
+# a finished project: nothing to do
+$B --threads 2 invert "$CLIP" --project "$T/b" $ARGS 2>"$T/log2"; rc=$?
+check rerun_done_noop "[ $rc -eq 0 ] && grep -q 'already done' $T/log2"
+exit $fail
