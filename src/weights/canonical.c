@@ -516,7 +516,7 @@ int fs_weights_canonicalize(fs_tensor_map *raw, const char *kind, fs_tensor_map 
         if (!kind) {
             if (raw->count == 0)
                 return fs_errorf(err, "no tensors found (a TensorFlow-era StyleGAN2 pickle? those are not supported; "
-                                 "see docs/models.md)");
+                                 "see docs/weights.md)");
             return fs_errorf(err, "cannot tell the model kind from the tensor names (first: '%s'); pass --kind, or "
                              "--kind raw to keep the original names", raw->items[0]->name);
         }

@@ -11,7 +11,7 @@
 #define PK_MAX_STACK (1u << 22)   /* values on the stack */
 #define PK_MAX_MARKS 4096u        /* nesting depth of MARK */
 #define PK_MAX_ITEMS (1u << 26)   /* elements in one container */
-#define PK_MAX_VALUES (1u << 27)  /* values allocated by one VM */
+#define PK_MAX_VALUES (1u << 23)  /* values allocated by one VM (~1 GB at most) */
 #define PK_MAX_LINE 65536u        /* text opcodes (protocol 0) */
 
 struct fs_pickle {
@@ -76,7 +76,7 @@ int fs_pickle_own(fs_pickle *pk, void *block) {
 }
 
 static fs_pv *pv_new(fs_pickle *pk, fs_pv_type t, size_t off) {
-    if (pk->nall >= PK_MAX_VALUES) return NULL;
+    if (pk->nall >= PK_MAX_VALUES) return NULL; /* reported as "too many values" by push() */
     if (!grow((void **)&pk->all, &pk->capall, pk->nall + 1, sizeof(fs_pv *))) return NULL;
     fs_pv *v = calloc(1, sizeof *v);
     if (!v) return NULL;
@@ -344,8 +344,8 @@ static int make_int_from_le(run *r, const unsigned char *b, size_t n) {
 
 static int memo_put(run *r, size_t idx, fs_pv *v) {
     fs_pickle *pk = r->pk;
-    /* genuine pickles number memo entries 0, 1, 2...; each PUT costs at least 2 bytes */
-    if (idx > r->len + 64) FAIL("pickle: memo index %zu out of range at offset %zu", idx, r->base + r->op_off);
+    /* genuine pickles number memo entries 0, 1, 2... (one per value at most) */
+    if (idx > pk->nall + 1024) FAIL("pickle: memo index %zu out of range at offset %zu", idx, r->base + r->op_off);
     if (idx >= pk->nmemo) {
         if (!grow((void **)&pk->memo, &pk->capmemo, idx + 1, sizeof(fs_pv *))) FAIL("pickle: out of memory");
         for (size_t i = pk->nmemo; i <= idx; i++) pk->memo[i] = NULL;

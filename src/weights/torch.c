@@ -47,6 +47,7 @@ typedef struct tctx {
     size_t nkeys;
     fs_tensor_map *out;
     size_t budget;              /* graph-walk steps left (guards against shared-subgraph blowup) */
+    uint64_t out_bytes, max_out_bytes; /* tensor bytes materialised so far / allowed (views cannot amplify) */
     fs_err *err;
 } tctx;
 
@@ -223,8 +224,7 @@ static storage *resolve_storage(tctx *c, fs_pv *v, const char *path) {
 
 /* ---- tensors ---- */
 
-static int emit_tensor(tctx *c, fs_pv *call, const char *path) {
-    const fs_pv *args = call->b;
+static int emit_tensor(tctx *c, fs_pv *call, const fs_pv *args, const char *path) {
     const char *name = path[0] ? path : "tensor";
     if (!args || args->type != FS_PV_TUPLE || args->count < 4)
         return fs_errorf(c->err, "tensor '%s': _rebuild_tensor needs (storage, offset, size, stride) at offset %zu", name,
@@ -257,6 +257,12 @@ static int emit_tensor(tctx *c, fs_pv *call, const char *path) {
         return fs_errorf(c->err, "tensor '%s': view (offset %lld, last element %llu) exceeds its storage of %llu elements",
                          name, (long long)off, (unsigned long long)(off + last), (unsigned long long)s->numel);
     size_t esz = fs_dtype_size(s->dtype);
+    uint64_t tbytes;
+    if (!fs_mul_u64(numel, (c->flags & FS_TORCH_TO_F32) && esz < 4 ? 4 : esz, &tbytes) ||
+        tbytes > c->max_out_bytes - c->out_bytes)
+        return fs_errorf(c->err, "tensor '%s': the file's tensors would need more than %llu MB, far more than it stores "
+                         "(overlapping or stride-0 views?)", name, (unsigned long long)(c->max_out_bytes >> 20));
+    c->out_bytes += tbytes;
     int contiguous = 1;
     {
         int64_t e = 1;
@@ -551,7 +557,10 @@ static int walk(tctx *c, fs_pv *v, const char *path, int depth) {
     } else { /* CALL */
         int mrc;
         if (is_rebuild_tensor(v->a)) {
-            rc = emit_tensor(c, v, path);
+            rc = emit_tensor(c, v, v->b, path);
+        } else if (fs_pv_is_global(v->a, "torch._tensor", "_rebuild_from_type_v2") && v->b && v->b->type == FS_PV_TUPLE &&
+                   v->b->count >= 3 && is_rebuild_tensor(v->b->items[0])) {
+            rc = emit_tensor(c, v, v->b->items[2], path); /* tensor subclass: (func, type, args, state) */
         } else if (is_rebuild_parameter(v->a)) {
             if (v->b && v->b->type == FS_PV_TUPLE && v->b->count >= 1) rc = walk(c, v->b->items[0], path, depth + 1);
         } else if (fs_pv_is_global(v->a, "torch.storage", "_load_from_bytes")) {
@@ -575,8 +584,9 @@ static int walk(tctx *c, fs_pv *v, const char *path, int depth) {
     return rc;
 }
 
-static int interpret(tctx *c, fs_pv *root) {
+static int interpret(tctx *c, fs_pv *root, size_t file_len) {
     c->budget = 16 * fs_pickle_value_count(c->pk) + 100000;
+    c->max_out_bytes = 4 * (uint64_t)file_len + (256ull << 20);
     return walk(c, root, "", 0);
 }
 
@@ -719,7 +729,7 @@ static int load_zip(const unsigned char *buf, size_t len, int flags, fs_tensor_m
     size_t used;
     int rc = c.pk ? FS_OK : fs_errorf(err, "out of memory");
     if (rc == FS_OK && fs_pickle_run(c.pk, pkl, pl, 0, &used, &root, err)) rc = fs_err_prefix(err, n);
-    if (rc == FS_OK) rc = interpret(&c, root);
+    if (rc == FS_OK) rc = interpret(&c, root, len);
     fs_pickle_destroy(c.pk);
     fs_zip_close(z);
     return rc;
@@ -735,7 +745,7 @@ static int load_legacy(const unsigned char *buf, size_t len, int flags, fs_tenso
     c.err = err;
     fs_pv *root;
     int rc = legacy_read(buf, len, 0, flags, 0, c.pk, &root, &c.keys, &c.nkeys, err);
-    if (rc == FS_OK) rc = interpret(&c, root);
+    if (rc == FS_OK) rc = interpret(&c, root, len);
     free(c.keys);
     fs_pickle_destroy(c.pk);
     return rc;
@@ -758,7 +768,7 @@ static int load_plain(const unsigned char *buf, size_t len, int flags, fs_tensor
     if (rc == FS_OK && root->type != FS_PV_DICT && root->type != FS_PV_LIST && root->type != FS_PV_TUPLE &&
         root->type != FS_PV_CALL)
         rc = fs_errorf(err, "the pickle holds a single %s, not a checkpoint", fs_pv_type_name(root->type));
-    if (rc == FS_OK) rc = interpret(&c, root);
+    if (rc == FS_OK) rc = interpret(&c, root, len);
     fs_pickle_destroy(c.pk);
     return rc;
 }
