@@ -1,11 +1,13 @@
 /* cmd_parse.c — `facestitch parse`: BiSeNet face parsing of an image (or a raw tensor batch). */
 #include <getopt.h>
+#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/image_input.h"
+#include "core/fileio.h"
 #include "core/log.h"
 #include "image/image.h"
 #include "models/bisenet.h"
@@ -26,8 +28,8 @@ static void usage(FILE *fp) {
             "\n"
             "Options:\n"
             "  --model B         BiSeNet weights (79999_iter.pth, or its facestitch .safetensors)\n"
-            "  -o LABELS.png     class ids as grey levels (R=G=B=class, 0..18) at the network's\n"
-            "                    resolution; a batch of N is stacked vertically (N*H rows)\n"
+            "  -o LABELS.png     class ids as an 8-bit greyscale PNG (pixel value = class, 0..18) at the\n"
+            "                    network's resolution; a batch of N is stacked vertically (N*H rows)\n"
             "  --raw OUT         write tensor 'logits' [N,19,H,W] float32 (before the argmax)\n"
             "  --size S          PNG/JPEG inputs are resized to SxS first (default 512; 0 = keep size)\n"
             "  --color           write a colour palette instead of grey class ids (for looking at)\n"
@@ -47,6 +49,24 @@ static const uint8_t palette[19][3] = {
     {255, 255, 0},   {255, 153, 153}, {204, 102, 102}, {255, 0, 255},  {255, 102, 0},  {102, 0, 51},
     {255, 0, 0},     {153, 0, 0},     {255, 204, 153}, {0, 255, 255},  {0, 153, 0},    {102, 51, 153},
     {153, 153, 153}};
+
+/* One-channel 8-bit PNG (PIL mode "L": reading it gives the class ids directly), atomic. */
+static int save_gray_png(const char *path, const uint8_t *px, int w, int h, fs_err *err) {
+    fs_atomic_file f;
+    if (fs_atomic_open(&f, path, err)) return FS_ERR;
+    png_image pi;
+    memset(&pi, 0, sizeof pi);
+    pi.version = PNG_IMAGE_VERSION;
+    pi.width = (png_uint_32)w;
+    pi.height = (png_uint_32)h;
+    pi.format = PNG_FORMAT_GRAY;
+    if (!png_image_write_to_stdio(&pi, f.fp, 0, px, w, NULL)) {
+        fs_atomic_abort(&f);
+        return fs_errorf(err, "%s: PNG write failed (%s)", path, pi.message);
+    }
+    png_image_free(&pi);
+    return fs_atomic_commit(&f, err);
+}
 
 int fs_cmd_parse(int argc, char **argv) {
     static const struct option opts[] = {{"model", required_argument, 0, 'm'}, {"output", required_argument, 0, 'o'},
@@ -123,17 +143,22 @@ int fs_cmd_parse(int argc, char **argv) {
             fs_errorf(&err, "%s: a batch of %d is too tall for one PNG", outp, b.N);
             goto fail;
         }
-        im = fs_image_create(b.W, b.N * b.H, &err);
-        if (!im) goto fail;
-        for (int n = 0; n < b.N; n++)
-            for (int y = 0; y < b.H; y++)
-                for (int x = 0; x < b.W; x++) {
-                    uint8_t l = lab[(long)n * HW + (long)y * b.W + x];
-                    uint8_t *px = fs_image_px(im, x, n * b.H + y);
-                    if (color && l < 19) memcpy(px, palette[l], 3);
-                    else px[0] = px[1] = px[2] = l;
-                }
-        if (fs_image_save_png(im, outp, &err)) goto fail;
+        if (!color) {
+            /* labels are (N, H, W) row-major: the batch stacks vertically as it is */
+            if (save_gray_png(outp, lab, b.W, b.N * b.H, &err)) goto fail;
+        } else {
+            im = fs_image_create(b.W, b.N * b.H, &err);
+            if (!im) goto fail;
+            for (int n = 0; n < b.N; n++)
+                for (int y = 0; y < b.H; y++)
+                    for (int x = 0; x < b.W; x++) {
+                        uint8_t l = lab[(long)n * HW + (long)y * b.W + x];
+                        uint8_t *px = fs_image_px(im, x, n * b.H + y);
+                        if (l < 19) memcpy(px, palette[l], 3);
+                        else px[0] = px[1] = px[2] = l;
+                    }
+            if (fs_image_save_png(im, outp, &err)) goto fail;
+        }
     }
     rc = 0;
     goto done;

@@ -13,6 +13,8 @@ check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
 $B parse --model "$F/bisenet_tiny.safetensors" "$F/io.safetensors:img_pm1" -o "$T/l.png" --raw "$T/l.safetensors" 2>"$T/err"
 check raw_exit0 "[ $? -eq 0 ] && [ -s $T/l.png ]"
 check raw_logits "$CMP $T/l.safetensors logits $F/io.safetensors out abs 1e-4"
+# labels: greyscale class ids; the fixture has 5 pixels whose top-2 logits are within 1e-4
+check labels_png "$CMP --labels $T/l.png $F/io.safetensors argmax 5"
 check raw_shape "$CMP $T/l.safetensors logits --shape 2,19,64,64"
 check no_tmp_left "[ \$(ls $T | wc -l) -eq 3 ]"
 # the official container (.pth, torch zip) gives the same logits
