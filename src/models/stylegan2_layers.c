@@ -141,15 +141,19 @@ static void conv_act_fn(void *vc, int64_t b, int64_t e, int t) {
         const float *y = c->y + p * c->HW;
         const float *nz = c->noise ? c->noise + n * c->noise_stride : NULL;
         float *o = c->out + p * c->HW;
-        for (long i = 0; i < c->HW; i++) {
-            float v = y[i] * d;
-            if (nz) v = v + nz[i] * c->strength;
-            v = v + bv;
-            v = v > 0 ? v : v * 0.2f;
-            v = v * g;
-            if (cl >= 0) v = v < -cl ? -cl : (v > cl ? cl : v);
-            o[i] = v;
+        /* same operation order as demod_noise + bias_act (bit-identical), branches hoisted */
+        if (nz) {
+            float st = c->strength;
+            for (long i = 0; i < c->HW; i++) o[i] = (y[i] * d + nz[i] * st) + bv;
+        } else {
+            for (long i = 0; i < c->HW; i++) o[i] = y[i] * d + bv;
         }
+        for (long i = 0; i < c->HW; i++) {
+            float v = o[i];
+            o[i] = (v > 0 ? v : v * 0.2f) * g;
+        }
+        if (cl >= 0)
+            for (long i = 0; i < c->HW; i++) o[i] = o[i] < -cl ? -cl : (o[i] > cl ? cl : o[i]);
     }
 }
 
