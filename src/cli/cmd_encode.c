@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/image_input.h"
 #include "core/log.h"
+#include "core/threads.h"
 #include "models/e4e.h"
 
 static void usage(FILE *fp) {
@@ -76,6 +77,8 @@ int fs_cmd_encode(int argc, char **argv) {
     }
     const int S = fs_e4e_num_ws(e), D = fs_e4e_w_dim(e);
     const long per = (long)S * D;
+    fs_verbose("encode: e4e %s: %d styles x %d, latent_avg %s; %d thread(s); resize %s", enc, S, D,
+               fs_e4e_has_latent_avg(e) ? "yes" : "no", fs_threads_count(), antialias ? "antialiased" : "plain bilinear (STIT)");
     fs_progress prog;
     fs_progress_begin(&prog, "encode", argc - optind);
     for (int i = optind; i < argc; i++) {

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/image_input.h"
 #include "core/log.h"
+#include "core/threads.h"
 #include "models/lpips.h"
 
 static void usage(FILE *fp) {
@@ -75,7 +76,8 @@ int fs_cmd_lpips(int argc, char **argv) {
                   b.N, b.H, b.W, pa, a.N, a.H, a.W);
         goto fail;
     }
-    fs_verbose("lpips: %s trunk, %d image(s) of %dx%d", fs_lpips_net_name(lp), a.N, a.W, a.H);
+    fs_verbose("lpips: %s, %s trunk; %d image pair(s) of %dx%d; %d thread(s)", model, fs_lpips_net_name(lp), a.N, a.W,
+               a.H, fs_threads_count());
     dist = malloc(sizeof(float) * (size_t)a.N);
     per = malloc(sizeof(float) * (size_t)a.N * FS_LPIPS_TAPS);
     if (grad_path) grad = malloc(sizeof(float) * (size_t)a.N * 3 * (size_t)a.H * (size_t)a.W);

@@ -9,6 +9,7 @@
 #include "cli/image_input.h"
 #include "core/fileio.h"
 #include "core/log.h"
+#include "core/threads.h"
 #include "image/image.h"
 #include "models/bisenet.h"
 #include "tensor/resize.h"
@@ -122,7 +123,8 @@ int fs_cmd_parse(int argc, char **argv) {
     }
     const int K = fs_bisenet_num_classes(bs);
     const long HW = (long)b.H * b.W;
-    fs_verbose("parse: %d image(s) of %dx%d, %d classes", b.N, b.W, b.H, K);
+    fs_verbose("parse: BiSeNet %s, %d classes; %d image(s) of %dx%d; %d thread(s)", model, K, b.N, b.W, b.H,
+               fs_threads_count());
     logits = malloc(sizeof(float) * (size_t)b.N * (size_t)K * (size_t)HW);
     lab = malloc((size_t)b.N * (size_t)HW);
     if (!logits || !lab) {
