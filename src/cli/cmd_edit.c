@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -179,7 +180,9 @@ int fs_cmd_edit(int argc, char **argv) {
                 er.faces_edited);
     else
         fs_info("edit: %d faces edited", er.faces_edited);
-    fs_info("edit: wrote %s", out);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    fs_info("edit: wrote %s (peak memory %.1f MB)", out, ru.ru_maxrss / 1024.0);
 done:
     if (tmpdir[0]) {
         char cmd[8300];
