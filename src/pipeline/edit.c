@@ -76,6 +76,26 @@ static void put_tile(fs_image *sheet, int row, int col, const float *img, int S)
     fs_image_destroy(tile);
 }
 
+/* The label map of a crop goes to DIR/masks/tNNN/FFFFFF.png (class id in every channel), where
+ * composite picks it up for the paste mask (STIT pastes with the parsing's dilated foreground). */
+static int save_labels(edit_ctx *c, int k, int i, int g, fs_err *err) {
+    const fs_proj_track *t = &c->p->tracks->t[k];
+    char path[4300];
+    snprintf(path, sizeof path, "%s/masks/t%03d", c->p->dir, t->id);
+    if (fs_mkdirs(path, err)) return FS_ERR;
+    snprintf(path, sizeof path, "%s/masks/t%03d/%06d.png", c->p->dir, t->id, t->first + i);
+    fs_image *im = fs_image_create(g, g, err);
+    if (!im) return FS_ERR;
+    for (int y = 0; y < g; y++)
+        for (int x = 0; x < g; x++) {
+            uint8_t *px = fs_image_px(im, x, y);
+            px[0] = px[1] = px[2] = c->labels[(size_t)y * g + x];
+        }
+    int rc = fs_image_save_png(im, path, err);
+    fs_image_destroy(im);
+    return rc;
+}
+
 /* Foreground mask of the original crop on a g×g grid: BiSeNet when given (STIT: nearest
  * downscale of the crop, parse, classes not in {0,16,18}), else the landmark hull. */
 static int foreground(edit_ctx *c, int k, int i, int g, fs_err *err) {
@@ -91,7 +111,7 @@ static int foreground(edit_ctx *c, int k, int i, int g, fs_err *err) {
         int nc = fs_bisenet_num_classes(c->parser);
         fs_bisenet_argmax(c->labels, c->logits, 1, nc, (long)g * g);
         fs_mask_from_labels(c->fg, g, c->labels, g, g);
-        return FS_OK;
+        return save_labels(c, k, i, g, err);
     }
     const fs_proj_track *t = &c->p->tracks->t[k];
     float lm[FS_FACE_NUM_LANDMARKS][2];
@@ -133,8 +153,9 @@ static int crop_source(void *user, int track_id, int frame, fs_image **out, fs_e
     fs_sg2_synthesis_forward(c->g, c->acts, c->ws, &so);
     memcpy(c->edited, c->acts->img, sizeof(float) * (size_t)img_n);
     const float *result = c->edited;
-    int need_crop = !c->o->no_stitch || prow >= 0;
+    int need_crop = !c->o->no_stitch || prow >= 0 || c->parser;
     if (need_crop && fs_invert_load_crop(c->p, k, i, S, c->crop, err)) return FS_ERR;
+    if (c->o->no_stitch && c->parser && foreground(c, k, i, S / 2, err)) return FS_ERR;
     if (!c->o->no_stitch) {
         int g = S / 2;
         if (foreground(c, k, i, g, err)) return FS_ERR;
@@ -267,7 +288,7 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
         }
     }
     if (fs_sg2_acts_create(&c.acts, g, 1, err)) goto done;
-    if (!o->no_stitch) {
+    {
         if (ms->parser[0]) {
             if (fs_bisenet_load(ms->parser, &c.parser, err)) goto done;
             c.logits = malloc(sizeof(float) * (size_t)fs_bisenet_num_classes(c.parser) * gg * gg);
@@ -276,7 +297,7 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
                 goto done;
             }
         }
-        if (fs_stitcher_create(&c.stitcher, g, err)) goto done;
+        if (!o->no_stitch && fs_stitcher_create(&c.stitcher, g, err)) goto done;
     }
     if (o->preview_path && c.prev_n > 0) {
         c.sheet = fs_image_create(4 * c.S, c.prev_n * c.S, err);
