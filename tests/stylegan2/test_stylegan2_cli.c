@@ -136,6 +136,102 @@ static void fixture(const char *name, const char *model, int ros) {
     fs_tensor_map_destroy(gref);
 }
 
+/* A generator unlike the fixtures (128x128, 6 blocks of odd widths, z 12 / w 10, 4 mapping layers), written by
+ * the library as canonical safetensors and as a bare NVIDIA-named state dict (no metadata, with the resample
+ * buffers real files carry): the CLI's --raw and --grad must equal the library's own forward and backward. */
+static void unseen_config(void) {
+    fs_err err = {0};
+    int ch[6] = {16, 14, 12, 10, 6, 5};
+    fs_sg2_config cfg;
+    CHECK(fs_sg2_config_init(&cfg, FS_SG2_LAYOUT_NVIDIA, 128, 3, 12, 10, 4, ch, &err) == FS_OK);
+    fs_sg2 *g = NULL;
+    CHECK(fs_sg2_create(&g, &cfg, &err) == FS_OK);
+    if (!g) return;
+    fs_sg2_init_random(g, 77, 0.3f);
+    fs_tensor_map *m = NULL;
+    CHECK(fs_sg2_to_map(g, &m, &err) == FS_OK);
+    char canon[300], bare[300], wsf[300], out[300], tgt[300];
+    snprintf(canon, sizeof canon, "%s/canon.safetensors", dir);
+    snprintf(bare, sizeof bare, "%s/bare.safetensors", dir);
+    snprintf(wsf, sizeof wsf, "%s/ws.safetensors", dir);
+    snprintf(out, sizeof out, "%s/out.safetensors", dir);
+    snprintf(tgt, sizeof tgt, "%s/target.safetensors", dir);
+    CHECK(fs_safetensors_save(canon, m, &err) == FS_OK);
+    fs_tensor_map *b = fs_tensor_map_create();
+    for (int i = 0; i < m->count; i++) fs_tensor_map_add(b, fs_tensor_clone(m->items[i], &err), &err);
+    for (int blk = 0; blk < cfg.n_blocks; blk++) {
+        int64_t s4[2] = {4, 4};
+        fs_tensor *f = fs_tensor_create(2, s4, &err);
+        for (int k = 0; k < 16; k++) ((float *)f->data)[k] = fs__sg2_fir[k];
+        snprintf(f->name, sizeof f->name, "synthesis.b%d.resample_filter", 4 << blk);
+        fs_tensor_map_add(b, f, &err);
+    }
+    CHECK(fs_safetensors_save(bare, b, &err) == FS_OK);
+    fs_tensor_map_destroy(b);
+    fs_tensor_map_destroy(m);
+    int N = 3;
+    long nws = (long)N * cfg.num_ws * cfg.w_dim, nimg = (long)N * 3 * 128 * 128;
+    int64_t sws[3] = {N, cfg.num_ws, cfg.w_dim}, simg[4] = {N, 3, 128, 128};
+    fs_tensor *ws = fs_tensor_create(3, sws, &err), *tg = fs_tensor_create(4, simg, &err);
+    snprintf(ws->name, sizeof ws->name, "ws");
+    snprintf(tg->name, sizeof tg->name, "target");
+    for (long i = 0; i < nws; i++) ((float *)ws->data)[i] = (float)sin(0.7 * i) * 1.3f;
+    for (long i = 0; i < nimg; i++) ((float *)tg->data)[i] = (float)cos(0.013 * i);
+    fs_tensor_map *wm = fs_tensor_map_create(), *tm = fs_tensor_map_create();
+    fs_tensor_map_add(wm, ws, &err);
+    fs_tensor_map_add(tm, tg, &err);
+    CHECK(fs_safetensors_save(wsf, wm, &err) == FS_OK && fs_safetensors_save(tgt, tm, &err) == FS_OK);
+    /* the library's answer */
+    fs_sg2_acts *a = NULL;
+    fs_sg2_grads *gr = NULL;
+    CHECK(fs_sg2_acts_create(&a, g, N, &err) == FS_OK && fs_sg2_grads_create(&gr, g, &err) == FS_OK);
+    fs_sg2_opts o = fs_sg2_opts_default();
+    fs_sg2_synthesis_forward(g, a, fs_tensor_f32(ws), &o);
+    float *img = malloc(sizeof(float) * nimg), *dimg = malloc(sizeof(float) * nimg), *dws = malloc(sizeof(float) * nws);
+    memcpy(img, a->img, sizeof(float) * nimg);
+    for (long i = 0; i < nimg; i++) dimg[i] = (float)(2.0 * ((double)img[i] - ((float *)tg->data)[i]) / nimg);
+    fs_sg2_synthesis_backward(g, a, dimg, dws, gr, NULL);
+    const char *models[2] = {canon, bare};
+    for (int k = 0; k < 2; k++) {
+        char what[96];
+        CHECK(sh("%s -q generate --model %s --ws %s --raw %s", bin, models[k], wsf, out) == 0);
+        fs_tensor_map *r = load(out);
+        const fs_tensor *im = r ? get(r, "image") : NULL;
+        snprintf(what, sizeof what, "unseen 128x128 %s: CLI image == library", k ? "bare state dict" : "canonical");
+        if (im) check_allclose(what, fs_tensor_f32(im), img, nimg, 1e-5, 1e-5);
+        fs_tensor_map_destroy(r);
+        CHECK(sh("%s -q generate --model %s --ws %s --target %s --grad %s", bin, models[k], wsf, tgt, out) == 0);
+        r = load(out);
+        const fs_tensor *dw = r ? get(r, "ws") : NULL;
+        snprintf(what, sizeof what, "unseen 128x128 %s: CLI dL/dws == library", k ? "bare" : "canonical");
+        if (dw) check_allclose(what, fs_tensor_f32(dw), dws, nws, 1e-6, 1e-4);
+        int n = 0, bad = 0;
+        for (int i = 0; r && i < cfg.n_tensors; i++) {
+            const fs_sg2_tensor_info *t = &cfg.tensors[i];
+            if (t->is_buffer) continue;
+            const fs_tensor *x = fs_tensor_map_get(r, t->name);
+            n++;
+            if (!x || fs_tensor_numel(x) != t->numel) {
+                bad++;
+                continue;
+            }
+            for (long j = 0; j < t->numel; j++)
+                if (!(fabs(fs_tensor_f32(x)[j] - gr->data[t->offset + j]) <= 1e-6 + 1e-4 * fabs(gr->data[t->offset + j]))) {
+                    bad++;
+                    break;
+                }
+        }
+        CHECK_MSG(bad == 0 && n == 2 * 4 + 1 + 11 * 5 + 6 * 4, "%d of %d gradient tensors differ or are missing", bad, n);
+        fs_tensor_map_destroy(r);
+    }
+    free(img), free(dimg), free(dws);
+    fs_tensor_map_destroy(wm);
+    fs_tensor_map_destroy(tm);
+    fs_sg2_grads_destroy(gr);
+    fs_sg2_acts_destroy(a);
+    fs_sg2_destroy(g);
+}
+
 int main(void) {
     bin = getenv("FS_BIN");
     if (!bin || access(bin, X_OK)) test_skip("FS_BIN (the built facestitch) not available");
@@ -147,6 +243,7 @@ int main(void) {
     fixture("stylegan2_nvidia", nv, 0);
     fixture("stylegan2_nvidia", nvpkl, 0); /* the official pickle container: G_ema, not G */
     fixture("stylegan2_rosinality", ros, 1);
+    unseen_config();
 
     /* seeds: --seed 3 --batch 2 == --seed 3 and --seed 4 */
     CHECK(sh("%s -q generate --model %s --seed 3 --batch 2 --raw %s/b.st -o %s/b.png", bin, nv, dir, dir) == 0);
