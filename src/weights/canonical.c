@@ -56,7 +56,10 @@ static int move_squeeze(conv *c, const char *from, const char *to, int drop) {
     if (t->ndim < drop) return fs_errorf(c->err, "tensor '%s' has too few dimensions", from);
     for (int i = 0; i < drop; i++)
         if (t->shape[i] != 1) return fs_errorf(c->err, "tensor '%s': dimension %d is %lld, expected 1", from, i, (long long)t->shape[i]);
-    return move(c, from, to, t->ndim - drop, t->shape + drop);
+    /* copy the shape: move() takes the tensor out of the map (and may free it) before reading it */
+    int64_t shape[FS_MAX_DIMS];
+    for (int i = drop; i < t->ndim; i++) shape[i - drop] = t->shape[i];
+    return move(c, from, to, t->ndim - drop, shape);
 }
 
 static int set_meta(conv *c, const char *k, const char *v) { return fs_tensor_map_set_meta(c->out, k, v, c->err); }
@@ -478,7 +481,7 @@ static int canon_bisenet(conv *c) {
 const char *fs_weights_detect_kind(const fs_tensor_map *m) {
     const char *k = fs_tensor_map_meta(m, "kind");
     const char *f = fs_tensor_map_meta(m, "format");
-    if (k && f && !strcmp(f, "facestitch")) return k;
+    if (k && f && !strcmp(f, "facestitch") && strcmp(k, "raw")) return k;
     if (fs_tensor_map_get(m, "state_dict/encoder.input_layer.0.weight") || fs_tensor_map_get(m, "encoder.input_layer.0.weight"))
         return "e4e";
     char rp[32];
@@ -494,7 +497,8 @@ int fs_weights_canonicalize(fs_tensor_map *raw, const char *kind, fs_tensor_map 
                             fs_err *err) {
     if (!kind) kind = "auto";
     const char *f = fs_tensor_map_meta(raw, "format"), *k = fs_tensor_map_meta(raw, "kind");
-    if (f && k && !strcmp(f, "facestitch")) { /* already canonical */
+    int was_raw = f && k && !strcmp(f, "facestitch") && !strcmp(k, "raw");
+    if (f && k && !strcmp(f, "facestitch") && !was_raw) { /* already canonical */
         if (strcmp(kind, "auto") && strcmp(kind, k))
             return fs_errorf(err, "this is a facestitch '%s' file, not '%s'", k, kind);
         const char *v = fs_tensor_map_meta(raw, "version");
@@ -513,6 +517,10 @@ int fs_weights_canonicalize(fs_tensor_map *raw, const char *kind, fs_tensor_map 
     }
     if (!strcmp(kind, "auto")) {
         kind = fs_weights_detect_kind(raw);
+        if (!kind && was_raw) { /* a `convert --kind raw` file of no known kind: as is */
+            *out = NULL;
+            return FS_OK;
+        }
         if (!kind) {
             if (raw->count == 0)
                 return fs_errorf(err, "no tensors found (a TensorFlow-era StyleGAN2 pickle? those are not supported; "
