@@ -10,14 +10,29 @@
 
 #include "core/err.h"
 
+typedef enum { FS_DIR_W = 0, FS_DIR_S = 1 } fs_direction_space;
+
 typedef struct fs_direction {
     char name[256];
+    fs_direction_space space;
     int w_dim;
-    float *d;        /* (w_dim): row 0 of the file */
+    float *d;        /* W: (w_dim), row 0 of the file. S: (len) per-channel style offsets */
+    long len;        /* S: number of style channels covered */
+    int conv_only;   /* S: 1 when the vector covers the conv layers only (STIT's StyleCLIP layout,
+                        ToRGB styles untouched), 0 when it covers every layer */
 } fs_direction;
 
-/* Loads a direction file; fails with a message naming the file when its shape does not fit w_dim. */
+/* Loads a W direction file; fails with a message naming the file when its shape does not fit w_dim. */
 int fs_direction_load(const char *path, int w_dim, fs_direction **out, fs_err *err);
+/* Loads a W direction, or an S-space direction (StyleCLIP-style) for generator `cfg`: one flat
+ * vector of Σ C_in over the conv layers (STIT's global directions, e.g. 6048 for FFHQ 1024) or over
+ * every layer incl. ToRGB (9088), in the generator's layer order. S edits follow STIT:
+ * s_edit = s + strength · d (no halving). */
+struct fs_sg2_config;
+int fs_direction_load_for(const char *path, const struct fs_sg2_config *cfg, fs_direction **out, fs_err *err);
+/* styles[l] (C_in of layer l) += strength · d (S directions only). */
+void fs_direction_apply_styles(float *const *styles, const struct fs_sg2_config *cfg, const fs_direction *d,
+                               double strength);
 void fs_direction_destroy(fs_direction *d);
 /* ws (num_ws, w_dim) += strength/2 · d on every layer. */
 void fs_direction_apply(float *ws, int num_ws, const fs_direction *d, double strength);

@@ -39,6 +39,8 @@ typedef struct edit_ctx {
     float **pivots;            /* per track, NULL when not selected */
     int S, L, D;
     float *ws, *edited, *crop, *tuned;
+    int has_s;                 /* some direction is S-space */
+    float *styles[FS_SG2_MAX_LAYERS];
     uint8_t *fg;
     float *logits;
     uint8_t *labels;
@@ -151,6 +153,16 @@ static int crop_source(void *user, int track_id, int frame, fs_image **out, fs_e
         put_tile(c->sheet, prow, 1, c->acts->img, S);
     }
     fs_sg2_synthesis_forward(c->g, c->acts, c->ws, &so);
+    if (c->has_s) {
+        /* S-space edits: the styles of the (W-edited) latent, offset per channel, rendered again */
+        for (int l = 0; l < c->g->cfg.n_layers; l++)
+            memcpy(c->styles[l], c->acts->styles[l], sizeof(float) * (size_t)c->g->cfg.layers[l].C_in);
+        for (int e = 0; e < c->n_dirs; e++) {
+            double s = fs_edit_strength_at(&c->o->spec.edits[e], frame, c->p->tracks->fps) * f;
+            fs_direction_apply_styles(c->styles, &c->g->cfg, c->dirs[e], s);
+        }
+        fs_sg2_synthesis_forward_styles(c->g, c->acts, (const float *const *)c->styles, &so);
+    }
     memcpy(c->edited, c->acts->img, sizeof(float) * (size_t)img_n);
     const float *result = c->edited;
     int need_crop = !c->o->no_stitch || prow >= 0 || c->parser;
@@ -162,7 +174,9 @@ static int crop_source(void *user, int track_id, int frame, fs_image **out, fs_e
         fs_stitch_masks *m = NULL;
         if (fs_stitch_masks_create(c->fg, g, S, &m, err)) return FS_ERR;
         fs_stitch_report sr;
-        int rc = fs_stitcher_tune(c->stitcher, c->ws, c->crop, c->edited, m, &c->o->stitch, c->tuned, &sr, err);
+        int rc = c->has_s ? fs_stitcher_tune_styles(c->stitcher, (const float *const *)c->styles, c->crop, c->edited, m,
+                                                    &c->o->stitch, c->tuned, &sr, err)
+                          : fs_stitcher_tune(c->stitcher, c->ws, c->crop, c->edited, m, &c->o->stitch, c->tuned, &sr, err);
         fs_stitch_masks_destroy(m);
         if (rc) return FS_ERR;
         c->sum_before += sr.border_before;
@@ -272,8 +286,15 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
     for (int e = 0; e < c.n_dirs; e++) {
         char path[4096];
         if (fs_model_set_direction(ms, o->spec.edits[e].name, path, sizeof path, err)) goto done;
-        if (fs_direction_load(path, c.D, &c.dirs[e], err)) goto done;
+        if (fs_direction_load_for(path, &g->cfg, &c.dirs[e], err)) goto done;
+        if (c.dirs[e]->space == FS_DIR_S) c.has_s = 1;
     }
+    if (c.has_s)
+        for (int l = 0; l < g->cfg.n_layers; l++)
+            if (!(c.styles[l] = malloc(sizeof(float) * (size_t)g->cfg.layers[l].C_in))) {
+                fs_errorf(err, "out of memory");
+                goto done;
+            }
     if (select_tracks(p, o->face, sel, err)) goto done;
     long total = 0;
     for (int k = 0; k < ntr; k++) {
@@ -323,6 +344,7 @@ done:
     free(c.dirs), free(c.pivots), free(sel);
     free(c.ws), free(c.edited), free(c.crop), free(c.tuned), free(c.fg), free(c.labels), free(c.parse_in),
         free(c.logits);
+    for (int l = 0; l < FS_SG2_MAX_LAYERS; l++) free(c.styles[l]);
     fs_image_destroy(c.sheet);
     fs_stitcher_destroy(c.stitcher);
     fs_bisenet_destroy(c.parser);

@@ -53,9 +53,8 @@ int fs_stitcher_create(fs_stitcher **out, const fs_sg2 *g_pti, fs_err *err) {
     return FS_OK;
 }
 
-int fs_stitcher_tune(fs_stitcher *s, const float *ws, const float *crop, const float *edited,
-                     const fs_stitch_masks *m, const fs_stitch_opts *o, float *out, fs_stitch_report *rep,
-                     fs_err *err) {
+static int tune(fs_stitcher *s, const float *ws, const float *const *styles, const float *crop, const float *edited,
+                const fs_stitch_masks *m, const fs_stitch_opts *o, float *out, fs_stitch_report *rep, fs_err *err) {
     const fs_sg2_config *c = &s->g->cfg;
     int C = c->img_channels, R = c->resolution;
     long img_n = (long)C * R * R;
@@ -67,7 +66,10 @@ int fs_stitcher_tune(fs_stitcher *s, const float *ws, const float *crop, const f
     memset(rep, 0, sizeof *rep);
     int step = 0;
     for (;; step++) {
-        fs_sg2_synthesis_forward(s->g, s->acts, ws, &so);
+        if (styles)
+            fs_sg2_synthesis_forward_styles(s->g, s->acts, styles, &so);
+        else
+            fs_sg2_synthesis_forward(s->g, s->acts, ws, &so);
         const float *y = s->acts->img;
         double lb = fs_masked_mse_forward(y, crop, m->border, 1, C, R, R);
         if (step == 0) rep->border_before = lb;
@@ -83,4 +85,16 @@ int fs_stitcher_tune(fs_stitcher *s, const float *ws, const float *crop, const f
     memcpy(out, s->acts->img, sizeof(float) * (size_t)img_n);
     fs_adam_destroy(adam);
     return FS_OK;
+}
+
+int fs_stitcher_tune(fs_stitcher *s, const float *ws, const float *crop, const float *edited,
+                     const fs_stitch_masks *m, const fs_stitch_opts *o, float *out, fs_stitch_report *rep,
+                     fs_err *err) {
+    return tune(s, ws, NULL, crop, edited, m, o, out, rep, err);
+}
+
+int fs_stitcher_tune_styles(fs_stitcher *s, const float *const *styles, const float *crop, const float *edited,
+                            const fs_stitch_masks *m, const fs_stitch_opts *o, float *out, fs_stitch_report *rep,
+                            fs_err *err) {
+    return tune(s, NULL, styles, crop, edited, m, o, out, rep, err);
 }

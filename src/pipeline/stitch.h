@@ -40,4 +40,10 @@ int fs_stitcher_tune(fs_stitcher *s, const float *ws, const float *crop, const f
                      const fs_stitch_masks *m, const fs_stitch_opts *o, float *out, fs_stitch_report *rep,
                      fs_err *err);
 
+/* The same for an S-space latent: styles[l] (C_in of layer l) fixed, every synthesis weight but the
+ * affines tuned (as STIT's stitching of StyleCLIP edits). */
+int fs_stitcher_tune_styles(fs_stitcher *s, const float *const *styles, const float *crop, const float *edited,
+                            const fs_stitch_masks *m, const fs_stitch_opts *o, float *out, fs_stitch_report *rep,
+                            fs_err *err);
+
 #endif
