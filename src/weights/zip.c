@@ -152,7 +152,8 @@ int fs_zip_entry_data(fs_zip *z, int i, const unsigned char **data, size_t *len,
             return fs_errorf(err, "zip: stored entry '%s' has different compressed and plain sizes", e->name);
         e->data_off = (size_t)doff;
     } else if (e->method == 8) {
-        if (e->usize > ZIP_MAX_INFLATE || (e->csize && e->usize / 1032 > e->csize + 1))
+        /* deflate expands at most ~1032:1; a larger claim is a lie (and would be a huge allocation) */
+        if (e->usize > ZIP_MAX_INFLATE || e->usize / 1032 > e->csize)
             return fs_errorf(err, "zip: entry '%s' claims an implausible size %llu", e->name, (unsigned long long)e->usize);
         unsigned char *outb = malloc((size_t)e->usize + 1);
         if (!outb) return fs_errorf(err, "zip: out of memory inflating '%s'", e->name);

@@ -123,7 +123,7 @@ static void blob_pickle(buf *b, int cut) {
 }
 
 /* zip with stored entries; bad: 0 ok, 1 central dir offset beyond EOF, 2 local offset beyond EOF,
- * 3 entry size beyond EOF, 4 huge entry count */
+ * 3 entry size beyond EOF, 4 huge entry count, 5 deflated entry claiming 3.9 GB from 0 bytes (found by fuzz_zip) */
 typedef struct zent {
     const char *name;
     const unsigned char *d;
@@ -148,10 +148,12 @@ static void zip(buf *b, const zent *e, int n, int bad) {
     }
     uint32_t cd = (uint32_t)b->n;
     for (int i = 0; i < n; i++) {
-        u32(b, 0x02014b50), u16(b, 20), u16(b, 20), u16(b, 0), u16(b, 0), u16(b, 0), u16(b, 0);
+        int deflate_lie = bad == 5 && i == n - 1; /* "deflated", 0 compressed bytes, 3.9 GB plain */
+        u32(b, 0x02014b50), u16(b, 20), u16(b, 20), u16(b, 0), u16(b, deflate_lie ? 8 : 0), u16(b, 0), u16(b, 0);
         u32(b, crc32_(e[i].d, e[i].n));
         uint32_t sz = bad == 3 && i == n - 1 ? 0x7FFFFFF0u : (uint32_t)e[i].n;
-        u32(b, sz), u32(b, sz);
+        if (deflate_lie) u32(b, 0), u32(b, 0xE8000000u);
+        else u32(b, sz), u32(b, sz);
         u16(b, (unsigned)strlen(e[i].name)), u16(b, 0), u16(b, 0), u16(b, 0), u16(b, 0), u32(b, 0);
         u32(b, bad == 2 && i == n - 1 ? 0x7FFFFFF0u : offs[i]);
         cstr(b, e[i].name);
@@ -354,9 +356,9 @@ int main(int argc, char **argv) {
     /* ---- zip ---- */
     {
         p_state_dict(&o, "w", "0", 4, 0, s4, st1, 1);
-        for (int bad = 1; bad <= 4; bad++) {
+        for (int bad = 1; bad <= 5; bad++) {
             static const char *names[] = {"", "zip_cd_offset_beyond_eof.pt", "zip_local_offset_beyond_eof.pt",
-                                          "zip_entry_beyond_eof.pt", "zip_huge_entry_count.pt"};
+                                          "zip_entry_beyond_eof.pt", "zip_huge_entry_count.pt", "zip_deflate_size_lie.pt"};
             torch_zip(&b, &o, 4, bad);
             saveb(names[bad], &b);
         }

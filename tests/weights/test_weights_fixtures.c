@@ -275,6 +275,24 @@ static void test_canonical(void) {
         fs_tensor_map_destroy(c);
         fs_tensor_map_destroy(twin);
     }
+    /* a `convert --kind raw` file of a .pkl still maps to the canonical generator later */
+    {
+        fs_err e2 = {0};
+        fs_tensor_map *raw = NULL, *res = NULL, *back = NULL;
+        char path[256];
+        snprintf(path, sizeof path, "/tmp/fs_test_raw_%d.safetensors", (int)getpid());
+        CHECK(fs_weights_load(test_shared_path("fixtures/stylegan2_nvidia/network-snapshot-style.pkl"), &raw, &e2) == FS_OK);
+        if (raw) {
+            CHECK(fs_weights_canonicalize(raw, "raw", NULL, &res, &e2) == FS_OK && res == NULL);
+            CHECK(fs_safetensors_save(path, raw, &e2) == FS_OK);
+            fs_tensor_map_destroy(raw);
+            CHECK(fs_weights_load_canonical(path, "auto", &back, &e2) == FS_OK);
+            CHECK(back && back->count == 80 && !strcmp(fs_tensor_map_meta(back, "kind"), "stylegan2") &&
+                  !strcmp(fs_tensor_map_meta(back, "conv_clamp"), "256"));
+            fs_tensor_map_destroy(back);
+            remove(path);
+        }
+    }
     /* a canonical file loads back unchanged */
     fs_err err = {0};
     c = canon("fixtures/stylegan2_rosinality/stylegan2_tiny.pt", "stylegan2", NULL);
