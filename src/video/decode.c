@@ -25,13 +25,13 @@
 
 /* ---- libav log routing ---- */
 
-static __thread char g_last_log[256];
+static __thread char g_last_log[512];
 static pthread_once_t g_log_once = PTHREAD_ONCE_INIT;
 
 static void log_cb(void *avcl, int level, const char *fmt, va_list vl) {
     (void)avcl;
     if (level > AV_LOG_WARNING) return;
-    char line[512];
+    char line[480];
     vsnprintf(line, sizeof line, fmt, vl);
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;

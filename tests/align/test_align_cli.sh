@@ -41,8 +41,8 @@ done
 $B -q faces "$M/codec_group_1s_theora_vorbis.ogg" --json "$T/f.json" 2>"$T/err"; rc=$?
 check faces_ogg_exit0 "[ $rc -eq 0 ]"
 check faces_ogg_frames30 "grep -q '^{\"frames\":30,\"fps\":29.97' '$T/f.json' && grep -q '\"width\":640,\"height\":480,\"tracks\":\\[' '$T/f.json'"
-$B -q faces "$M/multi_intel_headpose_two_people_480x270.mp4" > "$T/two.json" 2>"$T/err"; rc=$?
-check faces_two_people_exit0 "[ $rc -eq 0 ] && grep -q '\"frames\":56' '$T/two.json'"
+$B -q faces "$M/multi_intel_headpose_two_people_480x270.mp4" --max-frames 20 > "$T/two.json" 2>"$T/err"; rc=$?
+check faces_two_people_exit0 "[ $rc -eq 0 ] && grep -q '\"frames\":20,' '$T/two.json'"
 check faces_two_people_has_tracks "grep -q '\"landmarks\":\\[\\[' '$T/two.json' && grep -q '\"quad\":\\[\\[' '$T/two.json'"
 # rotation metadata: displayed size
 $B -q faces "$M/multi_selfie_faces_leave_frame_rot90meta_aac.mp4" --max-frames 5 > "$T/rot.json" 2>"$T/err"; rc=$?
@@ -76,6 +76,6 @@ check unwritable_output "[ $rc -eq 1 ] && grep -q '/nonexistent-dir/out.mp4' '$T
 # cartoon (Debian opencv-doc's Megamind.avi): must not fail, faces or not
 MEGA=/usr/share/doc/opencv-doc/examples/data/Megamind.avi
 [ -f "$MEGA" ] || MEGA="$M/cartoon_megamind_ac3.avi"
-$B -q faces "$MEGA" --max-frames 24 > "$T/mega.json" 2>"$T/err"; rc=$?
-check megamind_faces_exit0 "[ $rc -eq 0 ] && grep -q '\"frames\":24,' '$T/mega.json'"
+$B -q faces "$MEGA" --max-frames 12 > "$T/mega.json" 2>"$T/err"; rc=$?
+check megamind_faces_exit0 "[ $rc -eq 0 ] && grep -q '\"frames\":12,' '$T/mega.json'"
 exit $fail
