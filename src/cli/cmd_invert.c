@@ -30,6 +30,7 @@ static void usage(FILE *fp) {
             "  --checkpoint-every N save a resume checkpoint every N PTI steps (default: every 3 min)\n"
             "  --max-frames N       use only the first N frames of the video\n"
             "  --e4e-antialias      antialiased 1024->256 resize before e4e (STIT: plain bilinear)\n"
+            "  --locality           STIT's locality regulariser in PTI (off by default, as STIT)\n"
             "  --projection-steps N optimisation steps per frame when there is no encoder (default 100)\n"
             FS_PIPELINE_MODEL_HELP
             "  -h, --help           this help\n"
@@ -40,7 +41,7 @@ static void usage(FILE *fp) {
 }
 
 int fs_cmd_invert(int argc, char **argv) {
-    enum { O_PROJECT = 256, O_STEPS, O_BATCH, O_LR, O_CKPT, O_MAXF, O_AA, O_PROJSTEPS, O_STOP };
+    enum { O_PROJECT = 256, O_STEPS, O_BATCH, O_LR, O_CKPT, O_MAXF, O_AA, O_PROJSTEPS, O_STOP, O_LOCALITY };
     static const struct option opts[] = {{"project", required_argument, 0, O_PROJECT},
                                          {"pti-steps", required_argument, 0, O_STEPS},
                                          {"batch", required_argument, 0, O_BATCH},
@@ -50,6 +51,7 @@ int fs_cmd_invert(int argc, char **argv) {
                                          {"e4e-antialias", no_argument, 0, O_AA},
                                          {"projection-steps", required_argument, 0, O_PROJSTEPS},
                                          {"stop-after", required_argument, 0, O_STOP},
+                                         {"locality", no_argument, 0, O_LOCALITY},
                                          FS_PIPELINE_MODEL_OPTIONS,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -96,6 +98,7 @@ int fs_cmd_invert(int argc, char **argv) {
             if (fs_cli_parse_long(optarg, 1, 100000000, &v)) return fs_cli_usage_error("invert", "--stop-after needs N >= 1");
             o.pti.stop_after = (int)v;
             break;
+        case O_LOCALITY: o.pti.locality = 1; break;
         case 'h': usage(stdout); return 0;
         default: return fs_cli_usage_error("invert", "unknown option or missing value: '%s'", argv[optind - 1]);
         }

@@ -10,6 +10,7 @@
 
 #include "core/fileio.h"
 #include "core/log.h"
+#include "core/rng.h"
 #include "nn/adam.h"
 #include "pipeline/gen_params.h"
 #include "weights/safetensors.h"
@@ -116,6 +117,86 @@ static int batch_loss(const fs_sg2 *g, pti_work *w, int b, const fs_lpips *lp, c
     return FS_OK;
 }
 
+/* ---- locality regulariser (STIT §2.4, optional) ---- */
+
+typedef struct locality_work {
+    fs_sg2 *orig;            /* frozen copy of the untuned generator */
+    fs_sg2_acts *acts_o, *acts; /* batch 1 */
+    float *z, *wz, *wr, *target, *dimg;
+} locality_work;
+
+static void locality_free(locality_work *l) {
+    fs_sg2_destroy(l->orig);
+    fs_sg2_acts_destroy(l->acts_o);
+    fs_sg2_acts_destroy(l->acts);
+    free(l->z), free(l->wz), free(l->wr), free(l->target), free(l->dimg);
+    memset(l, 0, sizeof *l);
+}
+
+static int locality_init(locality_work *l, const fs_sg2 *g, fs_err *err) {
+    memset(l, 0, sizeof *l);
+    const fs_sg2_config *c = &g->cfg;
+    size_t row = (size_t)c->num_ws * c->w_dim, img = (size_t)c->img_channels * c->resolution * c->resolution;
+    if (fs_sg2_create(&l->orig, c, err)) return FS_ERR;
+    memcpy(l->orig->data, g->data, sizeof(float) * (size_t)c->n_floats);
+    if (fs_sg2_acts_create(&l->acts_o, g, 1, err) || fs_sg2_acts_create(&l->acts, g, 1, err)) {
+        locality_free(l);
+        return FS_ERR;
+    }
+    l->z = malloc(sizeof(float) * (size_t)c->z_dim);
+    l->wz = malloc(sizeof(float) * row);
+    l->wr = malloc(sizeof(float) * row);
+    l->target = malloc(sizeof(float) * img);
+    l->dimg = malloc(sizeof(float) * img);
+    if (!l->z || !l->wz || !l->wr || !l->target || !l->dimg) {
+        locality_free(l);
+        return fs_errorf(err, "PTI: out of memory");
+    }
+    return FS_OK;
+}
+
+/* Adds the regulariser's gradient for update u around pivot wp (num_ws, w_dim) into gr;
+ * returns its loss in *loss. */
+static int locality_step(locality_work *l, fs_sg2 *g, fs_sg2_grads *gr, const fs_lpips *lp, const float *wp, long u,
+                         uint32_t seed, double *loss, fs_err *err) {
+    const fs_sg2_config *c = &g->cfg;
+    size_t row = (size_t)c->num_ws * c->w_dim;
+    long img_n = (long)c->img_channels * c->resolution * c->resolution;
+    fs_rng r;
+    fs_rng_seed(&r, seed + (uint32_t)u);
+    fs_rng_normal_f32(&r, l->z, c->z_dim);
+    if (fs_sg2_mapping_forward(l->orig, l->wz, l->z, 1, 0.5f, 0, err)) return FS_ERR;
+    double nrm = 0;
+    for (size_t i = 0; i < row; i++) nrm += ((double)l->wz[i] - wp[i]) * ((double)l->wz[i] - wp[i]);
+    nrm = sqrt(nrm);
+    for (size_t i = 0; i < row; i++) l->wr[i] = (float)(wp[i] + (nrm > 0 ? 30.0 * (l->wz[i] - wp[i]) / nrm : 0.0));
+    fs_sg2_opts so = fs_sg2_opts_default();
+    so.noise = FS_SG2_NOISE_NONE;
+    fs_sg2_synthesis_forward(l->orig, l->acts_o, l->wr, &so);
+    memcpy(l->target, l->acts_o->img, sizeof(float) * (size_t)img_n);
+    fs_sg2_synthesis_forward(g, l->acts, l->wr, &so);
+    float dist = 0;
+    double total = 0;
+    if (lp) {
+        if (fs_lpips_distance(lp, l->acts->img, l->target, 1, c->resolution, c->resolution, &dist, NULL, l->dimg, 0.1f,
+                              err))
+            return FS_ERR;
+        total += 0.1 * dist;
+    } else {
+        memset(l->dimg, 0, sizeof(float) * (size_t)img_n);
+    }
+    double s = 0, k = 2.0 * 0.1 / (double)img_n;
+    for (long i = 0; i < img_n; i++) {
+        double e = (double)l->acts->img[i] - l->target[i];
+        s += e * e;
+        l->dimg[i] += (float)(k * e);
+    }
+    total += 0.1 * s / (double)img_n;
+    fs_sg2_synthesis_backward(g, l->acts, l->dimg, NULL, gr, NULL);
+    *loss = total;
+    return FS_OK;
+}
+
 /* ---- checkpoints: DIR/state.json names gen-U.safetensors and adam-U.state ---- */
 
 static int save_checkpoint(const char *dir, const fs_sg2 *g, const fs_adam *adam, long updates, int n, int batch,
@@ -196,11 +277,14 @@ int fs_pti_run(fs_sg2 *g, const float *pivots, int n, fs_crop_fn get_crop, void 
     int n_params = 0;
     pti_work w;
     memset(&w, 0, sizeof w);
+    locality_work lw;
+    memset(&lw, 0, sizeof lw);
     int rc = FS_ERR;
     if (fs_sg2_grads_create(&gr, g, err)) goto done;
     if (fs_gen_params_list(g, gr, &params, &n_params, err)) goto done;
     if (fs_adam_create(&adam, params, n_params, o->lr, 0.9f, 0.999f, 1e-8f, err)) goto done;
     if (work_init(&w, g, B, err)) goto done;
+    if (o->locality && locality_init(&lw, g, err)) goto done; /* g is still untuned here */
 
     long u = 0, last_ckpt = -1;
     double sums[4] = {0, 0, 0, 0}; /* first-pass loss sum, count, last-pass sum, count */
@@ -231,6 +315,10 @@ int fs_pti_run(fs_sg2 *g, const float *pivots, int n, fs_crop_fn get_crop, void 
         double ls;
         if (batch_loss(g, &w, b, lpips, o, 1, &ls, err)) goto done;
         fs_sg2_synthesis_backward(g, w.acts, w.dimg, NULL, gr, NULL);
+        if (o->locality) {
+            double lr_loss;
+            if (locality_step(&lw, g, gr, lpips, w.ws, u, o->locality_seed, &lr_loss, err)) goto done;
+        }
         fs_adam_step(adam);
         if (pass == 0) sums[0] += ls, sums[1] += b;
         if (pass == total / steps_per_pass - 1) sums[2] += ls, sums[3] += b;
@@ -257,6 +345,7 @@ int fs_pti_run(fs_sg2 *g, const float *pivots, int n, fs_crop_fn get_crop, void 
     rep->loss_last_pass = sums[3] > 0 ? sums[2] / sums[3] : 0;
     rc = FS_OK;
 done:
+    locality_free(&lw);
     work_free(&w);
     fs_adam_destroy(adam);
     free(params);

@@ -32,6 +32,10 @@ typedef struct fs_pti_opts {
     int checkpoint_every;    /* updates between checkpoints (0: only by time) */
     double checkpoint_seconds; /* seconds between checkpoints (default 180) */
     int stop_after;          /* testing aid: return FS_ERR after this many updates in this run (0: off) */
+    int locality;            /* STIT's optional locality regulariser (§2.4): every step, a latent 30 away
+                                from the pivot towards a random truncated (psi 0.5) w must render as the
+                                untuned generator renders it: + 0.1·MSE + 0.1·LPIPS, noise 'none' */
+    uint32_t locality_seed;  /* z of update u comes from seed + u (resume-safe) */
 } fs_pti_opts;
 
 void fs_pti_opts_default(fs_pti_opts *o);
