@@ -162,6 +162,11 @@ int fs_sg2_from_map(fs_sg2 **out, const fs_tensor_map *m, fs_err *err) {
         fs_errorf(err, "no mapping network tensors (mapping.fc0.weight / style.1.weight)");
         goto done;
     }
+    snprintf(nm, sizeof nm, "mapping.fc%d.bias", L);
+    if (rget(&r, nm)) {
+        fs_errorf(err, "mapping.fc%d.weight is missing (its bias is there)", L);
+        goto done;
+    }
     c->mapping_layers = L;
     /* synthesis */
     if (!(t = rget(&r, "synthesis.b4.const"))) {
@@ -200,6 +205,17 @@ int fs_sg2_from_map(fs_sg2 **out, const fs_tensor_map *m, fs_err *err) {
         if (fs_tensor_map_get(m, nm)) {
             fs_errorf(err, "'resnet' synthesis architecture is not supported (only 'skip')");
             goto done;
+        }
+    }
+    if (nb < FS_SG2_MAX_BLOCKS) { /* a block without its conv0 would silently cut the resolution */
+        static const char *parts[] = {"conv1.weight", "conv0.bias", "conv1.bias", "torgb.weight", "conv0.affine.weight"};
+        for (int k = 0; k < 5; k++) {
+            snprintf(nm, sizeof nm, "synthesis.b%d.%s", 4 << nb, parts[k]);
+            if (rget(&r, nm)) {
+                fs_errorf(err, "synthesis.b%d.conv0.weight is missing (block %dx%d has other tensors)", 4 << nb, 4 << nb,
+                          4 << nb);
+                goto done;
+            }
         }
     }
     c->n_blocks = nb;

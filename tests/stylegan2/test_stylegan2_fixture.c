@@ -216,6 +216,66 @@ out:
     fs_sg2_destroy(g);
 }
 
+/* Hostile weights: every tensor removed, or reshaped, in turn: the loader either succeeds (tensors it does not
+ * use) or fails with a message naming a tensor; never crashes (run under ASan). */
+static void hostile(const char *weights) {
+    fs_err err = {0};
+    fs_tensor_map *m = NULL;
+    if (fs_safetensors_load(weights, FS_ST_TO_F32, &m, &err)) {
+        CHECK(0);
+        return;
+    }
+    int refused = 0, accepted = 0;
+    for (int victim = 0; victim < m->count; victim++)
+        for (int mode = 0; mode < 3; mode++) {
+            fs_tensor_map *x = fs_tensor_map_create();
+            for (int i = 0; i < m->count; i++) {
+                const fs_tensor *t = m->items[i];
+                fs_tensor *c;
+                if (i == victim && mode == 0) continue; /* removed */
+                if (i == victim) {                       /* one dim off by one, or an extra leading dim of 2 */
+                    int64_t sh[8];
+                    int nd = t->ndim;
+                    for (int d = 0; d < nd; d++) sh[d] = t->shape[d];
+                    if (mode == 1 && nd > 0) {
+                        sh[nd - 1] += 1;
+                    } else {
+                        for (int d = nd; d > 0; d--) sh[d] = sh[d - 1];
+                        sh[0] = 2;
+                        nd++;
+                    }
+                    c = fs_tensor_create(nd, sh, &err);
+                    snprintf(c->name, sizeof c->name, "%s", t->name);
+                } else {
+                    c = fs_tensor_clone(t, &err);
+                }
+                fs_tensor_map_add(x, c, &err);
+            }
+            fs_sg2 *g = NULL;
+            fs_err e2 = {0};
+            if (fs_sg2_from_map(&g, x, &e2) == FS_OK) {
+                accepted++;
+                /* only tensors the generator does not use, or a different but consistent z_dim / no w_avg */
+                const char *vn = m->items[victim]->name;
+                CHECK_MSG(strstr(vn, "resample_filter") || (!strcmp(vn, "mapping.fc0.weight") && mode == 1) ||
+                              (!strcmp(vn, "mapping.w_avg") && mode == 0),
+                          "accepted a map with %s mutated (mode %d)", vn, mode);
+                CHECK(g->cfg.resolution == 64);
+                fs_sg2_destroy(g);
+            } else {
+                refused++;
+                CHECK_MSG(e2.msg[0] != 0, "refused without a message (tensor %s, mode %d)", m->items[victim]->name, mode);
+            }
+            fs_tensor_map_destroy(x);
+        }
+    printf("OK hostile: %d mutated weight maps refused with a message, %d accepted (unused tensors)\n", refused,
+           accepted);
+    int n_resample = 0;
+    for (int i = 0; i < m->count; i++) n_resample += strstr(m->items[i]->name, "resample_filter") != NULL;
+    CHECK(accepted == 3 * n_resample + 2);
+    fs_tensor_map_destroy(m);
+}
+
 int main(void) {
     const char *nw = test_shared_path("fixtures/stylegan2_nvidia/G_ema.safetensors");
     const char *nio = test_shared_path("fixtures/stylegan2_nvidia/io.safetensors");
@@ -228,6 +288,7 @@ int main(void) {
         run_fixture("nvidia", nw, nio, ngr, 0);
         run_fixture("rosinality", rw, rio, rgr, 1);
     }
+    hostile(nw);
     printf("worst forward max|diff| %.3g, worst gradient error %.3g of max|ref|\n", worst_fwd, worst_grad);
     return check_finish();
 }
