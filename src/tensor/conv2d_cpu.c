@@ -20,16 +20,7 @@
 #include "tensor/gemm.h"
 #include "tensor/im2col.h"
 
-#include <stdlib.h>
-static long col_budget(void) { /* floats in one thread's column buffer */
-    static long b = 0;
-    if (!b) {
-        const char *e = getenv("FS_CONV_COL_BUDGET");
-        b = e ? atol(e) : (2L << 20);
-    }
-    return b;
-}
-#define COL_BUDGET col_budget()
+#define COL_BUDGET (2L << 20) /* floats in one thread's column buffer (8 MB) */
 #define MAX_SLOTS 256
 
 static int is_pointwise(const fs_conv2d_dims *d) {
@@ -155,74 +146,133 @@ static void wperm_rows(void *ctx, int64_t c0, int64_t c1, int tid) {
     }
 }
 
-/* ---------------------------------------------------------------- forward, stride 1, implicit GEMM
- * For stride 1, tap (kh, kw) of every output pixel reads the input shifted by (kh*dil_h, kw*dil_w).
- * A tile of R output rows is computed on an "extended" grid of R x Wp pixels (Wp = W_out +
- * dil_w*(KW-1), the padded input width): a zero-padded slab of the input (R + dil_h*(KH-1) rows of
- * Wp) is copied once, and each tap is one GEMM whose B matrix is the slab at an offset
- * (no im2col: 1 copy of the input instead of KH*KW). The Wp - W_out extra columns per row are
- * computed and dropped. Used where they are few (W_out >= 64). */
+/* ---------------------------------------------------------------- implicit GEMM (no im2col)
+ * Tap (kh, kw) of output pixel (oh, ow) reads the zero-padded input xp at
+ * (oh*sh + kh*dh, ow*sw + kw*dw). Split the input into sh x sw phase planes
+ * X_{ry,rx}[i][j] = xp[i*sh + ry][j*sw + rx]; with kh*dh = a_h*sh + ry (and likewise for kw) the tap
+ * reads X_{ry,rx}[oh + a_h][ow + a_w]: the same plane for every pixel, shifted. So a tile of R output
+ * rows is computed on an "extended" grid of R x Wq pixels (Wq = W_out + max a_w): the phase planes
+ * of the tile (R + max a_h rows of Wq) are copied once into a slab, and each tap is one GEMM whose
+ * B matrix is the slab at an offset (one copy of the input instead of KH*KW). The Wq - W_out extra
+ * columns per row are computed and dropped: used where they are few (W_out >= 64). */
+typedef struct {
+    int R, T;  /* output rows per tile, tiles per image */
+    int Wq;    /* extended grid width */
+    int ah;    /* extra phase rows below a tile: dil_h*(KH-1) / stride_h */
+    int nph;   /* phase planes: stride_h * stride_w */
+    long Sp;   /* floats per (phase, channel) plane of the slab */
+    unsigned char used[16]; /* phases some tap reads */
+} imp_geom;
+
+int fs__conv2d_cpu_path = 0;
+
+/* The implicit GEMM saves the im2col copy, which costs about 1/C_out_per_group of the GEMM work: it
+ * pays for stride 1 and few output channels (measured: 64->32 +18%, 128->64 +10%, >= 128 even or a
+ * little worse; strided convs: im2col is as fast or faster, as their im2col is smaller). */
+static int implicit_ok(const fs_conv2d_dims *d) {
+    if (is_pointwise(d) || d->stride_h > 4 || d->stride_w > 4) return 0;
+    if (fs__conv2d_cpu_path) return fs__conv2d_cpu_path == 2;
+    return d->stride_h == 1 && d->stride_w == 1 && d->W_out >= 64 && d->C_out / d->groups <= 128;
+}
+
+static imp_geom imp_geometry(const fs_conv2d_dims *d, int Cig, long images) {
+    imp_geom q;
+    memset(&q, 0, sizeof q);
+    const int aw = d->dil_w * (d->KW - 1) / d->stride_w;
+    q.ah = d->dil_h * (d->KH - 1) / d->stride_h;
+    q.Wq = d->W_out + aw;
+    q.nph = d->stride_h * d->stride_w;
+    for (int kh = 0; kh < d->KH; kh++)
+        for (int kw = 0; kw < d->KW; kw++)
+            q.used[(kh * d->dil_h % d->stride_h) * d->stride_w + kw * d->dil_w % d->stride_w] = 1;
+    long rows_mem = COL_BUDGET / 4 / ((long)q.nph * Cig * q.Wq) - q.ah; /* slab of ~2 MB */
+    long rows_gemm = (8192 + q.Wq - 1) / q.Wq;                          /* GEMMs of ~8k columns */
+    long R = rows_mem < rows_gemm ? rows_mem : rows_gemm;
+    if (R < 1) R = 1;
+    long T = split_count(d->H_out, (d->H_out + R - 1) / R, images, threads(), 1);
+    q.R = (int)((d->H_out + T - 1) / T);
+    q.T = (d->H_out + q.R - 1) / q.R;
+    q.Sp = (long)(q.R + q.ah) * q.Wq + aw;
+    return q;
+}
+
+/* B matrix of tap (kh, kw) inside a slab */
+static const float *tap_B(const float *slab, const fs_conv2d_dims *d, const imp_geom *q, int Cig, int kh, int kw) {
+    const int eh = kh * d->dil_h, ew = kw * d->dil_w;
+    const int ph = (eh % d->stride_h) * d->stride_w + ew % d->stride_w;
+    return slab + (long)ph * Cig * q->Sp + (long)(eh / d->stride_h) * q->Wq + ew / d->stride_w;
+}
+
+static int ceil_div_pos(int a, int b) { return a <= 0 ? 0 : (a + b - 1) / b; }
+
+/* slab[phase][ci][r][j] = x[ci][(i0 + r)*sh + ry - pad_top][j*sw + rx - pad_left] (0 outside),
+ * r < rows, j < Wq; the slack after each plane is zeroed. */
+static void fill_slab(float *slab, const float *x, const fs_conv2d_dims *d, const imp_geom *q, int Cig, int i0,
+                      int rows) {
+    const long HW = (long)d->H * d->W;
+    const int sh = d->stride_h, sw = d->stride_w, Wq = q->Wq;
+    for (int ph = 0; ph < q->nph; ph++) {
+        if (!q->used[ph]) continue;
+        const int ry = ph / sw, rx = ph % sw;
+        /* plane columns [jl, jh) hold input columns jl*sw + rx - pad_left ... */
+        int jl = ceil_div_pos(d->pad_left - rx, sw), jh = ceil_div_pos(d->W + d->pad_left - rx, sw);
+        if (jh > Wq) jh = Wq;
+        if (jl > jh) jl = jh;
+        for (int ci = 0; ci < Cig; ci++) {
+            float *sp = slab + ((long)ph * Cig + ci) * q->Sp;
+            for (int r = 0; r < rows; r++, sp += Wq) {
+                const int ih = (i0 + r) * sh + ry - d->pad_top;
+                if (ih < 0 || ih >= d->H || jl == jh) {
+                    memset(sp, 0, sizeof(float) * (size_t)Wq);
+                    continue;
+                }
+                const float *src = x + ci * HW + (long)ih * d->W + (long)jl * sw + rx - d->pad_left;
+                memset(sp, 0, sizeof(float) * (size_t)jl);
+                if (sw == 1)
+                    memcpy(sp + jl, src, sizeof(float) * (size_t)(jh - jl));
+                else
+                    for (int j = 0; j < jh - jl; j++) sp[jl + j] = src[(long)j * sw];
+                memset(sp + jh, 0, sizeof(float) * (size_t)(Wq - jh));
+            }
+            memset(sp, 0, sizeof(float) * (size_t)(q->Sp - (long)rows * Wq));
+        }
+    }
+}
+
 typedef struct {
     const fs_conv2d_dims *d;
     float *out;
     const float *in, *wtaps, *bias;
-    int G, Cig, Cog, R, T, Wp, halo;
-    long Sp; /* floats per channel of the slab */
+    int G, Cig, Cog;
+    imp_geom q;
 } imp_job;
-
-static int implicit_ok(const fs_conv2d_dims *d) {
-    return d->stride_h == 1 && d->stride_w == 1 && d->W_out >= 64 && !is_pointwise(d);
-}
-
-/* slab[ci][r][c] = x[ci][row0 + r][c - pad_left] (0 outside), r < rows, c < Wp; zero slack after. */
-static void fill_slab(float *slab, const float *x, const fs_conv2d_dims *d, int Cig, int row0, int rows, int Wp,
-                      long Sp) {
-    const long HW = (long)d->H * d->W;
-    const int pl = d->pad_left;
-    int c_lo = pl < Wp ? pl : Wp, len = d->W; /* slab columns [c_lo, c_lo + len) hold input columns */
-    if (c_lo + len > Wp) len = Wp - c_lo;
-    for (int ci = 0; ci < Cig; ci++) {
-        float *sp = slab + ci * Sp;
-        for (int r = 0; r < rows; r++, sp += Wp) {
-            const int ih = row0 + r;
-            if (ih < 0 || ih >= d->H || len <= 0) {
-                memset(sp, 0, sizeof(float) * (size_t)Wp);
-                continue;
-            }
-            memset(sp, 0, sizeof(float) * (size_t)c_lo);
-            memcpy(sp + c_lo, x + ci * HW + (long)ih * d->W, sizeof(float) * (size_t)len);
-            memset(sp + c_lo + len, 0, sizeof(float) * (size_t)(Wp - c_lo - len));
-        }
-        memset(sp, 0, sizeof(float) * (size_t)(Sp - (long)rows * Wp));
-    }
-}
 
 static void imp_units(void *ctx, int64_t u0, int64_t u1, int tid) {
     const imp_job *j = ctx;
     const fs_conv2d_dims *d = j->d;
+    const imp_geom *q = &j->q;
     const long HW = (long)d->H * d->W, P = (long)d->H_out * d->W_out, KK = (long)d->KH * d->KW;
     for (int64_t u = u0; u < u1; u++) {
-        const long img = u / j->T;
-        const int t = (int)(u % j->T), n = (int)(img / j->G), g = (int)(img % j->G);
-        const int oh0 = t * j->R, R = oh0 + j->R < d->H_out ? j->R : d->H_out - oh0;
-        const long Ne = (long)R * j->Wp;
+        const long img = u / q->T;
+        const int t = (int)(u % q->T), n = (int)(img / j->G), g = (int)(img % j->G);
+        const int oh0 = t * q->R, R = oh0 + q->R < d->H_out ? q->R : d->H_out - oh0;
+        const long Ne = (long)R * q->Wq;
         const float *x = j->in + ((long)n * d->C_in + (long)g * j->Cig) * HW;
-        float *slab = fs__conv_scratch(tid, 0, j->Cig * j->Sp);
+        float *slab = fs__conv_scratch(tid, 0, (long)q->nph * j->Cig * q->Sp);
         float *cext = fs__conv_scratch(tid, 2, j->Cog * Ne);
-        fill_slab(slab, x, d, j->Cig, oh0 - d->pad_top, R + j->halo, j->Wp, j->Sp);
+        fill_slab(slab, x, d, q, j->Cig, oh0, R + q->ah);
         for (int kh = 0, tap = 0; kh < d->KH; kh++)
             for (int kw = 0; kw < d->KW; kw++, tap++) {
                 const float *A = j->wtaps + ((long)g * KK + tap) * j->Cog * j->Cig;
-                const float *B = slab + (long)kh * d->dil_h * j->Wp + (long)kw * d->dil_w;
-                fs_sgemm_serial(0, 0, j->Cog, (int)Ne, j->Cig, 1.0f, A, j->Cig, B, (int)j->Sp, tap ? 1.0f : 0.0f, cext,
-                                (int)Ne);
+                fs_sgemm_serial(0, 0, j->Cog, (int)Ne, j->Cig, 1.0f, A, j->Cig, tap_B(slab, d, q, j->Cig, kh, kw),
+                                (int)q->Sp, tap ? 1.0f : 0.0f, cext, (int)Ne);
             }
         float *y = j->out + ((long)n * d->C_out + (long)g * j->Cog) * P + (long)oh0 * d->W_out;
         for (int co = 0; co < j->Cog; co++) {
             const float b = j->bias ? j->bias[g * j->Cog + co] : 0.0f;
             for (int r = 0; r < R; r++) {
                 float *yr = y + co * P + (long)r * d->W_out;
-                const float *cr = cext + co * Ne + (long)r * j->Wp;
+                const float *cr = cext + co * Ne + (long)r * q->Wq;
                 for (int ow = 0; ow < d->W_out; ow++) yr[ow] = cr[ow] + b;
             }
         }
@@ -237,17 +287,9 @@ static void forward_implicit(float *out, const float *in, const float *weight, c
     float *wt = fs__conv_scratch(0, 4, (long)d->C_out * Cig * KK);
     wperm_job wp = {wt, weight, G, Cig, Cog, KK, 0};
     fs_parallel_for(d->C_out, 8, wperm_rows, &wp);
-    imp_job j = {d, out, in, wt, bias, G, Cig, Cog, 1, 1, d->W_out + d->dil_w * (d->KW - 1), d->dil_h * (d->KH - 1), 0};
     const long images = (long)d->N * G;
-    long rows_mem = COL_BUDGET / 4 / ((long)Cig * j.Wp) - j.halo; /* slab of ~2 MB */
-    long rows_gemm = (8192 + j.Wp - 1) / j.Wp;                   /* GEMMs of ~8k columns */
-    long R = rows_mem < rows_gemm ? rows_mem : rows_gemm;
-    if (R < 1) R = 1;
-    long T = split_count(d->H_out, (d->H_out + R - 1) / R, images, threads(), 1);
-    j.R = (int)((d->H_out + T - 1) / T);
-    j.T = (d->H_out + j.R - 1) / j.R;
-    j.Sp = (long)(j.R + j.halo) * j.Wp + (long)d->dil_w * (d->KW - 1);
-    fs_parallel_for(images * j.T, 1, imp_units, &j);
+    imp_job j = {d, out, in, wt, bias, G, Cig, Cog, imp_geometry(d, Cig, images)};
+    fs_parallel_for(images * j.q.T, 1, imp_units, &j);
 }
 
 static void forward_any(float *out, const float *in, const float *weight, const float *bias,
@@ -427,65 +469,75 @@ static void bwd_w_reduce(void *ctx, int64_t i0, int64_t i1, int tid) {
     }
 }
 
-/* Stride 1, W_out >= 64: per tap, dW_tap (Cog, Cig) += dout_ext (Cog, R*Wp) @ slab_tap^T, with dout copied
- * onto the extended grid (zeros in the extra columns, so they add nothing). Per-thread partial sums are
- * kept per tap ([g][tap][co][ci], or [g][tap][ci][co] when C_in >= C_out) and added into dweight's (co, ci, kh, kw) layout at the end. */
+/* Implicit GEMM for backward-weights: per tap, dW_tap (Cog, Cig) += dout_ext (Cog, R*Wq) @ slab_tap^T,
+ * with dout copied onto the extended grid (zeros in the extra columns, so they add nothing).
+ * Per-thread partial sums are kept per tap ([g][tap][co][ci], or [g][tap][ci][co] when C_in >= C_out)
+ * and added into dweight's (co, ci, kh, kw) layout at the end. */
 typedef struct {
     const fs_conv2d_dims *d;
     float *dweight;
     const float *dout, *in;
-    int G, Cig, Cog, R, T, Wp, halo, swap;
-    long Sp, nw;
+    int G, Cig, Cog, swap;
+    imp_geom q;
+    long nw;
+    int nparts;
     float *part[MAX_SLOTS];
 } imp_w_job;
 
 static void imp_w_units(void *ctx, int64_t u0, int64_t u1, int tid) {
     imp_w_job *j = ctx;
     const fs_conv2d_dims *d = j->d;
+    const imp_geom *q = &j->q;
     const long HW = (long)d->H * d->W, P = (long)d->H_out * d->W_out, KK = (long)d->KH * d->KW;
     float *acc = fs__conv_scratch(tid, 1, j->nw);
     memset(acc, 0, sizeof(float) * (size_t)j->nw);
     j->part[tid] = acc;
     for (int64_t u = u0; u < u1; u++) {
-        const long img = u / j->T;
-        const int t = (int)(u % j->T), n = (int)(img / j->G), g = (int)(img % j->G);
-        const int oh0 = t * j->R, R = oh0 + j->R < d->H_out ? j->R : d->H_out - oh0;
-        const long Ne = (long)R * j->Wp;
+        const long img = u / q->T;
+        const int t = (int)(u % q->T), n = (int)(img / j->G), g = (int)(img % j->G);
+        const int oh0 = t * q->R, R = oh0 + q->R < d->H_out ? q->R : d->H_out - oh0;
+        const long Ne = (long)R * q->Wq;
         const float *x = j->in + ((long)n * d->C_in + (long)g * j->Cig) * HW;
         const float *dy = j->dout + ((long)n * d->C_out + (long)g * j->Cog) * P + (long)oh0 * d->W_out;
-        float *slab = fs__conv_scratch(tid, 0, j->Cig * j->Sp);
+        float *slab = fs__conv_scratch(tid, 0, (long)q->nph * j->Cig * q->Sp);
         float *dext = fs__conv_scratch(tid, 2, j->Cog * Ne);
-        fill_slab(slab, x, d, j->Cig, oh0 - d->pad_top, R + j->halo, j->Wp, j->Sp);
+        fill_slab(slab, x, d, q, j->Cig, oh0, R + q->ah);
         for (int co = 0; co < j->Cog; co++)
             for (int r = 0; r < R; r++) {
-                float *er = dext + co * Ne + (long)r * j->Wp;
+                float *er = dext + co * Ne + (long)r * q->Wq;
                 memcpy(er, dy + co * P + (long)r * d->W_out, sizeof(float) * (size_t)d->W_out);
-                memset(er + d->W_out, 0, sizeof(float) * (size_t)(j->Wp - d->W_out));
+                memset(er + d->W_out, 0, sizeof(float) * (size_t)(q->Wq - d->W_out));
             }
         for (int kh = 0, tap = 0; kh < d->KH; kh++)
             for (int kw = 0; kw < d->KW; kw++, tap++) {
-                const float *B = slab + (long)kh * d->dil_h * j->Wp + (long)kw * d->dil_w;
+                const float *B = tap_B(slab, d, q, j->Cig, kh, kw);
                 float *C = acc + ((long)g * KK + tap) * j->Cog * j->Cig;
                 if (j->swap) /* C (Cig, Cog) += slab_tap @ dext^T: OpenBLAS prefers the larger side as M */
-                    fs_sgemm_serial(0, 1, j->Cig, j->Cog, (int)Ne, 1.0f, B, (int)j->Sp, dext, (int)Ne, 1.0f, C, j->Cog);
+                    fs_sgemm_serial(0, 1, j->Cig, j->Cog, (int)Ne, 1.0f, B, (int)q->Sp, dext, (int)Ne, 1.0f, C, j->Cog);
                 else /* C (Cog, Cig) += dext @ slab_tap^T */
-                    fs_sgemm_serial(0, 1, j->Cog, j->Cig, (int)Ne, 1.0f, dext, (int)Ne, B, (int)j->Sp, 1.0f, C, j->Cig);
+                    fs_sgemm_serial(0, 1, j->Cog, j->Cig, (int)Ne, 1.0f, dext, (int)Ne, B, (int)q->Sp, 1.0f, C, j->Cig);
             }
     }
 }
 
-static void imp_w_reduce(void *ctx, int64_t i0, int64_t i1, int tid) {
+/* Rows r = g*Cog + co of dweight: dweight[r][ci][tap] += sum over threads of part[g][tap][co][ci]
+ * (or part[g][tap][ci][co]); the used partial buffers are listed in part[0..nparts). */
+static void imp_w_reduce(void *ctx, int64_t r0, int64_t r1, int tid) {
     (void)tid;
     const imp_w_job *j = ctx;
-    const long KK = (long)j->d->KH * j->d->KW;
-    for (int64_t i = i0; i < i1; i++) { /* i indexes dweight (g*Cog + co, ci, tap) */
-        const long tap = i % KK, rest = i / KK, ci = rest % j->Cig, gco = rest / j->Cig;
-        const long g = gco / j->Cog, co = gco % j->Cog;
-        const long k = j->swap ? ((g * KK + tap) * j->Cig + ci) * j->Cog + co : ((g * KK + tap) * j->Cog + co) * j->Cig + ci;
-        float s = 0.0f;
-        for (int t = 0; t < MAX_SLOTS; t++)
-            if (j->part[t]) s += j->part[t][k];
-        j->dweight[i] += s;
+    const long KK = (long)j->d->KH * j->d->KW, Cig = j->Cig, Cog = j->Cog;
+    for (int64_t r = r0; r < r1; r++) {
+        const long g = r / Cog, co = r % Cog;
+        float *dw = j->dweight + r * Cig * KK;
+        for (long tap = 0; tap < KK; tap++) {
+            const long base = (g * KK + tap) * Cog * Cig;
+            for (long ci = 0; ci < Cig; ci++) {
+                const long k = base + (j->swap ? ci * Cog + co : co * Cig + ci);
+                float s = 0.0f;
+                for (int t = 0; t < j->nparts; t++) s += j->part[t][k];
+                dw[ci * KK + tap] += s;
+            }
+        }
     }
 }
 
@@ -500,20 +552,13 @@ static void backward_weight_implicit(float *dweight, const float *dout, const fl
     j.Cig = d->C_in / d->groups;
     j.Cog = d->C_out / d->groups;
     j.swap = j.Cig >= j.Cog;
-    j.Wp = d->W_out + d->dil_w * (d->KW - 1);
-    j.halo = d->dil_h * (d->KH - 1);
     j.nw = fs_conv2d_weight_numel(d);
     const long images = (long)d->N * j.G;
-    long rows_mem = COL_BUDGET / 4 / ((long)j.Cig * j.Wp) - j.halo;
-    long rows_gemm = (8192 + j.Wp - 1) / j.Wp;
-    long R = rows_mem < rows_gemm ? rows_mem : rows_gemm;
-    if (R < 1) R = 1;
-    long T = split_count(d->H_out, (d->H_out + R - 1) / R, images, threads(), 1);
-    j.R = (int)((d->H_out + T - 1) / T);
-    j.T = (d->H_out + j.R - 1) / j.R;
-    j.Sp = (long)(j.R + j.halo) * j.Wp + (long)d->dil_w * (d->KW - 1);
-    fs_parallel_for(images * j.T, 1, imp_w_units, &j);
-    fs_parallel_for(j.nw, 16384, imp_w_reduce, &j);
+    j.q = imp_geometry(d, j.Cig, images);
+    fs_parallel_for(images * j.q.T, 1, imp_w_units, &j);
+    for (int t = 0; t < MAX_SLOTS; t++) /* compact the list of used partial sums, in thread order */
+        if (j.part[t]) j.part[j.nparts++] = j.part[t];
+    fs_parallel_for(d->C_out, 4, imp_w_reduce, &j);
 }
 
 void fs_conv2d_backward_weight_cpu(float *dweight, const float *dout, const float *in, const fs_conv2d_dims *d) {

@@ -16,6 +16,27 @@ static void valid_range(int W, int Wo, int sw, int off, int *lo, int *hi) {
     *hi = h;
 }
 
+/* dst[i] = src[i*s] and dst[i*s] += src[i] for i < n (unrolled by 4; strided access does not vectorise) */
+static void copy_strided(float *restrict dst, const float *restrict src, int n, int s) {
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        float a = src[(long)i * s], b = src[(long)(i + 1) * s], c = src[(long)(i + 2) * s], e = src[(long)(i + 3) * s];
+        dst[i] = a, dst[i + 1] = b, dst[i + 2] = c, dst[i + 3] = e;
+    }
+    for (; i < n; i++) dst[i] = src[(long)i * s];
+}
+
+static void add_strided(float *restrict dst, const float *restrict src, int n, int s) {
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        dst[(long)i * s] += src[i];
+        dst[(long)(i + 1) * s] += src[i + 1];
+        dst[(long)(i + 2) * s] += src[i + 2];
+        dst[(long)(i + 3) * s] += src[i + 3];
+    }
+    for (; i < n; i++) dst[(long)i * s] += src[i];
+}
+
 void fs__im2col(float *col, const float *x, const fs_conv2d_dims *d, int c0, int c1, long p0, long p1) {
     const long Pt = p1 - p0, HW = (long)d->H * d->W;
     const int Wo = d->W_out, sw = d->stride_w;
@@ -43,7 +64,7 @@ void fs__im2col(float *col, const float *x, const fs_conv2d_dims *d, int c0, int
                         if (sw == 1 && b > a)
                             memcpy(dst + (a - ow0), src + a + off, sizeof(float) * (size_t)(b - a));
                         else if (b > a)
-                            cblas_scopy(b - a, src + (long)a * sw + off, sw, dst + (a - ow0), 1);
+                            copy_strided(dst + (a - ow0), src + (long)a * sw + off, b - a, sw);
                         for (int ow = b; ow < ow1; ow++) dst[ow - ow0] = 0.0f;
                     }
                     p += ow1 - ow0;
@@ -71,7 +92,10 @@ void fs__col2im_add(float *dx, const float *col, const fs_conv2d_dims *d, int c0
                         int a = lo < ow0 ? ow0 : lo, b = hi > ow1 ? ow1 : hi;
                         if (b > a) { /* dst[i*sw] += src[i] */
                             float *dst = dx + ci * HW + (long)ih * d->W + (long)a * sw + off;
-                            cblas_saxpy(b - a, 1.0f, src + (a - ow0), 1, dst, sw);
+                            if (sw == 1)
+                                cblas_saxpy(b - a, 1.0f, src + (a - ow0), 1, dst, 1);
+                            else
+                                add_strided(dst, src + (a - ow0), b - a, sw);
                         }
                     }
                     p += ow1 - ow0;

@@ -10,6 +10,7 @@
 #include "gradcheck.h"
 #include "tensor/backend.h"
 #include "tensor/conv2d.h"
+#include "tensor/im2col.h"
 
 typedef struct {
     const fs_conv2d_dims *d;
@@ -189,6 +190,11 @@ static void all_cases(uint64_t *rng, int gradchecks) {
     run_case("wide 3x3", mk(2, 3, 4, 67, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), 1, gradchecks, rng);
     run_case("wide dil2 asym groups2", mk(1, 4, 5, 70, 6, 3, 2, 1, 1, 2, 1, 0, 3, 2, 2, 2), 1, gradchecks, rng);
     run_case("wide 6->4 (C_in > C_out)", mk(1, 6, 3, 65, 4, 3, 3, 1, 1, 0, 2, 1, 1, 1, 1, 1), 1, gradchecks, rng);
+    run_case("wide s2", mk(1, 3, 5, 131, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1), 1, gradchecks, rng);
+    run_case("wide s2 d2 asym groups2", mk(1, 4, 6, 140, 6, 3, 3, 2, 2, 2, 1, 3, 0, 2, 2, 2), 1, gradchecks, rng);
+    run_case("wide s3 4x5", mk(1, 2, 8, 200, 3, 4, 5, 3, 3, 1, 2, 2, 1, 1, 1, 1), 0, gradchecks, rng);
+    run_case("wide 1x1 s2", mk(2, 3, 4, 130, 2, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1), 1, gradchecks, rng);
+    run_case("wide stride (1,2)", mk(1, 2, 5, 130, 3, 3, 3, 1, 2, 1, 1, 1, 1, 1, 1, 1), 1, gradchecks, rng);
     run_case("wide 5x1 big pad", mk(1, 2, 3, 64, 3, 5, 1, 1, 1, 3, 4, 2, 0, 1, 1, 1), 0, gradchecks, rng);
     /* larger ones: fast vs ref only (several GEMM tiles and threads) */
     run_case("medium wide 16->24 12x96", mk(1, 16, 12, 96, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), 1, 0, rng);
@@ -245,6 +251,13 @@ int main(void) {
     fs_threads_init(2);
     printf("-- 2 threads\n");
     all_cases(&rng, 0);
+    /* every shape through each fast path: im2col everywhere, then implicit GEMM wherever it applies */
+    for (int path = 1; path <= 2; path++) {
+        fs__conv2d_cpu_path = path;
+        printf("-- 2 threads, forced path %s\n", path == 1 ? "im2col" : "implicit");
+        all_cases(&rng, path == 2);
+    }
+    fs__conv2d_cpu_path = 0;
     nested_calls(&rng);
     /* 1 vs 2 threads on the same data agree closely */
     {

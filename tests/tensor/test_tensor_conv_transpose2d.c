@@ -9,6 +9,7 @@
 #include "gradcheck.h"
 #include "tensor/conv2d.h"
 #include "tensor/conv_transpose2d.h"
+#include "tensor/im2col.h"
 
 static float *alloc_f(long n) {
     float *p = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
@@ -173,6 +174,7 @@ static void all_cases(uint64_t *rng, int gc) {
     run_case("stride (2,3) 2x3", mk(2, 2, 3, 3, 3, 2, 3, 2, 3, 0, 1, 1, 2, 1, 1, 1), 1, gc, rng);
     run_case("1x1 s1", mk(2, 4, 3, 5, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1), 1, gc, rng);
     run_case("modconv up N=2 (groups=N)", mk(1, 2 * 3, 4, 4, 2 * 4, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 2), 0, gc, rng);
+    run_case("wide sg2 up (implicit backward)", mk(1, 3, 3, 66, 2, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1), 1, gc, rng);
     run_case("medium sg2 up 24->16", mk(2, 24, 9, 11, 16, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 1), 1, 0, rng);
     run_case("medium modconv up N=3", mk(1, 3 * 16, 8, 8, 3 * 8, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 3), 0, 0, rng);
 }
@@ -187,6 +189,12 @@ int main(void) {
     fs_threads_init(2);
     printf("-- 2 threads\n");
     all_cases(&rng, 0);
+    for (int path = 1; path <= 2; path++) {
+        fs__conv2d_cpu_path = path;
+        printf("-- 2 threads, forced conv2d path %s\n", path == 1 ? "im2col" : "implicit");
+        all_cases(&rng, 0);
+    }
+    fs__conv2d_cpu_path = 0;
     fs_threads_shutdown();
     return check_finish();
 }
