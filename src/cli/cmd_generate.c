@@ -24,8 +24,11 @@ static void usage(FILE *fp) {
             "  --seed N            z of image i = numpy RandomState(N+i).randn(1, z_dim), like the official\n"
             "                      gen_images.py --seeds N,N+1,... (default: seed 0)\n"
             "  --batch N           number of images for --seed (default 1): seeds N..N+batch-1\n"
-            "  --ws FILE           safetensors with tensor 'ws' [N,num_ws,w_dim] (W+, used as is) or\n"
-            "                      'z' [N,z_dim] (mapping + truncation apply)\n"
+            "  --ws FILE           safetensors with tensor 'ws' [N,num_ws,w_dim] (W+, used as is), or\n"
+            "                      'w' [N,w_dim] (broadcast to every layer; truncation applies), or\n"
+            "                      'z' [N,z_dim] (mapping + truncation apply), or per-layer styles (S space,\n"
+            "                      the affine outputs): 'styles.b4.conv1', 'styles.b4.torgb', 'styles.b8.conv0', ...\n"
+            "                      each [N,C_in] (the tensor names of the official fixtures' io files)\n"
             "\n"
             "Options:\n"
             "  --model G           generator weights: facestitch safetensors, NVIDIA .pkl / state_dict .pt,\n"
@@ -40,7 +43,8 @@ static void usage(FILE *fp) {
             "  --target T.st       with --grad: target image, tensor 'target' (or 'image') [N,C,H,W]\n"
             "  --grad OUT.st       gradients of L = mean((G(ws) - target)^2): 'ws' = dL/dws, dL/dparameter for\n"
             "                      every parameter under its canonical name (docs/canonical-names.md), 'loss';\n"
-            "                      with z inputs also 'z' = dL/dz and the mapping parameters' gradients\n"
+            "                      with z inputs also 'z' = dL/dz and the mapping parameters' gradients;\n"
+            "                      with styles inputs 'styles.*' = dL/dstyles instead of 'ws'\n"
             "  -h, --help          this help\n"
             "\n"
             "Examples:\n"
@@ -116,6 +120,8 @@ static int run(const gen_opts *o, fs_err *err) {
     fs_sg2_acts *a = NULL;
     fs_sg2_grads *gr = NULL;
     float *ws = NULL, *z = NULL, *img = NULL, *dws = NULL, *dimg = NULL, *dz = NULL;
+    const float *sty[FS_SG2_MAX_LAYERS] = {0}; /* S-space input, (N, C_in) per layer */
+    float *dsty[FS_SG2_MAX_LAYERS] = {0};
     int rc = FS_ERR;
     if (fs_sg2_load(o->model, &g, err)) goto done;
     const fs_sg2_config *c = &g->cfg;
@@ -125,7 +131,7 @@ static int run(const gen_opts *o, fs_err *err) {
             c->layout == FS_SG2_LAYOUT_ROSINALITY ? "rosinality" : "nvidia", c->n_floats / 1e6);
     /* inputs: z (seeds or file) or ws */
     long N = 0;
-    int from_z = 1;
+    int from_z = 1, from_styles = 0;
     if (o->ws_path) {
         if (fs_safetensors_load(o->ws_path, FS_ST_TO_F32, &in, err)) goto done;
         const fs_tensor *t = get_f32(in, "ws");
@@ -143,6 +149,38 @@ static int run(const gen_opts *o, fs_err *err) {
             ws = malloc(sizeof(float) * (size_t)N * c->num_ws * c->w_dim);
             if (!ws) goto oom;
             memcpy(ws, t->data, sizeof(float) * (size_t)N * c->num_ws * c->w_dim);
+        } else if ((t = get_f32(in, "w"))) {
+            int ok = (t->ndim == 2 && t->shape[1] == c->w_dim) || (t->ndim == 1 && t->shape[0] == c->w_dim);
+            if (!ok || fs_tensor_numel(t) == 0) {
+                char b[96];
+                fs_errorf(err, "%s: tensor 'w' has shape %s, the generator needs [N, %d]", o->ws_path,
+                          fs_tensor_shape_str(t, b, sizeof b), c->w_dim);
+                goto done;
+            }
+            N = t->ndim == 2 ? t->shape[0] : 1;
+            from_z = 0;
+            ws = malloc(sizeof(float) * (size_t)N * c->num_ws * c->w_dim);
+            if (!ws) goto oom;
+            for (long n = 0; n < N; n++)
+                for (int r = 0; r < c->num_ws; r++)
+                    memcpy(ws + (n * c->num_ws + r) * c->w_dim, fs_tensor_f32(t) + n * c->w_dim, sizeof(float) * c->w_dim);
+            fs_sg2_truncate(g, ws, (int)N, o->psi, (int)o->cutoff);
+        } else if (get_f32(in, "styles.b4.conv1")) { /* S space: one tensor per layer */
+            from_z = 0;
+            for (int l = 0; l < c->n_layers; l++) {
+                char nm[64];
+                snprintf(nm, sizeof nm, "styles.%s", c->layers[l].name + strlen("synthesis."));
+                t = get_f32(in, nm);
+                long n = t ? (t->ndim == 2 ? t->shape[0] : 1) : 0;
+                if (l == 0) N = n;
+                if (!t || n != N || N < 1 || fs_tensor_numel(t) != N * c->layers[l].C_in) {
+                    fs_errorf(err, "%s: S-space input needs float32 '%s' [%ld, %d]", o->ws_path, nm, N > 0 ? N : 1,
+                              c->layers[l].C_in);
+                    goto done;
+                }
+                sty[l] = fs_tensor_f32(t);
+            }
+            from_styles = 1;
         } else if ((t = get_f32(in, "z"))) {
             int ok = (t->ndim == 2 && t->shape[1] == c->z_dim) || (t->ndim == 1 && t->shape[0] == c->z_dim);
             if (!ok || fs_tensor_numel(t) == 0) {
@@ -156,8 +194,10 @@ static int run(const gen_opts *o, fs_err *err) {
             if (!z) goto oom;
             memcpy(z, t->data, sizeof(float) * (size_t)N * c->z_dim);
         } else {
-            fs_errorf(err, "%s: no float32 tensor 'ws' [N,%d,%d] or 'z' [N,%d] in this file", o->ws_path, c->num_ws,
-                      c->w_dim, c->z_dim);
+            fs_errorf(err,
+                      "%s: no float32 tensor 'ws' [N,%d,%d], 'w' [N,%d], 'z' [N,%d] or per-layer 'styles.b4.conv1'... "
+                      "in this file",
+                      o->ws_path, c->num_ws, c->w_dim, c->w_dim, c->z_dim);
             goto done;
         }
     } else {
@@ -175,8 +215,8 @@ static int run(const gen_opts *o, fs_err *err) {
         ws = malloc(sizeof(float) * (size_t)nws);
         if (!ws) goto oom;
         if (fs_sg2_mapping_forward(g, ws, z, (int)N, o->psi, (int)o->cutoff, err)) goto done;
-    } else if (o->psi != 1.0f) {
-        fs_warn("--trunc applies to z inputs only; the ws of %s are used as they are", o->ws_path);
+    } else if (o->psi != 1.0f && !get_f32(in, "w")) {
+        fs_warn("--trunc applies to z and w inputs only; the input of %s is used as it is", o->ws_path);
     }
     const float *target = NULL;
     if (o->grad_path) {
@@ -197,6 +237,8 @@ static int run(const gen_opts *o, fs_err *err) {
         dws = calloc((size_t)nws, sizeof(float));
         dimg = malloc(sizeof(float) * (size_t)nimg);
         if (!dws || !dimg || fs_sg2_grads_create(&gr, g, err)) goto oom;
+        for (int l = 0; from_styles && l < c->n_layers; l++)
+            if (!(dsty[l] = malloc(sizeof(float) * (size_t)N * c->layers[l].C_in))) goto oom;
     }
     /* synthesis in chunks of at most 4 images (one arena, reused) */
     int chunk = N < 4 ? (int)N : 4;
@@ -216,7 +258,13 @@ static int run(const gen_opts *o, fs_err *err) {
             if (fs_sg2_acts_create(&a, g, nb, err)) goto done;
         }
         so.noise_seed = (uint64_t)o->noise_seed + (uint64_t)n0; /* chunking does not change which maps an image gets */
-        fs_sg2_synthesis_forward(g, a, ws + n0 * per_ws, &so);
+        if (from_styles) {
+            const float *st[FS_SG2_MAX_LAYERS];
+            for (int l = 0; l < c->n_layers; l++) st[l] = sty[l] + n0 * c->layers[l].C_in;
+            fs_sg2_synthesis_forward_styles(g, a, st, &so);
+        } else {
+            fs_sg2_synthesis_forward(g, a, ws + n0 * per_ws, &so);
+        }
         memcpy(img + n0 * per_img, a->img, sizeof(float) * nb * per_img);
         if (o->grad_path) {
             for (long k = 0; k < nb * per_img; k++) {
@@ -224,7 +272,9 @@ static int run(const gen_opts *o, fs_err *err) {
                 loss += d * d;
                 dimg[k] = (float)(2.0 * d / nimg);
             }
-            fs_sg2_synthesis_backward(g, a, dimg, dws + n0 * per_ws, gr, NULL);
+            float *dst[FS_SG2_MAX_LAYERS] = {0};
+            for (int l = 0; from_styles && l < c->n_layers; l++) dst[l] = dsty[l] + n0 * c->layers[l].C_in;
+            fs_sg2_synthesis_backward(g, a, dimg, from_styles ? NULL : dws + n0 * per_ws, gr, dst);
         }
         fs_progress_step(&p, nb, "%ldx%ld", R, R);
         if (fs_should_abort()) {
@@ -238,7 +288,7 @@ static int run(const gen_opts *o, fs_err *err) {
         outm = fs_tensor_map_create();
         if (!outm) goto oom;
         int64_t si[4] = {N, c->img_channels, R, R}, sw[3] = {N, c->num_ws, c->w_dim};
-        if (add_tensor(outm, "image", 4, si, img, err) || add_tensor(outm, "ws", 3, sw, ws, err) ||
+        if (add_tensor(outm, "image", 4, si, img, err) || (ws && add_tensor(outm, "ws", 3, sw, ws, err)) ||
             set_meta(outm, "generate", err) || fs_safetensors_save(o->raw, outm, err))
             goto done;
         fs_tensor_map_destroy(outm);
@@ -256,7 +306,13 @@ static int run(const gen_opts *o, fs_err *err) {
         }
         int64_t sw[3] = {N, c->num_ws, c->w_dim};
         float lf = (float)loss;
-        if (add_tensor(outm, "ws", 3, sw, dws, err) || add_tensor(outm, "loss", 0, sw, &lf, err) ||
+        for (int l = 0; from_styles && l < c->n_layers; l++) {
+            char nm[64];
+            int64_t ss[2] = {N, c->layers[l].C_in};
+            snprintf(nm, sizeof nm, "styles.%s", c->layers[l].name + strlen("synthesis."));
+            if (add_tensor(outm, nm, 2, ss, dsty[l], err)) goto done;
+        }
+        if ((!from_styles && add_tensor(outm, "ws", 3, sw, dws, err)) || add_tensor(outm, "loss", 0, sw, &lf, err) ||
             fs_sg2_grads_to_map(g, gr, "", outm, err) || set_meta(outm, "stylegan2-grad", err) ||
             fs_safetensors_save(o->grad_path, outm, err))
             goto done;
@@ -274,6 +330,7 @@ done:
     fs_tensor_map_destroy(outm);
     fs_sg2_destroy(g);
     free(ws), free(z), free(img), free(dws), free(dimg), free(dz);
+    for (int l = 0; l < FS_SG2_MAX_LAYERS; l++) free(dsty[l]);
     return rc;
 }
 

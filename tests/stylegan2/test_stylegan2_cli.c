@@ -65,6 +65,20 @@ static double cmp_rel(const char *what, const fs_tensor *got, const fs_tensor *w
     return rel;
 }
 
+/* io.safetensors minus 'ws', 'w' and 'z' (so the styles.* tensors are the input) */
+static const char *sf_path(const char *io, const char *name) {
+    static char p[512];
+    fs_err err = {0};
+    fs_tensor_map *m = load(io), *o = fs_tensor_map_create();
+    for (int i = 0; m && i < m->count; i++)
+        if (!strncmp(m->items[i]->name, "styles.", 7)) fs_tensor_map_add(o, fs_tensor_clone(m->items[i], &err), &err);
+    snprintf(p, sizeof p, "%s/styles_%s.safetensors", dir, name);
+    CHECK(fs_safetensors_save(p, o, &err) == FS_OK);
+    fs_tensor_map_destroy(m);
+    fs_tensor_map_destroy(o);
+    return p;
+}
+
 static void fixture(const char *name, const char *model, int ros) {
     char io[512], gd[512], out[512], zf[512];
     snprintf(io, sizeof io, "%s/fixtures/%s/io.safetensors", getenv("FS_SHARED"), name);
@@ -95,6 +109,36 @@ static void fixture(const char *name, const char *model, int ros) {
     cmp_abs("cli img_const_psi0.7", get(m, "image"), get(ref, "img_const_psi0.7"), 1e-4);
     cmp_abs("cli ws_psi0.7", get(m, "ws"), get(ref, "ws_psi0.7"), 1e-4);
     fs_tensor_map_destroy(m);
+    /* S space (the nvidia io file stores styles.b*.*) and w inputs */
+    if (!ros) {
+        const char *sp = sf_path(io, name);
+        CHECK(sh("%s -q generate --model %s --ws %s --raw %s", bin, model, sp, out) == 0);
+        m = load(out);
+        cmp_abs("cli img_const from styles", get(m, "image"), get(ref, "img_const"), 1e-4);
+        fs_tensor_map_destroy(m);
+        /* S-space backward: the conv weights' gradients are the same as through ws */
+        CHECK(sh("%s -q generate --model %s --ws %s --target %s --grad %s", bin, model, sp, gd, out) == 0);
+        m = load(out);
+        cmp_rel("cli grad (from styles) synthesis.b64.conv1.weight", get(m, "synthesis.b64.conv1.weight"),
+                get(gref, "grad.synthesis.b64.conv1.weight"));
+        cmp_rel("cli grad (from styles) synthesis.b4.const", get(m, "synthesis.b4.const"),
+                get(gref, "grad.synthesis.b4.const"));
+        CHECK(m && fs_tensor_map_get(m, "styles.b64.torgb") && !fs_tensor_map_get(m, "ws"));
+        fs_tensor_map_destroy(m);
+    }
+    {
+        fs_tensor_map *wm = fs_tensor_map_create();
+        fs_tensor *w = fs_tensor_clone(get(ref, "w"), &err);
+        snprintf(w->name, sizeof w->name, "w");
+        fs_tensor_map_add(wm, w, &err);
+        snprintf(zf, sizeof zf, "%s/w.safetensors", dir);
+        CHECK(fs_safetensors_save(zf, wm, &err) == FS_OK);
+        fs_tensor_map_destroy(wm);
+        CHECK(sh("%s -q generate --model %s --ws %s --raw %s", bin, model, zf, out) == 0);
+        m = load(out);
+        cmp_abs("cli img_const from w", get(m, "image"), get(ref, "img_const"), 1e-4);
+        fs_tensor_map_destroy(m);
+    }
     /* gradients */
     CHECK(sh("%s -q generate --model %s --ws %s --target %s --grad %s", bin, model, gd, gd, out) == 0);
     m = load(out);
