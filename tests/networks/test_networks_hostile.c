@@ -114,7 +114,41 @@ static void run(kind k, const char *rel, int shrink_every) {
     fs_tensor_map_destroy(src);
 }
 
+/* odd and tiny input sizes: a clear error or finite numbers, never a crash */
+static void tiny_inputs(void) {
+    fs_tensor_map *wl = nt_load("fixtures/lpips/lpips_alex.safetensors"), *wb = nt_load("fixtures/bisenet/bisenet_tiny.safetensors"),
+                  *we = nt_load("fixtures/e4e/e4e_tiny.safetensors");
+    fs_err err = {0};
+    fs_lpips *lp = NULL;
+    fs_bisenet *bs = NULL;
+    fs_e4e *e = NULL;
+    FS_ASSERT(!fs_lpips_create(&lp, wl, 0, &err) && !fs_bisenet_create(&bs, wb, 0, &err) && !fs_e4e_create(&e, we, 0, &err));
+    static float x[3 * 70 * 70], y[3 * 70 * 70], out[19 * 70 * 70], g[3 * 70 * 70];
+    for (int i = 0; i < 3 * 70 * 70; i++) x[i] = (float)((i * 53) % 200) / 100.0f - 1.0f, y[i] = -x[i];
+    int lp_ok = 0, bs_ok = 0, e_ok = 0;
+    for (int h = 1; h <= 70; h += (h < 12 ? 1 : 29))
+        for (int w = 1; w <= 70; w += (w < 12 ? 3 : 29)) {
+            if (fs_lpips_distance(lp, x, y, 1, h, w, out, NULL, g, 1.0f, &err) == FS_OK) {
+                CHECK_MSG(isfinite(out[0]) && out[0] >= 0, "lpips %dx%d: %g", h, w, out[0]);
+                lp_ok++;
+            } else {
+                CHECK(err.msg[0]);
+            }
+            CHECK_MSG(fs_bisenet_parse(bs, x, 1, h, w, out, &err) == FS_OK, "bisenet %dx%d: %s", h, w, err.msg);
+            CHECK_MSG(isfinite(out[0]) && isfinite(out[19L * h * w - 1]), "bisenet %dx%d", h, w);
+            bs_ok++;
+            CHECK_MSG(fs_e4e_encode(e, x, 1, h, w, out, 1, NULL, NULL, &err) == FS_OK, "e4e %dx%d: %s", h, w, err.msg);
+            CHECK_MSG(isfinite(out[0]), "e4e %dx%d", h, w);
+            e_ok++;
+        }
+    printf("tiny inputs: lpips ran on %d sizes (refused the rest), bisenet %d, e4e %d\n", lp_ok, bs_ok, e_ok);
+    CHECK(lp_ok > 0);
+    fs_lpips_destroy(lp), fs_bisenet_destroy(bs), fs_e4e_destroy(e);
+    fs_tensor_map_destroy(wl), fs_tensor_map_destroy(wb), fs_tensor_map_destroy(we);
+}
+
 int main(void) {
+    tiny_inputs();
     run(M_LPIPS, "fixtures/lpips/lpips_alex.safetensors", 1);
     run(M_LPIPS, "fixtures/lpips/lpips_vgg.safetensors", 1);
     run(M_BISENET, "fixtures/bisenet/bisenet_tiny.safetensors", 1);
