@@ -1,0 +1,67 @@
+#!/bin/sh
+# facestitch metrics from the command line: a clip against itself (--json keys and values, text
+# table), usage errors (exit 2), broken / missing / mismatched videos (exit 1, one line naming the file).
+set -u
+B=${FS_BIN:?}
+S=${FS_SHARED:-../shared}
+M=$S/media
+CLIP=$M/th_intel_headpose_male_480x270.mp4
+[ -f "$CLIP" ] || { echo "SKIP: $CLIP not found (../shared is absent)"; exit 77; }
+T=$(mktemp -d /tmp/fs_test_metrics_cli_XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fail=0
+check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
+key() { grep "^  \"$1\": " "$2" | sed -e "s/^  \"$1\": //" -e 's/,$//'; }
+
+# help and usage
+$B metrics --help >"$T/help"; rc=$?
+check help "[ $rc -eq 0 ] && grep -q 'Usage: facestitch metrics ORIGINAL EDITED' $T/help && grep -q -- '--max-frames' $T/help && grep -q background_psnr_db $T/help"
+$B metrics 2>"$T/err"; rc=$?
+check no_args_exit2 "[ $rc -eq 2 ] && grep -q 'ORIGINAL and EDITED' $T/err"
+$B metrics "$CLIP" 2>/dev/null; rc=$?
+check one_arg_exit2 "[ $rc -eq 2 ]"
+$B metrics "$CLIP" "$CLIP" "$CLIP" 2>/dev/null; rc=$?
+check three_args_exit2 "[ $rc -eq 2 ]"
+$B metrics "$CLIP" "$CLIP" --max-frames 0 2>/dev/null; rc=$?
+check bad_max_frames_exit2 "[ $rc -eq 2 ]"
+$B metrics "$CLIP" "$CLIP" --max-frames 2x 2>/dev/null; rc=$?
+check bad_max_frames2_exit2 "[ $rc -eq 2 ]"
+$B metrics "$CLIP" "$CLIP" --face-margin -1 2>/dev/null; rc=$?
+check bad_margin_exit2 "[ $rc -eq 2 ]"
+$B metrics "$CLIP" "$CLIP" --bogus 2>/dev/null; rc=$?
+check unknown_option_exit2 "[ $rc -eq 2 ]"
+
+# the clip against itself
+$B -q metrics "$CLIP" "$CLIP" --json --max-frames 8 >"$T/self.json" 2>"$T/err"; rc=$?
+check self_exit0 "[ $rc -eq 0 ] && [ ! -s $T/err ]"
+check self_frames "[ \"$(key frames $T/self.json)\" = 8 ] && [ \"$(key width $T/self.json)\" = 480 ] && [ \"$(key height $T/self.json)\" = 270 ]"
+check self_bg_inf "[ \"$(key background_psnr_db $T/self.json)\" = 999.0 ] && [ \"$(key background_psnr_min_db $T/self.json)\" = 999.0 ] && [ \"$(key background_max_abs_diff $T/self.json)\" = 0 ]"
+check self_flicker_ratio1 "[ \"$(key flicker_ratio $T/self.json)\" = 1 ] && [ \"$(key flicker_pairs $T/self.json)\" = 7 ]"
+check self_jitter_ratio1 "[ \"$(key landmark_jitter_ratio $T/self.json)\" = 1 ] && [ \"$(key landmark_shift $T/self.json)\" = 0 ]"
+check self_faces "[ \"$(key faces_tracked_frames $T/self.json)\" = 8 ] && [ \"$(key tracks_matched $T/self.json)\" = 1 ]"
+check self_id_null "[ \"$(key tl_id $T/self.json)\" = null ] && [ \"$(key tg_id $T/self.json)\" = null ]"
+check self_fraction "awk 'BEGIN{f=$(key background_pixels_fraction $T/self.json)+0; exit !(f > 0.5 && f < 1)}'"
+check self_json_shape "[ \"$(head -c 1 $T/self.json)\" = '{' ] && [ \"$(tail -n 1 $T/self.json)\" = '}' ]"
+$B -q metrics "$CLIP" "$CLIP" --max-frames 4 >"$T/self.txt"; rc=$?
+check self_text "[ $rc -eq 0 ] && grep -q 'background (outside crop quads) *inf' $T/self.txt && grep -q 'n/a: needs a face-embedding model' $T/self.txt"
+
+# broken or missing files: exit 1, one line on stderr naming the file, nothing on stdout
+for f in "$M"/broken_*; do
+  n=$(basename "$f")
+  $B metrics "$f" "$CLIP" --max-frames 4 >"$T/out" 2>"$T/err"; rc=$?
+  check "broken_original_$n" "[ $rc -eq 1 ] && [ \$(wc -l < $T/err) -eq 1 ] && grep -q '$n' $T/err && [ ! -s $T/out ]"
+  $B metrics "$CLIP" "$f" --max-frames 4 >"$T/out" 2>"$T/err"; rc=$?
+  check "broken_edited_$n" "[ $rc -eq 1 ] && [ \$(wc -l < $T/err) -eq 1 ] && grep -q '$n' $T/err && [ ! -s $T/out ]"
+done
+$B metrics "$CLIP" "$T/missing.mp4" 2>"$T/err"; rc=$?
+check missing_exit1 "[ $rc -eq 1 ] && [ \$(wc -l < $T/err) -eq 1 ] && grep -q missing.mp4 $T/err"
+
+# mismatched videos: frame counts (62 vs 23), sizes
+OTHER=$M/th_intel_headpose_female_480x270.mp4
+$B metrics "$CLIP" "$OTHER" >"$T/out" 2>"$T/err"; rc=$?
+check frames_mismatch_exit1 "[ $rc -eq 1 ] && [ \$(wc -l < $T/err) -eq 1 ] && grep -q 'female_480x270.mp4: has 23 frames' $T/err && grep -q 'male_480x270.mp4 has 62' $T/err && [ ! -s $T/out ]"
+$B -q metrics "$CLIP" "$OTHER" --max-frames 6 --json >"$T/o.json"; rc=$?
+check other_first_frames_exit0 "[ $rc -eq 0 ] && [ \"$(key frames $T/o.json)\" = 6 ] && awk 'BEGIN{p=$(key background_psnr_db $T/o.json)+0; exit !(p < 40)}'"
+$B metrics "$CLIP" "$M/synthetic_talking_head_grace_hopper_25fps_3s_aac.mp4" 2>"$T/err"; rc=$?
+check size_mismatch_exit1 "[ $rc -eq 1 ] && [ \$(wc -l < $T/err) -eq 1 ] && grep -q '512x600' $T/err && grep -q '480x270' $T/err"
+exit $fail
