@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/rng.h"
+#include "core/threads.h"
 #include "image/image.h"
 #include "models/stylegan2.h"
 #include "weights/safetensors.h"
@@ -125,10 +126,13 @@ static int run(const gen_opts *o, fs_err *err) {
     int rc = FS_ERR;
     if (fs_sg2_load(o->model, &g, err)) goto done;
     const fs_sg2_config *c = &g->cfg;
-    fs_info("generator: %dx%d, %d channels, z_dim %d, w_dim %d, num_ws %d, %d mapping layers, %s layout, %.1f M "
-            "parameters",
-            c->resolution, c->resolution, c->img_channels, c->z_dim, c->w_dim, c->num_ws, c->mapping_layers,
-            c->layout == FS_SG2_LAYOUT_ROSINALITY ? "rosinality" : "nvidia", c->n_floats / 1e6);
+    char clamp_s[32] = "none";
+    if (c->conv_clamp >= 0) snprintf(clamp_s, sizeof clamp_s, "%g", c->conv_clamp);
+    fs_info("generator %s: %dx%d, %d channels, z_dim %d, w_dim %d, num_ws %d, %d mapping layers, %s layout, "
+            "conv_clamp %s, %.1f MiB; cpu, %d threads",
+            o->model, c->resolution, c->resolution, c->img_channels, c->z_dim, c->w_dim, c->num_ws, c->mapping_layers,
+            c->layout == FS_SG2_LAYOUT_ROSINALITY ? "rosinality" : "nvidia", clamp_s, c->n_floats * 4.0 / 1048576.0,
+            fs_threads_count());
     /* inputs: z (seeds or file) or ws */
     long N = 0;
     int from_z = 1, from_styles = 0;
