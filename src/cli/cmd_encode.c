@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/threads.h"
 #include "models/e4e.h"
+#include "registry/registry.h"
 
 static void usage(FILE *fp) {
     fprintf(fp,
@@ -24,6 +25,7 @@ static void usage(FILE *fp) {
             "\n"
             "Options:\n"
             "  --encoder E     e4e weights: e4e_ffhq_encode.pt or its facestitch .safetensors\n"
+            "                  (default: the registry's e4e-ffhq, see 'facestitch models')\n"
             "  --raw OUT       write tensor 'ws' [N, num_ws, w_dim] float32 (num_ws 18, w_dim 512 for\n"
             "                  FFHQ 1024), all inputs in command-line order\n"
             "  --antialias     resize PNG/JPEG inputs with an antialiasing (triangle) filter, like the\n"
@@ -61,10 +63,14 @@ int fs_cmd_encode(int argc, char **argv) {
         default: return fs_cli_usage_error("encode", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (!enc) return fs_cli_usage_error("encode", "--encoder E is required");
     if (optind >= argc) return fs_cli_usage_error("encode", "needs at least one IMAGE");
 
     fs_err err = {0};
+    char regpath[4096];
+    if (!enc) {
+        if (fs_registry_path("e4e-ffhq", regpath, sizeof regpath, &err)) return fs_cli_fail(&err);
+        enc = regpath;
+    }
     fs_e4e *e = NULL;
     fs_cli_batch b = {0};
     float *all = NULL, *x256 = NULL;

@@ -10,6 +10,8 @@
 #include "core/log.h"
 #include "core/threads.h"
 #include "models/lpips.h"
+#include "pipeline/model_set.h"
+#include "registry/registry.h"
 
 static void usage(FILE *fp) {
     fprintf(fp,
@@ -27,6 +29,7 @@ static void usage(FILE *fp) {
             "  --model L       LPIPS weights: a facestitch .safetensors (kind lpips, from 'facestitch\n"
             "                  convert --kind lpips LIN.pth --backbone TRUNK.pth') or any file the\n"
             "                  weights loader reads. The trunk (alex / vgg) is read from the file.\n"
+            "                  Default: the registry's lpips-alex with alexnet-trunk ('facestitch models').\n"
             "  --grad OUT      also write OUT.safetensors with tensor 'grad' [N,3,H,W] =\n"
             "                  d(sum of the N distances)/dA, w.r.t. A in [-1,1]\n"
             "  --layers        also print the 5 per-layer terms of each distance (to stderr)\n"
@@ -60,7 +63,6 @@ int fs_cmd_lpips(int argc, char **argv) {
             return fs_cli_usage_error("lpips", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (!model) return fs_cli_usage_error("lpips", "--model L is required");
     if (argc - optind != 2) return fs_cli_usage_error("lpips", "needs exactly two inputs A and B");
     const char *pa = argv[optind], *pb = argv[optind + 1];
 
@@ -69,7 +71,18 @@ int fs_cmd_lpips(int argc, char **argv) {
     fs_cli_batch a = {0}, b = {0};
     float *dist = NULL, *per = NULL, *grad = NULL;
     int rc = 1;
-    if (fs_lpips_load(model, &lp, &err)) goto fail;
+    if (model) {
+        if (fs_lpips_load(model, &lp, &err)) goto fail;
+    } else {
+        /* the registry's lin layers + torchvision trunk, combined as the pipeline does */
+        static fs_model_set set;
+        memset(&set, 0, sizeof set);
+        if (fs_registry_path("lpips-alex", set.lpips, sizeof set.lpips, &err) ||
+            fs_registry_path("alexnet-trunk", set.lpips_backbone, sizeof set.lpips_backbone, &err) ||
+            fs_model_set_load_lpips(&set, &lp, &err))
+            goto fail;
+        model = "lpips-alex";
+    }
     if (fs_cli_batch_load(pa, &a, &err) || fs_cli_batch_load(pb, &b, &err)) goto fail;
     if (a.N != b.N || a.H != b.H || a.W != b.W) {
         fs_errorf(&err, "%s: shape [%d,3,%d,%d] differs from %s's [%d,3,%d,%d]; LPIPS compares equal shapes", pb,

@@ -12,6 +12,7 @@
 #include "core/threads.h"
 #include "image/image.h"
 #include "models/bisenet.h"
+#include "registry/registry.h"
 #include "tensor/resize.h"
 
 static void usage(FILE *fp) {
@@ -28,7 +29,8 @@ static void usage(FILE *fp) {
             "       transform applies: clip to [-1,1], (x+1)/2, ImageNet mean/std.\n"
             "\n"
             "Options:\n"
-            "  --model B         BiSeNet weights (79999_iter.pth, or its facestitch .safetensors)\n"
+            "  --model B         BiSeNet weights (79999_iter.pth, or its facestitch .safetensors;\n"
+            "                    default: the registry's bisenet-face, see 'facestitch models')\n"
             "  -o LABELS.png     class ids as an 8-bit greyscale PNG (pixel value = class, 0..18) at the\n"
             "                    network's resolution; a batch of N is stacked vertically (N*H rows)\n"
             "  --raw OUT         write tensor 'logits' [N,19,H,W] float32 (before the argmax)\n"
@@ -96,12 +98,16 @@ int fs_cmd_parse(int argc, char **argv) {
         default: return fs_cli_usage_error("parse", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (!model) return fs_cli_usage_error("parse", "--model B is required");
     if (argc - optind != 1) return fs_cli_usage_error("parse", "needs exactly one IMAGE");
     if (!outp && !rawp) return fs_cli_usage_error("parse", "give -o LABELS.png and/or --raw OUT.safetensors");
     const char *inp = argv[optind];
 
     fs_err err = {0};
+    char regpath[4096];
+    if (!model) {
+        if (fs_registry_path("bisenet-face", regpath, sizeof regpath, &err)) return fs_cli_fail(&err);
+        model = regpath;
+    }
     fs_bisenet *bs = NULL;
     fs_cli_batch b = {0};
     float *logits = NULL;

@@ -19,6 +19,10 @@ check codes "$CMP $T/c.safetensors ws $F/io.safetensors codes_encoder abs 1e-4"
 # the official container (.pt, torch zip) gives the same W+
 $B encode --encoder "$F/e4e_tiny.pt" "$F/io.safetensors:x" --raw "$T/wpt.safetensors" 2>/dev/null
 check official_pt "[ $? -eq 0 ] && $CMP $T/wpt.safetensors ws $F/io.safetensors wplus abs 1e-4"
+# registry default: the fixture .pt under the registry's file name
+mkdir -p "$T/reg" && cp "$F/e4e_tiny.pt" "$T/reg/e4e_ffhq_encode.pt"
+FACESTITCH_MODELS="$T/reg" FACESTITCH_REGISTRY_MANIFEST= $B encode "$F/io.safetensors:x" --raw "$T/wreg.safetensors" 2>/dev/null
+check registry_default "[ $? -eq 0 ] && $CMP $T/wreg.safetensors ws $F/io.safetensors wplus abs 1e-4"
 # several inputs concatenate in order; images are resized to 256 first
 IMG=${FS_SHARED}/media/photo_astronaut_collins_512x512.png
 if [ -f "$IMG" ]; then
@@ -28,8 +32,8 @@ if [ -f "$IMG" ]; then
   check summary_line "[ $? -eq 0 ] && grep -q 'ws \[10, 28\]' $T/out"
 fi
 # errors
-$B encode "$F/io.safetensors:x" >/dev/null 2>&1
-check no_encoder_exit2 "[ $? -eq 2 ]"
+FACESTITCH_MODELS="$T/models" FACESTITCH_REGISTRY_MANIFEST= $B encode "$F/io.safetensors:x" >/dev/null 2>"$T/err"
+check no_encoder_registry_exit1 "[ $? -eq 1 ] && grep -q 'e4e-ffhq' $T/err"
 $B encode --encoder "$F/e4e_tiny.safetensors" >/dev/null 2>&1
 check no_image_exit2 "[ $? -eq 2 ]"
 $B encode --encoder "$F/io.safetensors" "$F/io.safetensors:x" --raw "$T/bad.safetensors" >/dev/null 2>"$T/err"

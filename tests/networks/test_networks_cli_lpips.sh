@@ -29,6 +29,10 @@ if $B convert --kind lpips "$F/lpips_alex_lin_v0.1.pth" "$T/conv.safetensors" --
 else
   echo "FAIL convert --kind lpips --backbone"; fail=1
 fi
+# registry default: the fixture's lin .pth and trunk .pth under the registry's file names
+mkdir -p "$T/reg/lpips" && cp "$F/lpips_alex_lin_v0.1.pth" "$T/reg/lpips/alex.pth" && cp "$F/alex_backbone_torchvision_layout.pth" "$T/reg/alexnet-owt-7be5be79.pth"
+FACESTITCH_MODELS="$T/reg" FACESTITCH_REGISTRY_MANIFEST= $B lpips "$F/io_alex.safetensors:in0" "$F/io_alex.safetensors:in1" >"$T/out" 2>"$T/err"
+check registry_default "[ $? -eq 0 ] && close \$(sed -n 1p $T/out) 0.0711961836 1e-5 && close \$(sed -n 2p $T/out) 0.0622130074 1e-5"
 # a single-tensor file is used as is: the gradient file is one [2,3,64,64] tensor
 $B lpips --model "$F/lpips_alex.safetensors" "$T/g_alex.safetensors" "$T/g_alex.safetensors" >"$T/out" 2>"$T/err"
 check raw_single_tensor "[ \$? -eq 0 ] && close \$(tail -n 1 $T/out) 0 1e-12"
@@ -41,8 +45,9 @@ if [ -f "$IMG" ]; then
   check png_vs_other_size_exit1 "[ $? -eq 1 ] && grep -q 'differs' $T/err"
 fi
 # errors: usage 2, input 1 with one line naming the file
-$B lpips "$F/io_alex.safetensors:in0" "$F/io_alex.safetensors:in1" >/dev/null 2>&1
-check no_model_exit2 "[ $? -eq 2 ]"
+# without --model the registry's lpips-alex is used: missing there -> exit 1 saying how to get it
+FACESTITCH_MODELS="$T/models" FACESTITCH_REGISTRY_MANIFEST= $B lpips "$F/io_alex.safetensors:in0" "$F/io_alex.safetensors:in1" >/dev/null 2>"$T/err"
+check no_model_registry_exit1 "[ $? -eq 1 ] && grep -q 'lpips-alex' $T/err && grep -q 'facestitch models fetch' $T/err"
 $B lpips --model "$F/lpips_alex.safetensors" "$F/io_alex.safetensors:in0" >/dev/null 2>&1
 check one_input_exit2 "[ $? -eq 2 ]"
 $B lpips --model "$F/lpips_alex.safetensors" "$T/missing.png" "$F/io_alex.safetensors:in1" >/dev/null 2>"$T/err"

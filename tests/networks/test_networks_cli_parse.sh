@@ -20,6 +20,10 @@ check no_tmp_left "[ \$(ls $T | wc -l) -eq 3 ]"
 # the official container (.pth, torch zip) gives the same logits
 $B parse --model "$F/bisenet_tiny.pth" "$F/io.safetensors:img_pm1" --raw "$T/pth.safetensors" 2>/dev/null
 check official_pth "[ $? -eq 0 ] && $CMP $T/pth.safetensors logits $F/io.safetensors out abs 1e-4"
+# registry default: the fixture .pth under the registry's file name
+mkdir -p "$T/reg" && cp "$F/bisenet_tiny.pth" "$T/reg/79999_iter.pth"
+FACESTITCH_MODELS="$T/reg" FACESTITCH_REGISTRY_MANIFEST= $B parse "$F/io.safetensors:img_pm1" --raw "$T/reg.safetensors" 2>/dev/null
+check registry_default "[ $? -eq 0 ] && $CMP $T/reg.safetensors logits $F/io.safetensors out abs 1e-4"
 # PNG input: resized to --size (nearest) first
 IMG=${FS_SHARED}/media/photo_astronaut_collins_512x512.png
 if [ -f "$IMG" ]; then
@@ -30,8 +34,8 @@ fi
 # errors
 $B parse --model "$F/bisenet_tiny.safetensors" "$F/io.safetensors:img_pm1" >/dev/null 2>&1
 check no_output_exit2 "[ $? -eq 2 ]"
-$B parse "$F/io.safetensors:img_pm1" -o "$T/x.png" >/dev/null 2>&1
-check no_model_exit2 "[ $? -eq 2 ]"
+FACESTITCH_MODELS="$T/models" FACESTITCH_REGISTRY_MANIFEST= $B parse "$F/io.safetensors:img_pm1" -o "$T/x.png" >/dev/null 2>"$T/err"
+check no_model_registry_exit1 "[ $? -eq 1 ] && grep -q 'bisenet-face' $T/err && [ ! -e $T/x.png ]"
 $B parse --model "$F/bisenet_tiny.safetensors" "$F/io.safetensors:img_pm1" -o "$T/x.png" --size -3 >/dev/null 2>&1
 check bad_size_exit2 "[ $? -eq 2 ]"
 $B parse --model "$F/io.safetensors" "$F/io.safetensors:img_pm1" -o "$T/x.png" >/dev/null 2>"$T/err"
