@@ -14,7 +14,7 @@
 
 static void usage(FILE *fp) {
     fprintf(fp,
-            "Usage: facestitch encode --encoder E IMAGE... [--raw OUT.safetensors] [options]\n"
+            "Usage: facestitch encode [--encoder E] IMAGE... [--raw OUT.safetensors] [options]\n"
             "\n"
             "Invert face crops to StyleGAN2 W+ latents with the e4e encoder (Encoder4Editing, IR-SE-50),\n"
             "as STIT does for every frame's starting pivot: W+ = encoder(x) + latent_avg.\n"

@@ -15,7 +15,7 @@
 
 static void usage(FILE *fp) {
     fprintf(fp,
-            "Usage: facestitch lpips --model L A B [--grad OUT.safetensors] [--layers]\n"
+            "Usage: facestitch lpips [--model L] A B [--grad OUT.safetensors] [--layers]\n"
             "\n"
             "Perceptual distance LPIPS v0.1 (Zhang et al. 2018) between A and B, as the official\n"
             "PyTorch package computes it (AlexNet or VGG16 trunk, learned linear heads, spatial mean).\n"

@@ -17,7 +17,7 @@
 
 static void usage(FILE *fp) {
     fprintf(fp,
-            "Usage: facestitch parse --model B IMAGE -o LABELS.png [--raw OUT.safetensors] [options]\n"
+            "Usage: facestitch parse [--model B] IMAGE -o LABELS.png [--raw OUT.safetensors] [options]\n"
             "\n"
             "Face parsing with BiSeNet (face-parsing.PyTorch, the 79999_iter.pth model STIT uses for its\n"
             "stitching masks): a class for every pixel.\n"
