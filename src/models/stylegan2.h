@@ -8,11 +8,17 @@
  *   if (fs_sg2_load("ffhq.safetensors", &g, &err)) ...;      // or .pkl/.pt via fs_weights_load_canonical
  *   fs_sg2_acts *a = NULL;
  *   fs_sg2_acts_create(&a, g, N, &err);                       // activation arena for batch N, reused
- *   fs_sg2_mapping_forward(g, ws, z, N, 0.7f, 0);            // ws (N, num_ws, w_dim), psi 0.7, no cutoff
+ *   fs_sg2_mapping_forward(g, ws, z, N, 0.7f, 0, &err);      // ws (N, num_ws, w_dim), psi 0.7, no cutoff
  *   fs_sg2_opts o = fs_sg2_opts_default();                    // noise const
  *   fs_sg2_synthesis_forward(g, a, ws, &o);                   // image in a->img (N, 3, R, R)
  *   fs_sg2_grads *gr = NULL; fs_sg2_grads_create(&gr, g, &err);
  *   fs_sg2_synthesis_backward(g, a, dimg, dws, gr, NULL);    // dws (=), gr (+=)
+ *   // gr->p.layer[l].weight etc. mirror g->p; fs_sg2_grads_to_map() names them canonically.
+ *
+ * Memory: the parameters live in one allocation (g->data, cfg.tensors gives name/shape/offset of each);
+ * fs_sg2_acts holds what one forward saves for its backward (one conv output per layer, styles, demod
+ * coefficients, noise) plus shared work buffers; create it once per batch size and reuse it.
+ * Threads: core/threads.h; results are deterministic for a given thread count.
  *
  * Conventions (docs/canonical-names.md): parameters are stored exactly as in the official files,
  * the equalised-learning-rate gains are applied at run time; `layout` picks NVIDIA's or rosinality's
@@ -140,6 +146,12 @@ int fs_sg2_grads_to_map(const fs_sg2 *g, const fs_sg2_grads *gr, const char *pre
                         fs_err *err);
 /* Index of a canonical tensor name in cfg.tensors, -1 when absent. */
 int fs_sg2_find_tensor(const fs_sg2_config *c, const char *name);
+
+/* Optimiser view (nn/param.h): fills out[] (capacity max) with every trainable tensor (buffers excluded;
+ * mapping tensors only when with_mapping), data in g, grad in gr (may be NULL), name = canonical name,
+ * group 0. Returns the count (which may exceed max: call with max 0 to size the array). */
+struct fs_param;
+int fs_sg2_param_list(const fs_sg2 *g, const fs_sg2_grads *gr, int with_mapping, struct fs_param *out, int max);
 
 int fs_sg2_grads_create(fs_sg2_grads **out, const fs_sg2 *g, fs_err *err);
 void fs_sg2_grads_zero(fs_sg2_grads *gr);

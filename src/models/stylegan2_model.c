@@ -8,6 +8,7 @@
 #include "core/rng.h"
 #include "models/stylegan2.h"
 #include "models/stylegan2_internal.h"
+#include "nn/param.h"
 
 static int add_tensor(fs_sg2_config *c, const char *name, int ndim, int64_t s0, int64_t s1, int64_t s2, int64_t s3,
                       int is_buffer) {
@@ -293,4 +294,22 @@ double fs_sg2_forward_flops(const fs_sg2 *g) {
         macs += (double)L->C_out * L->C_in * L->K * L->K * in_res * in_res;
     }
     return 2 * macs;
+}
+
+int fs_sg2_param_list(const fs_sg2 *g, const fs_sg2_grads *gr, int with_mapping, struct fs_param *out, int max) {
+    const fs_sg2_config *c = &g->cfg;
+    int n = 0;
+    for (int i = 0; i < c->n_tensors; i++) {
+        const fs_sg2_tensor_info *t = &c->tensors[i];
+        if (t->is_buffer || (!with_mapping && !strncmp(t->name, "mapping.", 8))) continue;
+        if (n < max) {
+            out[n].data = g->data + t->offset;
+            out[n].grad = gr ? gr->data + t->offset : NULL;
+            out[n].n = t->numel;
+            out[n].group = 0;
+            out[n].name = t->name;
+        }
+        n++;
+    }
+    return n;
 }

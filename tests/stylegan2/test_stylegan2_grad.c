@@ -11,6 +11,7 @@
 #include "gradcheck.h" /* tr_* random numbers */
 #include "models/stylegan2.h"
 #include "models/stylegan2_internal.h"
+#include "nn/param.h"
 #include "weights/safetensors.h"
 
 typedef struct {
@@ -123,6 +124,22 @@ static void run_config(const char *name, fs_sg2_layout layout, int res, int img_
         if (t->is_buffer || !strncmp(t->name, "mapping.", 8)) continue;
         snprintf(buf, sizeof buf, "%s %s", name, t->name);
         kinkcheck(buf, c.g->data + t->offset, t->numel, gr->data + t->offset, &c, 1e-3, 12);
+    }
+    /* optimiser view: every trainable tensor once, pointing into g / gr */
+    {
+        int np = fs_sg2_param_list(c.g, gr, 1, NULL, 0), ns = fs_sg2_param_list(c.g, gr, 0, NULL, 0);
+        CHECK(np == ns + 2 * nmap);
+        fs_param *pl = malloc(sizeof(fs_param) * np);
+        CHECK(fs_sg2_param_list(c.g, gr, 1, pl, np) == np);
+        long total = 0;
+        for (int i = 0; i < np; i++) {
+            total += pl[i].n;
+            CHECK(pl[i].grad - gr->data == pl[i].data - c.g->data);
+        }
+        long buffers = 0;
+        for (int i = 0; i < cfg.n_tensors; i++) buffers += cfg.tensors[i].is_buffer ? cfg.tensors[i].numel : 0;
+        CHECK(total == cfg.n_floats - buffers);
+        free(pl);
     }
     /* mapping parameters got nothing from the synthesis backward */
     double mnorm = 0;
