@@ -88,6 +88,18 @@ static void run_fixture(const char *fx, const char *weights, const char *io_path
     cmp_fwd(fx, "ws", ws, io, "ws", nws);
     CHECK(fs_sg2_mapping_forward(g, ws, z, N, 0.7f, 0, &err) == FS_OK);
     cmp_fwd(fx, "ws_psi0.7", ws, io, "ws_psi0.7", nws);
+    /* truncation cutoff 4: rows < 4 truncated, the others untouched */
+    {
+        float *wc = malloc(sizeof(float) * nws), *mix = malloc(sizeof(float) * nws);
+        CHECK(fs_sg2_mapping_forward(g, wc, z, N, 0.7f, 4, &err) == FS_OK);
+        for (int n = 0; n < N; n++)
+            for (int r = 0; r < c->num_ws; r++) {
+                long o = ((long)n * c->num_ws + r) * c->w_dim;
+                memcpy(mix + o, (r < 4 ? ws7_ref : ws_ref) + o, sizeof(float) * c->w_dim);
+            }
+        check_allclose("ws psi 0.7 cutoff 4", wc, mix, nws, 1e-4, 0);
+        free(wc), free(mix);
+    }
     fs_sg2_acts *a = NULL;
     CHECK(fs_sg2_acts_create(&a, g, N, &err) == FS_OK);
     fs_sg2_opts o = fs_sg2_opts_default();
