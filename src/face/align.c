@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/threads.h"
 #include "image/image_ops.h"
 
 void fs_align_from_landmarks(const float lm[FS_FACE_NUM_LANDMARKS][2], double scale, fs_align_params *out) {
@@ -207,34 +208,55 @@ void fs_align_landmarks_to_crop(const double k[8], const float lm[FS_FACE_NUM_LA
     }
 }
 
-void fs_align_crop(const fs_image *frame, const double quad[4][2], fs_image *crop, int antialias) {
-    int S = crop->w;
-    /* PIL QUAD on (quad + 0.5), then its sampler's −0.5: pixel-index source = bilinear(quad, u, v) */
-    double x0 = quad[0][0], y0 = quad[0][1];
-    double ax = quad[3][0] - x0, ay = quad[3][1] - y0;                       /* along u (TR − TL) */
-    double bx = quad[1][0] - x0, by = quad[1][1] - y0;                       /* along v (BL − TL) */
-    double cx = quad[2][0] - quad[1][0] - quad[3][0] + x0, cy = quad[2][1] - quad[1][1] - quad[3][1] + y0;
-    double side = fmax(hypot(ax, ay), hypot(bx, by));
-    int ss = 1;
-    if (antialias && side > S) ss = (int)ceil(side / S);
-    if (ss > 16) ss = 16;
+typedef struct {
+    const fs_image *frame;
+    fs_image *crop;
+    double x0, y0, ax, ay, bx, by, cx, cy;
+    int ss;
+} crop_ctx;
+
+static void crop_rows(void *vctx, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const crop_ctx *c = vctx;
+    int S = c->crop->w, ss = c->ss;
     float px[3];
-    for (int Y = 0; Y < S; Y++) {
-        uint8_t *o = fs_image_px(crop, 0, Y);
+    for (int Y = (int)begin; Y < (int)end; Y++) {
+        uint8_t *o = fs_image_px(c->crop, 0, Y);
         for (int X = 0; X < S; X++, o += 3) {
             double acc[3] = {0, 0, 0};
             for (int j = 0; j < ss; j++)
                 for (int i = 0; i < ss; i++) {
                     double u = (X + (i + 0.5) / ss) / S, v = (Y + (j + 0.5) / ss) / S;
-                    double sx = x0 + ax * u + bx * v + cx * u * v;
-                    double sy = y0 + ay * u + by * v + cy * u * v;
-                    if (fs_image_sample_bilinear(frame, sx, sy, px))
-                        for (int c = 0; c < 3; c++) acc[c] += px[c];
+                    double sx = c->x0 + c->ax * u + c->bx * v + c->cx * u * v;
+                    double sy = c->y0 + c->ay * u + c->by * v + c->cy * u * v;
+                    if (fs_image_sample_bilinear(c->frame, sx, sy, px))
+                        for (int k = 0; k < 3; k++) acc[k] += px[k];
                 }
-            for (int c = 0; c < 3; c++) {
-                double v = acc[c] / (ss * ss);
-                o[c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : lrint(v));
+            for (int k = 0; k < 3; k++) {
+                double v = acc[k] / (ss * ss);
+                o[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : lrint(v));
             }
         }
     }
+}
+
+void fs_align_crop(const fs_image *frame, const double quad[4][2], fs_image *crop, int antialias) {
+    int S = crop->w;
+    /* PIL QUAD on (quad + 0.5), then its sampler's -0.5: pixel-index source = bilinear(quad, u, v) */
+    crop_ctx c;
+    c.frame = frame;
+    c.crop = crop;
+    c.x0 = quad[0][0];
+    c.y0 = quad[0][1];
+    c.ax = quad[3][0] - c.x0; /* along u (TR - TL) */
+    c.ay = quad[3][1] - c.y0;
+    c.bx = quad[1][0] - c.x0; /* along v (BL - TL) */
+    c.by = quad[1][1] - c.y0;
+    c.cx = quad[2][0] - quad[1][0] - quad[3][0] + c.x0;
+    c.cy = quad[2][1] - quad[1][1] - quad[3][1] + c.y0;
+    double side = fmax(hypot(c.ax, c.ay), hypot(c.bx, c.by));
+    c.ss = 1;
+    if (antialias && side > S) c.ss = (int)ceil(side / S);
+    if (c.ss > 16) c.ss = 16;
+    fs_parallel_for(S, 8, crop_rows, &c);
 }

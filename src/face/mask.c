@@ -1,6 +1,8 @@
 /* mask.c — landmark-hull and label-map face masks, morphology, feathering. */
 #include "face/mask.h"
 
+#include "core/threads.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,49 +109,39 @@ void fs_mask_from_labels(uint8_t *fg, int S, const uint8_t *labels, int lw, int 
     }
 }
 
-/* Running max/min of width 2r+1 along one line of n values (van Herk / Gil-Werman), with the
- * given value outside the line. */
-static void line_filter(uint8_t *out, const uint8_t *in, int n, size_t step, int r, int is_max, uint8_t outside,
-                        uint8_t *buf) {
-    int w = 2 * r + 1, m = n + 2 * r;
-    int padded = ((m + w - 1) / w) * w;
-    uint8_t *x = buf, *g = buf + padded, *h = buf + 2 * padded;
-    for (int i = 0; i < padded; i++) {
-        int j = i - r;
-        x[i] = (j >= 0 && j < n) ? in[(size_t)j * step] : outside;
-    }
-    for (int b = 0; b < padded; b += w) {
-        g[b] = x[b];
-        for (int i = b + 1; i < b + w; i++) g[i] = is_max ? (x[i] > g[i - 1] ? x[i] : g[i - 1]) : (x[i] < g[i - 1] ? x[i] : g[i - 1]);
-        h[b + w - 1] = x[b + w - 1];
-        for (int i = b + w - 2; i >= b; i--) h[i] = is_max ? (x[i] > h[i + 1] ? x[i] : h[i + 1]) : (x[i] < h[i + 1] ? x[i] : h[i + 1]);
-    }
-    for (int i = 0; i < n; i++) {
-        /* window over padded [i, i+2r] */
-        uint8_t a = h[i], b = g[i + 2 * r];
-        out[(size_t)i * step] = is_max ? (a > b ? a : b) : (a < b ? a : b);
-    }
-}
-
+/* Square dilation/erosion of a binary map through a summed-area table: one cache-friendly pass,
+ * cost independent of r. */
 static int morph(uint8_t *out, const uint8_t *in, int S, int r, int is_max, fs_err *err) {
     if (r <= 0) {
-        if (out != in) memcpy(out, in, (size_t)S * S);
+        if (out != in)
+            for (size_t i = 0; i < (size_t)S * S; i++) out[i] = in[i] != 0;
         return FS_OK;
     }
-    int w = 2 * r + 1, m = S + 2 * r;
-    int padded = ((m + w - 1) / w) * w;
-    uint8_t *buf = malloc((size_t)3 * padded);
-    uint8_t *tmp = malloc((size_t)S * S);
-    if (!buf || !tmp) {
-        free(buf);
-        free(tmp);
-        return fs_errorf(err, "out of memory for a %dx%d mask", S, S);
+    size_t W = (size_t)S + 1;
+    int32_t *sat = malloc(sizeof *sat * W * W);
+    if (!sat) return fs_errorf(err, "out of memory for a %dx%d mask", S, S);
+    memset(sat, 0, sizeof *sat * W);
+    for (int y = 0; y < S; y++) {
+        int32_t run = 0;
+        sat[(size_t)(y + 1) * W] = 0;
+        for (int x = 0; x < S; x++) {
+            run += in[(size_t)y * S + x] != 0;
+            sat[(size_t)(y + 1) * W + x + 1] = sat[(size_t)y * W + x + 1] + run;
+        }
     }
-    uint8_t outside = is_max ? 0 : 0;
-    for (int y = 0; y < S; y++) line_filter(tmp + (size_t)y * S, in + (size_t)y * S, S, 1, r, is_max, outside, buf);
-    for (int x = 0; x < S; x++) line_filter(out + x, tmp + x, S, (size_t)S, r, is_max, outside, buf);
-    free(buf);
-    free(tmp);
+    int32_t full = (2 * r + 1) * (2 * r + 1);
+    for (int y = 0; y < S; y++) {
+        int ya = y - r < 0 ? 0 : y - r, yb = y + r + 1 > S ? S : y + r + 1;
+        int rows_in = (y - r >= 0 && y + r < S);
+        for (int x = 0; x < S; x++) {
+            int xa = x - r < 0 ? 0 : x - r, xb = x + r + 1 > S ? S : x + r + 1;
+            int32_t sum = sat[(size_t)yb * W + xb] - sat[(size_t)ya * W + xb] - sat[(size_t)yb * W + xa] +
+                          sat[(size_t)ya * W + xa];
+            if (is_max) out[(size_t)y * S + x] = sum > 0;
+            else out[(size_t)y * S + x] = rows_in && x - r >= 0 && x + r < S && sum == full; /* outside counts as 0 */
+        }
+    }
+    free(sat);
     return FS_OK;
 }
 
@@ -165,31 +157,97 @@ static int reflect101(int i, int n) {
     return i;
 }
 
+typedef struct {
+    float *m, *t;
+    const float *k;
+    int S, r;
+    int lo, hi;        /* rows [lo, hi) to compute */
+    int elo, ehi;      /* columns [elo, ehi) that can be non-zero */
+} blur_ctx;
+
+/* Horizontal pass, in place, rows [lo+begin, lo+end). Loop order keeps the inner loop vectorisable. */
+static void blur_rows(void *vctx, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    blur_ctx *c = vctx;
+    int S = c->S, r = c->r, len = c->ehi - c->elo;
+    float *pad = malloc(sizeof *pad * (size_t)(len + 2 * r)), *line = malloc(sizeof *line * (size_t)len);
+    if (!pad || !line) {
+        free(pad);
+        free(line);
+        return;
+    }
+    for (int64_t y = c->lo + begin; y < c->lo + end; y++) {
+        float *row = c->m + (size_t)y * S;
+        for (int i = 0; i < len + 2 * r; i++) pad[i] = row[reflect101(c->elo - r + i, S)];
+        memset(line, 0, sizeof *line * (size_t)len);
+        for (int j = 0; j <= 2 * r; j++) {
+            float kj = c->k[j];
+            const float *p = pad + j;
+            for (int i = 0; i < len; i++) line[i] += kj * p[i];
+        }
+        memcpy(row + c->elo, line, sizeof *line * (size_t)len);
+    }
+    free(pad);
+    free(line);
+}
+
+/* Vertical pass into t, rows [lo+begin, lo+end), reading whole rows of m (cache friendly). */
+static void blur_cols(void *vctx, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    blur_ctx *c = vctx;
+    int S = c->S, r = c->r, len = c->ehi - c->elo;
+    for (int64_t y = c->lo + begin; y < c->lo + end; y++) {
+        float *out = c->t + (size_t)y * S + c->elo;
+        memset(out, 0, sizeof *out * (size_t)len);
+        for (int j = -r; j <= r; j++) {
+            float kj = c->k[j + r];
+            const float *in = c->m + (size_t)reflect101((int)y + j, S) * S + c->elo;
+            for (int i = 0; i < len; i++) out[i] += kj * in[i];
+        }
+    }
+}
+
 int fs_mask_blur(float *m, int S, int r, double sigma, fs_err *err) {
     if (r <= 0 || !(sigma > 0)) return FS_OK;
     float *k = malloc(sizeof *k * (size_t)(2 * r + 1));
-    float *line = malloc(sizeof *line * (size_t)S);
-    if (!k || !line) {
+    float *t = malloc(sizeof *t * (size_t)S * S);
+    if (!k || !t) {
         free(k);
-        free(line);
+        free(t);
         return fs_errorf(err, "out of memory for a blur");
     }
     double sum = 0;
     for (int i = -r; i <= r; i++) sum += exp(-0.5 * i * i / (sigma * sigma));
     for (int i = -r; i <= r; i++) k[i + r] = (float)(exp(-0.5 * i * i / (sigma * sigma)) / sum);
-    for (int pass = 0; pass < 2; pass++) {
-        for (int l = 0; l < S; l++) {
-            size_t base = pass == 0 ? (size_t)l * S : (size_t)l, step = pass == 0 ? 1 : (size_t)S;
-            for (int i = 0; i < S; i++) {
-                double acc = 0;
-                for (int j = -r; j <= r; j++) acc += k[j + r] * m[base + (size_t)reflect101(i + j, S) * step];
-                line[i] = (float)acc;
+    /* only the bounding box of the non-zero pixels, grown by r (reflect-101 may fold it at the edges) */
+    int x0 = S, y0 = S, x1 = -1, y1 = -1;
+    for (int y = 0; y < S; y++)
+        for (int x = 0; x < S; x++)
+            if (m[(size_t)y * S + x] != 0) {
+                if (x < x0) x0 = x;
+                if (x > x1) x1 = x;
+                if (y < y0) y0 = y;
+                if (y > y1) y1 = y;
             }
-            for (int i = 0; i < S; i++) m[base + (size_t)i * step] = line[i];
-        }
+    if (x1 < 0) {
+        free(k);
+        free(t);
+        return FS_OK;
     }
+    int ex0 = x0 - r, ex1 = x1 + r + 1, ey0 = y0 - r, ey1 = y1 + r + 1;
+    if (ex0 <= r || ex1 >= S - r || ey0 <= r || ey1 >= S - r) { /* near an edge: whole lines */
+        ex0 = ey0 = y0 = 0;
+        ex1 = ey1 = S;
+        y1 = S - 1;
+    }
+    blur_ctx c = {m, t, k, S, r, y0, y1 + 1, ex0, ex1};
+    fs_parallel_for(c.hi - c.lo, 16, blur_rows, &c); /* rows holding mask pixels */
+    c.lo = ey0;
+    c.hi = ey1;
+    fs_parallel_for(c.hi - c.lo, 16, blur_cols, &c);
+    for (int y = ey0; y < ey1; y++) memcpy(m + (size_t)y * S + ex0, t + (size_t)y * S + ex0, sizeof *m * (size_t)(ex1 - ex0));
     free(k);
-    free(line);
+    free(t);
     return FS_OK;
 }
 

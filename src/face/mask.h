@@ -26,7 +26,8 @@ int fs_mask_hull(const float lm[FS_FACE_NUM_LANDMARKS][2], float *pts);
 /* fg: (S, S) from a label map (lw × lh class ids, nearest resampling): 1 where class ∉ {0, 16, 18}. */
 void fs_mask_from_labels(uint8_t *fg, int S, const uint8_t *labels, int lw, int lh);
 
-/* Square max (dilate) or min (erode) filter of radius r on an S×S byte map. Outside pixels:
+/* Square max (dilate) or min (erode) filter of radius r on an S×S binary map (non-zero = 1; output
+ * 0/1), via a summed-area table. Outside pixels:
  * ignored for dilation, 0 for erosion (as cv2.erode with a constant 0 border). */
 int fs_mask_dilate(uint8_t *out, const uint8_t *in, int S, int r, fs_err *err);
 int fs_mask_erode(uint8_t *out, const uint8_t *in, int S, int r, fs_err *err);

@@ -4,7 +4,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/threads.h"
 #include "face/align.h"
+
+#define FS_PASTE_MAX_THREADS 512
 
 /* Frame-space bounding box [x0,x1)×[y0,y1) of the crop square, via the inverse homography. */
 static int frame_bbox(const double k[8], int S, int fw, int fh, int *x0, int *y0, int *x1, int *y1) {
@@ -68,28 +71,58 @@ static float sample(const fs_image *crop, const float *alpha, double x, double y
     return (float)a;
 }
 
-long fs_paste_crop(fs_image *frame, const fs_image *crop, const float *alpha, const double k[8], uint8_t *changed) {
-    int S = crop->w, x0, y0, x1, y1;
-    if (!frame_bbox(k, S, frame->w, frame->h, &x0, &y0, &x1, &y1)) return 0;
-    long n = 0;
+typedef struct {
+    fs_image *frame;
+    const fs_image *crop;
+    const float *alpha;
+    const double *k;
+    uint8_t *changed;
+    int x0, x1, y0;
+    long counts[FS_PASTE_MAX_THREADS];
+} paste_ctx;
+
+static void paste_rows(void *vctx, int64_t begin, int64_t end, int thread) {
+    paste_ctx *c = vctx;
+    int S = c->crop->w;
     float rgb[3];
-    for (int py = y0; py < y1; py++) {
-        uint8_t *o = fs_image_px(frame, x0, py);
-        for (int px = x0; px < x1; px++, o += 3) {
+    long n = 0;
+    for (int py = c->y0 + (int)begin; py < c->y0 + (int)end; py++) {
+        uint8_t *o = fs_image_px(c->frame, c->x0, py);
+        for (int px = c->x0; px < c->x1; px++, o += 3) {
             double X, Y;
-            fs_align_apply(k, px + 0.5, py + 0.5, &X, &Y);
+            fs_align_apply(c->k, px + 0.5, py + 0.5, &X, &Y);
             if (!(X >= 0 && X < S && Y >= 0 && Y < S)) continue;
-            float a = sample(crop, alpha, X - 0.5, Y - 0.5, rgb);
+            float a = sample(c->crop, c->alpha, X - 0.5, Y - 0.5, rgb);
             if (!(a > 0)) continue;
             if (a > 1) a = 1;
-            for (int c = 0; c < 3; c++) {
-                double v = rgb[c] + o[c] * (1.0 - a);
-                o[c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : lrint(v));
+            for (int ch = 0; ch < 3; ch++) {
+                double v = rgb[ch] + o[ch] * (1.0 - a);
+                o[ch] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : lrint(v));
             }
-            if (changed) changed[(size_t)py * frame->w + px] = 1;
+            if (c->changed) c->changed[(size_t)py * c->frame->w + px] = 1;
             n++;
         }
     }
+    c->counts[thread % FS_PASTE_MAX_THREADS] += n;
+}
+
+long fs_paste_crop(fs_image *frame, const fs_image *crop, const float *alpha, const double k[8], uint8_t *changed) {
+    int x0, y0, x1, y1;
+    if (!frame_bbox(k, crop->w, frame->w, frame->h, &x0, &y0, &x1, &y1)) return 0;
+    paste_ctx c;
+    memset(&c, 0, sizeof c);
+    c.frame = frame;
+    c.crop = crop;
+    c.alpha = alpha;
+    c.k = k;
+    c.changed = changed;
+    c.x0 = x0;
+    c.x1 = x1;
+    c.y0 = y0;
+    /* each chunk is one thread's: per-thread counters need no lock */
+    fs_parallel_for(y1 - y0, 8, paste_rows, &c);
+    long n = 0;
+    for (int i = 0; i < FS_PASTE_MAX_THREADS; i++) n += c.counts[i];
     return n;
 }
 
