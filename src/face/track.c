@@ -302,6 +302,104 @@ static int observe(trk *t, int frame, const float *box, const float *lm) {
     return FS_OK;
 }
 
+/* A face found by a full detection: predictor box (refined), landmarks, detector strength. */
+typedef struct cand {
+    float box[4];
+    float lm[2 * NLM];
+    int neighbors;
+    float side_det;   /* Haar box side in detection-image pixels (frontal scale) */
+} cand;
+
+typedef struct cands {
+    cand *c;
+    int n, cap;
+} cands;
+
+static int cands_push(cands *cs, const cand *c) {
+    if (cs->n == cs->cap) {
+        int nc = cs->cap ? cs->cap * 2 : 8;
+        cand *p = realloc(cs->c, sizeof *p * (size_t)nc);
+        if (!p) return FS_ERR;
+        cs->c = p;
+        cs->cap = nc;
+    }
+    cs->c[cs->n++] = *c;
+    return FS_OK;
+}
+
+/* Full detection: the frontal cascade on dg, and (when loaded) the profile cascade both ways on
+ * dg shrunk by 2 (turned faces are large in the clips that matter; this keeps the cost at about
+ * half of the frontal pass). Profile hits on a face the frontal pass found are dropped. */
+static int full_detect(fs_face_tracker *tr, const fs_image *frame, const fs_gray *dg, float ds, cands *out,
+                       fs_err *err) {
+    double t0 = fs_now_seconds();
+    fs_detect_opts o;
+    fs_detect_opts_default(&o);
+    o.min_neighbors = tr->o.min_neighbors > 2 ? 2 : tr->o.min_neighbors;
+    o.min_size = (int)(tr->o.min_face * ds / HAAR_SCALE);
+    fs_detection *d = NULL;
+    int nd = 0;
+    if (run_cascade(tr->frontal, dg, 0, &o, &d, &nd, err)) return FS_ERR;
+    tr->st.detect_s += fs_now_seconds() - t0;
+    for (int j = 0; j < nd; j++) {
+        cand c;
+        float hb[4] = {d[j].x0 / ds, d[j].y0 / ds, d[j].x1 / ds, d[j].y1 / ds}, pb[4];
+        haar_to_pred(hb, pb);
+        landmarks_from_box(tr, frame, pb, c.lm, c.box);
+        c.neighbors = d[j].neighbors;
+        c.side_det = d[j].x1 - d[j].x0;
+        if (cands_push(out, &c)) {
+            free(d);
+            return fs_errorf(err, "out of memory");
+        }
+    }
+    free(d);
+    if (!tr->profile || dg->w < 80 || dg->h < 80) return FS_OK;
+    t0 = fs_now_seconds();
+    fs_gray half;
+    if (fs_gray_resize(dg, dg->w / 2, dg->h / 2, &half, err)) return FS_ERR;
+    float hs = ds * ((float)(dg->w / 2) / dg->w); /* half-image pixels per frame pixel */
+    o.min_size = (int)(tr->o.min_face * hs / HAAR_SCALE);
+    int nfront = out->n;
+    for (int mir = 0; mir < 2; mir++) {
+        if (run_cascade(tr->profile, &half, mir, &o, &d, &nd, err)) {
+            fs_gray_free(&half);
+            return FS_ERR;
+        }
+        for (int j = 0; j < nd; j++) {
+            cand c;
+            float hb[4] = {d[j].x0 / hs, d[j].y0 / hs, d[j].x1 / hs, d[j].y1 / hs}, pb[4];
+            /* the profile box sits off the face centre, towards the back of the head:
+             * start from a smaller box shifted to the face side, then refine twice */
+            float sd = hb[2] - hb[0], cx = (hb[0] + hb[2]) / 2 + (mir ? 0.13f : -0.13f) * sd,
+                  cy = (hb[1] + hb[3]) / 2 + 0.10f * sd, h2 = 0.82f * sd / 2;
+            pb[0] = cx - h2;
+            pb[1] = cy - h2;
+            pb[2] = cx + h2;
+            pb[3] = cy + h2;
+            float b1[4];
+            landmarks_from_box(tr, frame, pb, c.lm, b1);
+            landmarks_from_box(tr, frame, b1, c.lm, c.box);
+            int dup = 0;
+            for (int k = 0; k < out->n && !dup; k++) dup = iou(out->c[k].box, c.box) > 0.3f;
+            (void)nfront;
+            if (dup) continue;
+            c.neighbors = d[j].neighbors;
+            /* strength is judged on the frontal scale: a profile hit on the half image counts double size */
+            c.side_det = (d[j].x1 - d[j].x0) * 2;
+            if (cands_push(out, &c)) {
+                free(d);
+                fs_gray_free(&half);
+                return fs_errorf(err, "out of memory");
+            }
+        }
+        free(d);
+    }
+    fs_gray_free(&half);
+    tr->st.detect_s += fs_now_seconds() - t0;
+    return FS_OK;
+}
+
 /* ---------------------------------------------------------------- push */
 
 int fs_face_tracker_push(fs_face_tracker *tr, const fs_image *frame, int idx, fs_err *err) {
@@ -372,60 +470,30 @@ int fs_face_tracker_push(fs_face_tracker *tr, const fs_image *frame, int idx, fs
     }
 
     /* 3: full detection */
-    fs_detection *d = NULL;
-    int nd = 0;
-    float (*db)[4] = NULL, (*dl)[2 * NLM] = NULL;
-    int *dn = NULL;
     if (detect_now) {
-        double t0 = fs_now_seconds();
-        fs_detect_opts o;
-        fs_detect_opts_default(&o);
-        o.min_neighbors = tr->o.min_neighbors > 2 ? 2 : tr->o.min_neighbors;
-        o.min_size = (int)(tr->o.min_face * ds / HAAR_SCALE);
-        if (run_cascade(tr->frontal, &dg, 0, &o, &d, &nd, err)) {
-            rc = FS_ERR;
+        cands cs = {0};
+        if (full_detect(tr, frame, &dg, ds, &cs, err)) {
+            free(cs.c);
             free(confirmed);
+            rc = FS_ERR;
             goto done;
         }
-        tr->st.detect_s += fs_now_seconds() - t0;
         tr->st.detections_run++;
         tr->last_detect = idx;
-        if (nd) {
-            db = malloc(sizeof *db * (size_t)nd);
-            dl = malloc(sizeof *dl * (size_t)nd);
-            dn = malloc(sizeof *dn * (size_t)nd);
-            if (!db || !dl || !dn) {
-                rc = fs_errorf(err, "out of memory");
-                free(d);
-                free(db);
-                free(dn);
-                free(dl);
-                free(confirmed);
-                goto done;
-            }
-        }
-        for (int j = 0; j < nd; j++) {
-            dn[j] = d[j].neighbors;
-            float hb[4] = {d[j].x0 / ds, d[j].y0 / ds, d[j].x1 / ds, d[j].y1 / ds}, pb[4];
-            haar_to_pred(hb, pb);
-            landmarks_from_box(tr, frame, pb, dl[j], db[j]);
-        }
-        free(d);
-        /* detections confirm tracked faces */
+        int nd = cs.n;
         int *used = calloc((size_t)(nd ? nd : 1), sizeof(int));
         if (!used) {
-            rc = fs_errorf(err, "out of memory");
-            free(db);
-                free(dn);
-            free(dl);
+            free(cs.c);
             free(confirmed);
+            rc = fs_errorf(err, "out of memory");
             goto done;
         }
+        /* detections confirm tracked faces */
         for (int k = 0; k < ntracked; k++) {
             int best = -1;
             float bi = 0.3f;
             for (int j = 0; j < nd; j++) {
-                float v = iou(tb[k], db[j]);
+                float v = iou(tb[k], cs.c[j].box);
                 if (!used[j] && v > bi) {
                     bi = v;
                     best = j;
@@ -443,16 +511,11 @@ int fs_face_tracker_push(fs_face_tracker *tr, const fs_image *frame, int idx, fs
             int v = verify(tr, &dg, ds, tb[k], tl[k], err);
             if (v < 0) {
                 rc = FS_ERR;
-                free(used);
-                free(db);
-                free(dn);
-                free(dl);
-                free(confirmed);
-                goto done;
+                break;
             }
             confirmed[k] = v;
         }
-        for (int k = 0; k < ntracked; k++) {
+        for (int k = 0; k < ntracked && rc == FS_OK; k++) {
             trk *t = &tr->t[tix[k]];
             if (!confirmed[k]) continue;
             if (observe(t, idx, tb[k], tl[k])) rc = fs_errorf(err, "out of memory");
@@ -461,20 +524,21 @@ int fs_face_tracker_push(fs_face_tracker *tr, const fs_image *frame, int idx, fs
         /* remaining detections: resume a recently lost track nearby, else a new track */
         for (int j = 0; j < nd && rc == FS_OK; j++) {
             if (used[j]) continue;
+            const cand *c = &cs.c[j];
             int dup = 0;
             for (int i = 0; i < tr->nt; i++)
-                if (tr->t[i].seen_now && iou(tr->t[i].box, db[j]) > 0.3f) dup = 1;
+                if (tr->t[i].seen_now && iou(tr->t[i].box, c->box) > 0.3f) dup = 1;
             if (dup) continue;
             trk *best = NULL;
             float bd = 1e30f;
             for (int i = 0; i < tr->nt; i++) {
                 trk *t = &tr->t[i];
                 if (!t->alive || t->seen_now || t->last_frame < 0 || idx - t->last_frame > tr->o.max_gap + 1) continue;
-                float s = t->box[2] - t->box[0], sj = db[j][2] - db[j][0];
-                float dx = (t->box[0] + t->box[2] - db[j][0] - db[j][2]) / 2,
-                      dy = (t->box[1] + t->box[3] - db[j][1] - db[j][3]) / 2;
+                float sz = t->box[2] - t->box[0], sj = c->box[2] - c->box[0];
+                float dx = (t->box[0] + t->box[2] - c->box[0] - c->box[2]) / 2,
+                      dy = (t->box[1] + t->box[3] - c->box[1] - c->box[3]) / 2;
                 float dist = sqrtf(dx * dx + dy * dy);
-                if (dist < 0.5f * s && sj > 0.67f * s && sj < 1.5f * s && dist < bd) {
+                if (dist < 0.5f * sz && sj > 0.67f * sz && sj < 1.5f * sz && dist < bd) {
                     bd = dist;
                     best = t;
                 }
@@ -482,21 +546,18 @@ int fs_face_tracker_push(fs_face_tracker *tr, const fs_image *frame, int idx, fs
             if (!best) {
                 /* a new face must be a strong detection: big false positives (a tie, a hand) gather
                  * fewer neighbours than real faces of their size */
-                float side_det = (db[j][2] - db[j][0]) / HAAR_SCALE * ds;
-                if (dn[j] < tr->o.min_neighbors || (float)dn[j] < 0.12f * side_det) continue;
+                if (c->neighbors < tr->o.min_neighbors || (float)c->neighbors < 0.12f * c->side_det) continue;
                 best = new_track(tr);
             }
             if (!best) {
                 rc = fs_errorf(err, "out of memory");
                 break;
             }
-            if (observe(best, idx, db[j], dl[j])) rc = fs_errorf(err, "out of memory");
+            if (observe(best, idx, c->box, c->lm)) rc = fs_errorf(err, "out of memory");
             tr->st.detected_obs++;
         }
         free(used);
-        free(db);
-        free(dn);
-        free(dl);
+        free(cs.c);
     } else {
         for (int k = 0; k < ntracked; k++) {
             if (observe(&tr->t[tix[k]], idx, tb[k], tl[k])) rc = fs_errorf(err, "out of memory");
