@@ -25,7 +25,7 @@ static void usage(FILE *fp) {
             "  --seed N            z of image i = numpy RandomState(N+i).randn(1, z_dim), like the official\n"
             "                      gen_images.py --seeds N,N+1,... (default: seed 0)\n"
             "  --batch N           number of images for --seed (default 1): seeds N..N+batch-1\n"
-            "  --ws FILE           safetensors with tensor 'ws' [N,num_ws,w_dim] (W+, used as is), or\n"
+            "  --ws FILE           safetensors with tensor 'ws' [N,num_ws,w_dim] (W+), or\n"
             "                      'w' [N,w_dim] (broadcast to every layer; truncation applies), or\n"
             "                      'z' [N,z_dim] (mapping + truncation apply), or per-layer styles (S space,\n"
             "                      the affine outputs): 'styles.b4.conv1', 'styles.b4.torgb', 'styles.b8.conv0', ...\n"
@@ -34,7 +34,8 @@ static void usage(FILE *fp) {
             "Options:\n"
             "  --model G           generator weights: facestitch safetensors, NVIDIA .pkl / state_dict .pt,\n"
             "                      rosinality .pt, or their safetensors twins (required)\n"
-            "  --trunc PSI         truncation w_avg + PSI (w - w_avg) (default 1 = none; z inputs only)\n"
+            "  --trunc PSI         truncation w_avg + PSI (w - w_avg) on the ws rows (default 1 = none), applied\n"
+            "                      to z, w and ws inputs alike (the official mapping truncates its broadcast ws)\n"
             "  --trunc-cutoff K    truncate only the first K ws rows (default: all)\n"
             "  --noise MODE        const (checkpoint noise buffers, default, as STIT), none, or random\n"
             "  --noise-seed S      random noise of image i is drawn from seed S+i (default 0)\n"
@@ -153,6 +154,7 @@ static int run(const gen_opts *o, fs_err *err) {
             ws = malloc(sizeof(float) * (size_t)N * c->num_ws * c->w_dim);
             if (!ws) goto oom;
             memcpy(ws, t->data, sizeof(float) * (size_t)N * c->num_ws * c->w_dim);
+            fs_sg2_truncate(g, ws, (int)N, o->psi, (int)o->cutoff); /* same as the official mapping's truncation */
         } else if ((t = get_f32(in, "w"))) {
             int ok = (t->ndim == 2 && t->shape[1] == c->w_dim) || (t->ndim == 1 && t->shape[0] == c->w_dim);
             if (!ok || fs_tensor_numel(t) == 0) {
@@ -219,8 +221,8 @@ static int run(const gen_opts *o, fs_err *err) {
         ws = malloc(sizeof(float) * (size_t)nws);
         if (!ws) goto oom;
         if (fs_sg2_mapping_forward(g, ws, z, (int)N, o->psi, (int)o->cutoff, err)) goto done;
-    } else if (o->psi != 1.0f && !get_f32(in, "w")) {
-        fs_warn("--trunc applies to z and w inputs only; the input of %s is used as it is", o->ws_path);
+    } else if (o->psi != 1.0f && from_styles) {
+        fs_warn("--trunc does not apply to S-space styles; the styles of %s are used as they are", o->ws_path);
     }
     const float *target = NULL;
     if (o->grad_path) {

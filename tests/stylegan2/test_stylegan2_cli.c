@@ -95,6 +95,11 @@ static void fixture(const char *name, const char *model, int ros) {
     m = load(out);
     cmp_abs("cli img_none", get(m, "image"), get(ref, "img_none"), 1e-4);
     fs_tensor_map_destroy(m);
+    /* ws + --trunc 0.7 == the mapping's truncated output */
+    CHECK(sh("%s -q generate --model %s --ws %s --trunc 0.7 --raw %s", bin, model, io, out) == 0);
+    m = load(out);
+    cmp_abs("cli img_const_psi0.7 (ws input)", get(m, "image"), get(ref, "img_const_psi0.7"), 1e-4);
+    fs_tensor_map_destroy(m);
     /* z only: mapping + truncation 0.7 */
     fs_tensor_map *zm = fs_tensor_map_create();
     fs_err err = {0};
