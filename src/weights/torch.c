@@ -54,6 +54,16 @@ typedef struct tctx {
 static int legacy_read(const unsigned char *buf, size_t len, size_t base, int flags, int blob_depth, fs_pickle *pk,
                        fs_pv **root, legacy_key **keys, size_t *nkeys, fs_err *err);
 
+static int cmp_key(const void *a, const void *b) { return strcmp(((const legacy_key *)a)->key, ((const legacy_key *)b)->key); }
+
+typedef struct key_type {
+    char key[64];
+    fs_dtype dtype;
+} key_type;
+static int cmp_key_type(const void *a, const void *b) {
+    return strcmp(((const key_type *)a)->key, ((const key_type *)b)->key);
+}
+
 /* ---- storages ---- */
 
 static int storage_dtype(const fs_pv *g, fs_dtype *dt) {
@@ -136,13 +146,14 @@ static storage *persid_storage(tctx *c, fs_pv *pid) {
         if (fs_zip_entry_data(c->zip, i, &base, &n, c->err)) return NULL;
         avail = n / esz;
     } else if (c->keys) {
-        int found = 0;
-        for (size_t i = 0; i < c->nkeys && !found; i++)
-            if (!strcmp(c->keys[i].key, s->key)) {
-                base = c->keys[i].data;
-                avail = c->keys[i].numel;
-                found = 1;
-            }
+        legacy_key probe, *k;
+        memcpy(probe.key, s->key, sizeof probe.key);
+        k = bsearch(&probe, c->keys, c->nkeys, sizeof *c->keys, cmp_key);
+        int found = k != NULL;
+        if (k) {
+            base = k->data;
+            avail = k->numel;
+        }
         if (!found) {
             fs_errorf(c->err, "legacy torch file: storage '%s' is not in the key list", s->key);
             return NULL;
@@ -368,7 +379,7 @@ static int is_persistent(const fs_pv *g) {
 
 /* JSON text of a plain value (for init_kwargs metadata). */
 static void to_json(fs__str *b, const fs_pv *v, int depth) {
-    if (depth > 20 || v->visiting) {
+    if (depth > 20 || v->visiting || b->len > 65536) { /* bounded output: shared sub-graphs cannot blow up */
         fs__str_add(b, "null", 4);
         return;
     }
@@ -632,31 +643,44 @@ static int legacy_read(const unsigned char *buf, size_t len, size_t base, int fl
         return fs_errorf(err, "legacy torch file: storage key list missing at offset %zu", base + pos);
     pos += used;
     legacy_key *keys = calloc(klist->count + 1, sizeof *keys);
-    if (!keys) return fs_errorf(err, "out of memory");
+    size_t ntypes = last_persid - first_persid;
+    key_type *types = calloc(ntypes + 1, sizeof *types);
+    if (!keys || !types) {
+        free(keys);
+        free(types);
+        return fs_errorf(err, "out of memory");
+    }
+    size_t nt = 0; /* storage key -> dtype, from the persistent ids of the object pickle, sorted */
+    for (size_t j = first_persid; j < last_persid; j++) {
+        const fs_pv *t = fs_pickle_persid(pk, j)->a;
+        if (t && t->type == FS_PV_TUPLE && t->count >= 5 && fs_pv_cstr(t->items[2], types[nt].key, sizeof types[nt].key) &&
+            storage_dtype(t->items[1], &types[nt].dtype))
+            nt++;
+    }
+    qsort(types, nt, sizeof *types, cmp_key_type);
     for (size_t i = 0; i < klist->count; i++) {
         legacy_key *k = &keys[i];
         if (!fs_pv_cstr(klist->items[i], k->key, sizeof k->key) || strlen(k->key) != klist->items[i]->n) {
             free(keys);
+            free(types);
             return fs_errorf(err, "legacy torch file: storage key %zu is not a short string", i);
         }
         /* element size from the persistent ids that name this key */
-        fs_dtype dt = FS_F32;
-        int found = 0;
-        for (size_t j = first_persid; j < last_persid && !found; j++) {
-            const fs_pv *t = fs_pickle_persid(pk, j)->a;
-            if (t && t->type == FS_PV_TUPLE && t->count >= 5 && fs_pv_is_str(t->items[2], k->key) &&
-                storage_dtype(t->items[1], &dt))
-                found = 1;
-        }
-        if (!found) {
+        key_type probe;
+        memcpy(probe.key, k->key, sizeof probe.key);
+        const key_type *kt = bsearch(&probe, types, nt, sizeof *types, cmp_key_type);
+        if (!kt) {
             fs_errorf(err, "legacy torch file: storage '%s' has no known type", k->key);
             free(keys);
+            free(types);
             return FS_ERR;
         }
+        fs_dtype dt = kt->dtype;
         size_t esz = fs_dtype_size(dt);
         if (len - pos < 8) {
             fs_errorf(err, "legacy torch file: truncated before storage '%s' (offset %zu)", k->key, base + pos);
             free(keys);
+            free(types);
             return FS_ERR;
         }
         uint64_t numel = fs__le64(buf + pos);
@@ -666,14 +690,24 @@ static int legacy_read(const unsigned char *buf, size_t len, size_t base, int fl
             fs_errorf(err, "legacy torch file: storage '%s' at offset %zu claims %llu elements, more than the file "
                       "holds (truncated?)", k->key, base + pos - 8, (unsigned long long)numel);
             free(keys);
+            free(types);
             return FS_ERR;
         }
         k->data = buf + pos;
         k->numel = numel;
         pos += (size_t)nb;
     }
+    free(types);
+    size_t nk = klist->count;
+    qsort(keys, nk, sizeof *keys, cmp_key); /* looked up by key (bsearch) */
+    for (size_t i = 1; i < nk; i++)
+        if (!strcmp(keys[i - 1].key, keys[i].key)) {
+            fs_errorf(err, "legacy torch file: storage key '%s' listed twice", keys[i].key);
+            free(keys);
+            return FS_ERR;
+        }
     *keys_out = keys;
-    *nkeys_out = klist->count;
+    *nkeys_out = nk;
     return FS_OK;
 }
 

@@ -25,6 +25,7 @@ struct fs_zip {
     size_t len;
     zentry *e;
     int n;
+    int *sorted; /* entry indices sorted by name (binary search) */
 };
 
 int fs_zip_is_zip(const unsigned char *buf, size_t len) {
@@ -38,6 +39,7 @@ void fs_zip_close(fs_zip *z) {
         free(z->e[i].inflated);
     }
     free(z->e);
+    free(z->sorted);
     free(z);
 }
 
@@ -45,9 +47,27 @@ int fs_zip_count(const fs_zip *z) { return z->n; }
 const char *fs_zip_name(const fs_zip *z, int i) { return i >= 0 && i < z->n ? z->e[i].name : NULL; }
 
 int fs_zip_find(const fs_zip *z, const char *name) {
-    for (int i = 0; i < z->n; i++)
-        if (!strcmp(z->e[i].name, name)) return i;
-    return -1;
+    int lo = 0, hi = z->n - 1, found = -1;
+    while (lo <= hi) { /* leftmost match: the first of duplicate names */
+        int mid = lo + (hi - lo) / 2;
+        int c = strcmp(z->e[z->sorted[mid]].name, name);
+        if (c < 0) lo = mid + 1;
+        else {
+            if (c == 0) found = z->sorted[mid];
+            hi = mid - 1;
+        }
+    }
+    return found;
+}
+
+typedef struct name_idx {
+    const char *name;
+    int idx;
+} name_idx;
+static int cmp_entry(const void *a, const void *b) {
+    const name_idx *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
 }
 
 int fs_zip_open(const unsigned char *buf, size_t len, fs_zip **out, fs_err *err) {
@@ -127,6 +147,17 @@ int fs_zip_open(const unsigned char *buf, size_t len, fs_zip **out, fs_err *err)
         }
         p += 46 + nl + xl + cl;
     }
+    z->sorted = malloc(((size_t)z->n + 1) * sizeof *z->sorted);
+    name_idx *ni = malloc(((size_t)z->n + 1) * sizeof *ni);
+    if (!z->sorted || !ni) {
+        free(ni);
+        fs_zip_close(z);
+        return fs_errorf(err, "zip: out of memory");
+    }
+    for (int i = 0; i < z->n; i++) ni[i].name = z->e[i].name, ni[i].idx = i;
+    qsort(ni, (size_t)z->n, sizeof *ni, cmp_entry);
+    for (int i = 0; i < z->n; i++) z->sorted[i] = ni[i].idx;
+    free(ni);
     *out = z;
     return FS_OK;
 }

@@ -345,6 +345,30 @@ int main(int argc, char **argv) {
         b.p[4] = 0x6C;
         b.p[6] ^= 1;
         saveb("legacy_bad_magic.pth", &b);
+        /* the key list names the same storage twice */
+        {
+            buf k2 = {0};
+            p_state_dict(&o, "w", "0", 4, 0, s4, st1, 1);
+            legacy(&k2, &o, 1, &numel);
+            free(o.p), memset(&o, 0, sizeof o);
+            /* rebuild with a key list ["0", "0"] and two storages */
+            size_t cut = k2.n - (8 + 16); /* drop the storage bytes */
+            k2.n = cut;
+            /* the key list pickle ends with "e." at the end: re-emit it */
+            free(k2.p);
+            memset(&k2, 0, sizeof k2);
+            static const unsigned char magic[10] = {0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19};
+            p_proto(&k2), u8(&k2, 0x8a), u8(&k2, 10), put(&k2, magic, 10), u8(&k2, '.');
+            p_proto(&k2), u8(&k2, 'M'), u16(&k2, 1001), u8(&k2, '.');
+            p_proto(&k2), u8(&k2, '}'), u8(&k2, '.');
+            p_state_dict(&k2, "w", "0", 4, 0, s4, st1, 1);
+            p_proto(&k2), u8(&k2, ']'), u8(&k2, '('), p_str(&k2, "0"), p_str(&k2, "0"), u8(&k2, 'e'), u8(&k2, '.');
+            for (int r = 0; r < 2; r++) {
+                u64(&k2, 4);
+                for (int j = 0; j < 4; j++) u32(&k2, 0);
+            }
+            saveb("legacy_duplicate_storage_key.pth", &k2);
+        }
         /* huge element count in the storage header */
         p_state_dict(&o, "w", "0", 4, 0, s4, st1, 1);
         legacy(&b, &o, 1, &numel);
