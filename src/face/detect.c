@@ -194,43 +194,51 @@ void fs_integral_tilted(const uint8_t *img, int w, int h, uint32_t *t) {
 
 /* ---------------------------------------------------------------- evaluation */
 
-typedef struct feat_ofs {
-    int o[3][4];
-    float w[3];
-    int nr, tilted;
-} feat_ofs;
+/* A node of the cascade with its feature's corner offsets resolved for one level's stride:
+ * evaluation walks this array in order, with no indirection to the feature table. */
+typedef struct fnode {
+    int o[3][4];      /* corner offsets of the rectangles in the (upright or tilted) integral */
+    float w[3];       /* rectangle weights (w[2] == 0 for two-rectangle features) */
+    float threshold;
+    int left, right;  /* > 0: node within the tree, <= 0: leaf */
+    int tilted;
+} fnode;
 
 typedef struct level {
     const fs_haar_cascade *c;
-    const feat_ofs *fo;
+    const fnode *nodes;   /* c->nnodes, same order as c->nodes */
     const uint32_t *sum, *sqsum, *tilted;
     int nofs[4];
     double area;
 } level;
 
-static void make_offsets(const fs_haar_cascade *c, int S, feat_ofs *fo) {
-    for (int i = 0; i < c->nfeatures; i++) {
-        const fs_haar_feature *F = &c->features[i];
-        fo[i].nr = F->nrects;
-        fo[i].tilted = F->tilted;
+static void make_nodes(const fs_haar_cascade *c, int S, fnode *fn) {
+    for (int i = 0; i < c->nnodes; i++) {
+        const fs_haar_node *N = &c->nodes[i];
+        const fs_haar_feature *F = &c->features[N->feature];
+        fnode *q = &fn[i];
+        q->threshold = N->threshold;
+        q->left = N->left;
+        q->right = N->right;
+        q->tilted = F->tilted;
         for (int k = 0; k < 3; k++) {
             if (k >= F->nrects) {
-                fo[i].w[k] = 0;
-                memset(fo[i].o[k], 0, sizeof fo[i].o[k]);
+                q->w[k] = 0;
+                for (int j = 0; j < 4; j++) q->o[k][j] = q->o[0][j]; /* valid offsets, weight 0 */
                 continue;
             }
             const fs_haar_rect *r = &F->r[k];
-            fo[i].w[k] = r->weight;
+            q->w[k] = r->weight;
             if (!F->tilted) {
-                fo[i].o[k][0] = r->y * S + r->x;
-                fo[i].o[k][1] = r->y * S + r->x + r->w;
-                fo[i].o[k][2] = (r->y + r->h) * S + r->x;
-                fo[i].o[k][3] = (r->y + r->h) * S + r->x + r->w;
+                q->o[k][0] = r->y * S + r->x;
+                q->o[k][1] = r->y * S + r->x + r->w;
+                q->o[k][2] = (r->y + r->h) * S + r->x;
+                q->o[k][3] = (r->y + r->h) * S + r->x + r->w;
             } else {
-                fo[i].o[k][0] = r->y * S + r->x;
-                fo[i].o[k][1] = (r->y + r->h) * S + r->x - r->h;
-                fo[i].o[k][2] = (r->y + r->w) * S + r->x + r->w;
-                fo[i].o[k][3] = (r->y + r->w + r->h) * S + r->x + r->w - r->h;
+                q->o[k][0] = r->y * S + r->x;
+                q->o[k][1] = (r->y + r->h) * S + r->x - r->h;
+                q->o[k][2] = (r->y + r->w) * S + r->x + r->w;
+                q->o[k][3] = (r->y + r->w + r->h) * S + r->x + r->w - r->h;
             }
         }
     }
@@ -249,25 +257,26 @@ static int eval_at(const level *L, size_t base) {
     double nf = L->area * (double)vq - (double)vs * vs;
     if (!(nf > 0)) return -1;
     nf = sqrt(nf);
-    float vnf = (float)(1.0 / nf);
-    if (!(L->area * vnf < 0.1)) return -1; /* std dev <= 10: OpenCV skips flat windows */
+    if (!(L->area < 0.1 * nf)) return -1; /* std dev <= 10: OpenCV skips flat windows */
+    float fnf = (float)nf;
     const uint32_t *pt = L->tilted ? L->tilted + base : NULL;
+    const float *leaves = c->leaves;
     for (int s = 0; s < c->nstages; s++) {
         const fs_haar_stage *S = &c->stages[s];
         float acc = 0;
-        for (int t = S->first_tree; t < S->first_tree + S->ntrees; t++) {
-            const fs_haar_tree *T = &c->trees[t];
-            const fs_haar_node *nodes = c->nodes + T->first_node;
+        const fs_haar_tree *T = &c->trees[S->first_tree], *Tend = T + S->ntrees;
+        for (; T < Tend; T++) {
+            const fnode *nodes = L->nodes + T->first_node;
             int n = 0;
             for (;;) {
-                const fs_haar_node *N = &nodes[n];
-                const feat_ofs *F = &L->fo[N->feature];
-                const uint32_t *p = F->tilted ? pt : ps;
-                float v = F->w[0] * (float)rsum(p, F->o[0]) + F->w[1] * (float)rsum(p, F->o[1]);
-                if (F->nr > 2) v += F->w[2] * (float)rsum(p, F->o[2]);
-                int next = v * vnf < N->threshold ? N->left : N->right;
+                const fnode *N = &nodes[n];
+                const uint32_t *p = N->tilted ? pt : ps;
+                float v = N->w[0] * (float)rsum(p, N->o[0]) + N->w[1] * (float)rsum(p, N->o[1]);
+                if (N->w[2] != 0.0f) v += N->w[2] * (float)rsum(p, N->o[2]);
+                /* OpenCV compares v / nf < threshold; nf > 0, so compare v < threshold * nf */
+                int next = v < N->threshold * fnf ? N->left : N->right;
                 if (next <= 0) {
-                    acc += c->leaves[T->first_leaf - next];
+                    acc += leaves[T->first_leaf - next];
                     break;
                 }
                 n = next;
@@ -278,10 +287,10 @@ static int eval_at(const level *L, size_t base) {
     return 1;
 }
 
-static void level_init(level *L, const fs_haar_cascade *c, const feat_ofs *fo, const uint32_t *sum,
+static void level_init(level *L, const fs_haar_cascade *c, const fnode *fn, const uint32_t *sum,
                        const uint32_t *sqsum, const uint32_t *tilted, int S) {
     L->c = c;
-    L->fo = fo;
+    L->nodes = fn;
     L->sum = sum;
     L->sqsum = sqsum;
     L->tilted = tilted;
@@ -296,9 +305,9 @@ static void level_init(level *L, const fs_haar_cascade *c, const feat_ofs *fo, c
 
 int fs_haar_eval_window(const fs_haar_cascade *c, const uint32_t *sum, const uint32_t *sqsum, const uint32_t *tilted,
                         int stride, int x, int y) {
-    feat_ofs *fo = malloc(sizeof *fo * (size_t)c->nfeatures);
+    fnode *fo = malloc(sizeof *fo * (size_t)c->nnodes);
     if (!fo) return -1;
-    make_offsets(c, stride, fo);
+    make_nodes(c, stride, fo);
     level L;
     level_init(&L, c, fo, sum, sqsum, tilted, stride);
     int r = eval_at(&L, (size_t)y * stride + x);
@@ -377,7 +386,7 @@ int fs_haar_detect(const fs_haar_cascade *c, const fs_gray *img, const fs_detect
     size_t maxn = (size_t)(img->w + 1) * (size_t)(img->h + 1);
     uint32_t *sum = malloc(maxn * sizeof *sum), *sq = malloc(maxn * sizeof *sq);
     uint32_t *tl = c->has_tilted ? malloc(maxn * sizeof *tl) : NULL;
-    feat_ofs *fo = malloc(sizeof *fo * (size_t)c->nfeatures);
+    fnode *fo = malloc(sizeof *fo * (size_t)c->nnodes);
     fs_gray lv = {0}, anchor = {0};
     double lv_f = 1.0, anchor_f = 1.0;
     int rc = FS_OK;
@@ -408,7 +417,7 @@ int fs_haar_detect(const fs_haar_cascade *c, const fs_gray *img, const fs_detect
         int S = sw + 1;
         fs_integral(lv.px, sw, sh, sum, sq);
         if (tl) fs_integral_tilted(lv.px, sw, sh, tl);
-        make_offsets(c, S, fo);
+        make_nodes(c, S, fo);
         level L;
         level_init(&L, c, fo, sum, sq, tl, S);
         scan_ctx *ctx = calloc(1, sizeof *ctx);
