@@ -59,6 +59,16 @@ check noface_output_12_frames "grep -q '\"frames\":12,' '$T/nf.json'"
 $B -q composite --project "$T/nf" -o "$T/nf_frames/" >/dev/null 2>&1; rc=$?
 check composite_png_dir "[ $rc -eq 0 ] && [ \$(ls '$T/nf_frames' | grep -c 'png\$') -eq 12 ]"
 
+# a directory of frames as input; --debug overlays
+$B -q faces "$T/nf_frames" > "$T/dir.json" 2>/dev/null; rc=$?
+check faces_image_dir "[ $rc -eq 0 ] && grep -q '\"frames\":12,\"fps\":25' '$T/dir.json'"
+$B -q align "$M/multi_intel_headpose_two_people_480x270.mp4" --project "$T/two" --size 64 --max-frames 6 >/dev/null 2>&1; rc=$?
+check align_two_people "[ $rc -eq 0 ] && [ -s '$T/two/tracks.json' ]"
+$B -q composite --project "$T/two" -o "$T/two.mkv" --debug --codec ffv1 >/dev/null 2>"$T/err"; rc=$?
+check composite_debug_ffv1_mkv "[ $rc -eq 0 ] && [ -s '$T/two.mkv' ]"
+$B -q composite --project "$T/two" -o "$T/two.xyz" >/dev/null 2>"$T/err"; rc=$?
+check composite_unknown_ext "[ $rc -eq 1 ] && grep -q 'unknown output format' '$T/err' && [ ! -e '$T/two.xyz' ]"
+
 # a changed source is refused
 cp "$M/codec_group_1s_h264_aac.mp4" "$T/src.mp4"
 $B -q align "$T/src.mp4" --project "$T/ch" --size 64 --max-frames 4 >/dev/null 2>&1; rc=$?

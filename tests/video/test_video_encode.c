@@ -166,6 +166,30 @@ int main(void) {
         free_frames(&a);
         free_frames(&b);
     }
+    /* 3b. PCM audio cannot go into MP4: re-encoded to AAC (with a warning), cut at the last frame */
+    {
+        const char *src = test_shared_path("media/multi_marathon_crowd_960x540_pcm.mkv");
+        snprintf(out, sizeof out, "%s/pcm.mp4", dir);
+        fs_video_writer_opts o;
+        fs_video_writer_opts_default(&o);
+        o.preset = "ultrafast";
+        o.audio_from = src;
+        o.audio_until = 8 / 29.97;
+        CHECK_MSG(transcode(src, out, &o, 8, &err) == FS_OK, "%s", err.msg);
+        fs_video_info vo;
+        CHECK(fs_video_probe(out, &vo, &err) == FS_OK);
+        CHECK(vo.frames == 8 && vo.has_audio && !strcmp(vo.audio_codec, "aac"));
+        double d = 0;
+        CHECK(fs_video_audio_duration(out, &d, NULL, &err) == FS_OK);
+        CHECK_MSG(fabs(d - 8 / 29.97) <= 1 / 29.97 + 1024.0 / 48000, "re-encoded audio %.4f s", d);
+        printf("pcm_s16le in mkv -> mp4: audio %s %.3f s for %.3f s of video\n", vo.audio_codec, d, 8 / 29.97);
+        unlink(out);
+        /* into MKV the PCM is copied as it is */
+        snprintf(out, sizeof out, "%s/pcm.mkv", dir);
+        CHECK_MSG(transcode(src, out, &o, 8, &err) == FS_OK, "%s", err.msg);
+        CHECK(fs_video_probe(out, &vo, &err) == FS_OK && !strcmp(vo.audio_codec, "pcm_s16le"));
+        unlink(out);
+    }
     /* 4. failures leave nothing behind */
     {
         fs_video_info vi;
