@@ -35,7 +35,7 @@ static void usage(FILE *fp) {
             "\n"
             "Options:\n"
             "  --quick       small shapes, 2 timed runs each (about a second; for smoke tests)\n"
-            "  --full        also batch 4 at 1024x1024 (needs ~2 GB of memory)\n"
+            "  --full        also batch 4 at 1024x1024 (needs ~3 GB of memory) and the 1024x1024 upsampling conv\n"
             "  --repeat R    timed runs per figure (default 4)\n"
             "  -h, --help    this help\n"
             "Global: --threads N (default: all cores).\n"
@@ -188,7 +188,8 @@ int fs_bench_conv(int argc, char **argv) {
         {"128->64 3x3 256x256 N=1", 0, 1, 128, 256, 64, 3, 1, 1, 1},
         {"128->64 3x3 256x256 N=4", 0, 4, 128, 256, 64, 3, 1, 1, 1},
         {"64->32 3x3 1024x1024 N=1", 0, 1, 64, 1024, 32, 3, 1, 1, 1},
-        {"64->32 3x3 1024x1024 N=4", 0, 4, 64, 1024, 32, 3, 1, 1, 1}, /* --full only */
+        {"64->32 3x3 1024x1024 N=4", 0, 4, 64, 1024, 32, 3, 1, 1, 1},            /* --full only */
+        {"up 64->32 3x3 s2 512->1025 N=1 (transposed)", 1, 1, 64, 512, 32, 3, 2, 0, 1}, /* --full only */
     };
     static const shape quick_shapes[] = {
         {"256->256 3x3 16x16 N=1", 0, 1, 256, 16, 256, 3, 1, 1, 1},
@@ -197,7 +198,7 @@ int fs_bench_conv(int argc, char **argv) {
         {"64->32 3x3 128x128 N=1", 0, 1, 64, 128, 32, 3, 1, 1, 1},
     };
     const shape *shapes = quick ? quick_shapes : full_shapes;
-    int nshapes = quick ? 4 : (full ? 8 : 7);
+    int nshapes = quick ? 4 : (full ? 9 : 7);
     const int gemm_n = quick ? 512 : 1024;
 
     printf("facestitch bench conv: backend %s, %d threads, %s\n", fs_backend_get()->name, fs_threads_count(),

@@ -22,8 +22,8 @@ void fs__conv_scratch_lock(void);
 void fs__conv_scratch_unlock(void);
 /* Buffer `kind` (0..5) of thread slot `tid`, at least n floats; aborts on out of memory. */
 float *fs__conv_scratch(int tid, int kind, long n);
-/* Test hook: 0 = choose (default), 1 = always im2col, 2 = implicit GEMM wherever it applies
- * (any stride <= 4; 1x1 stride-1 convs always skip both). */
+/* Test hook: 0 = choose (default), 1 = always im2col (conv_transpose2d: col2im), 2 = implicit GEMM
+ * (conv_transpose2d: output phases) wherever it applies (strides <= 4; 1x1 stride-1 convs skip both). */
 extern int fs__conv2d_cpu_path;
 
 /* Frees every scratch buffer (e.g. before exit, or to give memory back after a big run). */
