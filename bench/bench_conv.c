@@ -36,7 +36,7 @@ static void usage(FILE *fp) {
             "Options:\n"
             "  --quick       small shapes, 2 timed runs each (about a second; for smoke tests)\n"
             "  --full        also batch 4 at 1024x1024 (needs ~3 GB of memory) and the 1024x1024 upsampling conv\n"
-            "  --repeat R    timed runs per figure (default 4)\n"
+            "  --repeat R    timed runs per figure (default 4, 2 with --quick)\n"
             "  -h, --help    this help\n"
             "Global: --threads N (default: all cores).\n"
             "\n"
@@ -153,7 +153,7 @@ static double measure_sgemm(int n, int reps, double *ours, double *theirs) {
 }
 
 int fs_bench_conv(int argc, char **argv) {
-    int quick = 0, full = 0, reps = 4;
+    int quick = 0, full = 0, reps = 0;
     static const struct option opts[] = {{"quick", no_argument, 0, 'q'},
                                          {"full", no_argument, 0, 'f'},
                                          {"repeat", required_argument, 0, 'r'},
@@ -178,7 +178,7 @@ int fs_bench_conv(int argc, char **argv) {
         }
     }
     if (optind < argc) return fs_cli_usage_error("bench conv", "unexpected argument '%s'", argv[optind]);
-    if (quick) reps = 2;
+    if (!reps) reps = quick ? 2 : 4;
 
     static const shape full_shapes[] = {
         {"512->512 3x3 32x32 N=1", 0, 1, 512, 32, 512, 3, 1, 1, 1},
