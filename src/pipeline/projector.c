@@ -22,12 +22,14 @@ int fs_project_w(const fs_sg2 *g, const fs_lpips *lp, const float *target, const
     float *dimg = malloc(sizeof(float) * (size_t)img_n);
     fs_sg2_acts *a = NULL;
     fs_adam *adam = NULL;
+    fs_lpips_target *tgt = NULL; /* the target's LPIPS features, computed once */
     int rc = FS_ERR;
     if (!w || !dw || !wsb || !dws || !dimg) {
         fs_errorf(err, "projection: out of memory");
         goto done;
     }
     if (fs_sg2_acts_create(&a, g, 1, err)) goto done;
+    if (lp && o->lpips_lambda != 0 && fs_lpips_target_create(&tgt, lp, target, 1, R, R, err)) goto done;
     memcpy(w, g->p.w_avg, sizeof(float) * D);
     fs_param prm = {w, dw, D, 0, "w"};
     if (fs_adam_create(&adam, &prm, 1, o->lr, 0.9f, 0.999f, 1e-8f, err)) goto done;
@@ -38,9 +40,8 @@ int fs_project_w(const fs_sg2 *g, const fs_lpips *lp, const float *target, const
         double loss = 0;
         float dist = 0;
         int last = step >= o->steps;
-        if (lp && o->lpips_lambda != 0) {
-            if (fs_lpips_distance(lp, a->img, target, 1, R, R, &dist, NULL, last ? NULL : dimg, o->lpips_lambda, err))
-                goto done;
+        if (tgt) {
+            if (fs_lpips_distance_to(lp, tgt, a->img, &dist, NULL, last ? NULL : dimg, o->lpips_lambda, err)) goto done;
             loss += o->lpips_lambda * (double)dist;
         } else if (!last) {
             memset(dimg, 0, sizeof(float) * (size_t)img_n);
@@ -63,6 +64,7 @@ int fs_project_w(const fs_sg2 *g, const fs_lpips *lp, const float *target, const
     for (int l = 0; l < L; l++) memcpy(ws + (size_t)l * D, w, sizeof(float) * D);
     rc = FS_OK;
 done:
+    fs_lpips_target_destroy(tgt);
     fs_adam_destroy(adam);
     fs_sg2_acts_destroy(a);
     free(w), free(dw), free(wsb), free(dws), free(dimg);
