@@ -178,7 +178,7 @@ static int st_parse(const unsigned char *buf, size_t len, int flags, int may_bor
             }
         }
         uint64_t nbytes;
-        if (!fs_mul_u64(numel, fs_dtype_size(e->dtype), &nbytes)) {
+        if (!fs__shape_ok(e->ndim, e->shape, 8) || !fs_mul_u64(numel, fs_dtype_size(e->dtype), &nbytes)) {
             rc = fs_errorf(err, "safetensors header: tensor '%s' size overflows", name);
             goto done;
         }

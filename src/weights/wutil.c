@@ -9,6 +9,17 @@
 
 #include "core/checked.h"
 
+int fs__shape_ok(int ndim, const int64_t *shape, size_t esz) {
+    if (ndim < 0 || ndim > FS_MAX_DIMS) return 0;
+    uint64_t p = esz ? esz : 1;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] < 0) return 0;
+        uint64_t d = shape[i] ? (uint64_t)shape[i] : 1;
+        if (!fs_mul_u64(p, d, &p) || p > ((uint64_t)1 << 62)) return 0;
+    }
+    return 1;
+}
+
 float fs__half_to_float(uint16_t h) {
     int sign = (h >> 15) & 1, exp = (h >> 10) & 31, man = h & 1023;
     float v;
@@ -56,6 +67,10 @@ fs_tensor *fs__tensor_from_raw(const char *name, fs_dtype src_dtype, int ndim, c
     if ((to_f32 && is_float) || (i64_to_f32 && is_int)) dst = FS_F32;
     if (strlen(name) >= sizeof(((fs_tensor *)0)->name)) {
         fs_errorf(err, "tensor name too long (%zu bytes, at most 127): '%.60s...'", strlen(name), name);
+        return NULL;
+    }
+    if (!fs__shape_ok(ndim, shape, 8)) {
+        fs_errorf(err, "tensor '%.100s': shape too large", name);
         return NULL;
     }
     fs_tensor *t = fs_tensor_create_dtype(dst, ndim, shape, err);

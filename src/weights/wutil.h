@@ -15,6 +15,10 @@ static inline uint32_t fs__le32(const unsigned char *p) {
 }
 static inline uint64_t fs__le64(const unsigned char *p) { return (uint64_t)fs__le32(p) | ((uint64_t)fs__le32(p + 4) << 32); }
 
+/* 1 when a tensor of this shape has representable byte strides: the product of max(dim, 1)
+ * times esz fits in 2^62 (a zero dimension must not hide overflowing others). */
+int fs__shape_ok(int ndim, const int64_t *shape, size_t esz);
+
 float fs__half_to_float(uint16_t h);
 float fs__bf16_to_float(uint16_t h);
 

@@ -220,6 +220,8 @@ int main(int argc, char **argv) {
     st("st_unknown_dtype.safetensors", "{\"a\":{\"dtype\":\"Q4_K\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4);
     st("st_shape_overflow.safetensors",
        "{\"a\":{\"dtype\":\"F64\",\"shape\":[4294967296,4294967296,4294967296],\"data_offsets\":[0,8]}}", 8);
+    st("st_zero_dim_hides_overflow.safetensors",
+       "{\"a\":{\"dtype\":\"F64\",\"shape\":[0,99999999999,99999999999],\"data_offsets\":[0,0]}}", 0);
     st("st_huge_offsets.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[1e300,1e300]}}", 4);
     st("st_negative_offsets.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[-4,0]}}", 4);
     st("st_metadata_not_string.safetensors", "{\"__metadata__\":{\"format\":{\"x\":1}}}", 0);
@@ -411,6 +413,9 @@ int main(int argc, char **argv) {
         h = "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999, 99999999999), }";
         cstr(&b, "\x93NUMPY"), u8(&b, 1), u8(&b, 0), u16(&b, (unsigned)strlen(h)), cstr(&b, h);
         saveb("npy_shape_overflow.npy", &b);
+        h = "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 99999999999, 99999999999), }";
+        cstr(&b, "\x93NUMPY"), u8(&b, 1), u8(&b, 0), u16(&b, (unsigned)strlen(h)), cstr(&b, h);
+        saveb("npy_zero_dim_hides_overflow.npy", &b); /* found by fuzz_npy (strides overflowed) */
         cstr(&b, "\x93NUMPY"), u8(&b, 1), u8(&b, 0), u16(&b, 60000), cstr(&b, "{'descr'");
         saveb("npy_header_beyond_eof.npy", &b);
         h = "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }";
