@@ -241,6 +241,28 @@ static void nested_calls(uint64_t *rng) {
     free(in), free(w), free(o1), free(o2);
 }
 
+/* Random shapes: every parameter drawn at random (valid dims only); fast vs reference, and finite
+ * differences on every 4th. */
+static int rnd(uint64_t *s, int lo, int hi) { return lo + (int)(tr_next(s) % (uint64_t)(hi - lo + 1)); }
+
+static void random_shapes(uint64_t *rng, int count) {
+    int done = 0;
+    while (done < count) {
+        int g = rnd(rng, 1, 3), wide = rnd(rng, 0, 4) == 0;
+        fs_conv2d_dims d = mk(rnd(rng, 1, 2), g * rnd(rng, 1, 3), rnd(rng, 1, 12), wide ? rnd(rng, 64, 140) : rnd(rng, 1, 12),
+                              g * rnd(rng, 1, 3), rnd(rng, 1, 4), rnd(rng, 1, 4), rnd(rng, 1, 3), rnd(rng, 1, 3),
+                              rnd(rng, 0, 3), rnd(rng, 0, 3), rnd(rng, 0, 3), rnd(rng, 0, 3), rnd(rng, 1, 2), rnd(rng, 1, 2),
+                              g);
+        if (fs_conv2d_dims_init(&d, NULL) != FS_OK) continue;
+        char name[160];
+        snprintf(name, sizeof name, "random#%d N%d C%d->%d %dx%d k%dx%d s%d,%d p%d,%d,%d,%d d%d,%d g%d", done, d.N,
+                 d.C_in, d.C_out, d.H, d.W, d.KH, d.KW, d.stride_h, d.stride_w, d.pad_top, d.pad_bottom, d.pad_left,
+                 d.pad_right, d.dil_h, d.dil_w, d.groups);
+        run_case(name, d, rnd(rng, 0, 1), done % 4 == 0, rng);
+        done++;
+    }
+}
+
 int main(void) {
     uint64_t rng = 0x9e3779b97f4a7c15ull;
     hand_example();
@@ -259,6 +281,12 @@ int main(void) {
     }
     fs__conv2d_cpu_path = 0;
     nested_calls(&rng);
+    printf("-- random shapes (2 threads; auto, im2col, implicit paths)\n");
+    for (int path = 0; path <= 2; path++) {
+        fs__conv2d_cpu_path = path;
+        random_shapes(&rng, 40);
+    }
+    fs__conv2d_cpu_path = 0;
     /* 1 vs 2 threads on the same data agree closely */
     {
         fs_conv2d_dims d = mk(2, 24, 21, 19, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2);

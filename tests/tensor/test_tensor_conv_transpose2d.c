@@ -179,6 +179,27 @@ static void all_cases(uint64_t *rng, int gc) {
     run_case("medium modconv up N=3", mk(1, 3 * 16, 8, 8, 3 * 8, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 3), 0, 0, rng);
 }
 
+static int rnd(uint64_t *s, int lo, int hi) { return lo + (int)(tr_next(s) % (uint64_t)(hi - lo + 1)); }
+
+/* Random valid shapes: fast vs reference (every path), finite differences on every 4th. */
+static void random_shapes(uint64_t *rng, int count) {
+    int done = 0;
+    while (done < count) {
+        int g = rnd(rng, 1, 3), sh = rnd(rng, 1, 3), sw = rnd(rng, 1, 3), dh = rnd(rng, 1, 2), dw = rnd(rng, 1, 2);
+        fs_conv_transpose2d_dims d = mk(rnd(rng, 1, 2), g * rnd(rng, 1, 3), rnd(rng, 1, 7),
+                                        rnd(rng, 0, 3) == 0 ? rnd(rng, 30, 70) : rnd(rng, 1, 7), g * rnd(rng, 1, 3),
+                                        rnd(rng, 1, 4), rnd(rng, 1, 4), sh, sw, rnd(rng, 0, 2), rnd(rng, 0, 2),
+                                        rnd(rng, 0, (sh > dh ? sh : dh) - 1), rnd(rng, 0, (sw > dw ? sw : dw) - 1), dh, dw, g);
+        if (fs_conv_transpose2d_dims_init(&d, NULL) != FS_OK) continue;
+        char name[160];
+        snprintf(name, sizeof name, "random#%d N%d C%d->%d %dx%d k%dx%d s%d,%d p%d,%d op%d,%d d%d,%d g%d", done, d.N,
+                 d.C_in, d.C_out, d.H, d.W, d.KH, d.KW, d.stride_h, d.stride_w, d.pad_h, d.pad_w, d.out_pad_h,
+                 d.out_pad_w, d.dil_h, d.dil_w, d.groups);
+        run_case(name, d, rnd(rng, 0, 1), done % 4 == 0, rng);
+        done++;
+    }
+}
+
 int main(void) {
     uint64_t rng = 0x243f6a8885a308d3ull;
     sizes_and_validation();
@@ -193,6 +214,11 @@ int main(void) {
         fs__conv2d_cpu_path = path;
         printf("-- 2 threads, forced conv2d path %s\n", path == 1 ? "im2col" : "implicit");
         all_cases(&rng, 0);
+    }
+    printf("-- random shapes (2 threads; auto, col2im/im2col, implicit/phase paths)\n");
+    for (int path = 0; path <= 2; path++) {
+        fs__conv2d_cpu_path = path;
+        random_shapes(&rng, 40);
     }
     fs__conv2d_cpu_path = 0;
     fs_threads_shutdown();
