@@ -175,7 +175,40 @@ static void test_fixtures(void) {
     }
 }
 
+static void test_map_index(void) {
+    fs_err err = {0};
+    fs_tensor_map *m = fs_tensor_map_create();
+    int64_t one = 1;
+    for (int i = 0; i < 300; i++) {
+        fs_tensor *t = fs_tensor_create(1, &one, &err);
+        snprintf(t->name, sizeof t->name, "layer.%d.weight", i);
+        ((float *)t->data)[0] = (float)i;
+        CHECK(fs_tensor_map_add(m, t, &err) == FS_OK);
+    }
+    int ok = 1;
+    for (int i = 0; i < 300; i++) {
+        char n[64];
+        snprintf(n, sizeof n, "layer.%d.weight", i);
+        const fs_tensor *t = fs_tensor_map_get(m, n);
+        ok &= t && ((float *)t->data)[0] == (float)i;
+    }
+    CHECK(ok);
+    fs_tensor *t = fs_tensor_map_take(m, "layer.7.weight");
+    CHECK(t && ((float *)t->data)[0] == 7.0f && m->count == 299 && !fs_tensor_map_get(m, "layer.7.weight"));
+    CHECK(fs_tensor_map_get(m, "layer.8.weight") && ((float *)fs_tensor_map_get(m, "layer.8.weight")->data)[0] == 8.0f);
+    fs_tensor_destroy(t);
+    CHECK(fs_tensor_map_rename(m, "layer.9.weight", "renamed", &err) == FS_OK);
+    CHECK(fs_tensor_map_get(m, "renamed") && !fs_tensor_map_get(m, "layer.9.weight"));
+    CHECK(fs_tensor_map_rename(m, "renamed", "layer.10.weight", &err) != FS_OK && strstr(err.msg, "duplicate"));
+    fs_tensor *d = fs_tensor_create(1, &one, &err);
+    snprintf(d->name, sizeof d->name, "layer.200.weight");
+    CHECK(fs_tensor_map_add(m, d, &err) != FS_OK); /* duplicate found through the index */
+    CHECK(fs_tensor_map_param_count(m) == 299);
+    fs_tensor_map_destroy(m);
+}
+
 int main(void) {
+    test_map_index();
     test_validation();
     test_dtypes();
     test_roundtrip();
