@@ -8,6 +8,11 @@
  *                    or, for stride 1:  a forward conv of dout with the flipped, transposed weight
  * The pixel axis P is cut into tiles so a column buffer stays under COL_BUDGET floats and there are
  * enough work units for every thread. 1x1 stride-1 unpadded convs use x directly (no im2col).
+ * Stride-1 convs with W_out >= 64 and <= 128 output channels per group (where the im2col copy is
+ * expensive next to the GEMM) use an implicit GEMM instead: one GEMM per kernel tap over a shifted
+ * view of a padded slab of the input (see "implicit GEMM" below), for forward, backward-weights and
+ * (through the flipped-weight forward) backward-data.
+ * Threads: OpenBLAS runs single-threaded (gemm.h); the work units above are spread over the pool.
  * Work units and tile boundaries depend only on the dims and the thread count, each output element
  * is produced by one thread, and backward-weights sums per-thread partial sums in thread order,
  * so results are deterministic for a given thread count.
