@@ -45,7 +45,7 @@ void fs_metrics_fill_convex(uint8_t *mask, int w, int h, const float *xy, int n,
         if (!(len > 1e-9)) continue;
         nx[m] = sgn * ey / len;
         ny[m] = -sgn * ex / len;
-        off[m] = nx[m] * x0 + ny[m] * y0 + margin;
+        off[m] = nx[m] * x0 + ny[m] * y0 + margin + 1e-7; /* pixel centres on an edge count as inside */
         m++;
     }
     if (m < 3) return;

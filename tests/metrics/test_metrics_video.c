@@ -18,7 +18,7 @@
 #include "face/paste.h"
 #include "pipeline/metrics.h"
 
-#define NFRAMES 10
+#define NFRAMES 8
 
 static char tmpdir[256];
 
@@ -160,11 +160,37 @@ static void check_cover(const char *clip, int frames) {
     fs_proj_tracks_destroy(t);
 }
 
-static int compute(const char *a, const char *b, int64_t max_frames, fs_metrics *m, fs_err *err) {
+/* A stand-in face-embedding model for the TL-ID / TG-ID hook: the 8x8 aligned crop's pixels. */
+static int toy_embed(void *user, const fs_image *frame, const double quad[4][2],
+                     const float lm[FS_FACE_NUM_LANDMARKS][2], float *emb, fs_err *err) {
+    (void)lm;
+    (void)err;
+    int *calls = user;
+    (*calls)++;
+    uint8_t px[8 * 8 * 3];
+    fs_image crop = fs_image_view(px, 8, 8, 24);
+    fs_align_crop(frame, quad, &crop, 1);
+    for (int i = 0; i < 8 * 8 * 3; i++) emb[i] = px[i] / 255.0f + 0.1f;
+    return FS_OK;
+}
+
+static int embed_calls = 0;
+
+static int compute_opts(const char *a, const char *b, int64_t max_frames, int with_embed, fs_metrics *m, fs_err *err) {
     fs_metrics_opts o;
     fs_metrics_opts_default(&o);
     o.max_frames = max_frames;
+    if (with_embed) {
+        o.embed = toy_embed;
+        o.embed_user = &embed_calls;
+        o.embed_dim = 8 * 8 * 3;
+        o.embed_name = "toy 8x8 crop";
+    }
     return fs_metrics_compute(a, b, &o, m, err);
+}
+
+static int compute(const char *a, const char *b, int64_t max_frames, fs_metrics *m, fs_err *err) {
+    return compute_opts(a, b, max_frames, 0, m, err);
 }
 
 int main(void) {
@@ -182,12 +208,12 @@ int main(void) {
     fs_err err = {0};
 
     /* the face region covers what the paste can touch */
-    check_cover(clip, 2);
-    check_cover(hopper, 2);
+    check_cover(clip, 1);
+    check_cover(hopper, 1);
 
     /* 1. the clip against itself */
     fs_metrics m;
-    CHECK_MSG(compute(clip, clip, NFRAMES, &m, &err) == FS_OK, "%s", err.msg);
+    CHECK_MSG(compute_opts(clip, clip, NFRAMES, 1, &m, &err) == FS_OK, "%s", err.msg);
     printf("self: bg %.1f dB (%.3f of pixels), flicker %.4f/%.4f ratio %.4f, jitter %.5f ratio %.4f shift %.5f\n",
            m.bg_psnr_db, m.bg_fraction, m.flicker_original, m.flicker_edited, m.flicker_ratio, m.lm_jitter_original,
            m.lm_jitter_ratio, m.lm_shift);
@@ -199,7 +225,11 @@ int main(void) {
     CHECK(m.flicker_pairs == NFRAMES - 1 && m.flicker_original > 0);
     CHECK(m.flicker_ratio == 1.0);
     CHECK(m.lm_pairs == NFRAMES - 1 && m.lm_jitter_original > 0 && m.lm_jitter_ratio == 1.0 && m.lm_shift == 0.0);
-    CHECK(isnan(m.tl_id) && isnan(m.tg_id) && strstr(m.id_note, "embedding"));
+    /* the identity hook: an embedding model sees one face per frame in each video; self: TL = TG = 1 */
+    CHECK(embed_calls == 2 * NFRAMES && m.id_frames == NFRAMES);
+    CHECK_CLOSE(m.tl_id, 1.0, 1e-12);
+    CHECK_CLOSE(m.tg_id, 1.0, 1e-12);
+    CHECK(strstr(m.id_note, "toy 8x8 crop") != NULL);
     double flicker_self = m.flicker_original;
     fs_metrics_free(&m);
 
@@ -219,14 +249,17 @@ int main(void) {
 
     /* 2. noise inside the faces only: background identical, face flicker up */
     CHECK_MSG(compute(clip, noise, NFRAMES, &m, &err) == FS_OK, "%s", err.msg);
-    printf("noise in face: bg %.1f dB hull %.1f dB face %.2f dB, flicker %.4f -> %.4f (ratio %.3f), shift %.4f\n",
+    printf("noise in face: bg %.1f dB hull %.1f dB face %.2f dB, flicker %.4f -> %.4f (ratio %.3f), jitter ratio "
+           "%.3f, shift %.4f\n",
            m.bg_psnr_db, m.hull_psnr_db, m.face_psnr_db, m.flicker_original, m.flicker_edited, m.flicker_ratio,
-           m.lm_shift);
+           m.lm_jitter_ratio, m.lm_shift);
+    CHECK(isnan(m.tl_id) && isnan(m.tg_id) && strstr(m.id_note, "needs a face-embedding model"));
     CHECK(isinf(m.bg_psnr_db) && m.bg_max_abs_diff == 0);
     CHECK(isinf(m.hull_psnr_db) && m.hull_max_abs_diff == 0);
     CHECK(m.face_psnr_db > 10 && m.face_psnr_db < 40);
     CHECK(m.flicker_original == flicker_self);
     CHECK(m.flicker_edited > 2 * m.flicker_original && m.flicker_ratio > 2);
+    CHECK(m.tracks_matched == 1 && m.lm_shift > 0); /* the noise moves the landmarks a little */
     fs_metrics_free(&m);
 
     /* 3. a painted corner: background PSNR drops, the face is untouched */
@@ -238,13 +271,13 @@ int main(void) {
     CHECK(m.bg_psnr_min_frame >= 0 && m.bg_psnr_min_frame < NFRAMES);
     CHECK(isinf(m.face_psnr_db));
     CHECK(m.flicker_ratio == 1.0);
-    CHECK(m.tracks_matched == 1);
+    CHECK(m.tracks_matched == 1 && m.lm_shift < 0.005);
     fs_metrics_free(&m);
 
     /* 4. a shorter copy is refused (both files and both counts named), unless only its frames are compared */
     CHECK(compute(clip, shortv, NFRAMES, &m, &err) == FS_ERR);
     printf("short: %s\n", err.msg);
-    CHECK(strstr(err.msg, shortv) && strstr(err.msg, clip) && strstr(err.msg, " 6 frames") && strstr(err.msg, "10"));
+    CHECK(strstr(err.msg, shortv) && strstr(err.msg, clip) && strstr(err.msg, " 6 frames") && strstr(err.msg, "has 8"));
     CHECK(compute(clip, shortv, 0, &m, &err) == FS_ERR && strstr(err.msg, shortv));
     CHECK(compute(shortv, clip, 0, &m, &err) == FS_ERR && strstr(err.msg, shortv));
     CHECK_MSG(compute(clip, shortv, 6, &m, &err) == FS_OK, "%s", err.msg);
