@@ -138,7 +138,7 @@ int fs_project_align(const char *video, const char *dir, const fs_align_opts *o,
             rc = fs_errorf(err, "%s: tracks are for %dx%d frames, the video is %dx%d", o->tracks_json, t->width,
                            t->height, p->info.width, p->info.height);
         if (!rc) {
-            if (!o->tracks_json || t->frames <= 0) t->frames = (int)p->info.frames;
+            if (t->frames <= 0) t->frames = (int)p->info.frames; /* detection: the frames decoded */
             if (!t->width) {
                 t->width = p->info.width;
                 t->height = p->info.height;
