@@ -52,6 +52,8 @@ static int check_pair(const char *a, const char *b, int64_t max_frames, fs_video
         if (fa > max_frames) fa = max_frames;
         if (fb > max_frames) fb = max_frames;
     }
+    if (ia->fps > 0 && ib.fps > 0 && fabs(ia->fps - ib.fps) > 1e-3 * ia->fps)
+        fs_warn("%s: %.3f fps but %s has %.3f fps; frames are compared by their index", b, ib.fps, a, ia->fps);
     if (fa > 0 && fb > 0 && fa != fb) {
         if (fb < fa)
             return fs_errorf(err,
@@ -156,6 +158,9 @@ int fs_metrics_compute(const char *original, const char *edited, const fs_metric
     memset(&m, 0, sizeof m);
     int rc = FS_OK;
 
+    fs_verbose("metrics: %dx%d, %lld frames%s; face region = landmark hull + %.2f x crop side + %.1f px",
+               info.width, info.height, (long long)info.frames, o.max_frames > 0 ? " (capped by --max-frames)" : "",
+               o.face_margin, o.margin_px);
     /* pass 1: ORIGINAL's faces */
     fs_align_settings as;
     fs_align_settings_default(&as);

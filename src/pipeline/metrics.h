@@ -161,9 +161,12 @@ int fs_metrics_landmarks(const fs_proj_tracks *orig, const fs_proj_tracks *edit,
 
 /* TL-ID and TG-ID from n embeddings of d floats per video (row i = frame i; normalised here):
  * R = (E_e E_eᵀ) ⊘ (E_s E_sᵀ), TL = mean R[i][i+1], TG = mean of R off the diagonal. Pairs whose source
- * similarity is ~0 (|S| < 1e-6) are skipped. n < 2: NAN. O(n² d). */
+ * similarity is ~0 (|S| < 1e-6) are skipped. n < 2: NAN. O(n² d) flops by GEMM tiles of 256 x 256
+ * frames (memory O(n d)); _ref: the same with plain loops (tests compare them). */
 int fs_metrics_identity(const float *e_src, const float *e_edit, int64_t n, int d, double *tl, double *tg,
                         fs_err *err);
+int fs_metrics_identity_ref(const float *e_src, const float *e_edit, int64_t n, int d, double *tl, double *tg,
+                            fs_err *err);
 
 /* 10 log10(255² / (sse / count)); INFINITY when sse == 0, NAN when count == 0. */
 double fs_metrics_psnr(double sse, int64_t count);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tensor/gemm.h"
+
 static double box_iou(const float a[4], const float b[4]) {
     double ix = fmin(a[2], b[2]) - fmax(a[0], b[0]), iy = fmin(a[3], b[3]) - fmax(a[1], b[1]);
     if (!(ix > 0 && iy > 0)) return 0;
@@ -154,10 +156,9 @@ int fs_metrics_landmarks(const fs_proj_tracks *orig, const fs_proj_tracks *edit,
     return FS_OK;
 }
 
-int fs_metrics_identity(const float *e_src, const float *e_edit, int64_t n, int d, double *tl, double *tg,
-                        fs_err *err) {
-    *tl = *tg = NAN;
-    if (n < 2 || d < 1) return FS_OK;
+/* L2-normalised copies of both embedding sets (an all-zero row stays zero; its pairs are skipped). */
+static int normalized_copies(const float *e_src, const float *e_edit, int64_t n, int d, float **s_out, float **e_out,
+                             fs_err *err) {
     if ((uint64_t)n > SIZE_MAX / sizeof(float) / 2 / (size_t)d) return fs_errorf(err, "too many embeddings");
     float *s = malloc(sizeof *s * (size_t)n * d), *e = malloc(sizeof *e * (size_t)n * d);
     if (!s || !e) {
@@ -165,7 +166,6 @@ int fs_metrics_identity(const float *e_src, const float *e_edit, int64_t n, int 
         free(e);
         return fs_errorf(err, "out of memory for %lld embeddings of %d floats", (long long)n, d);
     }
-    /* L2-normalise every row (an all-zero row stays zero and its pairs are skipped) */
     for (int64_t i = 0; i < n; i++) {
         const float *src[2] = {e_src + (size_t)i * d, e_edit + (size_t)i * d};
         float *dst[2] = {s + (size_t)i * d, e + (size_t)i * d};
@@ -176,6 +176,18 @@ int fs_metrics_identity(const float *e_src, const float *e_edit, int64_t n, int 
             for (int c = 0; c < d; c++) dst[v][c] = (float)(src[v][c] * inv);
         }
     }
+    *s_out = s;
+    *e_out = e;
+    return FS_OK;
+}
+
+/* Readable reference: every pair with double dot products. */
+int fs_metrics_identity_ref(const float *e_src, const float *e_edit, int64_t n, int d, double *tl, double *tg,
+                        fs_err *err) {
+    *tl = *tg = NAN;
+    if (n < 2 || d < 1) return FS_OK;
+    float *s = NULL, *e = NULL;
+    if (normalized_copies(e_src, e_edit, n, d, &s, &e, err)) return FS_ERR;
     double sum_tl = 0, sum_tg = 0;
     int64_t n_tl = 0, n_tg = 0;
     for (int64_t i = 0; i < n; i++) {
@@ -197,6 +209,57 @@ int fs_metrics_identity(const float *e_src, const float *e_edit, int64_t n, int 
             }
         }
     }
+    free(s);
+    free(e);
+    if (n_tl > 0) *tl = sum_tl / n_tl;
+    if (n_tg > 0) *tg = sum_tg / n_tg;
+    return FS_OK;
+}
+
+/* Blocked: similarity tiles of IDB x IDB frames by GEMM (memory bounded for any n); same sums in
+ * the same pair order as the reference, up to float rounding of the dot products. */
+int fs_metrics_identity(const float *e_src, const float *e_edit, int64_t n, int d, double *tl, double *tg,
+                        fs_err *err) {
+    enum { IDB = 256 };
+    *tl = *tg = NAN;
+    if (n < 2 || d < 1) return FS_OK;
+    if (n > INT32_MAX) return fs_errorf(err, "too many embeddings");
+    float *s = NULL, *e = NULL;
+    if (normalized_copies(e_src, e_edit, n, d, &s, &e, err)) return FS_ERR;
+    float *ts = malloc(sizeof *ts * IDB * IDB), *te = malloc(sizeof *te * IDB * IDB);
+    if (!ts || !te) {
+        free(ts);
+        free(te);
+        free(s);
+        free(e);
+        return fs_errorf(err, "out of memory");
+    }
+    double sum_tl = 0, sum_tg = 0;
+    int64_t n_tl = 0, n_tg = 0;
+    for (int64_t i0 = 0; i0 < n; i0 += IDB) {
+        int bi = (int)(n - i0 < IDB ? n - i0 : IDB);
+        for (int64_t j0 = i0; j0 < n; j0 += IDB) {
+            int bj = (int)(n - j0 < IDB ? n - j0 : IDB);
+            fs_sgemm(0, 1, bi, bj, d, 1.0f, s + (size_t)i0 * d, d, s + (size_t)j0 * d, d, 0.0f, ts, bj);
+            fs_sgemm(0, 1, bi, bj, d, 1.0f, e + (size_t)i0 * d, d, e + (size_t)j0 * d, d, 0.0f, te, bj);
+            for (int a = 0; a < bi; a++)
+                for (int b = 0; b < bj; b++) {
+                    int64_t i = i0 + a, j = j0 + b;
+                    if (j <= i) continue;
+                    double ss = ts[(size_t)a * bj + b], se = te[(size_t)a * bj + b];
+                    if (!(fabs(ss) >= 1e-6)) continue;
+                    double r = se / ss;
+                    sum_tg += 2 * r;
+                    n_tg += 2;
+                    if (j == i + 1) {
+                        sum_tl += r;
+                        n_tl++;
+                    }
+                }
+        }
+    }
+    free(ts);
+    free(te);
     free(s);
     free(e);
     if (n_tl > 0) *tl = sum_tl / n_tl;

@@ -193,6 +193,24 @@ static void test_identity(void) {
     CHECK_CLOSE(tl, 1.0, 1e-6);
     CHECK(fs_metrics_identity(s, e, 1, D, &tl, &tg, &err) == FS_OK);
     CHECK(isnan(tl) && isnan(tg));
+    /* the blocked GEMM version against the plain loops, over several 256-frame tiles (with an
+     * all-zero edited row: its similarities are 0) */
+    enum { NB = 600, DB = 40 };
+    float *bs = malloc(sizeof(float) * NB * DB), *be = malloc(sizeof(float) * NB * DB);
+    for (int i = 0; i < NB * DB; i++) {
+        bs[i] = 0.5f + (float)rand() / RAND_MAX;
+        be[i] = bs[i] + 0.6f * ((float)rand() / RAND_MAX - 0.5f);
+    }
+    memset(be + 17 * DB, 0, sizeof(float) * DB);
+    double tl_ref, tg_ref;
+    CHECK(fs_metrics_identity_ref(bs, be, NB, DB, &tl_ref, &tg_ref, &err) == FS_OK);
+    CHECK(fs_metrics_identity(bs, be, NB, DB, &tl, &tg, &err) == FS_OK);
+    printf("identity %dx%d: TL %.9f (ref %.9f) TG %.9f (ref %.9f)\n", NB, DB, tl, tl_ref, tg, tg_ref);
+    CHECK(tl < 1.0 && tg < 1.0 && tl > 0.5);
+    CHECK_CLOSE(tl, tl_ref, 1e-6);
+    CHECK_CLOSE(tg, tg_ref, 1e-6);
+    free(bs);
+    free(be);
 }
 
 int main(void) {
