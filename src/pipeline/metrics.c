@@ -316,7 +316,17 @@ int fs_metrics_compute(const char *original, const char *edited, const fs_metric
                        s.orig->frames);
     if (!rc && n == 0) rc = fs_errorf(err, "%s: no video frame", original);
     if (!rc) rc = fs_face_tracker_finish(s.tr, &s.ft, err);
-    if (!rc) rc = fs_proj_tracks_from_faces(s.ft, (int)n, via->fps, w, h, &as, &s.edit, err);
+    if (!rc && fs_proj_tracks_from_faces(s.ft, (int)n, via->fps, w, h, &as, &s.edit, err)) {
+        /* a face the aligner cannot use in EDITED only costs the landmark metrics */
+        fs_warn("%s: %s; landmark stability left out", edited, err->msg);
+        s.edit = calloc(1, sizeof *s.edit);
+        if (!s.edit) rc = fs_errorf(err, "out of memory");
+        else {
+            s.edit->frames = (int)n;
+            s.edit->width = w;
+            s.edit->height = h;
+        }
+    }
     if (!rc) rc = fs_metrics_landmarks(s.orig, s.edit, &m, err);
     if (!rc) {
         m.tl_id = m.tg_id = NAN;

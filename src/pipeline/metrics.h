@@ -26,8 +26,11 @@
  *        extension (face/mask.h fs_mask_hull), grown by face_margin × crop side + margin_px (a mitred
  *        offset of the polygon). The paste's Full region with landmark masks is the hull dilated by a
  *        50/1024 square in crop pixels (≤ 0.069 × side diagonally), so F covers it (tested against
- *        fs_paste_support at several crop sizes). With BiSeNet masks (hair, neck) an edit may reach
- *        beyond F but never beyond Q.
+ *        fs_paste_support at crop sizes 64..1024; crops under 64 px need a larger face_margin, 0.15
+ *        covers 32). With BiSeNet masks (hair, neck) an edit may reach beyond F but never beyond Q.
+ *   Q and F are recomputed the way facestitch computes its tracks (same detector, smoothing over the
+ *   frames compared): compare with the same --max-frames the edit used, since smoothing near the last
+ *   frame depends on where the video stops.
  *
  * Metrics (RGB, 8-bit values 0..255, each channel a sample):
  *   background PSNR   over all frames, MSE = Σ (orig − edit)² / #samples over pixels outside Q;

@@ -45,6 +45,11 @@ check self_json_shape "[ \"$(head -c 1 $T/self.json)\" = '{' ] && [ \"$(tail -n 
 $B -q metrics "$CLIP" "$CLIP" --max-frames 4 >"$T/self.txt"; rc=$?
 check self_text "[ $rc -eq 0 ] && grep -q 'background (outside crop quads) *inf' $T/self.txt && grep -q 'n/a: needs a face-embedding model' $T/self.txt"
 
+# two faces: each track matched to itself
+TWO=$M/multi_intel_headpose_two_people_480x270.mp4
+$B -q metrics "$TWO" "$TWO" --json --max-frames 6 >"$T/two.json" 2>/dev/null; rc=$?
+check two_faces "[ $rc -eq 0 ] && [ \"$(key tracks_original $T/two.json)\" = 2 ] && [ \"$(key tracks_matched $T/two.json)\" = 2 ] && [ \"$(key landmark_jitter_ratio $T/two.json)\" = 1 ] && [ \$(grep -c '\"jitter_ratio\": 1, \"shift\": 0}' $T/two.json) -eq 2 ]"
+
 # no face at all: background = every pixel, face metrics not defined (null)
 NOFACE=$M/nonface_bottles_hand_640x360.mp4
 $B -q metrics "$NOFACE" "$NOFACE" --json --max-frames 4 >"$T/nf.json" 2>/dev/null; rc=$?
