@@ -174,7 +174,7 @@ static void test_identity(void) {
     enum { N = 5, D = 8 };
     float s[N * D], e[N * D];
     srand(3);
-    for (int i = 0; i < N * D; i++) s[i] = 1.0f + (float)rand() / RAND_MAX; /* positive: similarities > 0 */
+    for (int i = 0; i < N * D; i++) s[i] = 1.0f + (float)((double)rand() / RAND_MAX); /* positive: similarities > 0 */
     for (int i = 0; i < N * D; i++) e[i] = 3.0f * s[i];                    /* same directions */
     double tl, tg;
     fs_err err = {0};
@@ -198,8 +198,8 @@ static void test_identity(void) {
     enum { NB = 600, DB = 40 };
     float *bs = malloc(sizeof(float) * NB * DB), *be = malloc(sizeof(float) * NB * DB);
     for (int i = 0; i < NB * DB; i++) {
-        bs[i] = 0.5f + (float)rand() / RAND_MAX;
-        be[i] = bs[i] + 0.6f * ((float)rand() / RAND_MAX - 0.5f);
+        bs[i] = 0.5f + (float)((double)rand() / RAND_MAX);
+        be[i] = bs[i] + 0.6f * ((float)((double)rand() / RAND_MAX) - 0.5f);
     }
     memset(be + 17 * DB, 0, sizeof(float) * DB);
     double tl_ref, tg_ref;
