@@ -10,7 +10,8 @@
  * Conventions: landmark/quad coordinates are pixel indices (pixel i's centre is at i). The crop
  * follows PIL's QUAD transform of (quad + 0.5): output pixel (X, Y) samples the frame at
  * TL + (TR−TL)·u + (BL−TL)·v + (BR−BL−TR+TL)·u·v with u = (X+0.5)/S, v = (Y+0.5)/S, bilinear with
- * clamp-to-edge inside the frame and black outside it. The projective coefficients map continuous
+ * clamp-to-edge inside the frame and black outside it; values are rounded to nearest (Pillow's
+ * Geometry.c truncates, a −0.5-level bias we do not copy). The projective coefficients map continuous
  * frame coordinates (pixel index + 0.5) to continuous crop coordinates:
  *   X = (k0 x + k1 y + k2)/(k6 x + k7 y + 1),  Y = (k3 x + k4 y + k5)/(k6 x + k7 y + 1).
  */
