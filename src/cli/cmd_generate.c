@@ -39,6 +39,10 @@ static void usage(FILE *fp) {
             "  --trunc-cutoff K    truncate only the first K ws rows (default: all)\n"
             "  --noise MODE        const (checkpoint noise buffers, default, as STIT), none, or random\n"
             "  --noise-seed S      random noise of image i is drawn from seed S+i (default 0)\n"
+            "  --noise inject --noise-maps FILE\n"
+            "                      noise maps from a safetensors file, one tensor per conv layer named like the\n"
+            "                      layer ('synthesis.b8.conv0' or 'b8.conv0'), [N,1,res,res] or [N,res,res] (per\n"
+            "                      image) or [res,res] / [1,1,res,res] (shared); a layer without a map gets none\n"
             "  -o, --out OUT.png   8-bit PNG, pixel = clamp(floor(x*127.5 + 128), 0, 255) like gen_images.py;\n"
             "                      several images are laid out in one grid (ceil(sqrt N) columns, row-major)\n"
             "  --raw OUT.st        safetensors: 'image' [N,C,H,W] float32 unclamped, plus the 'ws' used\n"
@@ -109,7 +113,7 @@ static int set_meta(fs_tensor_map *m, const char *what, fs_err *err) {
 }
 
 typedef struct {
-    const char *model, *ws_path, *out, *raw, *target_path, *grad_path;
+    const char *model, *ws_path, *out, *raw, *target_path, *grad_path, *noise_maps;
     long seed, batch, cutoff, noise_seed;
     int have_seed;
     float psi;
@@ -118,7 +122,7 @@ typedef struct {
 
 static int run(const gen_opts *o, fs_err *err) {
     fs_sg2 *g = NULL;
-    fs_tensor_map *in = NULL, *tmap = NULL, *outm = NULL;
+    fs_tensor_map *in = NULL, *tmap = NULL, *outm = NULL, *nmap = NULL;
     fs_sg2_acts *a = NULL;
     fs_sg2_grads *gr = NULL;
     float *ws = NULL, *z = NULL, *img = NULL, *dws = NULL, *dimg = NULL, *dz = NULL;
@@ -252,6 +256,32 @@ static int run(const gen_opts *o, fs_err *err) {
     fs_verbose("activation arena: %.1f MiB for batch %d", fs_sg2_acts_bytes(a) / 1048576.0, chunk);
     fs_sg2_opts so = fs_sg2_opts_default();
     so.noise = o->noise;
+    const float *maps_all[FS_SG2_MAX_LAYERS] = {0};
+    int maps_per_image = -1;
+    if (o->noise == FS_SG2_NOISE_INJECT) {
+        if (fs_safetensors_load(o->noise_maps, FS_ST_TO_F32, &nmap, err)) goto done;
+        for (int l = 0; l < c->n_layers; l++) {
+            if (c->layers[l].kind == FS_SG2_TORGB) continue;
+            const fs_tensor *t = get_f32(nmap, c->layers[l].name);
+            if (!t) t = get_f32(nmap, c->layers[l].name + strlen("synthesis."));
+            if (!t) continue;
+            long HW = (long)c->layers[l].res * c->layers[l].res, n = (long)fs_tensor_numel(t);
+            int per = n == N * HW && N > 1 ? 1 : n == HW ? 0 : -1;
+            if (per < 0 || (maps_per_image >= 0 && per != maps_per_image)) {
+                char b[96];
+                fs_errorf(err, "%s: noise map '%s' has shape %s; expected [%ld,1,%d,%d] or [%d,%d] like the others",
+                          o->noise_maps, t->name, fs_tensor_shape_str(t, b, sizeof b), N, c->layers[l].res,
+                          c->layers[l].res, c->layers[l].res, c->layers[l].res);
+                goto done;
+            }
+            maps_per_image = per;
+            maps_all[l] = fs_tensor_f32(t);
+        }
+        if (maps_per_image < 0) {
+            fs_errorf(err, "%s: no noise map named after a conv layer (e.g. 'synthesis.b4.conv1')", o->noise_maps);
+            goto done;
+        }
+    }
     long per_img = (long)c->img_channels * R * R, per_ws = (long)c->num_ws * c->w_dim;
     double loss = 0;
     fs_progress p;
@@ -264,6 +294,11 @@ static int run(const gen_opts *o, fs_err *err) {
             if (fs_sg2_acts_create(&a, g, nb, err)) goto done;
         }
         so.noise_seed = (uint64_t)o->noise_seed + (uint64_t)n0; /* chunking does not change which maps an image gets */
+        const float *maps[FS_SG2_MAX_LAYERS] = {0};
+        for (int l = 0; l < c->n_layers; l++)
+            if (maps_all[l]) maps[l] = maps_all[l] + (maps_per_image ? n0 * (long)c->layers[l].res * c->layers[l].res : 0);
+        so.noise_maps = maps;
+        so.noise_maps_per_sample = maps_per_image > 0;
         if (from_styles) {
             const float *st[FS_SG2_MAX_LAYERS];
             for (int l = 0; l < c->n_layers; l++) st[l] = sty[l] + n0 * c->layers[l].C_in;
@@ -333,6 +368,7 @@ done:
     fs_sg2_grads_destroy(gr);
     fs_tensor_map_destroy(in);
     fs_tensor_map_destroy(tmap);
+    fs_tensor_map_destroy(nmap);
     fs_tensor_map_destroy(outm);
     fs_sg2_destroy(g);
     free(ws), free(z), free(img), free(dws), free(dimg), free(dz);
@@ -345,11 +381,12 @@ int fs_cmd_generate(int argc, char **argv) {
     o.batch = 1;
     o.psi = 1.0f;
     o.noise = FS_SG2_NOISE_CONST;
-    enum { O_SEED = 256, O_WS, O_TRUNC, O_CUTOFF, O_NOISE, O_NSEED, O_RAW, O_BATCH, O_TARGET, O_GRAD, O_MODEL };
+    enum { O_SEED = 256, O_WS, O_TRUNC, O_CUTOFF, O_NOISE, O_NSEED, O_RAW, O_BATCH, O_TARGET, O_GRAD, O_MODEL, O_NMAPS };
     static const struct option lo[] = {{"model", required_argument, 0, O_MODEL}, {"seed", required_argument, 0, O_SEED},
                                        {"ws", required_argument, 0, O_WS},       {"trunc", required_argument, 0, O_TRUNC},
                                        {"trunc-cutoff", required_argument, 0, O_CUTOFF},
                                        {"noise", required_argument, 0, O_NOISE},
+                                       {"noise-maps", required_argument, 0, O_NMAPS},
                                        {"noise-seed", required_argument, 0, O_NSEED},
                                        {"out", required_argument, 0, 'o'},       {"raw", required_argument, 0, O_RAW},
                                        {"batch", required_argument, 0, O_BATCH},
@@ -370,6 +407,7 @@ int fs_cmd_generate(int argc, char **argv) {
         case O_RAW: o.raw = optarg; break;
         case O_TARGET: o.target_path = optarg; break;
         case O_GRAD: o.grad_path = optarg; break;
+        case O_NMAPS: o.noise_maps = optarg; break;
         case O_SEED:
             if (!parse_int(optarg, 0, 4294967295L, &o.seed))
                 return fs_cli_usage_error("generate", "--seed needs an integer from 0 to 2^32-1, got '%s'", optarg);
@@ -402,8 +440,10 @@ int fs_cmd_generate(int argc, char **argv) {
                 o.noise = FS_SG2_NOISE_RANDOM;
             else if (!strcmp(optarg, "none"))
                 o.noise = FS_SG2_NOISE_NONE;
+            else if (!strcmp(optarg, "inject"))
+                o.noise = FS_SG2_NOISE_INJECT;
             else
-                return fs_cli_usage_error("generate", "--noise is const, random or none, got '%s'", optarg);
+                return fs_cli_usage_error("generate", "--noise is const, random, none or inject, got '%s'", optarg);
             break;
         case ':': return fs_cli_usage_error("generate", "option '%s' needs a value", argv[optind - 1]);
         default: return fs_cli_usage_error("generate", "unknown option '%s'", argv[optind - 1]);
@@ -414,6 +454,8 @@ int fs_cmd_generate(int argc, char **argv) {
     if (o.have_seed && o.ws_path) return fs_cli_usage_error("generate", "give either --seed or --ws, not both");
     if (o.ws_path && o.batch != 1) return fs_cli_usage_error("generate", "--batch goes with --seed (--ws has its own N)");
     if (!!o.target_path != !!o.grad_path) return fs_cli_usage_error("generate", "--target and --grad go together");
+    if ((o.noise == FS_SG2_NOISE_INJECT) != !!o.noise_maps)
+        return fs_cli_usage_error("generate", "--noise inject and --noise-maps FILE go together");
     if (!o.out && !o.raw && !o.grad_path)
         return fs_cli_usage_error("generate", "nothing to write: give -o OUT.png, --raw OUT.safetensors or --grad");
     fs_err err = {0};

@@ -319,6 +319,31 @@ int main(void) {
     CHECK(sh("cmp -s %s/r1.st %s/r2.st", dir, dir) == 0);
     CHECK(sh("cmp -s %s/r1.st %s/r3.st", dir, dir) != 0);
 
+    /* injected noise maps: the const buffers as a file reproduce --noise const */
+    {
+        fs_err err = {0};
+        fs_tensor_map *w = load(nv), *o = fs_tensor_map_create();
+        for (int i = 0; w && i < w->count; i++) {
+            const char *nm = w->items[i]->name;
+            size_t k = strlen(nm);
+            if (k > 12 && !strcmp(nm + k - 12, ".noise_const")) {
+                fs_tensor *t = fs_tensor_clone(w->items[i], &err);
+                t->name[k - 12] = 0; /* "synthesis.b8.conv0" */
+                fs_tensor_map_add(o, t, &err);
+            }
+        }
+        char np[300];
+        snprintf(np, sizeof np, "%s/noise.safetensors", dir);
+        CHECK(fs_safetensors_save(np, o, &err) == FS_OK);
+        CHECK(sh("%s -q generate --model %s --seed 2 --batch 2 --noise inject --noise-maps %s --raw %s/i1.st", bin, nv, np,
+                 dir) == 0);
+        CHECK(sh("%s -q generate --model %s --seed 2 --batch 2 --raw %s/i2.st", bin, nv, dir) == 0);
+        CHECK(sh("cmp -s %s/i1.st %s/i2.st", dir, dir) == 0);
+        CHECK(sh("%s generate --model %s --seed 2 --noise inject --raw %s/x.st 2>/dev/null", bin, nv, dir) == 2);
+        fs_tensor_map_destroy(w);
+        fs_tensor_map_destroy(o);
+    }
+
     /* user errors: exit 1 with the file named, exit 2 for bad usage, never a partial output */
     CHECK(sh("%s generate --model %s/nope.safetensors --seed 1 --raw %s/x.st 2>%s/err.txt", bin, dir, dir, dir) == 1);
     CHECK(sh("grep -q 'nope.safetensors' %s/err.txt", dir) == 0);
