@@ -204,23 +204,11 @@ static int run_cascade(const fs_haar_cascade *c, const fs_gray *g, int mirror, c
     return rc;
 }
 
-/* Is there a face (frontal or profile) near `pred` (predictor box, frame pixels) whose landmarks
- * are `lm`? The region around the expected Haar box is resampled upright (rotated by the eye
- * line's angle, so rolled heads are confirmed too) and searched over scales 0.7..1.45.
- * dg is the detection image, ds = dg pixels per frame pixel. Returns 1, 0, or -1 on error. */
-static int verify(fs_face_tracker *tr, const fs_gray *dg, float ds, const float *pred, const float *lm, fs_err *err) {
+/* One confirmation try: the region around the expected Haar box, resampled so that the eye
+ * line (cs_, sn) is horizontal, searched over scales 0.7..1.45. 1 found, 0 not, -1 error. */
+static int verify_at(fs_face_tracker *tr, const fs_gray *dg, float ds, const float *pred, float cs_, float sn,
+                     int frontal_only, fs_err *err) {
     double t0 = fs_now_seconds();
-    float ex = 0, ey = 0;
-    for (int p = 36; p < 42; p++) {
-        ex -= lm[2 * p] / 6;
-        ey -= lm[2 * p + 1] / 6;
-    }
-    for (int p = 42; p < 48; p++) {
-        ex += lm[2 * p] / 6;
-        ey += lm[2 * p + 1] / 6;
-    }
-    float en = sqrtf(ex * ex + ey * ey);
-    float cs_ = en > 0 ? ex / en : 1, sn = en > 0 ? ey / en : 0; /* eye line direction */
     float s = (pred[2] - pred[0]) / HAAR_SCALE * ds;                /* expected Haar side, dg pixels */
     float pcx = (pred[0] + pred[2]) / 2 * ds, pcy = (pred[1] + pred[3]) / 2 * ds;
     float hcx = pcx + HAAR_DY * s * sn, hcy = pcy - HAAR_DY * s * cs_; /* minus HAAR_DY along "down" */
@@ -256,7 +244,7 @@ static int verify(fs_face_tracker *tr, const fs_gray *dg, float ds, const float 
     o.max_size = (int)ceilf(1.45f * s);
     o.threads = 1;
     float hb[4] = {m - s / 2, m - s / 2, m + s / 2, m + s / 2};
-    const fs_haar_cascade *cs[3] = {tr->frontal, tr->profile, tr->profile};
+    const fs_haar_cascade *cs[3] = {tr->frontal, frontal_only ? NULL : tr->profile, frontal_only ? NULL : tr->profile};
     for (int k = 0; k < 3 && !found && outside < side * side / 4; k++) {
         if (!cs[k]) continue;
         fs_detection *d = NULL;
@@ -275,6 +263,30 @@ static int verify(fs_face_tracker *tr, const fs_gray *dg, float ds, const float 
     fs_gray_free(&crop);
     tr->st.verify_s += fs_now_seconds() - t0;
     return found;
+}
+
+/* Is there a face near `pred` (predictor box, frame pixels) whose landmarks are `lm`? Tried with
+ * the face upright by its eye line (frontal, then profile both ways), then with the eye line
+ * turned by +-20 degrees (frontal), since landmarks lag behind a quickly rolling head. */
+static int verify(fs_face_tracker *tr, const fs_gray *dg, float ds, const float *pred, const float *lm, fs_err *err) {
+    float ex = 0, ey = 0;
+    for (int p = 36; p < 42; p++) {
+        ex -= lm[2 * p] / 6;
+        ey -= lm[2 * p + 1] / 6;
+    }
+    for (int p = 42; p < 48; p++) {
+        ex += lm[2 * p] / 6;
+        ey += lm[2 * p + 1] / 6;
+    }
+    float en = sqrtf(ex * ex + ey * ey);
+    float c = en > 0 ? ex / en : 1, sn = en > 0 ? ey / en : 0; /* eye line direction */
+    int v = verify_at(tr, dg, ds, pred, c, sn, 0, err);
+    const float c20 = 0.93969262f, s20 = 0.34202014f;
+    for (int k = 0; k < 2 && v == 0; k++) {
+        float sg = k ? -1.f : 1.f;
+        v = verify_at(tr, dg, ds, pred, c * c20 - sg * sn * s20, sn * c20 + sg * c * s20, 1, err);
+    }
+    return v;
 }
 
 static trk *new_track(fs_face_tracker *tr) {
@@ -300,6 +312,35 @@ static int observe(trk *t, int frame, const float *box, const float *lm) {
     t->last_frame = frame;
     t->seen_now = 1;
     return FS_OK;
+}
+
+/* Does the middle of the face (nose and cheeks, from the landmarks) have a skin-like chroma?
+ * Used only for weak new candidates. BT.601 Cr/Cb of the mean colour; grey frames pass. */
+static int skin_like(const fs_image *im, const float *lm) {
+    static const int pts[][2] = {{29, 29}, {30, 30}, {33, 33}, {31, 2}, {35, 14}, {31, 3}, {35, 13}, {28, 28}};
+    double r = 0, g = 0, b = 0;
+    int n = 0;
+    for (size_t k = 0; k < sizeof pts / sizeof pts[0]; k++) {
+        float x = (lm[2 * pts[k][0]] + lm[2 * pts[k][1]]) / 2, y = (lm[2 * pts[k][0] + 1] + lm[2 * pts[k][1] + 1]) / 2;
+        int xi = (int)lroundf(x), yi = (int)lroundf(y);
+        for (int dy = -1; dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++) {
+                int X = xi + dx, Y = yi + dy;
+                if (X < 0 || Y < 0 || X >= im->w || Y >= im->h) continue;
+                const uint8_t *p = fs_image_px(im, X, Y);
+                r += p[0];
+                g += p[1];
+                b += p[2];
+                n++;
+            }
+    }
+    if (n == 0) return 0;
+    r /= n;
+    g /= n;
+    b /= n;
+    double cr = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b, cb = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b;
+    if (fabs(cr - 128) < 3 && fabs(cb - 128) < 3) return 1; /* grey: no colour to judge */
+    return cr >= 133 && cr <= 185 && cb >= 70 && cb <= 135;
 }
 
 /* A face found by a full detection: predictor box (refined), landmarks, detector strength. */
@@ -443,7 +484,8 @@ int fs_face_tracker_push(fs_face_tracker *tr, const fs_image *frame, int idx, fs
     }
     for (int i = 0; i < tr->nt; i++) {
         trk *t = &tr->t[i];
-        if (!t->alive || t->last_frame != prev || prev < 0) continue;
+        /* also tracks lost a few frames ago: re-found where they were, the gap gets interpolated */
+        if (!t->alive || t->last_frame < 0 || idx - t->last_frame > tr->o.max_gap + 1) continue;
         float b0[4];
         fs_shape_box_from_landmarks(tr->sp, t->lm, b0);
         landmarks_from_box(tr, frame, b0, tl[ntracked], tb[ntracked]);
@@ -547,6 +589,8 @@ int fs_face_tracker_push(fs_face_tracker *tr, const fs_image *frame, int idx, fs
                 /* a new face must be a strong detection: big false positives (a tie, a hand) gather
                  * fewer neighbours than real faces of their size */
                 if (c->neighbors < tr->o.min_neighbors || (float)c->neighbors < 0.12f * c->side_det) continue;
+                /* weak ones (fewer than 0.25 neighbours per pixel of side) must also look like skin */
+                if ((float)c->neighbors < 0.25f * c->side_det && !skin_like(frame, c->lm)) continue;
                 best = new_track(tr);
             }
             if (!best) {
