@@ -107,6 +107,7 @@ struct fs_video_reader {
     int64_t last_pts;
     int64_t frame_dur;      /* nominal frame duration in tb units */
     int bad_packets;
+    int cw, ch;             /* coded size at open: frames of another size are scaled to it */
     /* images */
     fs_image *coded;        /* before rotation */
     fs_image *shown;        /* after rotation (== coded when rotation is 0) */
@@ -220,6 +221,8 @@ static int open_media(fs_video_reader *r, fs_err *err) {
     fs_video_info *vi = &r->info;
     vi->rotation = rotation_of(st);
     int w = st->codecpar->width, h = st->codecpar->height;
+    r->cw = w;
+    r->ch = h;
     int swap = vi->rotation == 90 || vi->rotation == 270;
     vi->width = swap ? h : w;
     vi->height = swap ? w : h;
@@ -323,11 +326,8 @@ static int convert_frame(fs_video_reader *r, fs_err *err) {
     AVFrame *f = r->frame;
     if (f->width <= 0 || f->height <= 0 || f->width > 16384 || f->height > 16384)
         return fs_errorf(err, "%s: decoded frame has an invalid size %dx%d", r->path, f->width, f->height);
-    if (!r->coded || r->coded->w != f->width || r->coded->h != f->height) {
-        if (r->shown != r->coded) fs_image_destroy(r->shown);
-        fs_image_destroy(r->coded);
-        r->shown = NULL;
-        r->coded = fs_image_create(f->width, f->height, err);
+    if (!r->coded) {
+        r->coded = fs_image_create(r->cw, r->ch, err);
         if (!r->coded) return fs_err_prefix(err, r->path);
     }
     enum AVPixelFormat src_fmt = (enum AVPixelFormat)f->format;
@@ -338,7 +338,8 @@ static int convert_frame(fs_video_reader *r, fs_err *err) {
     case AV_PIX_FMT_YUVJ444P: src_fmt = AV_PIX_FMT_YUV444P; full = 1; break;
     default: break;
     }
-    r->sws = sws_getCachedContext(r->sws, f->width, f->height, src_fmt, f->width, f->height, AV_PIX_FMT_RGB24,
+    /* a mid-stream size change is scaled back to the stream's size, as players do */
+    r->sws = sws_getCachedContext(r->sws, f->width, f->height, src_fmt, r->cw, r->ch, AV_PIX_FMT_RGB24,
                                   SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, NULL, NULL, NULL);
     if (!r->sws) return fs_errorf(err, "%s: cannot convert pixel format %s to RGB", r->path, av_get_pix_fmt_name(src_fmt));
     const int *coef = sws_getCoefficients(colorspace_of(f));
