@@ -1,18 +1,22 @@
 /* track.c — faces followed through a video (see track.h).
  *
  * Per frame:
- *  1. Tracking: every track seen in the previous frame gets the box its last landmarks imply
- *     (the predictor's mean shape fitted to them by a similarity, fs_shape_box_from_landmarks),
- *     the predictor runs in that box, and the box is refitted to the new landmarks and the
- *     predictor run once more (a fixed-point step that makes the landmarks nearly independent of
- *     the starting box).
- *  2. Confirmation: unless a full detection confirms it, a tracked face must be re-found by the
- *     cascade in a small region and scale range around it (frontal, else profile in both
- *     directions); otherwise the track is lost for this frame (no observation).
- *  3. Full detection (frontal cascade on the frame shrunk to det_max_width): on the first frame,
- *     every `redetect_every` frames, whenever no track is active, and in any frame where a
- *     track was lost. Detections matching a track (IoU of the predictor boxes > 0.3) confirm it;
- *     others resume a track lost at most max_gap frames ago nearby, or start a new track.
+ *  1. Tracking: every track seen in the last max_gap+1 frames gets the box its last landmarks
+ *     imply (the predictor's mean shape fitted to them by a similarity,
+ *     fs_shape_box_from_landmarks), the predictor runs in that box, and the box is refitted to
+ *     the new landmarks and the predictor run once more (a fixed-point step that makes the
+ *     landmarks nearly independent of the starting box).
+ *  2. Confirmation: unless a full detection confirms it, a tracked face must be re-found by a
+ *     cascade in a small region and scale range around it, resampled upright along the eye line
+ *     (frontal, profile both ways; then frontal with the eye line turned by +-20 degrees);
+ *     otherwise the track has no observation in this frame.
+ *  3. Full detection: the frontal cascade (alt2) on the frame shrunk to det_max_width, plus the
+ *     profile cascade both ways at half that size; on the first frame, every `redetect_every`
+ *     frames, whenever no track is active, and in any frame where a track was lost.
+ *     Detections matching a track (IoU of the predictor boxes > 0.3) confirm it; others resume a
+ *     track lost at most max_gap frames ago nearby, or start a new track if strong enough
+ *     (neighbours >= min_neighbors and >= 0.12 per pixel of box side; below 0.25 per pixel the
+ *     middle of the face must also have a skin-like chroma, unless the frame is grey).
  *  4. finish(): gaps of at most max_gap frames inside a track are filled by linear interpolation
  *     (interpolated = 1); tracks with fewer than min_track_len observed frames are dropped; ids
  *     are renumbered 0.. in order of first appearance.
