@@ -9,14 +9,17 @@
 #include "tensor/bias_act.h"
 #include "tensor/upfirdn2d.h"
 
-/* x_l: the input feature map of layer l (the previous conv layer's output, or the const). */
-static void layer_input(const fs_sg2 *g, const fs_sg2_acts *a, int l, float *x) {
+/* x_l: the input feature map of layer l (the previous conv layer's output, or the const), recomputed into x
+ * unless *held says x already holds it (a block's conv0 and the previous block's ToRGB read the same map). */
+static void layer_input(const fs_sg2 *g, const fs_sg2_acts *a, int l, float *x, int *held) {
     int k = l - 1;
     while (k >= 0 && g->cfg.layers[k].kind == FS_SG2_TORGB) k--;
+    if (*held == k) return;
     if (k < 0)
         fs__sg2_const_input(g, a->N, x);
     else
         fs__sg2_conv_output(g, a, k, x);
+    *held = k;
 }
 
 /* ds (N, C_in) -> affine weight/bias grads and the ws row the layer read. */
@@ -39,7 +42,7 @@ static void style_backward(const fs_sg2 *g, fs_sg2_acts *a, int l, const float *
 
 /* Conv layer l. dcur (N, C_out, res, res): dL/d(output) on entry, clobbered. dx (=): dL/d(input).
  * xbuf: scratch for the recomputed pre-activation and input. */
-static void conv_layer_backward(const fs_sg2 *g, fs_sg2_acts *a, int l, float *dcur, float *dx, float *xbuf,
+static void conv_layer_backward(const fs_sg2 *g, fs_sg2_acts *a, int l, float *dcur, float *dx, float *xbuf, int *held,
                                 float *dws, fs_sg2_grads *gr, float *const *dstyles) {
     const fs_sg2_config *c = &g->cfg;
     const fs_sg2_layer_info *L = &c->layers[l];
@@ -49,6 +52,7 @@ static void conv_layer_backward(const fs_sg2 *g, fs_sg2_acts *a, int l, float *d
     long HW = (long)L->res * L->res;
     /* bias + lrelu*sqrt2 + clamp: dcur becomes dL/dz, z = y*demod + noise recomputed */
     float *z = xbuf;
+    *held = -2; /* xbuf is about to hold z */
     fs__sg2_demod_noise(z, a->y[l], a->demod[l], a->noise[l], a->noise_stride[l], P->noise_strength[0], N, L->C_out, HW);
     fs_bias_act_backward(dcur, G ? G->bias : NULL, dcur, z, P->bias, N, L->C_out, HW, FS_ACT_LRELU, 0.2f,
                          (float)sqrt(2.0), c->conv_clamp);
@@ -65,7 +69,7 @@ static void conv_layer_backward(const fs_sg2 *g, fs_sg2_acts *a, int l, float *d
         G->noise_strength[0] += (float)acc;
     }
     /* modulated conv + demodulation */
-    layer_input(g, a, l, xbuf);
+    layer_input(g, a, l, xbuf, held);
     float *ds = dstyles && dstyles[l] ? dstyles[l] : a->ds;
     fs__sg2_work w = fs__sg2_work_of(a);
     fs__sg2_modconv_backward(dx, ds, G ? G->weight : NULL, dcur, a->y[l], a->demod[l], xbuf, a->styles[l], P->weight, L,
@@ -74,7 +78,7 @@ static void conv_layer_backward(const fs_sg2 *g, fs_sg2_acts *a, int l, float *d
 }
 
 /* ToRGB layer l: drgb (N, img_channels, res, res) = dL/d(its output). dx (=): dL/d(its input). */
-static void torgb_backward(const fs_sg2 *g, fs_sg2_acts *a, int l, const float *drgb, float *dx, float *xbuf,
+static void torgb_backward(const fs_sg2 *g, fs_sg2_acts *a, int l, const float *drgb, float *dx, float *xbuf, int *held,
                            float *dws, fs_sg2_grads *gr, float *const *dstyles) {
     const fs_sg2_config *c = &g->cfg;
     const fs_sg2_layer_info *L = &c->layers[l];
@@ -85,7 +89,7 @@ static void torgb_backward(const fs_sg2 *g, fs_sg2_acts *a, int l, const float *
     float *dy = a->dimg[2];
     fs_bias_act_backward(dy, G ? G->bias : NULL, drgb, a->y[l], P->bias, N, c->img_channels, HW, FS_ACT_LINEAR, 0.2f,
                          1.0f, c->conv_clamp);
-    layer_input(g, a, l, xbuf);
+    layer_input(g, a, l, xbuf, held);
     float *ds = dstyles && dstyles[l] ? dstyles[l] : a->ds;
     fs__sg2_work w = fs__sg2_work_of(a);
     fs__sg2_modconv_backward(dx, ds, G ? G->weight : NULL, dy, a->y[l], NULL, xbuf, a->styles[l], P->weight, L,
@@ -106,10 +110,11 @@ void fs_sg2_synthesis_backward(const fs_sg2 *g, fs_sg2_acts *a, const float *dim
     long R = c->resolution;
     memcpy(dimg_cur, dimg, sizeof(float) * (size_t)N * c->img_channels * R * R);
     int l = c->n_layers - 1;
+    int held = -2; /* which layer's output xbuf holds (-1: the const, -2: nothing) */
     for (int b = c->n_blocks - 1; b >= 0; b--) {
         /* ToRGB of block b; its input gradient joins the one coming back from block b+1's conv0 */
         FS_ASSERT(c->layers[l].kind == FS_SG2_TORGB && c->layers[l].block == b);
-        torgb_backward(g, a, l, dimg_cur, dx, xbuf, dws, gr, dstyles);
+        torgb_backward(g, a, l, dimg_cur, dx, xbuf, &held, dws, gr, dstyles);
         long n = (long)N * c->layers[l].C_in * c->block_res[b] * c->block_res[b];
         if (b == c->n_blocks - 1) {
             float *t = dcur;
@@ -129,7 +134,7 @@ void fs_sg2_synthesis_backward(const fs_sg2 *g, fs_sg2_acts *a, const float *dim
         }
         /* conv1, then conv0 (up-sampling) of block b */
         for (; l >= 0 && c->layers[l].block == b; l--) {
-            conv_layer_backward(g, a, l, dcur, dx, xbuf, dws, gr, dstyles);
+            conv_layer_backward(g, a, l, dcur, dx, xbuf, &held, dws, gr, dstyles);
             float *t = dcur;
             dcur = dx;
             dx = t;
