@@ -1,13 +1,34 @@
 /* cmd_metrics.c — `facestitch metrics ORIGINAL EDITED [--json]`: background PSNR, face flicker,
  * landmark stability (and TL-ID / TG-ID when a face-embedding model exists). See pipeline/metrics.h. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/fileio.h"
 #include "core/log.h"
 #include "pipeline/metrics.h"
+
+/* --csv: one line per frame, "inf" for identical pixels, empty for "not defined". */
+static void csv_num(FILE *fp, double v) {
+    if (isinf(v)) fputs(v > 0 ? "inf" : "-inf", fp);
+    else if (!isnan(v)) fprintf(fp, "%.6g", v);
+}
+
+static int csv_frame(void *user, const fs_metrics_frame *f, fs_err *err) {
+    fs_atomic_file *af = user;
+    fprintf(af->fp, "%lld,%d,", (long long)f->frame, f->faces);
+    const double v[6] = {f->bg_psnr_db, f->hull_psnr_db, f->face_psnr_db, f->frame_psnr_db, f->flicker_original,
+                         f->flicker_edited};
+    for (int i = 0; i < 6; i++) {
+        csv_num(af->fp, v[i]);
+        fputc(i < 5 ? ',' : '\n', af->fp);
+    }
+    if (ferror(af->fp)) return fs_errorf(err, "%s: write failed", af->path);
+    return FS_OK;
+}
 
 static void usage(FILE *fp) {
     fprintf(fp,
@@ -58,6 +79,10 @@ static void usage(FILE *fp) {
             "                      face, no background pixel, a zero denominator, no embedding model)\n"
             "  --max-frames N      compare only the first N frames of both (default: all); use it for\n"
             "                      the output of 'edit --max-frames N'\n"
+            "  --csv FILE          also write per-frame figures (written atomically): frame, faces,\n"
+            "                      background_psnr_db, background_hull_psnr_db, face_psnr_db,\n"
+            "                      frame_psnr_db, flicker_original, flicker_edited ('inf' identical,\n"
+            "                      empty = not defined); flicker of frame t is against frame t-1\n"
             "  --face-margin F     grow the face region by F x the crop side (default 0.10)\n"
             "  -h, --help          this help\n"
             "\n"
@@ -75,17 +100,20 @@ int fs_cmd_metrics(int argc, char **argv) {
     static const struct option opts[] = {{"json", no_argument, 0, 'j'},
                                          {"max-frames", required_argument, 0, 'm'},
                                          {"face-margin", required_argument, 0, 'f'},
+                                         {"csv", required_argument, 0, 'c'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     fs_metrics_opts o;
     fs_metrics_opts_default(&o);
     int json = 0;
+    const char *csv = NULL;
     optind = 1;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'j': json = 1; break;
+        case 'c': csv = optarg; break;
         case 'm': {
             char *end;
             long long v = strtoll(optarg, &end, 10);
@@ -108,8 +136,23 @@ int fs_cmd_metrics(int argc, char **argv) {
     if (argc - optind != 2)
         return fs_cli_usage_error("metrics", argc - optind < 2 ? "give ORIGINAL and EDITED videos" : "give exactly two videos, ORIGINAL and EDITED");
     fs_err err = {0};
+    fs_atomic_file af;
+    if (csv) {
+        if (fs_atomic_open(&af, csv, &err)) return fs_cli_fail(&err);
+        fprintf(af.fp, "frame,faces,background_psnr_db,background_hull_psnr_db,face_psnr_db,frame_psnr_db,"
+                       "flicker_original,flicker_edited\n");
+        o.frame_fn = csv_frame;
+        o.frame_user = &af;
+    }
     fs_metrics m;
-    if (fs_metrics_compute(argv[optind], argv[optind + 1], &o, &m, &err)) return fs_cli_fail(&err);
+    if (fs_metrics_compute(argv[optind], argv[optind + 1], &o, &m, &err)) {
+        if (csv) fs_atomic_abort(&af);
+        return fs_cli_fail(&err);
+    }
+    if (csv && fs_atomic_commit(&af, &err)) {
+        fs_metrics_free(&m);
+        return fs_cli_fail(&err);
+    }
     if (json) fs_metrics_write_json(&m, stdout);
     else fs_metrics_print_text(&m, stdout);
     fflush(stdout);

@@ -235,9 +235,6 @@ int fs_metrics_compute(const char *original, const char *edited, const fs_metric
         }
         if ((rc = fs_face_tracker_push(s.tr, fb.image, (int)n, err))) break;
         fs_metrics_frame_masks(s.orig, (int)n, &o, s.face, s.quad);
-        int has_face = 0;
-        for (int k = 0; k < s.orig->count && !has_face; k++) has_face = fs_proj_track_index(&s.orig->t[k], (int)n) >= 0;
-        with_face += has_face;
         int pair = n > 0;
         double fa_sum = 0, fb_sum = 0;
         int64_t fpx = 0;
@@ -280,15 +277,25 @@ int fs_metrics_compute(const char *original, const char *edited, const fs_metric
                 }
             }
         }
+        fs_metrics_frame fr = {.frame = n, .flicker_original = NAN, .flicker_edited = NAN};
+        for (int k = 0; k < s.orig->count; k++) fr.faces += fs_proj_track_index(&s.orig->t[k], (int)n) >= 0;
+        fr.bg_psnr_db = fs_metrics_psnr(bg.fsse, bg.fcount);
+        fr.hull_psnr_db = fs_metrics_psnr(hull.fsse, hull.fcount);
+        fr.face_psnr_db = fs_metrics_psnr(face.fsse, face.fcount);
+        fr.frame_psnr_db = fs_metrics_psnr(all.fsse, all.fcount);
         acc_frame_end(&bg, n);
         acc_frame_end(&hull, n);
         acc_frame_end(&face, n);
         acc_frame_end(&all, n);
         if (fpx > 0) {
-            flick_a += fa_sum / (3.0 * fpx);
-            flick_b += fb_sum / (3.0 * fpx);
+            fr.flicker_original = fa_sum / (3.0 * fpx);
+            fr.flicker_edited = fb_sum / (3.0 * fpx);
+            flick_a += fr.flicker_original;
+            flick_b += fr.flicker_edited;
             flick_pairs++;
         }
+        with_face += fr.faces > 0;
+        if (o.frame_fn && (rc = o.frame_fn(o.frame_user, &fr, err))) break;
         if (o.embed && (rc = embed_frame(&o, s.orig, (int)n, fa.image, fb.image, &s.emb, err))) break;
         /* keep this frame and its face mask for the next pair */
         if (!s.prev_a) {

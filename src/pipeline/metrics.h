@@ -78,6 +78,16 @@
 typedef int (*fs_face_embed_fn)(void *user, const fs_image *frame, const double quad[4][2],
                                 const float lm[FS_FACE_NUM_LANDMARKS][2], float *emb, fs_err *err);
 
+/* Per-frame figures, handed to opts.frame_fn as pass 2 goes (e.g. a CSV). PSNRs as above (INFINITY,
+ * NAN); flicker_* are NAN on the first frame and when no face pixel is in both frames. */
+typedef struct fs_metrics_frame {
+    int64_t frame;
+    int faces;                  /* ORIGINAL tracks present */
+    double bg_psnr_db, hull_psnr_db, face_psnr_db, frame_psnr_db;
+    double flicker_original, flicker_edited;
+} fs_metrics_frame;
+typedef int (*fs_metrics_frame_fn)(void *user, const fs_metrics_frame *f, fs_err *err);
+
 typedef struct fs_metrics_opts {
     int64_t max_frames;     /* compare only the first N frames (0 = all) */
     double face_margin;     /* F: hull grown by this fraction of the crop side (0.10) */
@@ -86,6 +96,8 @@ typedef struct fs_metrics_opts {
     void *embed_user;
     int embed_dim;          /* floats per embedding (512 for ArcFace) */
     const char *embed_name; /* shown in the report */
+    fs_metrics_frame_fn frame_fn; /* NULL: none; a non-zero return stops with that error */
+    void *frame_user;
 } fs_metrics_opts;
 
 typedef struct fs_metrics_track {

@@ -32,7 +32,7 @@ $B metrics "$CLIP" "$CLIP" --bogus 2>/dev/null; rc=$?
 check unknown_option_exit2 "[ $rc -eq 2 ]"
 
 # the clip against itself
-$B -q metrics "$CLIP" "$CLIP" --json --max-frames 6 >"$T/self.json" 2>"$T/err"; rc=$?
+$B -q metrics "$CLIP" "$CLIP" --json --max-frames 6 --csv "$T/self.csv" >"$T/self.json" 2>"$T/err"; rc=$?
 check self_exit0 "[ $rc -eq 0 ] && [ ! -s $T/err ]"
 check self_frames "[ \"$(key frames $T/self.json)\" = 6 ] && [ \"$(key width $T/self.json)\" = 480 ] && [ \"$(key height $T/self.json)\" = 270 ]"
 check self_bg_inf "[ \"$(key background_psnr_db $T/self.json)\" = 999.0 ] && [ \"$(key background_psnr_min_db $T/self.json)\" = 999.0 ] && [ \"$(key background_max_abs_diff $T/self.json)\" = 0 ]"
@@ -42,6 +42,11 @@ check self_faces "[ \"$(key faces_tracked_frames $T/self.json)\" = 6 ] && [ \"$(
 check self_id_null "[ \"$(key tl_id $T/self.json)\" = null ] && [ \"$(key tg_id $T/self.json)\" = null ]"
 check self_fraction "awk 'BEGIN{f=$(key background_pixels_fraction $T/self.json)+0; exit !(f > 0.5 && f < 1)}'"
 check self_json_shape "[ \"$(head -c 1 $T/self.json)\" = '{' ] && [ \"$(tail -n 1 $T/self.json)\" = '}' ]"
+check self_csv "[ \$(wc -l < $T/self.csv) -eq 7 ] && head -n 1 $T/self.csv | grep -q '^frame,faces,background_psnr_db,' && grep -q '^0,1,inf,inf,inf,inf,,\$' $T/self.csv && [ \$(awk -F, 'NR>2 && \$7 != \"\" && \$7 == \$8' $T/self.csv | wc -l) -eq 5 ]"
+$B -q metrics "$CLIP" "$M/broken_text_file.mp4" --csv "$T/bad.csv" 2>/dev/null; rc=$?
+check csv_not_left_on_error "[ $rc -eq 1 ] && [ -z \"\$(ls $T | grep bad.csv)\" ]"
+$B -q metrics "$CLIP" "$CLIP" --max-frames 2 --csv /nonexistent_dir_fs/x.csv >/dev/null 2>"$T/err"; rc=$?
+check csv_unwritable_exit1 "[ $rc -eq 1 ] && grep -q nonexistent_dir_fs $T/err"
 $B -q metrics "$CLIP" "$CLIP" --max-frames 4 >"$T/self.txt"; rc=$?
 check self_text "[ $rc -eq 0 ] && grep -q 'background (outside crop quads) *inf' $T/self.txt && grep -q 'n/a: needs a face-embedding model' $T/self.txt"
 
