@@ -95,7 +95,7 @@ int fs_npy_load_mem(const unsigned char *buf, size_t len, const char *name, int 
     for (int i = 0; i < nd; i++)
         if (!fs_mul_u64(numel, (uint64_t)shape[i], &numel)) return fs_errorf(err, "npy: shape overflows");
     size_t esz = fs_dtype_size(dt);
-    if (!fs_mul_u64(numel, esz, &nb)) return fs_errorf(err, "npy: shape overflows");
+    if (!fs_mul_u64(numel, esz, &nb) || !fs__shape_ok(nd, shape, 8)) return fs_errorf(err, "npy: shape overflows");
     size_t doff = hoff + hl;
     if (nb > len - doff)
         return fs_errorf(err, "npy: data needs %llu bytes, the file has %zu after the header (truncated?)",

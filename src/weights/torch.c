@@ -268,6 +268,7 @@ static int emit_tensor(tctx *c, fs_pv *call, const fs_pv *args, const char *path
         return fs_errorf(c->err, "tensor '%s': view (offset %lld, last element %llu) exceeds its storage of %llu elements",
                          name, (long long)off, (unsigned long long)(off + last), (unsigned long long)s->numel);
     size_t esz = fs_dtype_size(s->dtype);
+    if (!fs__shape_ok(nd, shape, 8)) return fs_errorf(c->err, "tensor '%s': shape too large", name);
     uint64_t tbytes;
     if (!fs_mul_u64(numel, (c->flags & FS_TORCH_TO_F32) && esz < 4 ? 4 : esz, &tbytes) ||
         tbytes > c->max_out_bytes - c->out_bytes)
@@ -283,7 +284,7 @@ static int emit_tensor(tctx *c, fs_pv *call, const fs_pv *args, const char *path
         }
     }
     int64_t bstrides[FS_MAX_DIMS];
-    for (int i = 0; i < nd; i++) bstrides[i] = strides[i] * (int64_t)esz;
+    for (int i = 0; i < nd; i++) bstrides[i] = shape[i] > 1 ? strides[i] * (int64_t)esz : 0; /* bounded by the storage */
     const unsigned char *src = numel ? s->data + (uint64_t)off * esz : s->data;
     fs_tensor *t = fs__tensor_from_raw(name, s->dtype, nd, shape, contiguous ? NULL : bstrides, src,
                                        !!(c->flags & FS_TORCH_TO_F32), 0, c->err);

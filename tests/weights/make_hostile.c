@@ -331,6 +331,19 @@ int main(int argc, char **argv) {
         legacy(&b, &o, 1, &numel);
         free(o.p), memset(&o, 0, sizeof o);
         saveb("legacy_view_beyond_storage.pth", &b);
+        {
+            const int32_t zs[3] = {0, 2000000000, 2000000000}, zst[3] = {1, 1, 1};
+            p_state_dict(&o, "w", "0", 4, 0, zs, zst, 3);
+            legacy(&b, &o, 1, &numel);
+            free(o.p), memset(&o, 0, sizeof o);
+            saveb("legacy_zero_dim_hides_overflow.pth", &b);
+            const int32_t one[2] = {1, 4}, hugestride[2] = {2000000000, 1};
+            p_state_dict(&o, "w", "0", 4, 0, one, hugestride, 2); /* valid: a size-1 dim's stride is irrelevant */
+        }
+        legacy(&b, &o, 1, &numel);
+        free(o.p), memset(&o, 0, sizeof o);
+        if (argc > 2) save(argv[2], "seed_legacy_size1_huge_stride.pth", b.p, b.n);
+        free(b.p), memset(&b, 0, sizeof b);
         const int32_t s2[2] = {2, 2}, neg[2] = {-2, 1};
         p_state_dict(&o, "w", "0", 4, 0, s2, neg, 2);
         legacy(&b, &o, 1, &numel);
@@ -416,6 +429,9 @@ int main(int argc, char **argv) {
         h = "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 99999999999, 99999999999), }";
         cstr(&b, "\x93NUMPY"), u8(&b, 1), u8(&b, 0), u16(&b, (unsigned)strlen(h)), cstr(&b, h);
         saveb("npy_zero_dim_hides_overflow.npy", &b); /* found by fuzz_npy (strides overflowed) */
+        h = "{'descr': '<f8', 'fortran_order': True, 'shape': (99999999999, 99999999999, 0), }";
+        cstr(&b, "\x93NUMPY"), u8(&b, 1), u8(&b, 0), u16(&b, (unsigned)strlen(h)), cstr(&b, h);
+        saveb("npy_fortran_zero_dim_overflow.npy", &b); /* found by fuzz_npy (Fortran strides overflowed) */
         cstr(&b, "\x93NUMPY"), u8(&b, 1), u8(&b, 0), u16(&b, 60000), cstr(&b, "{'descr'");
         saveb("npy_header_beyond_eof.npy", &b);
         h = "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }";
