@@ -62,7 +62,8 @@ typedef struct {
     const fs_conv_transpose2d_dims *d;
     float *out;
     const float *in, *wt, *bias;
-    int G, Cig, Cog, R, T, nph;
+    int G, Cig, Cog, R, T, nph, Wx_max;
+    long Sp_max;
     ct_phase ph[16];
 } ct_job;
 
@@ -86,70 +87,93 @@ static int phase_taps(int K, int dil, int pad, int stride, int r, int *ks, int *
     return n;
 }
 
+/* ext (Cog, R*Wx) = sum over the taps of phase ph of W_tap^T @ shifted slab, for phase rows
+ * [q0, q0 + R); returns 0 when no tap reaches the phase (ext untouched, read as zeros). */
+static int phase_gemms(const ct_job *j, const ct_phase *ph, int n, int g, int q0, int R, float *slab, float *ext) {
+    const fs_conv_transpose2d_dims *d = j->d;
+    if (ph->nh == 0 || ph->nw == 0) return 0;
+    const long HW = (long)d->H * d->W, KK = (long)d->KH * d->KW;
+    const float *x = j->in + ((long)n * d->C_in + (long)g * j->Cig) * HW;
+    const int Wx = ph->Wx, rows = R + ph->dh_max - ph->dh_min;
+    /* slab[ci][r][c] = x[ci][q0 - dh_max + r][c - dw_max] */
+    int c_lo = ph->dw_max > 0 ? ph->dw_max : 0, c_hi = ph->dw_max + d->W < Wx ? ph->dw_max + d->W : Wx;
+    if (c_lo > c_hi) c_lo = c_hi;
+    for (int ci = 0; ci < j->Cig; ci++) {
+        float *sp = slab + ci * ph->Sp;
+        for (int r = 0; r < rows; r++, sp += Wx) {
+            const int xr = q0 - ph->dh_max + r;
+            if (xr < 0 || xr >= d->H || c_lo == c_hi) {
+                memset(sp, 0, sizeof(float) * (size_t)Wx);
+                continue;
+            }
+            memset(sp, 0, sizeof(float) * (size_t)c_lo);
+            memcpy(sp + c_lo, x + ci * HW + (long)xr * d->W + (c_lo - ph->dw_max), sizeof(float) * (size_t)(c_hi - c_lo));
+            memset(sp + c_hi, 0, sizeof(float) * (size_t)(Wx - c_hi));
+        }
+        memset(sp, 0, sizeof(float) * (size_t)(ph->Sp - (long)rows * Wx));
+    }
+    const long Ne = (long)R * Wx;
+    int first = 1;
+    for (int a = 0; a < ph->nh; a++)
+        for (int b = 0; b < ph->nw; b++) {
+            const long tap = (long)ph->kh[a] * d->KW + ph->kw[b];
+            const float *A = j->wt + ((long)g * KK + tap) * j->Cog * j->Cig;
+            const float *B = slab + (long)(ph->dh_max - ph->dh[a]) * Wx + (ph->dw_max - ph->dw[b]);
+            fs_sgemm_serial(0, 0, j->Cog, (int)Ne, j->Cig, 1.0f, A, j->Cig, B, (int)ph->Sp, first ? 0.0f : 1.0f, ext,
+                            (int)Ne);
+            first = 0;
+        }
+    return 1;
+}
+
+/* Unit = (image, tile of phase rows): for each row phase ry, the sw column phases are computed into
+ * sw extended grids, then each output row is written once, left to right, interleaving them. */
 static void ct_units(void *ctx, int64_t u0, int64_t u1, int tid) {
     const ct_job *j = ctx;
     const fs_conv_transpose2d_dims *d = j->d;
-    const long HW = (long)d->H * d->W, P = (long)d->H_out * d->W_out, KK = (long)d->KH * d->KW;
+    const long P = (long)d->H_out * d->W_out;
+    const int sh = d->stride_h, sw = d->stride_w;
     for (int64_t u = u0; u < u1; u++) {
-        const long img = u / ((long)j->nph * j->T), rem = u % ((long)j->nph * j->T);
-        const int pidx = (int)(rem / j->T), t = (int)(rem % j->T);
-        const int n = (int)(img / j->G), g = (int)(img % j->G);
-        const ct_phase *ph = &j->ph[pidx];
-        const int ry = pidx / d->stride_w, rx = pidx % d->stride_w, q0 = t * j->R;
-        if (q0 >= ph->Qh) continue;
-        const int R = q0 + j->R < ph->Qh ? j->R : ph->Qh - q0;
+        const long img = u / j->T;
+        const int t = (int)(u % j->T), n = (int)(img / j->G), g = (int)(img % j->G), q0 = t * j->R;
         float *y = j->out + ((long)n * d->C_out + (long)g * j->Cog) * P;
-        if (ph->nh == 0 || ph->nw == 0) { /* no tap lands here: bias only */
-            for (int co = 0; co < j->Cog; co++)
+        float *slab = fs__conv_scratch(tid, 0, j->Cig * j->Sp_max);
+        for (int ry = 0; ry < sh; ry++) {
+            const int Qh = j->ph[ry * sw].Qh;
+            if (q0 >= Qh) continue;
+            const int R = q0 + j->R < Qh ? j->R : Qh - q0;
+            const float *e[4];
+            long Ne[4];
+            int has[4];
+            const long ext_size = (long)j->Cog * j->R * j->Wx_max;
+            float *ext_all = fs__conv_scratch(tid, 2, sw * ext_size); /* one grid per column phase */
+            for (int rx = 0; rx < sw; rx++) {
+                const ct_phase *ph = &j->ph[ry * sw + rx];
+                float *ext = ext_all + rx * ext_size;
+                has[rx] = phase_gemms(j, ph, n, g, q0, R, slab, ext);
+                e[rx] = ext;
+                Ne[rx] = (long)R * ph->Wx;
+            }
+            for (int co = 0; co < j->Cog; co++) {
+                const float bv = j->bias ? j->bias[g * j->Cog + co] : 0.0f;
                 for (int r = 0; r < R; r++) {
-                    float *yr = y + co * P + (long)(d->stride_h * (q0 + r) + ry) * d->W_out + rx;
-                    const float bv = j->bias ? j->bias[g * j->Cog + co] : 0.0f;
-                    for (int qx = 0; qx < ph->Qw; qx++) yr[(long)qx * d->stride_w] = bv;
+                    float *yr = y + co * P + (long)(sh * (q0 + r) + ry) * d->W_out;
+                    const float *er[4];
+                    for (int rx = 0; rx < sw; rx++) er[rx] = e[rx] + co * Ne[rx] + (long)r * j->ph[ry * sw + rx].Wx;
+                    if (sw == 2 && has[0] && has[1]) {
+                        int ox = 0;
+                        for (int q = 0; ox + 1 < d->W_out; q++, ox += 2) {
+                            yr[ox] = er[0][q] + bv;
+                            yr[ox + 1] = er[1][q] + bv;
+                        }
+                        if (ox < d->W_out) yr[ox] = er[0][ox / 2] + bv;
+                    } else {
+                        for (int ox = 0, rx = 0, q = 0; ox < d->W_out; ox++) {
+                            yr[ox] = (has[rx] ? er[rx][q] : 0.0f) + bv;
+                            if (++rx == sw) rx = 0, q++;
+                        }
+                    }
                 }
-            continue;
-        }
-        const float *x = j->in + ((long)n * d->C_in + (long)g * j->Cig) * HW;
-        const int Wx = ph->Wx, rows = R + ph->dh_max - ph->dh_min;
-        float *slab = fs__conv_scratch(tid, 0, j->Cig * ph->Sp);
-        /* slab[ci][r][c] = x[ci][q0 - dh_max + r][c - dw_max] */
-        int c_lo = ph->dw_max > 0 ? ph->dw_max : 0, c_hi = ph->dw_max + d->W < Wx ? ph->dw_max + d->W : Wx;
-        if (c_lo > c_hi) c_lo = c_hi;
-        for (int ci = 0; ci < j->Cig; ci++) {
-            float *sp = slab + ci * ph->Sp;
-            for (int r = 0; r < rows; r++, sp += Wx) {
-                const int xr = q0 - ph->dh_max + r;
-                if (xr < 0 || xr >= d->H || c_lo == c_hi) {
-                    memset(sp, 0, sizeof(float) * (size_t)Wx);
-                    continue;
-                }
-                memset(sp, 0, sizeof(float) * (size_t)c_lo);
-                memcpy(sp + c_lo, x + ci * HW + (long)xr * d->W + (c_lo - ph->dw_max),
-                       sizeof(float) * (size_t)(c_hi - c_lo));
-                memset(sp + c_hi, 0, sizeof(float) * (size_t)(Wx - c_hi));
-            }
-            memset(sp, 0, sizeof(float) * (size_t)(ph->Sp - (long)rows * Wx));
-        }
-        const long Ne = (long)R * Wx;
-        float *ext = fs__conv_scratch(tid, 2, j->Cog * Ne);
-        int first = 1;
-        for (int a = 0; a < ph->nh; a++)
-            for (int b = 0; b < ph->nw; b++) {
-                const long tap = (long)ph->kh[a] * d->KW + ph->kw[b];
-                const float *A = j->wt + ((long)g * KK + tap) * j->Cog * j->Cig;
-                const float *B = slab + (long)(ph->dh_max - ph->dh[a]) * Wx + (ph->dw_max - ph->dw[b]);
-                fs_sgemm_serial(0, 0, j->Cog, (int)Ne, j->Cig, 1.0f, A, j->Cig, B, (int)ph->Sp, first ? 0.0f : 1.0f,
-                                ext, (int)Ne);
-                first = 0;
-            }
-        for (int co = 0; co < j->Cog; co++) {
-            const float bv = j->bias ? j->bias[g * j->Cog + co] : 0.0f;
-            for (int r = 0; r < R; r++) {
-                float *yr = y + co * P + (long)(d->stride_h * (q0 + r) + ry) * d->W_out + rx;
-                const float *er = ext + co * Ne + (long)r * Wx;
-                if (d->stride_w == 1)
-                    for (int qx = 0; qx < ph->Qw; qx++) yr[qx] = er[qx] + bv;
-                else
-                    for (int qx = 0; qx < ph->Qw; qx++) yr[(long)qx * d->stride_w] = er[qx] + bv;
             }
         }
     }
@@ -221,11 +245,13 @@ static void forward_phases(float *out, const float *in, const float *weight, con
     if (R > Qh_max) R = Qh_max;
     j.R = (int)R;
     j.T = ceil_div(Qh_max, j.R);
+    j.Wx_max = Wx_max;
     for (int p = 0; p < j.nph; p++) {
         ct_phase *ph = &j.ph[p];
         ph->Sp = (long)(j.R + ph->dh_max - ph->dh_min) * ph->Wx + (ph->dw_max - ph->dw_min);
+        if (ph->Sp > j.Sp_max) j.Sp_max = ph->Sp;
     }
-    fs_parallel_for((long)d->N * j.G * j.nph * j.T, 1, ct_units, &j);
+    fs_parallel_for((long)d->N * j.G * j.T, 1, ct_units, &j);
 }
 
 void fs_conv_transpose2d_forward_cpu(float *out, const float *in, const float *weight, const float *bias,
