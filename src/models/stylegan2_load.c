@@ -219,6 +219,21 @@ int fs_sg2_from_map(fs_sg2 **out, const fs_tensor_map *m, fs_err *err) {
         }
     }
     c->n_blocks = nb;
+    /* resample filters, where the file carries them, must be the standard [1,3,3,1] FIR the code uses */
+    for (int b = 0; !r.ros && b < nb; b++) {
+        static const char *where[] = {"", "conv0.", "conv1."};
+        for (int k = 0; k < 3; k++) {
+            snprintf(nm, sizeof nm, "%ssynthesis.b%d.%sresample_filter", r.prefix, 4 << b, where[k]);
+            const fs_tensor *f = fs_tensor_map_get(m, nm);
+            if (!f) continue;
+            int ok = f->dtype == FS_F32 && fs_tensor_numel(f) == 16;
+            for (int i = 0; ok && i < 16; i++) ok = fabsf(fs_tensor_f32(f)[i] - fs__sg2_fir[i]) <= 1e-6f;
+            if (!ok) {
+                fs_errorf(err, "%s is not the standard [1,3,3,1] filter; other resampling filters are not supported", nm);
+                goto done;
+            }
+        }
+    }
     if (fs__sg2_config_finish(c, K, err)) goto done;
     if (meta_int(m, "resolution", c->resolution, "resolution", err) || meta_int(m, "z_dim", c->z_dim, "z_dim", err) ||
         meta_int(m, "w_dim", c->w_dim, "w_dim", err) || meta_int(m, "num_ws", c->num_ws, "num_ws", err) ||
