@@ -306,6 +306,24 @@ static void test_real(void) {
             CHECK_MSG(iod > 0.25f * (hb[2] - hb[0]) && iod < 0.55f * (hb[2] - hb[0]), "%s: IOD %.0f vs box %.0f",
                       photos[p], iod, hb[2] - hb[0]);
             CHECK_MSG(worst < 0.06, "%s: landmarks move %.3f IOD when the box moves by 3-6%%", photos[p], worst);
+            /* calibration (track.c): the box the predictor's mean shape implies, iterated to its fixed
+             * point, relative to the Haar box: side ~0.91, centre ~0.07 lower */
+            float fp[136], fb[4];
+            memcpy(fp, lm, sizeof fp);
+            for (int it = 0; it < 6; it++) {
+                fs_shape_box_from_landmarks(sp, fp, fb);
+                fs_shape_predict(sp, im, fb, fp);
+            }
+            fs_shape_box_from_landmarks(sp, fp, fb);
+            float hs = hb[2] - hb[0];
+            float sc = (fb[2] - fb[0]) / hs, dyc = ((fb[1] + fb[3]) - (hb[1] + hb[3])) / 2 / hs;
+            double cons = mean_dist(lm, fp) / iod;
+            printf("    fixed-point box: side %.3f, centre dy %.3f (Haar sides); calibrated+refined landmarks are "
+                   "%.3f IOD from the fixed point\n",
+                   sc, dyc, cons);
+            CHECK(sc > 0.75f && sc < 1.07f);
+            CHECK(dyc > -0.03f && dyc < 0.17f);
+            CHECK(cons < 0.06);
         }
         free(d);
         fs_gray_free(&g);
