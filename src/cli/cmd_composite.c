@@ -27,6 +27,8 @@ static void usage(FILE *fp) {
             "  --codec C          video encoder (default h264 = libx264; e.g. hevc, vp9, ffv1)\n"
             "  --crops DIR        paste the crops of DIR (tNNN/FFFFFF.png) instead of DIR/crops\n"
             "  --hard-mask        paste with the un-feathered mask (STIT's 'Full' mask)\n"
+            "  --fade N           fade a face in/out over N frames where its track starts or ends\n"
+            "                     inside the video (default 4; 0 = off)\n"
             "  --debug            draw quads, boxes and landmarks on the output frames\n"
             "  -h, --help         this help\n"
             "\n"
@@ -59,6 +61,7 @@ int fs_cmd_composite(int argc, char **argv) {
                                          {"crf", required_argument, 0, 'c'},     {"preset", required_argument, 0, 'P'},
                                          {"codec", required_argument, 0, 'C'},   {"crops", required_argument, 0, 'r'},
                                          {"hard-mask", no_argument, 0, 'H'},     {"debug", no_argument, 0, 'd'},
+                                         {"fade", required_argument, 0, 'F'},
                                          {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     fs_composite_opts o;
     fs_composite_opts_default(&o);
@@ -82,6 +85,13 @@ int fs_cmd_composite(int argc, char **argv) {
         case 'r': o.crops_dir = optarg; break;
         case 'H': o.feather = 0; break;
         case 'd': o.debug = 1; break;
+        case 'F': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (!*optarg || *end || v < 0 || v > 1000) return fs_cli_usage_error("composite", "--fade needs 0..1000");
+            o.fade_frames = (int)v;
+            break;
+        }
         case 'h': usage(stdout); return 0;
         default: return fs_cli_usage_error("composite", "unknown option or missing value: '%s'", argv[optind - 1]);
         }

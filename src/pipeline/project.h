@@ -126,6 +126,8 @@ typedef struct fs_composite_opts {
     void *crop_user;
     int feather;               /* 1 (default): feathered Full mask; 0: hard Full mask */
     int debug;                 /* draw quads and landmarks on the output */
+    int fade_frames;           /* ramp the paste in/out over this many frames where a track starts or
+                                  ends inside the video, so an edit does not pop (default 4; 0 = off) */
 } fs_composite_opts;
 
 void fs_composite_opts_default(fs_composite_opts *o);

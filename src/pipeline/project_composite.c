@@ -18,6 +18,16 @@ void fs_composite_opts_default(fs_composite_opts *o) {
     memset(o, 0, sizeof *o);
     fs_video_writer_opts_default(&o->writer);
     o->feather = 1;
+    o->fade_frames = 4;
+}
+
+/* Paste strength of frame i of track tr: ramps at track ends that lie inside the video. */
+static float fade_weight(const fs_proj_track *tr, int i, int frames, int fade) {
+    if (fade <= 0) return 1.0f;
+    float w = 1.0f;
+    if (tr->first > 0 && i < fade) w = fminf(w, (float)(i + 1) / (float)(fade + 1));
+    if (tr->first + tr->n < frames && i >= tr->n - fade) w = fminf(w, (float)(tr->n - i) / (float)(fade + 1));
+    return w;
 }
 
 int fs_project_paste_alpha(const fs_project *p, int k, int i, float *alpha, int feather, fs_err *err) {
@@ -126,6 +136,9 @@ int fs_project_composite(const fs_project *p, const char *out_path, const fs_com
             rc = load_crop(p, o, tr->id, (int)f.index, &crop, err);
             if (rc || !crop) continue;
             rc = fs_project_paste_alpha(p, k, i, alpha, o->feather, err);
+            float fw = fade_weight(tr, i, t->frames, o->fade_frames);
+            if (!rc && fw < 1.0f)
+                for (size_t q = 0; q < (size_t)S * S; q++) alpha[q] *= fw;
             if (!rc) {
                 fs_paste_crop(f.image, crop, alpha, tr->coeffs[i], NULL);
                 pasted++;

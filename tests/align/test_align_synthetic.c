@@ -162,6 +162,7 @@ int main(void) {
     uint8_t *sup = malloc(W * H);
     float *alpha = malloc(sizeof *alpha * S * S);
     long outside_diff = 0, inside = 0, inside_diff = 0, untouched_frames_diff = 0, n = 0;
+    double mad[N] = {0};
     fs_video_frame fa, fb;
     while (a && b && fs_video_next(a, &fa, &err) == FS_OK && fa.image) {
         if (fs_video_next(b, &fb, &err) != FS_OK || !fb.image) break;
@@ -180,6 +181,7 @@ int main(void) {
                     if (sup[y * W + x]) {
                         inside++;
                         inside_diff += d;
+                        mad[f] += abs(fs_image_px(fa.image, x, y)[0] - fs_image_px(fb.image, x, y)[0]);
                     } else
                         outside_diff += d;
                 }
@@ -190,6 +192,9 @@ int main(void) {
     CHECK_MSG(outside_diff == 0, "%ld pixels outside the masks changed", outside_diff);
     CHECK_MSG(untouched_frames_diff == 0, "%ld frames without a face changed", untouched_frames_diff);
     CHECK(inside > 1000 && inside_diff > inside / 2);
+    /* fade: the first and last frames of the track (inside the video) are pasted at 1/5 and 2/5 strength */
+    CHECK_MSG(mad[T0] < 0.35 * mad[12] && mad[T0 + 1] < 0.6 * mad[12] && mad[T1] < 0.35 * mad[12],
+              "fade: %.0f %.0f ... %.0f ... %.0f", mad[T0], mad[T0 + 1], mad[12], mad[T1]);
     printf("OK edited composite: %ld frames, %ld mask pixels (%ld changed), 0 changed outside, frames without a face "
            "identical\n",
            n, inside, inside_diff);
