@@ -8,8 +8,8 @@
  *                    or, for stride 1:  a forward conv of dout with the flipped, transposed weight
  * The pixel axis P is cut into tiles so a column buffer stays under COL_BUDGET floats and there are
  * enough work units for every thread. 1x1 stride-1 unpadded convs use x directly (no im2col).
- * Stride-1 convs with W_out >= 64 and <= 128 output channels per group (where the im2col copy is
- * expensive next to the GEMM) use an implicit GEMM instead: one GEMM per kernel tap over a shifted
+ * Stride-1 convs with W_out >= 64, <= 128 output and >= 32 input channels per group (where the im2col
+ * copy is expensive next to the GEMM) use an implicit GEMM instead: one GEMM per kernel tap over a shifted
  * view of a padded slab of the input (see "implicit GEMM" below), for forward, backward-weights and
  * (through the flipped-weight forward) backward-data.
  * Threads: OpenBLAS runs single-threaded (gemm.h); the work units above are spread over the pool.
@@ -171,13 +171,15 @@ typedef struct {
 
 int fs__conv2d_cpu_path = 0;
 
-/* The implicit GEMM saves the im2col copy, which costs about 1/C_out_per_group of the GEMM work: it
- * pays for stride 1 and few output channels (measured: 64->32 +18%, 128->64 +10%, >= 128 even or a
- * little worse; strided convs: im2col is as fast or faster, as their im2col is smaller). */
+/* The implicit GEMM saves the im2col copy, which costs about 1/C_out_per_group of the GEMM work, but
+ * its GEMMs have only C_in_per_group as inner dimension. Measured (1 thread, 3x3, W_out 256..1024):
+ * 64->32 +18%, 128->64 +10%, 64->3 +55%, >= 128 outputs even or a little worse, 16->64 -7%,
+ * 3->64 -35%; strided convs: im2col as fast or faster (their im2col is smaller). */
 static int implicit_ok(const fs_conv2d_dims *d) {
     if (is_pointwise(d) || d->stride_h > 4 || d->stride_w > 4) return 0;
     if (fs__conv2d_cpu_path) return fs__conv2d_cpu_path == 2;
-    return d->stride_h == 1 && d->stride_w == 1 && d->W_out >= 64 && d->C_out / d->groups <= 128;
+    return d->stride_h == 1 && d->stride_w == 1 && d->W_out >= 64 && d->C_out / d->groups <= 128 &&
+           d->C_in / d->groups >= 32;
 }
 
 static imp_geom imp_geometry(const fs_conv2d_dims *d, int Cig, long images) {
