@@ -49,7 +49,7 @@ static void usage(FILE *fp) {
             "  --target T.st       with --grad: target image, tensor 'target' (or 'image') [N,C,H,W]\n"
             "  --grad OUT.st       gradients of L = mean((G(ws) - target)^2): 'ws' = dL/dws, dL/dparameter for\n"
             "                      every parameter under its canonical name (docs/canonical-names.md), 'loss';\n"
-            "                      with z inputs also 'z' = dL/dz and the mapping parameters' gradients;\n"
+            "                      the mapping's are 0 unless it ran (z inputs, which also give 'z' = dL/dz);\n"
             "                      with styles inputs 'styles.*' = dL/dstyles instead of 'ws'\n"
             "  -h, --help          this help\n"
             "\n"
