@@ -26,15 +26,18 @@ static void usage(FILE *fp) {
     fprintf(fp,
             "Usage: facestitch [--threads N] bench conv [--quick] [--full] [--repeat R]\n"
             "\n"
-            "Times the conv kernels of the current backend on StyleGAN2 layer shapes and prints, for each,\n"
-            "forward, backward-data and backward-weights GFLOP/s and the worst of the three as a fraction of\n"
-            "the machine's SGEMM GFLOP/s measured in the same run: fs_sgemm 1024x1024x1024 on the same threads,\n"
-            "run for as long as each conv run right after it, so a busy machine affects both sides alike (OpenBLAS's own\n"
-            "threading is printed too, for reference). Each figure is the best of R runs after one warm-up.\n"
+            "Times the conv kernels of the current backend on StyleGAN2 layer shapes (512->512 at 32x32,\n"
+            "a batch of 4 modulated convs as one grouped conv, the stride-2 upsampling conv, 128->64 at\n"
+            "256x256, 64->32 at 1024x1024; batch 1 and 4) and prints forward, backward-data and\n"
+            "backward-weights GFLOP/s, and the worst of the three as a fraction of the machine's SGEMM\n"
+            "GFLOP/s measured in the same run: fs_sgemm 1024x1024x1024 on the same threads, run right after\n"
+            "each conv run for as long, so a busy machine slows both sides alike (OpenBLAS's own threading\n"
+            "is printed too, for reference). Each figure is the best of R runs after one warm-up.\n"
             "The last line is conv_vs_sgemm=<worst ratio over all shapes and passes> (target >= 0.6).\n"
+            "A default run takes about a minute on two idle cores.\n"
             "\n"
             "Options:\n"
-            "  --quick       small shapes, 2 timed runs each (about a second; for smoke tests)\n"
+            "  --quick       small shapes (about a second; for smoke tests)\n"
             "  --full        also batch 4 at 1024x1024 (needs ~3 GB of memory) and the 1024x1024 upsampling conv\n"
             "  --repeat R    timed runs per figure (default 4, 2 with --quick)\n"
             "  -h, --help    this help\n"
@@ -42,7 +45,8 @@ static void usage(FILE *fp) {
             "\n"
             "Examples:\n"
             "  facestitch bench conv\n"
-            "  facestitch --threads 1 bench conv --quick\n");
+            "  facestitch --threads 1 bench conv --full\n"
+            "  facestitch bench conv --quick\n");
 }
 
 typedef struct {
