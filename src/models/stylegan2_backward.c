@@ -101,6 +101,7 @@ void fs_sg2_synthesis_backward(const fs_sg2 *g, fs_sg2_acts *a, const float *dim
                                float *const *dstyles) {
     const fs_sg2_config *c = &g->cfg;
     int N = a->N;
+    FS_ASSERT(a->from_styles >= 0); /* not after fs_sg2_synthesis_forward_fused_ref */
     if (a->from_styles) dws = NULL;
     if (dws) memset(dws, 0, sizeof(float) * (size_t)N * c->num_ws * c->w_dim);
     float *dcur = a->scratch[FS__SG2_B1]; /* dL/d(current feature map) */

@@ -171,8 +171,8 @@ static void setup_noise(const fs_sg2 *g, fs_sg2_acts *a, const fs_sg2_opts *o) {
         }
 }
 
-/* The synthesis network proper, from a->styles. */
-static void synthesis(const fs_sg2 *g, fs_sg2_acts *a, const fs_sg2_opts *o) {
+/* The synthesis network proper, from a->styles. fused: reference path (per-sample weights, grouped conv). */
+static void synthesis(const fs_sg2 *g, fs_sg2_acts *a, const fs_sg2_opts *o, int fused) {
     const fs_sg2_config *c = &g->cfg;
     int N = a->N;
     fs__sg2_work w = fs__sg2_work_of(a);
@@ -185,7 +185,10 @@ static void synthesis(const fs_sg2 *g, fs_sg2_acts *a, const fs_sg2_opts *o) {
         long HW = (long)L->res * L->res;
         if (L->kind != FS_SG2_TORGB) {
             /* modulated conv -> demod + noise -> bias, lrelu*sqrt2, clamp */
-            fs__sg2_modconv_forward(a->y[l], a->demod[l], x, a->styles[l], P->weight, L, c->layout, N, &w);
+            if (fused)
+                fs__sg2_modconv_forward_fused(a->y[l], a->demod[l], x, a->styles[l], P->weight, L, c->layout, N);
+            else
+                fs__sg2_modconv_forward(a->y[l], a->demod[l], x, a->styles[l], P->weight, L, c->layout, N, &w);
             fs__sg2_conv_output(g, a, l, nx);
             float *t = x;
             x = nx;
@@ -195,7 +198,10 @@ static void synthesis(const fs_sg2 *g, fs_sg2_acts *a, const fs_sg2_opts *o) {
             int b = L->block;
             long n_img = (long)N * c->img_channels * HW;
             float *img = a->block_img[b], *rgb = a->dimg[0];
-            fs__sg2_modconv_forward(a->y[l], NULL, x, a->styles[l], P->weight, L, c->layout, N, &w);
+            if (fused)
+                fs__sg2_modconv_forward_fused(a->y[l], NULL, x, a->styles[l], P->weight, L, c->layout, N);
+            else
+                fs__sg2_modconv_forward(a->y[l], NULL, x, a->styles[l], P->weight, L, c->layout, N, &w);
             fs_bias_act_forward(rgb, a->y[l], P->bias, N, c->img_channels, HW, FS_ACT_LINEAR, 0.2f, 1.0f, c->conv_clamp);
             if (b == 0) {
                 memcpy(img, rgb, sizeof(float) * n_img);
@@ -217,7 +223,7 @@ fs_upfirdn2d_dims fs__sg2_skip_dims(const fs_sg2_config *c, int b, int N) {
     return d;
 }
 
-void fs_sg2_synthesis_forward(const fs_sg2 *g, fs_sg2_acts *a, const float *ws, const fs_sg2_opts *o) {
+static void styles_from_ws(const fs_sg2 *g, fs_sg2_acts *a, const float *ws) {
     const fs_sg2_config *c = &g->cfg;
     int N = a->N;
     for (int l = 0; l < c->n_layers; l++) {
@@ -230,7 +236,17 @@ void fs_sg2_synthesis_forward(const fs_sg2 *g, fs_sg2_acts *a, const float *ws, 
     }
     a->from_styles = 0;
     memcpy(a->ws, ws, sizeof(float) * (size_t)N * c->num_ws * c->w_dim);
-    synthesis(g, a, o);
+}
+
+void fs_sg2_synthesis_forward(const fs_sg2 *g, fs_sg2_acts *a, const float *ws, const fs_sg2_opts *o) {
+    styles_from_ws(g, a, ws);
+    synthesis(g, a, o, 0);
+}
+
+void fs_sg2_synthesis_forward_fused_ref(const fs_sg2 *g, fs_sg2_acts *a, const float *ws, const fs_sg2_opts *o) {
+    styles_from_ws(g, a, ws);
+    synthesis(g, a, o, 1);
+    a->from_styles = -1; /* no backward from this layout */
 }
 
 void fs_sg2_synthesis_forward_styles(const fs_sg2 *g, fs_sg2_acts *a, const float *const *styles,
@@ -239,5 +255,5 @@ void fs_sg2_synthesis_forward_styles(const fs_sg2 *g, fs_sg2_acts *a, const floa
     for (int l = 0; l < c->n_layers; l++)
         memcpy(a->styles[l], styles[l], sizeof(float) * (size_t)a->N * c->layers[l].C_in);
     a->from_styles = 1;
-    synthesis(g, a, o);
+    synthesis(g, a, o, 0);
 }

@@ -39,6 +39,10 @@ void fs__sg2_modconv_forward(float *y, float *demod, const float *x, const float
 void fs__sg2_modconv_backward(float *dx, float *ds, float *dweight, float *dy, const float *y, const float *demod,
                               const float *x, const float *s, const float *weight, const fs_sg2_layer_info *L,
                               fs_sg2_layout layout, int N, fs__sg2_work *w);
+/* Reference path (NVIDIA eval mode): per-sample modulated+demodulated weights, one grouped conv; y gets the
+ * demodulated output, demod is set to 1. Forward only. */
+void fs__sg2_modconv_forward_fused(float *y, float *demod, const float *x, const float *s, const float *weight,
+                                   const fs_sg2_layer_info *L, fs_sg2_layout layout, int N);
 /* z = y*demod + strength*noise (noise NULL: none); noise_stride 0 = shared map. */
 void fs__sg2_demod_noise(float *z, const float *y, const float *demod, const float *noise, long noise_stride,
                          float strength, int N, int C, long HW);

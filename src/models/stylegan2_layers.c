@@ -317,3 +317,62 @@ void fs__sg2_modconv_backward(float *dx, float *ds, float *dweight, float *dy, c
     }
     free(red);
 }
+
+/* Reference: NVIDIA's fused modulated conv (eval mode): per-sample weights w[n] = W * s[n] * g, demodulated
+ * (d[n,o] = rsqrt(sum_{i,k} w[n,o,i,k]^2 + 1e-8)) before the convolution, one grouped conv (groups = N).
+ * y gets the demodulated output and demod is set to 1, so the common epilogue (noise, bias, act) applies.
+ * Forward only (the backward works on the non-fused layout). */
+void fs__sg2_modconv_forward_fused(float *y, float *demod, const float *x, const float *s, const float *weight,
+                                   const fs_sg2_layer_info *L, fs_sg2_layout layout, int N) {
+    int up = L->kind == FS_SG2_CONV_UP;
+    int Hin = up ? L->res / 2 : L->res, KK = L->K * L->K, Ci = L->C_in, Co = L->C_out;
+    float g = fs__sg2_style_gain(L, layout);
+    long per = (long)Co * Ci * KK;
+    float *w = malloc(sizeof(float) * (size_t)N * per);
+    FS_ASSERT(w);
+    for (int n = 0; n < N; n++)
+        for (int o = 0; o < Co; o++) {
+            float *wo = w + n * per + (long)o * Ci * KK;
+            double ss = 0;
+            for (int i = 0; i < Ci; i++)
+                for (int k = 0; k < KK; k++) {
+                    float v = weight[((long)o * Ci + i) * KK + k] * (s[(long)n * Ci + i] * g);
+                    wo[(long)i * KK + k] = v;
+                    ss += (double)v * v;
+                }
+            if (demod) {
+                float d = 1.0f / sqrtf((float)ss + 1e-8f);
+                for (long k = 0; k < (long)Ci * KK; k++) wo[k] *= d;
+                demod[(long)n * Co + o] = 1.0f;
+            }
+        }
+    if (!up) {
+        fs_conv2d_dims d = {.N = 1, .C_in = N * Ci, .H = Hin, .W = Hin, .C_out = N * Co, .KH = L->K, .KW = L->K,
+                            .stride_h = 1, .stride_w = 1, .pad_top = L->K / 2, .pad_bottom = L->K / 2,
+                            .pad_left = L->K / 2, .pad_right = L->K / 2, .dil_h = 1, .dil_w = 1, .groups = N};
+        fs_err err;
+        FS_ASSERT(fs_conv2d_dims_init(&d, &err) == FS_OK);
+        fs_conv2d_forward(y, x, w, NULL, &d);
+    } else {
+        fs_conv_transpose2d_dims ct;
+        fs_upfirdn2d_dims fd;
+        up_dims(L, &ct, &fd);
+        /* grouped transposed conv: weight (N*C_in, C_out, K, K) */
+        float *wt = malloc(sizeof(float) * (size_t)N * per);
+        FS_ASSERT(wt);
+        for (int n = 0; n < N; n++) swap01(wt + n * per, w + n * per, Co, Ci, KK);
+        ct.C_in = N * Ci;
+        ct.C_out = N * Co;
+        ct.groups = N;
+        fs_err err;
+        FS_ASSERT(fs_conv_transpose2d_dims_init(&ct, &err) == FS_OK);
+        float *tmp = malloc(sizeof(float) * (size_t)N * Co * ct.H_out * ct.W_out);
+        FS_ASSERT(tmp);
+        fs_conv_transpose2d_forward(tmp, x, wt, NULL, &ct);
+        fd.C = N * Co;
+        fs_upfirdn2d_forward(y, tmp, fs__sg2_fir, 4.0f, &fd);
+        free(tmp);
+        free(wt);
+    }
+    free(w);
+}

@@ -156,6 +156,14 @@ static void run_fixture(const char *fx, const char *weights, const char *io_path
         }
     }
     free(feat);
+    /* the reference fused path (NVIDIA eval mode: per-sample weights, grouped conv) agrees */
+    fs_sg2_synthesis_forward_fused_ref(g, a, ws_ref, &o);
+    cmp_fwd(fx, "img_const (fused reference path)", a->img, io, "img_const", nimg);
+    o.noise = FS_SG2_NOISE_NONE;
+    fs_sg2_synthesis_forward_fused_ref(g, a, ws_ref, &o);
+    cmp_fwd(fx, "img_none (fused reference path)", a->img, io, "img_none", nimg);
+    o.noise = FS_SG2_NOISE_CONST;
+    fs_sg2_synthesis_forward(g, a, ws_ref, &o);
     /* S-space input reproduces the image */
     {
         const float *st[FS_SG2_MAX_LAYERS];

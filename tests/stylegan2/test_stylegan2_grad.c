@@ -242,6 +242,11 @@ static void noise_and_clamp(void) {
     fs_sg2_synthesis_forward(g, a1, ws + cfg.num_ws * cfg.w_dim, &orr);
     check_allclose("random noise per image, not per batch", a1->img, ref + nimg / N, nimg / N, 1e-5, 0);
     fs_sg2_acts_destroy(a1);
+    /* fused reference path == non-fused path (random noise, batch 2, odd widths) */
+    fs_sg2_synthesis_forward(g, a, ws, &orr);
+    memcpy(ref, a->img, sizeof(float) * nimg);
+    fs_sg2_synthesis_forward_fused_ref(g, a, ws, &orr);
+    check_allclose("fused reference path == non-fused", a->img, ref, nimg, 2e-5, 2e-5);
     /* none == zero noise strengths */
     o.noise = FS_SG2_NOISE_NONE;
     fs_sg2_synthesis_forward(g, a, ws, &o);
