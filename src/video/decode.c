@@ -148,6 +148,39 @@ static int open_dir(fs_video_reader *r, fs_err *err) {
     return FS_OK;
 }
 
+/* A single PNG/JPEG photo is a one-frame video read by our own loader (EXIF orientation applied). */
+static int is_still_image(const char *path) {
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return 0;
+    unsigned char sig[8] = {0};
+    size_t n = fread(sig, 1, sizeof sig, fp);
+    fclose(fp);
+    return (n >= 8 && !memcmp(sig, "\x89PNG\r\n\x1a\n", 8)) || (n >= 3 && sig[0] == 0xff && sig[1] == 0xd8 && sig[2] == 0xff);
+}
+
+static int open_still(fs_video_reader *r, fs_err *err) {
+    r->names = malloc(sizeof *r->names);
+    if (!r->names || !(r->names[0] = strdup(r->path))) return fs_errorf(err, "%s: out of memory", r->path);
+    r->nnames = 1;
+    fs_image *im = NULL;
+    if (fs_image_load(r->path, &im, err)) return FS_ERR;
+    fs_video_info *vi = &r->info;
+    vi->width = im->w;
+    vi->height = im->h;
+    fs_image_destroy(im);
+    AVRational q = av_d2q(r->opts.dir_fps > 0 ? r->opts.dir_fps : 25.0, 1000000);
+    vi->fps_num = q.num;
+    vi->fps_den = q.den;
+    vi->fps = av_q2d(q);
+    vi->tb_num = q.den;
+    vi->tb_den = q.num;
+    vi->frames = 1;
+    vi->duration = 1.0 / vi->fps;
+    vi->is_image_dir = 1;
+    snprintf(vi->video_codec, sizeof vi->video_codec, "image");
+    return FS_OK;
+}
+
 static int rotation_of(AVStream *st) {
     const uint8_t *sd = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL);
     if (!sd) return 0;
@@ -287,6 +320,7 @@ int fs_video_open(const char *path, const fs_video_open_opts *o, fs_video_reader
     if (S_ISDIR(st.st_mode)) rc = open_dir(r, err);
     else if (!S_ISREG(st.st_mode)) rc = fs_errorf(err, "%s: not a regular file", path);
     else if (st.st_size == 0) rc = fs_errorf(err, "%s: empty file (0 bytes)", path);
+    else if (is_still_image(path)) rc = open_still(r, err);
     else rc = open_media(r, err);
     if (rc) {
         fs_video_close(r);

@@ -29,6 +29,7 @@ struct fs_video_writer {
     fs_video_info src;
     fs_video_writer_opts opts;
     int png_dir;
+    int png_single;             /* OUT.png: exactly one frame */
     int64_t nframes;
     int64_t last_pts;
     /* video */
@@ -446,7 +447,9 @@ static void free_writer(fs_video_writer *w) {
 
 void fs_video_writer_abort(fs_video_writer *w) {
     if (!w) return;
-    if (w->png_dir) remove_tree_flat(w->tmp);
+    if (w->png_single) {
+        if (w->nframes) unlink(w->path);
+    } else if (w->png_dir) remove_tree_flat(w->tmp);
     else {
         if (w->ofmt && w->ofmt->pb) avio_closep(&w->ofmt->pb);
         unlink(w->tmp);
@@ -474,6 +477,13 @@ int fs_video_writer_open(const char *path, const fs_video_info *src, const fs_vi
     w->last_pts = INT64_MIN;
     w->audio_last_dts = AV_NOPTS_VALUE;
     w->png_dir = w->opts.png_dir || is_dir_path(path);
+    char ext[16];
+    fs_path_ext(w->path, ext, sizeof ext);
+    if (!w->png_dir && !strcmp(ext, "png")) {
+        w->png_single = 1;
+        *out = w;
+        return FS_OK;
+    }
     if (w->png_dir) {
         struct stat st;
         if (stat(w->path, &st) == 0 && (!S_ISDIR(st.st_mode) || !dir_is_empty(w->path))) {
@@ -523,6 +533,13 @@ int fs_video_write(fs_video_writer *w, const fs_image *im, int64_t pts, fs_err *
         return fs_errorf(err, "%s: frame is %dx%d, the video is %dx%d", w->path, im->w, im->h, w->src.width, w->src.height);
     if (w->last_pts != INT64_MIN && pts <= w->last_pts) pts = w->last_pts + 1;
     w->last_pts = pts;
+    if (w->png_single) {
+        if (w->nframes > 0)
+            return fs_errorf(err, "%s: a .png output holds one frame; give a directory for a PNG sequence", w->path);
+        if (fs_image_save_png(im, w->path, err)) return FS_ERR; /* atomic by itself */
+        w->nframes++;
+        return FS_OK;
+    }
     if (w->png_dir) {
         char p[4300];
         snprintf(p, sizeof p, "%s/frame_%06lld.png", w->tmp, (long long)w->nframes);
@@ -549,6 +566,11 @@ int fs_video_write(fs_video_writer *w, const fs_image *im, int64_t pts, fs_err *
 }
 
 int fs_video_writer_close(fs_video_writer *w, fs_err *err) {
+    if (w->png_single) {
+        int rc = w->nframes == 1 ? FS_OK : fs_errorf(err, "%s: no frame was written", w->path);
+        free_writer(w);
+        return rc;
+    }
     if (w->png_dir) {
         struct stat st;
         if (stat(w->path, &st) == 0 && S_ISDIR(st.st_mode)) rmdir(w->path); /* empty (checked at open) */

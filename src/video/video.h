@@ -1,6 +1,7 @@
 /* video.h — streaming video decode and encode (FFmpeg libav*), with audio passthrough.
  *
- * Decode any file the libraries read (or a directory of PNG/JPEG frames) one frame at a time:
+ * Decode any file the libraries read (or a directory of PNG/JPEG frames, or one PNG/JPEG photo with
+ * its EXIF orientation applied) one frame at a time:
  *   fs_video_reader *r = NULL;
  *   if (fs_video_open("talk.mp4", NULL, &r, &err)) ...;
  *   const fs_video_info *vi = fs_video_reader_info(r);      // displayed size, fps, frames, audio
@@ -8,7 +9,8 @@
  *   while (fs_video_next(r, &f, &err) == FS_OK && f.image) { ... f.image, f.pts, f.index ... }
  *   fs_video_close(r);                                      // f.image is valid until the next call
  *
- * Encode frames (H.264 yuv420p MP4 by default; PNG sequence when the output is a directory),
+ * Encode frames (H.264 yuv420p MP4 by default; PNG sequence when the output is a directory; one
+ * PNG for OUT.png, e.g. a photo),
  * copying the source's audio stream packet by packet:
  *   fs_video_writer_opts o; fs_video_writer_opts_default(&o);
  *   o.audio_from = "talk.mp4";                              // NULL: no audio
@@ -39,7 +41,7 @@ typedef struct fs_video_info {
     double audio_duration;      /* seconds of audio (0 when none) */
     char video_codec[32];
     char audio_codec[32];
-    int is_image_dir;           /* input was a directory of images */
+    int is_image_dir;           /* input was a directory of images (or one photo) */
     int colorspace, color_primaries, color_trc;  /* AVColor* values of the source (0/2 = unspecified) */
 } fs_video_info;
 

@@ -69,6 +69,15 @@ check composite_debug_ffv1_mkv "[ $rc -eq 0 ] && [ -s '$T/two.mkv' ]"
 $B -q composite --project "$T/two" -o "$T/two.xyz" >/dev/null 2>"$T/err"; rc=$?
 check composite_unknown_ext "[ $rc -eq 1 ] && grep -q 'unknown output format' '$T/err' && [ ! -e '$T/two.xyz' ]"
 
+# a photo is a one-frame video (EXIF orientation applied); composite to one PNG
+$B -q faces "$M/photo_meds_mugshot_exif_orientation5.jpg" > "$T/ph.json" 2>/dev/null; rc=$?
+check photo_exif_upright "[ $rc -eq 0 ] && grep -q '\"frames\":1,\"fps\":25,\"width\":480,\"height\":600' '$T/ph.json'"
+$B -q align "$M/photo_kpa_two_faces_800x600.jpg" --project "$T/ph" --size 64 >/dev/null 2>&1; rc=$?
+$B -q composite --project "$T/ph" -o "$T/ph.png" >/dev/null 2>&1; rc2=$?
+check photo_composite_png "[ $rc -eq 0 ] && [ $rc2 -eq 0 ] && [ -s '$T/ph.png' ]"
+$B -q composite --project "$T/nf" -o "$T/many.png" >/dev/null 2>"$T/err"; rc=$?
+check png_needs_one_frame "[ $rc -eq 1 ] && grep -q 'one frame' '$T/err' && [ ! -e '$T/many.png' ]"
+
 # a changed source is refused
 cp "$M/codec_group_1s_h264_aac.mp4" "$T/src.mp4"
 $B -q align "$T/src.mp4" --project "$T/ch" --size 64 --max-frames 4 >/dev/null 2>&1; rc=$?
