@@ -13,6 +13,9 @@
 #include "tensor/conv_transpose2d.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "core/threads.h"
 #include "tensor/conv2d.h"
@@ -161,8 +164,16 @@ static void ct_units(void *ctx, int64_t u0, int64_t u1, int tid) {
                     const float *er[4];
                     for (int rx = 0; rx < sw; rx++) er[rx] = e[rx] + co * Ne[rx] + (long)r * j->ph[ry * sw + rx].Wx;
                     if (sw == 2 && has[0] && has[1]) {
-                        int ox = 0;
-                        for (int q = 0; ox + 1 < d->W_out; q++, ox += 2) {
+                        int ox = 0, q = 0;
+#ifdef __SSE2__
+                        const __m128 b4 = _mm_set1_ps(bv);
+                        for (; ox + 8 <= d->W_out && q + 4 <= j->ph[ry * 2 + 1].Qw; q += 4, ox += 8) {
+                            __m128 a = _mm_add_ps(_mm_loadu_ps(er[0] + q), b4), c = _mm_add_ps(_mm_loadu_ps(er[1] + q), b4);
+                            _mm_storeu_ps(yr + ox, _mm_unpacklo_ps(a, c));
+                            _mm_storeu_ps(yr + ox + 4, _mm_unpackhi_ps(a, c));
+                        }
+#endif
+                        for (; ox + 1 < d->W_out; q++, ox += 2) {
                             yr[ox] = er[0][q] + bv;
                             yr[ox + 1] = er[1][q] + bv;
                         }
