@@ -14,8 +14,8 @@ check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
 key() { grep "^  \"$1\": " "$2" | sed -e "s/^  \"$1\": //" -e 's/,$//'; }
 
 $B -q models init --tiny --out "$T/m" || { echo "FAIL models init"; exit 1; }
-$B -q --threads 2 edit "$CLIP" --models "$T/m" --edit age=-6 -o "$T/out.mp4" --pti-steps 1 --max-frames 6 \
-   --stitch-steps 5 --crf 0 2>"$T/log"; rc=$?
+$B -q --threads 2 edit "$CLIP" --models "$T/m" --project "$T/p" --edit age=-6 -o "$T/out.mp4" --pti-steps 1 \
+   --max-frames 6 --stitch-steps 5 --crf 0 2>"$T/log"; rc=$?
 check edit_exit0 "[ $rc -eq 0 ]"
 [ $rc -eq 0 ] || { cat "$T/log"; exit 1; }
 
@@ -28,6 +28,11 @@ check background_identical "[ \"$(key background_psnr_db $T/m.json)\" = 999.0 ] 
 check face_changed "awk 'BEGIN{p=$(key face_psnr_db $T/m.json)+0; exit !(p < 60)}'"
 check faces_found "[ \"$(key faces_tracked_frames $T/m.json)\" = 6 ]"
 check flicker_defined "[ \"$(key flicker_pairs $T/m.json)\" = 5 ] && [ \"$(key flicker_ratio $T/m.json)\" != null ]"
+
+# the same project edited into a PNG sequence (a directory of frames is a video too)
+$B -q edit --project "$T/p" --models "$T/m" --edit smile=2 -o "$T/png/" --no-stitch 2>/dev/null; rc=$?
+$B -q metrics "$CLIP" "$T/png" --max-frames 6 --json >"$T/p.json" 2>"$T/err"; rc2=$?
+check png_dir "[ $rc -eq 0 ] && [ $rc2 -eq 0 ] && [ \"$(key frames $T/p.json)\" = 6 ] && [ \"$(key background_psnr_db $T/p.json)\" = 999.0 ]"
 
 # the whole original has 75 frames: refused, with the hint
 $B metrics "$CLIP" "$T/out.mp4" 2>"$T/err"; rc=$?
