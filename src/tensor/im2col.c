@@ -3,6 +3,9 @@
 
 #include <cblas.h>
 #include <pthread.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +22,12 @@ static void valid_range(int W, int Wo, int sw, int off, int *lo, int *hi) {
 /* dst[i] = src[i*s] and dst[i*s] += src[i] for i < n (unrolled by 4; strided access does not vectorise) */
 static void copy_strided(float *restrict dst, const float *restrict src, int n, int s) {
     int i = 0;
+#ifdef __SSE2__
+    if (s == 2) /* even elements of two vectors */
+        for (; i + 4 <= n; i += 4)
+            _mm_storeu_ps(dst + i, _mm_shuffle_ps(_mm_loadu_ps(src + 2L * i), _mm_loadu_ps(src + 2L * i + 4),
+                                                  _MM_SHUFFLE(2, 0, 2, 0)));
+#endif
     for (; i + 4 <= n; i += 4) {
         float a = src[(long)i * s], b = src[(long)(i + 1) * s], c = src[(long)(i + 2) * s], e = src[(long)(i + 3) * s];
         dst[i] = a, dst[i + 1] = b, dst[i + 2] = c, dst[i + 3] = e;
@@ -28,6 +37,22 @@ static void copy_strided(float *restrict dst, const float *restrict src, int n, 
 
 static void add_strided(float *restrict dst, const float *restrict src, int n, int s) {
     int i = 0;
+#ifdef __SSE2__
+    if (s == 2) { /* src interleaved with zeros, added to two vectors of dst */
+        const __m128 z = _mm_setzero_ps();
+        for (; i + 4 <= n; i += 4) {
+            __m128 v = _mm_loadu_ps(src + i);
+            float *p = dst + 2L * i;
+            /* the last dst element touched is dst[2*(i+3)]; p[7] is only read-and-rewritten when in range */
+            if (i + 4 < n) {
+                _mm_storeu_ps(p, _mm_add_ps(_mm_loadu_ps(p), _mm_unpacklo_ps(v, z)));
+                _mm_storeu_ps(p + 4, _mm_add_ps(_mm_loadu_ps(p + 4), _mm_unpackhi_ps(v, z)));
+            } else {
+                for (int k = 0; k < 4; k++) p[2 * k] += src[i + k];
+            }
+        }
+    }
+#endif
     for (; i + 4 <= n; i += 4) {
         dst[(long)i * s] += src[i];
         dst[(long)(i + 1) * s] += src[i + 1];
