@@ -23,8 +23,8 @@ static void valid_range(int W, int Wo, int sw, int off, int *lo, int *hi) {
 static void copy_strided(float *restrict dst, const float *restrict src, int n, int s) {
     int i = 0;
 #ifdef __SSE2__
-    if (s == 2) /* even elements of two vectors */
-        for (; i + 4 <= n; i += 4)
+    if (s == 2) /* even elements of two vectors; src[2i+7] must exist, so stop one short */
+        for (; i + 4 < n; i += 4)
             _mm_storeu_ps(dst + i, _mm_shuffle_ps(_mm_loadu_ps(src + 2L * i), _mm_loadu_ps(src + 2L * i + 4),
                                                   _MM_SHUFFLE(2, 0, 2, 0)));
 #endif
