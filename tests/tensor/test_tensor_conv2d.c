@@ -134,6 +134,9 @@ static void run_case(const char *name, fs_conv2d_dims d, int with_bias, int do_g
     /* determinism: same thread count, same bits */
     fs_conv2d_forward_cpu(tmp, in, w, bias, &d);
     CHECK_MSG(memcmp(tmp, o_fast, sizeof(float) * (size_t)no) == 0, "%s: forward not deterministic", name);
+    for (long i = 0; i < nw; i++) tmp[i] = 0.25f;
+    fs_conv2d_backward_cpu(NULL, tmp, NULL, r, in, w, &d);
+    CHECK_MSG(memcmp(tmp, dw_fast, sizeof(float) * (size_t)nw) == 0, "%s: dweight not deterministic", name);
     free(tmp);
 
     if (do_gradcheck) {
@@ -280,6 +283,12 @@ int main(void) {
         all_cases(&rng, path == 2);
     }
     fs__conv2d_cpu_path = 0;
+    fs_threads_init(3); /* odd thread counts: uneven chunks, partial sums of 3 threads */
+    printf("-- 3 threads\n");
+    all_cases(&rng, 0);
+    fs_conv_cpu_scratch_free(); /* buffers come back on the next call */
+    all_cases(&rng, 0);
+    fs_threads_init(2);
     nested_calls(&rng);
     printf("-- random shapes (2 threads; auto, im2col, implicit paths)\n");
     for (int path = 0; path <= 2; path++) {

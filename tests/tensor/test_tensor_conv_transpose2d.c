@@ -215,6 +215,10 @@ int main(void) {
         printf("-- 2 threads, forced conv2d path %s\n", path == 1 ? "im2col" : "implicit");
         all_cases(&rng, 0);
     }
+    fs_threads_init(3);
+    printf("-- 3 threads\n");
+    all_cases(&rng, 0);
+    fs_threads_init(2);
     printf("-- random shapes (2 threads; auto, col2im/im2col, implicit/phase paths)\n");
     for (int path = 0; path <= 2; path++) {
         fs__conv2d_cpu_path = path;
