@@ -32,7 +32,12 @@ static const fs_backend *current = &backend_cpu;
 
 const fs_backend *fs_backend_cpu_ref(void) { return &backend_cpu_ref; }
 const fs_backend *fs_backend_cpu(void) { return &backend_cpu; }
-void fs_backend_set(const fs_backend *b) { current = b ? b : &backend_cpu; }
+void fs_backend_set(const fs_backend *b) {
+    if (b) /* every entry must be filled (point at a CPU function where a device has no kernel yet) */
+        FS_ASSERT(b->name && b->conv2d_forward && b->conv2d_backward && b->conv_transpose2d_forward &&
+                  b->conv_transpose2d_backward && b->sgemm && b->linear_forward && b->linear_backward);
+    current = b ? b : &backend_cpu;
+}
 const fs_backend *fs_backend_get(void) { return current; }
 
 const fs_backend *fs_backend_by_name(const char *name) {

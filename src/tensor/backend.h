@@ -42,7 +42,8 @@ typedef struct fs_backend {
 const fs_backend *fs_backend_cpu_ref(void); /* plain loops */
 const fs_backend *fs_backend_cpu(void);     /* fast CPU (default) */
 
-/* Selects the backend used by the public ops; NULL restores the default (fs_backend_cpu()). */
+/* Selects the backend used by the public ops; NULL restores the default (fs_backend_cpu()).
+ * Every entry of the table must be non-NULL (asserted). */
 void fs_backend_set(const fs_backend *b);
 const fs_backend *fs_backend_get(void);
 /* Finds a backend by name ("cpu", "cpu-ref"); NULL when unknown. */
