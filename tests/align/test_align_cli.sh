@@ -27,6 +27,8 @@ for f in "$M"/broken_*; do
   n=$(basename "$f")
   for cmd in faces align; do
     if [ $cmd = align ]; then extra="--project $T/p_$n"; else extra=""; fi
+    # the truncated clip fails only after 30 decoded frames: once (faces) is enough for CI time
+    if [ $cmd = align ] && [ $n = broken_truncated_half_moov_first.mp4 ]; then continue; fi
     $B -q $cmd "$f" $extra >/dev/null 2>"$T/err"; rc=$?
     lines=$(wc -l < "$T/err")
     if [ $rc -eq 1 ] && [ "$lines" -eq 1 ] && grep -q "$n" "$T/err" && ! grep -qi 'internal error\|sanitizer' "$T/err"; then
@@ -41,8 +43,8 @@ done
 $B -q faces "$M/codec_group_1s_theora_vorbis.ogg" --json "$T/f.json" 2>"$T/err"; rc=$?
 check faces_ogg_exit0 "[ $rc -eq 0 ]"
 check faces_ogg_frames30 "grep -q '^{\"frames\":30,\"fps\":29.97' '$T/f.json' && grep -q '\"width\":640,\"height\":480,\"tracks\":\\[' '$T/f.json'"
-$B -q faces "$M/multi_intel_headpose_two_people_480x270.mp4" --max-frames 20 > "$T/two.json" 2>"$T/err"; rc=$?
-check faces_two_people_exit0 "[ $rc -eq 0 ] && grep -q '\"frames\":20,' '$T/two.json'"
+$B -q faces "$M/multi_intel_headpose_two_people_480x270.mp4" --max-frames 10 > "$T/two.json" 2>"$T/err"; rc=$?
+check faces_two_people_exit0 "[ $rc -eq 0 ] && grep -q '\"frames\":10,' '$T/two.json'"
 check faces_two_people_has_tracks "grep -q '\"landmarks\":\\[\\[' '$T/two.json' && grep -q '\"quad\":\\[\\[' '$T/two.json'"
 # rotation metadata: displayed size
 $B -q faces "$M/multi_selfie_faces_leave_frame_rot90meta_aac.mp4" --max-frames 5 > "$T/rot.json" 2>"$T/err"; rc=$?
