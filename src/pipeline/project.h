@@ -94,6 +94,11 @@ int fs_project_set_stage(const char *dir, const char *name, const char *status, 
 /* crops/tNNN/FFFFFF.png (dir NULL = the project's own crops dir). */
 void fs_project_crop_path(const fs_project *p, const char *crops_dir, int track, int frame, char *buf, size_t n);
 
+/* Loads the crop of (track id, frame) from crops_dir (NULL = DIR/crops), checking its size. A crop
+ * missing from DIR/crops is an error; missing from another crops_dir leaves *crop NULL (face kept). */
+int fs_project_load_crop(const fs_project *p, const char *crops_dir, int track, int frame, fs_image **crop,
+                         fs_err *err);
+
 /* ---- the passes ---- */
 
 typedef struct fs_align_opts {

@@ -2,6 +2,7 @@
  * Frames without a tracked face are written unchanged; pixels outside the masks stay exact. */
 #include "pipeline/project.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,14 +65,13 @@ int fs_project_paste_alpha(const fs_project *p, int k, int i, float *alpha, int 
     return rc;
 }
 
-static int load_crop(const fs_project *p, const fs_composite_opts *o, int track, int frame, fs_image **crop,
-                     fs_err *err) {
+int fs_project_load_crop(const fs_project *p, const char *crops_dir, int track, int frame, fs_image **crop,
+                         fs_err *err) {
     *crop = NULL;
-    if (o->crop_fn) return o->crop_fn(o->crop_user, track, frame, crop, err);
     char path[4400];
-    fs_project_crop_path(p, o->crops_dir, track, frame, path, sizeof path);
+    fs_project_crop_path(p, crops_dir, track, frame, path, sizeof path);
     if (!fs_file_exists(path)) {
-        if (o->crops_dir) return FS_OK; /* an edit set may leave faces out */
+        if (crops_dir) return FS_OK; /* an edit set may leave faces out */
         return fs_errorf(err, "%s: missing crop; run 'facestitch align' again to finish the project", path);
     }
     if (fs_image_load(path, crop, err)) return FS_ERR;
@@ -85,11 +85,21 @@ static int load_crop(const fs_project *p, const fs_composite_opts *o, int track,
     return FS_OK;
 }
 
+static int load_crop(const fs_project *p, const fs_composite_opts *o, int track, int frame, fs_image **crop,
+                     fs_err *err) {
+    *crop = NULL;
+    if (o->crop_fn) return o->crop_fn(o->crop_user, track, frame, crop, err);
+    return fs_project_load_crop(p, o->crops_dir, track, frame, crop, err);
+}
+
 int fs_project_composite(const fs_project *p, const char *out_path, const fs_composite_opts *o, fs_err *err) {
     if (!p->tracks) return fs_errorf(err, "%s: no tracks yet; run 'facestitch align' first", p->dir);
     if (strcmp(p->align_status, "done") != 0 && !o->crop_fn)
         return fs_errorf(err, "%s: alignment did not finish (stage '%s'); run 'facestitch align' again to resume", p->dir,
                          p->align_status);
+    char ro[PATH_MAX];
+    if (realpath(out_path, ro) && !strcmp(ro, p->source))
+        return fs_errorf(err, "%s: this is the project's source video; write the output elsewhere", out_path);
     const fs_proj_tracks *t = p->tracks;
     if (t->count == 0) fs_warn("%s: no face in the video; the output is a copy of it", p->dir);
     fs_video_open_opts vo;

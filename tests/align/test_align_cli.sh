@@ -84,6 +84,8 @@ check png_needs_one_frame "[ $rc -eq 1 ] && grep -q 'one frame' '$T/err' && [ ! 
 cp "$M/codec_group_1s_h264_aac.mp4" "$T/src.mp4"
 $B -q align "$T/src.mp4" --project "$T/ch" --size 64 --max-frames 4 >/dev/null 2>&1; rc=$?
 check changed_align_exit0 "[ $rc -eq 0 ]"
+$B -q composite --project "$T/ch" -o "$T/src.mp4" >/dev/null 2>"$T/err"; rc=$?
+check output_over_source_refused "[ $rc -eq 1 ] && grep -q 'source video' '$T/err' && cmp -s '$T/src.mp4' '$M/codec_group_1s_h264_aac.mp4'"
 printf 'x' | dd of="$T/src.mp4" bs=1 seek=100 conv=notrunc 2>/dev/null
 $B -q composite --project "$T/ch" -o "$T/ch.mp4" >/dev/null 2>"$T/err"; rc=$?
 check changed_source_refused "[ $rc -eq 1 ] && grep -q 'changed' '$T/err' && [ ! -e '$T/ch.mp4' ]"
