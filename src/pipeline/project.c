@@ -21,13 +21,24 @@ int fs_project_fingerprint(const char *path, int64_t *size, char sha[65], fs_err
     struct stat st;
     if (stat(path, &st) != 0) return fs_errorf(err, "%s: %s", path, strerror(errno));
     if (S_ISDIR(st.st_mode)) {
-        /* a directory of frames: size = number of entries, sha of the sorted names */
+        /* a directory of frames: size = number of frames, sha of the sorted names, sizes and mtimes */
         char **names = NULL;
         int n = 0;
         if (fs_list_image_dir(path, &names, &n, err)) return FS_ERR;
         fs_sha256_ctx c;
         fs_sha256_init(&c);
-        for (int i = 0; i < n; i++) fs_sha256_update(&c, names[i], strlen(names[i]) + 1);
+        for (int i = 0; i < n; i++) {
+            const char *base = strrchr(names[i], '/');
+            base = base ? base + 1 : names[i];
+            struct stat fst;
+            int64_t meta[2] = {0, 0};
+            if (stat(names[i], &fst) == 0) {
+                meta[0] = (int64_t)fst.st_size;
+                meta[1] = (int64_t)fst.st_mtime;
+            }
+            fs_sha256_update(&c, base, strlen(base) + 1);
+            fs_sha256_update(&c, meta, sizeof meta);
+        }
         uint8_t d[32];
         fs_sha256_final(&c, d);
         fs_sha256_hex(d, sha);

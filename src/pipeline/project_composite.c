@@ -114,7 +114,7 @@ int fs_project_composite(const fs_project *p, const char *out_path, const fs_com
                          vi->width, vi->height);
     }
     fs_video_writer_opts wo = o->writer;
-    wo.audio_from = p->source;
+    wo.audio_from = vi->has_audio ? p->source : NULL;
     if (p->settings.max_frames > 0 && wo.audio_until <= 0) {
         /* only the first frames: cut the audio at the end of the last one */
         wo.audio_until = (double)p->settings.max_frames * (vi->fps_den > 0 ? vi->fps_den : 1) /

@@ -108,6 +108,8 @@ static void remove_tree_flat(const char *dir) {
 static int audio_open_source(fs_video_writer *w, fs_err *err) {
     char eb[AV_ERROR_MAX_STRING_SIZE];
     const char *src = w->opts.audio_from;
+    struct stat st;
+    if (stat(src, &st) == 0 && S_ISDIR(st.st_mode)) return FS_OK; /* frames in a directory: no audio */
     int ret = avformat_open_input(&w->afmt, src, NULL, NULL);
     if (ret < 0) return fs_errorf(err, "%s: cannot open for its audio (%s)", src, fs__averr(ret, eb));
     if (avformat_find_stream_info(w->afmt, NULL) < 0) return fs_errorf(err, "%s: cannot read stream information", src);

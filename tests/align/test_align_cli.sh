@@ -64,6 +64,12 @@ check composite_png_dir "[ $rc -eq 0 ] && [ \$(ls '$T/nf_frames' | grep -c 'png\
 # a directory of frames as input; --debug overlays
 $B -q faces "$T/nf_frames" > "$T/dir.json" 2>/dev/null; rc=$?
 check faces_image_dir "[ $rc -eq 0 ] && grep -q '\"frames\":12,\"fps\":25' '$T/dir.json'"
+$B -q align "$T/nf_frames" --project "$T/dirp" --size 64 >/dev/null 2>&1; rc=$?
+$B -q composite --project "$T/dirp" -o "$T/dir.mp4" --preset ultrafast >/dev/null 2>&1; rc2=$?
+check image_dir_align_composite "[ $rc -eq 0 ] && [ $rc2 -eq 0 ] && [ -s '$T/dir.mp4' ]"
+touch -d '2001-01-01' "$T/nf_frames/frame_000003.png"
+$B -q composite --project "$T/dirp" -o "$T/dir2.mp4" >/dev/null 2>"$T/err"; rc=$?
+check image_dir_changed_refused "[ $rc -eq 1 ] && grep -q 'changed' '$T/err'"
 $B -q align "$M/multi_intel_headpose_two_people_480x270.mp4" --project "$T/two" --size 64 --max-frames 6 >/dev/null 2>&1; rc=$?
 check align_two_people "[ $rc -eq 0 ] && [ -s '$T/two/tracks.json' ]"
 $B -q composite --project "$T/two" -o "$T/two.mkv" --debug --codec ffv1 >/dev/null 2>"$T/err"; rc=$?
