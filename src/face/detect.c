@@ -157,13 +157,11 @@ void fs_integral(const uint8_t *img, int w, int h, uint32_t *sum, uint32_t *sqsu
 /* T(X,Y) = T(X-1,Y-1) + T(X+1,Y-1) - T(X,Y-2) + img(X-1,Y-1) + img(X-1,Y-2), computed on a
  * row buffer padded by h+1 columns on both sides, so the cones whose apex lies left or right
  * of the image (they still cover image pixels higher up) come out right too. */
-void fs_integral_tilted(const uint8_t *img, int w, int h, uint32_t *t) {
+int fs_integral_tilted(const uint8_t *img, int w, int h, uint32_t *t) {
     int pad = h + 2;
     int W = w + 1 + 2 * pad; /* extended X range: -pad .. w+pad */
     uint32_t *r2 = calloc((size_t)W * 3, sizeof *r2);
-    if (!r2) {
-        FS_ASSERT(!"out of memory in fs_integral_tilted");
-    }
+    if (!r2) return FS_ERR;
     uint32_t *rows[3] = {r2, r2 + W, r2 + 2 * (size_t)W}; /* Y-2, Y-1, Y */
     size_t S = (size_t)w + 1;
     for (int X = 0; X <= w; X++) t[X] = 0;
@@ -190,6 +188,7 @@ void fs_integral_tilted(const uint8_t *img, int w, int h, uint32_t *t) {
         rows[2] = p2;
     }
     free(r2);
+    return FS_OK;
 }
 
 /* ---------------------------------------------------------------- evaluation */
@@ -416,7 +415,10 @@ int fs_haar_detect(const fs_haar_cascade *c, const fs_gray *img, const fs_detect
         lv_f = f;
         int S = sw + 1;
         fs_integral(lv.px, sw, sh, sum, sq);
-        if (tl) fs_integral_tilted(lv.px, sw, sh, tl);
+        if (tl && fs_integral_tilted(lv.px, sw, sh, tl)) {
+            rc = fs_errorf(err, "out of memory");
+            goto done;
+        }
         make_nodes(c, S, fo);
         level L;
         level_init(&L, c, fo, sum, sq, tl, S);

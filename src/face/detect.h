@@ -64,8 +64,9 @@ int fs_haar_group(fs_detection *r, int n, int group_threshold, float eps);
 
 /* Rotated (45 degree) integral image as OpenCV defines it:
  * t[Y*(w+1)+X] = sum of img(x,y) over y < Y, |x - X + 1| <= Y - 1 - y. t: (h+1)*(w+1).
- * Wrapping uint32 arithmetic: differences of four entries are exact. Exposed for tests. */
-void fs_integral_tilted(const uint8_t *img, int w, int h, uint32_t *t);
+ * Wrapping uint32 arithmetic: differences of four entries are exact. Exposed for tests.
+ * FS_ERR only when out of memory (a 3-row scratch buffer). */
+int fs_integral_tilted(const uint8_t *img, int w, int h, uint32_t *t);
 /* Upright integral and squared integral, each (h+1)*(w+1), first row/column 0. */
 void fs_integral(const uint8_t *img, int w, int h, uint32_t *sum, uint32_t *sqsum);
 

@@ -68,6 +68,7 @@ typedef struct fs_face_tracker fs_face_tracker;
 void fs_face_tracker_opts_default(fs_face_tracker_opts *o);
 int fs_face_tracker_create(const fs_face_tracker_opts *o, fs_face_tracker **out, fs_err *err);
 void fs_face_tracker_destroy(fs_face_tracker *tr);
+/* frame_index must increase from call to call (gaps allowed: skipped frames have no observation). */
 int fs_face_tracker_push(fs_face_tracker *tr, const fs_image *frame, int frame_index, fs_err *err);
 int fs_face_tracker_finish(fs_face_tracker *tr, fs_face_tracks **out, fs_err *err);
 void fs_face_tracks_destroy(fs_face_tracks *t);

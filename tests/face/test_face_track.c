@@ -166,6 +166,18 @@ static void test_two_faces_and_none(void) {
     fs_image_destroy(src);
     fs_image_destroy(rab);
 
+    /* degenerate frames: tiny, one pixel, NULL */
+    tr = make();
+    fs_image *tiny = fs_image_create(7, 5, &err), *one = fs_image_create(1, 1, &err);
+    CHECK(fs_face_tracker_push(tr, tiny, 0, &err) == FS_OK);
+    CHECK(fs_face_tracker_push(tr, one, 1, &err) == FS_OK);
+    CHECK(fs_face_tracker_push(tr, NULL, 2, &err) != FS_OK);
+    CHECK(fs_face_tracker_finish(tr, &T, &err) == FS_OK && T->count == 0 && T->frames == 2);
+    fs_face_tracks_destroy(T);
+    fs_face_tracker_destroy(tr);
+    fs_image_destroy(tiny);
+    fs_image_destroy(one);
+
     /* bad options and a missing model give clear errors */
     fs_face_tracker_opts o;
     fs_face_tracker_opts_default(&o);
