@@ -50,30 +50,32 @@ static void conv_layer_backward(const fs_sg2 *g, fs_sg2_acts *a, int l, float *d
     fs_sg2_layer_params *G = gr ? &gr->p.layer[l] : NULL;
     int N = a->N;
     long HW = (long)L->res * L->res;
-    /* bias + lrelu*sqrt2 + clamp: dcur becomes dL/dz, z = y*demod + noise recomputed */
-    float *z = xbuf;
-    *held = -2; /* xbuf is about to hold z */
-    fs__sg2_demod_noise(z, a->y[l], a->demod[l], a->noise[l], a->noise_stride[l], P->noise_strength[0], N, L->C_out, HW);
-    fs_bias_act_backward(dcur, G ? G->bias : NULL, dcur, z, P->bias, N, L->C_out, HW, FS_ACT_LRELU, 0.2f,
-                         (float)sqrt(2.0), c->conv_clamp);
-    /* noise: z += strength * noise */
-    if (G && a->noise[l]) {
-        double acc = 0;
-        for (int n = 0; n < N; n++) {
-            const float *nz = a->noise[l] + (long)n * a->noise_stride[l];
-            for (int o = 0; o < L->C_out; o++) {
-                const float *d = dcur + ((long)n * L->C_out + o) * HW;
-                for (long p = 0; p < HW; p++) acc += (double)d[p] * nz[p];
-            }
+    /* bias + lrelu*sqrt2 + clamp, noise, demodulation scale, in one pass: dcur becomes dL/dy */
+    long NC = (long)N * L->C_out;
+    double *sums = malloc(sizeof(double) * 3 * (size_t)NC);
+    FS_ASSERT(sums);
+    double *dd = sums, *db = sums + NC, *dn = sums + 2 * NC;
+    fs__sg2_conv_act_backward(dcur, dd, db, dn, a->y[l], a->demod[l], a->noise[l], a->noise_stride[l],
+                              P->noise_strength[0], P->bias, c->conv_clamp, N, L->C_out, HW);
+    if (G) {
+        for (int o = 0; o < L->C_out; o++) {
+            double acc = 0;
+            for (int n = 0; n < N; n++) acc += db[(long)n * L->C_out + o];
+            G->bias[o] += (float)acc;
         }
-        G->noise_strength[0] += (float)acc;
+        if (a->noise[l]) {
+            double acc = 0;
+            for (long k = 0; k < NC; k++) acc += dn[k];
+            G->noise_strength[0] += (float)acc;
+        }
     }
     /* modulated conv + demodulation */
     layer_input(g, a, l, xbuf, held);
     float *ds = dstyles && dstyles[l] ? dstyles[l] : a->ds;
     fs__sg2_work w = fs__sg2_work_of(a);
-    fs__sg2_modconv_backward(dx, ds, G ? G->weight : NULL, dcur, a->y[l], a->demod[l], xbuf, a->styles[l], P->weight, L,
-                             c->layout, N, &w);
+    fs__sg2_modconv_backward(dx, ds, G ? G->weight : NULL, dcur, dd, a->y[l], a->demod[l], xbuf, a->styles[l], P->weight,
+                             L, c->layout, N, &w);
+    free(sums);
     style_backward(g, a, l, ds, dws, gr);
 }
 
@@ -92,7 +94,7 @@ static void torgb_backward(const fs_sg2 *g, fs_sg2_acts *a, int l, const float *
     layer_input(g, a, l, xbuf, held);
     float *ds = dstyles && dstyles[l] ? dstyles[l] : a->ds;
     fs__sg2_work w = fs__sg2_work_of(a);
-    fs__sg2_modconv_backward(dx, ds, G ? G->weight : NULL, dy, a->y[l], NULL, xbuf, a->styles[l], P->weight, L,
+    fs__sg2_modconv_backward(dx, ds, G ? G->weight : NULL, dy, NULL, a->y[l], NULL, xbuf, a->styles[l], P->weight, L,
                              c->layout, N, &w);
     style_backward(g, a, l, ds, dws, gr);
 }

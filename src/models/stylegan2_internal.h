@@ -36,9 +36,14 @@ typedef struct fs__sg2_work {
 void fs__sg2_modconv_forward(float *y, float *demod, const float *x, const float *s, const float *weight,
                              const fs_sg2_layer_info *L, fs_sg2_layout layout, int N, fs__sg2_work *w);
 /* Backward of modconv given dy_total = dL/d(y*demod) ... see stylegan2_layers.c for the exact contract. */
-void fs__sg2_modconv_backward(float *dx, float *ds, float *dweight, float *dy, const float *y, const float *demod,
-                              const float *x, const float *s, const float *weight, const fs_sg2_layer_info *L,
-                              fs_sg2_layout layout, int N, fs__sg2_work *w);
+void fs__sg2_modconv_backward(float *dx, float *ds, float *dweight, float *dy, const double *dd, const float *y,
+                              const float *demod, const float *x, const float *s, const float *weight,
+                              const fs_sg2_layer_info *L, fs_sg2_layout layout, int N, fs__sg2_work *w);
+/* One-pass backward of fs__sg2_conv_act: dcur (dL/dout) becomes dL/dy; per (n, c) plane sums dd (dz*y),
+ * db (dz), dn (dz*noise); dz = dL/d(pre-bias). */
+void fs__sg2_conv_act_backward(float *dcur, double *dd, double *db, double *dn, const float *y, const float *demod,
+                               const float *noise, long noise_stride, float strength, const float *bias, float clamp,
+                               int N, int C, long HW);
 /* Reference path (NVIDIA eval mode): per-sample modulated+demodulated weights, one grouped conv; y gets the
  * demodulated output, demod is set to 1. Forward only. */
 void fs__sg2_modconv_forward_fused(float *y, float *demod, const float *x, const float *s, const float *weight,

@@ -141,19 +141,25 @@ static void conv_act_fn(void *vc, int64_t b, int64_t e, int t) {
         const float *y = c->y + p * c->HW;
         const float *nz = c->noise ? c->noise + n * c->noise_stride : NULL;
         float *o = c->out + p * c->HW;
-        /* same operation order as demod_noise + bias_act (bit-identical), branches hoisted */
-        if (nz) {
-            float st = c->strength;
-            for (long i = 0; i < c->HW; i++) o[i] = (y[i] * d + nz[i] * st) + bv;
+        /* same operation order as demod_noise + bias_act (bit-identical); one pass, branches hoisted */
+        float st = c->strength;
+        if (nz && cl < 0) {
+            for (long i = 0; i < c->HW; i++) {
+                float v = (y[i] * d + nz[i] * st) + bv;
+                o[i] = (v > 0 ? v : v * 0.2f) * g;
+            }
+        } else if (cl < 0) {
+            for (long i = 0; i < c->HW; i++) {
+                float v = y[i] * d + bv;
+                o[i] = (v > 0 ? v : v * 0.2f) * g;
+            }
         } else {
-            for (long i = 0; i < c->HW; i++) o[i] = y[i] * d + bv;
+            for (long i = 0; i < c->HW; i++) {
+                float v = (nz ? y[i] * d + nz[i] * st : y[i] * d) + bv;
+                v = (v > 0 ? v : v * 0.2f) * g;
+                o[i] = v < -cl ? -cl : (v > cl ? cl : v);
+            }
         }
-        for (long i = 0; i < c->HW; i++) {
-            float v = o[i];
-            o[i] = (v > 0 ? v : v * 0.2f) * g;
-        }
-        if (cl >= 0)
-            for (long i = 0; i < c->HW; i++) o[i] = o[i] < -cl ? -cl : (o[i] > cl ? cl : o[i]);
     }
 }
 
@@ -161,6 +167,55 @@ void fs__sg2_conv_act(float *out, const float *y, const float *demod, const floa
                       float strength, const float *bias, float clamp, int N, int C, long HW) {
     ca_ctx c = {out, y, demod, noise, bias, noise_stride, HW, strength, (float)sqrt(2.0), clamp, C};
     fs_parallel_for((int64_t)N * C, 1, conv_act_fn, &c);
+}
+
+/* Backward of fs__sg2_conv_act in one pass per plane p = (n, o):
+ *   dz = dout * act'(v), v = y*d + strength*noise + bias     (0 where the clamp cut)
+ *   dout <- dz * d  (= dL/dy)
+ *   dd[p] = sum dz*y, db[p] = sum dz, dn[p] = sum dz*noise   (double, reduced by the caller in a fixed order) */
+typedef struct {
+    float *dcur;
+    const float *y, *d, *noise, *bias;
+    long noise_stride, HW;
+    float strength, gain, clamp;
+    int C;
+    double *dd, *db, *dn;
+} cab_ctx;
+
+static void conv_act_bwd_fn(void *vc, int64_t b, int64_t e, int t) {
+    (void)t;
+    const cab_ctx *c = vc;
+    for (int64_t p = b; p < e; p++) {
+        int n = (int)(p / c->C), ch = (int)(p % c->C);
+        float d = c->d[p], bv = c->bias[ch], g = c->gain, cl = c->clamp, st = c->strength;
+        const float *y = c->y + p * c->HW;
+        const float *nz = c->noise ? c->noise + n * c->noise_stride : NULL;
+        float *dc = c->dcur + p * c->HW;
+        double sy = 0, sb = 0, sn = 0;
+        for (long i = 0; i < c->HW; i++) {
+            float v = (nz ? y[i] * d + nz[i] * st : y[i] * d) + bv;
+            float slope = v > 0 ? 1.0f : 0.2f;
+            if (cl >= 0) {
+                float a = (v > 0 ? v : v * 0.2f) * g;
+                if (a < -cl || a > cl) slope = 0;
+            }
+            float dz = dc[i] * (slope * g);
+            sy += (double)dz * y[i];
+            sb += dz;
+            if (nz) sn += (double)dz * nz[i];
+            dc[i] = dz * d;
+        }
+        c->dd[p] = sy;
+        c->db[p] = sb;
+        c->dn[p] = sn;
+    }
+}
+
+void fs__sg2_conv_act_backward(float *dcur, double *dd, double *db, double *dn, const float *y, const float *demod,
+                               const float *noise, long noise_stride, float strength, const float *bias, float clamp,
+                               int N, int C, long HW) {
+    cab_ctx c = {dcur, y, demod, noise, bias, noise_stride, HW, strength, (float)sqrt(2.0), clamp, C, dd, db, dn};
+    fs_parallel_for((int64_t)N * C, 1, conv_act_bwd_fn, &c);
 }
 
 /* ---- convolution geometry ---- */
@@ -242,11 +297,12 @@ void fs__sg2_modconv_forward(float *y, float *demod, const float *x, const float
     }
 }
 
-/* dy (N, C_out, res, res): on entry dL/dz (z = y*demod + noise); overwritten. dx (=, required), ds (=),
- * dweight (+=, NULL = not needed). */
-void fs__sg2_modconv_backward(float *dx, float *ds, float *dweight, float *dy, const float *y, const float *demod,
-                              const float *x, const float *s, const float *weight, const fs_sg2_layer_info *L,
-                              fs_sg2_layout layout, int N, fs__sg2_work *w) {
+/* dy (N, C_out, res, res): on entry dL/dz (z = y*demod + noise), overwritten; or, when dd (N, C_out) is given,
+ * already dL/dy = dL/dz * demod with dd = sum_p dL/dz * y. dx (=, required), ds (=), dweight (+=, NULL = not
+ * needed). */
+void fs__sg2_modconv_backward(float *dx, float *ds, float *dweight, float *dy, const double *dd, const float *y,
+                              const float *demod, const float *x, const float *s, const float *weight,
+                              const fs_sg2_layer_info *L, fs_sg2_layout layout, int N, fs__sg2_work *w) {
     int up = L->kind == FS_SG2_CONV_UP;
     int Hin = up ? L->res / 2 : L->res;
     long HWin = (long)Hin * Hin, HWout = (long)L->res * L->res;
@@ -258,7 +314,9 @@ void fs__sg2_modconv_backward(float *dx, float *ds, float *dweight, float *dy, c
     float *q = w->small;       /* (N, C_out) */
     float *s2 = q + NCo;       /* (N, C_in) */
     float *tsum = s2 + NCi;    /* (N, C_in) */
-    if (demod) {
+    if (demod && dd) { /* the caller already has dd = sum_p dz*y and dy = dz*d */
+        for (long k = 0; k < NCo; k++) q[k] = (float)dd[k] * demod[k] * demod[k] * demod[k];
+    } else if (demod) {
         /* dd[n,o] = sum_p dz*y, then dy = dz*d */
         dot_planes(red, dy, y, NCo, HWout);
         for (long k = 0; k < NCo; k++) q[k] = (float)red[k] * demod[k] * demod[k] * demod[k];
