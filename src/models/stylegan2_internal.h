@@ -48,9 +48,6 @@ void fs__sg2_conv_act_backward(float *dcur, double *dd, double *db, double *dn, 
  * demodulated output, demod is set to 1. Forward only. */
 void fs__sg2_modconv_forward_fused(float *y, float *demod, const float *x, const float *s, const float *weight,
                                    const fs_sg2_layer_info *L, fs_sg2_layout layout, int N);
-/* z = y*demod + strength*noise (noise NULL: none); noise_stride 0 = shared map. */
-void fs__sg2_demod_noise(float *z, const float *y, const float *demod, const float *noise, long noise_stride,
-                         float strength, int N, int C, long HW);
 
 /* out = clamp(lrelu(y*demod + strength*noise + bias, 0.2) * sqrt(2)), one pass (clamp < 0: none) */
 void fs__sg2_conv_act(float *out, const float *y, const float *demod, const float *noise, long noise_stride,

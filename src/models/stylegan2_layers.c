@@ -92,37 +92,6 @@ static void dot_planes(double *red, const float *a, const float *b, long planes,
     fs_parallel_for(planes, 1, dot_planes_fn, &c);
 }
 
-typedef struct {
-    float *z;
-    const float *y, *d, *noise;
-    long noise_stride, HW;
-    float strength;
-    int C;
-} dn_ctx;
-
-static void demod_noise_fn(void *vc, int64_t b, int64_t e, int t) {
-    (void)t;
-    const dn_ctx *c = vc;
-    for (int64_t p = b; p < e; p++) {
-        int n = (int)(p / c->C);
-        float d = c->d ? c->d[p] : 1.0f;
-        const float *y = c->y + p * c->HW;
-        float *z = c->z + p * c->HW;
-        if (c->noise) {
-            const float *nz = c->noise + n * c->noise_stride;
-            for (long i = 0; i < c->HW; i++) z[i] = y[i] * d + nz[i] * c->strength;
-        } else {
-            for (long i = 0; i < c->HW; i++) z[i] = y[i] * d;
-        }
-    }
-}
-
-void fs__sg2_demod_noise(float *z, const float *y, const float *demod, const float *noise, long noise_stride,
-                         float strength, int N, int C, long HW) {
-    dn_ctx c = {z, y, demod, noise, noise_stride, HW, strength, C};
-    fs_parallel_for((int64_t)N * C, 1, demod_noise_fn, &c);
-}
-
 /* out = clamp(lrelu(y*d + strength*noise + bias) * gain): demod_noise then bias_act in one pass */
 typedef struct {
     float *out;
