@@ -92,7 +92,7 @@ static void dot_planes(double *red, const float *a, const float *b, long planes,
     fs_parallel_for(planes, 1, dot_planes_fn, &c);
 }
 
-/* out = clamp(lrelu(y*d + strength*noise + bias) * gain): demod_noise then bias_act in one pass */
+/* out = clamp(lrelu(y*d + strength*noise + bias) * gain): demodulation, noise and bias_act in one pass */
 typedef struct {
     float *out;
     const float *y, *d, *noise, *bias;
@@ -110,7 +110,7 @@ static void conv_act_fn(void *vc, int64_t b, int64_t e, int t) {
         const float *y = c->y + p * c->HW;
         const float *nz = c->noise ? c->noise + n * c->noise_stride : NULL;
         float *o = c->out + p * c->HW;
-        /* same operation order as demod_noise + bias_act (bit-identical); one pass, branches hoisted */
+        /* same operation order as (y*d + noise) then bias_act (bit-identical); branches hoisted */
         float st = c->strength;
         if (nz && cl < 0) {
             for (long i = 0; i < c->HW; i++) {
