@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "core/log.h"
+#include "core/threads.h"
 #include "face/shape_predictor.h"
 #include "face/track.h"
 
@@ -129,6 +130,41 @@ static void test_moving_face(void) {
     fs_image_destroy(src);
 }
 
+/* the same frames give bit-identical tracks with 1 and 3 threads (detection rows run in parallel) */
+static void test_threads_deterministic(void) {
+    fs_image *src = load("media/photo_kpa_two_faces_800x600.jpg");
+    fs_err err = {0};
+    fs_face_obs *res[2] = {NULL, NULL};
+    int cnt[2] = {0, 0};
+    for (int r = 0; r < 2; r++) {
+        fs_threads_init(r == 0 ? 1 : 3);
+        fs_face_tracker *tr = make();
+        for (int i = 0; i < 4; i++) {
+            fs_image *f = crop(src, 40 - 3 * i, 30 + i, 700, 520);
+            CHECK(fs_face_tracker_push(tr, f, i, &err) == FS_OK);
+            fs_image_destroy(f);
+        }
+        fs_face_tracks *T = NULL;
+        CHECK(fs_face_tracker_finish(tr, &T, &err) == FS_OK);
+        for (int k = 0; k < T->count; k++) cnt[r] += T->tracks[k].count;
+        res[r] = calloc((size_t)cnt[r] + 1, sizeof(fs_face_obs));
+        int m = 0;
+        for (int k = 0; k < T->count; k++)
+            for (int j = 0; j < T->tracks[k].count; j++) res[r][m++] = T->tracks[k].obs[j];
+        fs_face_tracks_destroy(T);
+        fs_face_tracker_destroy(tr);
+    }
+    fs_threads_init(1);
+    CHECK(cnt[0] == cnt[1] && cnt[0] > 0);
+    CHECK_MSG(cnt[0] == cnt[1] && memcmp(res[0], res[1], sizeof(fs_face_obs) * (size_t)cnt[0]) == 0,
+              "tracks differ between 1 and 3 threads");
+    printf("threads: 1 and 3 threads give identical tracks (%d observations)\n", cnt[0]);
+    free(res[0]);
+    free(res[1]);
+    fs_threads_shutdown();
+    fs_image_destroy(src);
+}
+
 static void test_two_faces_and_none(void) {
     fs_image *src = load("media/photo_kpa_two_faces_800x600.jpg");
     fs_image *rab = load("media/photo_kpa_rabbit_no_human_face_800x551.jpg");
@@ -192,5 +228,6 @@ static void test_two_faces_and_none(void) {
 int main(void) {
     test_moving_face();
     test_two_faces_and_none();
+    test_threads_deterministic();
     return check_finish();
 }
