@@ -142,6 +142,28 @@ void fs__sg2_conv_act(float *out, const float *y, const float *demod, const floa
  *   dz = dout * act'(v), v = y*d + strength*noise + bias     (0 where the clamp cut)
  *   dout <- dz * d  (= dL/dy)
  *   dd[p] = sum dz*y, db[p] = sum dz, dn[p] = sum dz*noise   (double, reduced by the caller in a fixed order) */
+/* red[p] = sum_i a[p,i] * x[p,i]; then a[p,i] *= scale[p] * gain (one pass) */
+static void dot_scale_fn(void *vc, int64_t b, int64_t e, int t) {
+    (void)t;
+    const plane_ctx *c = vc;
+    for (int64_t p = b; p < e; p++) {
+        float *a = c->out + p * c->HW;
+        const float *x = c->b + p * c->HW;
+        float sc = c->scale[p] * c->gain;
+        double acc = 0;
+        for (long i = 0; i < c->HW; i++) {
+            acc += (double)a[i] * x[i];
+            a[i] = a[i] * sc;
+        }
+        c->red[p] = acc;
+    }
+}
+static void dot_scale_planes(double *red, float *a, const float *x, const float *scale, float gain, long planes,
+                             long HW) {
+    plane_ctx c = {a, NULL, x, scale, gain, HW, red};
+    fs_parallel_for(planes, 1, dot_scale_fn, &c);
+}
+
 typedef struct {
     float *dcur;
     const float *y, *d, *noise, *bias;
@@ -319,10 +341,9 @@ void fs__sg2_modconv_backward(float *dx, float *ds, float *dweight, float *dy, c
                     for (int k = 0; k < KK; k++) dst[k] += src[k];
                 }
     }
-    /* ds = g * sum_p dxs * x ; dx = dxs * s * g */
-    dot_planes(red, dxs, x, NCi, HWin);
+    /* ds = g * sum_p dxs * x ; dx = dxs * s * g (in place, one pass) */
+    dot_scale_planes(red, dx, x, s, g, NCi, HWin);
     for (long k = 0; k < NCi; k++) ds[k] = (float)red[k] * g;
-    scale_planes(dx, dxs, s, g, NCi, HWin);
     if (demod) {
         /* d = (sum_i (s_i g)^2 Wsq[o,i] + eps)^-1/2:
          *   ds[n,i] -= g^2 s[n,i] sum_o q[n,o] Wsq[o,i]      q = dd d^3
