@@ -1,7 +1,7 @@
 #!/bin/sh
-# CLI contract of faces / align / composite: help, usage errors, every broken_* file fails with
-# exit 1 and one clear line naming the file, a video without faces is copied (exit 0, warning),
-# a project whose source changed is refused, multi-face and cartoon clips do not fail.
+# CLI contract of faces / align / composite: help, usage errors, a video without faces is copied
+# (exit 0, warning), a project whose source changed is refused, multi-face, cartoon, photo and
+# frame-directory inputs do not fail. (Broken files: test_align_cli_errors.sh, also under ASan.)
 set -u
 B=${FS_BIN:?}
 M=${FS_SHARED:-../shared}/media
@@ -21,23 +21,6 @@ $B align "$M/codec_group_1s_h264_aac.mp4" >/dev/null 2>&1; check align_no_projec
 $B composite --project "$T/none" >/dev/null 2>&1; check composite_no_output_exit2 "[ $? -eq 2 ]"
 $B composite --project "$T/none" -o "$T/x.mp4" >/dev/null 2>"$T/err"; rc=$?
 check composite_not_a_project "[ $rc -eq 1 ] && grep -q 'not a facestitch project' '$T/err'"
-
-# every broken file: exit 1, exactly one line on stderr naming the file, no crash
-for f in "$M"/broken_*; do
-  n=$(basename "$f")
-  for cmd in faces align; do
-    if [ $cmd = align ]; then extra="--project $T/p_$n"; else extra=""; fi
-    # the truncated clip fails only after 30 decoded frames: once (faces) is enough for CI time
-    if [ $cmd = align ] && [ $n = broken_truncated_half_moov_first.mp4 ]; then continue; fi
-    $B -q $cmd "$f" $extra >/dev/null 2>"$T/err"; rc=$?
-    lines=$(wc -l < "$T/err")
-    if [ $rc -eq 1 ] && [ "$lines" -eq 1 ] && grep -q "$n" "$T/err" && ! grep -qi 'internal error\|sanitizer' "$T/err"; then
-      ok "${cmd}_$n: $(cat "$T/err")"
-    else
-      bad "${cmd}_$n (rc $rc, $lines lines): $(head -c 300 "$T/err")"
-    fi
-  done
-done
 
 # faces JSON shape and decoded frame counts
 $B -q faces "$M/codec_group_1s_theora_vorbis.ogg" --json "$T/f.json" 2>"$T/err"; rc=$?
