@@ -406,6 +406,7 @@ static int full_detect(fs_face_tracker *tr, const fs_image *frame, const fs_gray
     if (fs_gray_resize(dg, dg->w / 2, dg->h / 2, &half, err)) return FS_ERR;
     float hs = ds * ((float)(dg->w / 2) / dg->w); /* half-image pixels per frame pixel */
     o.min_size = (int)(tr->o.min_face * hs / HAAR_SCALE);
+    o.scale_factor = 1.2f; /* a coarser pyramid: the profile pass costs as much as the frontal one otherwise */
     int nfront = out->n;
     for (int mir = 0; mir < 2; mir++) {
         if (run_cascade(tr->profile, &half, mir, &o, &d, &nd, err)) {
