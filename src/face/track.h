@@ -21,7 +21,8 @@
 
 typedef struct fs_face_obs {
     int frame;                              /* 0-based, decode order */
-    float box[4];                           /* x0, y0, x1, y1 in pixels of the displayed frame */
+    float box[4];                           /* x0, y0, x1, y1 in pixels of the displayed frame: the box the
+                                               landmark predictor used (dlib-detector-like, brows to chin) */
     float lm[FS_FACE_NUM_LANDMARKS][2];     /* dlib 68-point order, pixel coordinates */
     int interpolated;                       /* 1 if filled in a short gap, not observed */
 } fs_face_obs;
