@@ -248,9 +248,9 @@ static int load_checkpoint(const char *dir, fs_sg2 *g, fs_adam *adam, int n, int
         return -1;
     }
     if ((int)fr->valuedouble != n || (int)bt->valuedouble != batch) {
-        cJSON_Delete(j);
         fs_errorf(err, "%s: checkpoint is of a run with %d frames / batch %d (now %d / %d); delete the folder to start afresh",
                   sp, (int)fr->valuedouble, (int)bt->valuedouble, n, batch);
+        cJSON_Delete(j);
         return -1;
     }
     *updates = (long)u->valuedouble;
