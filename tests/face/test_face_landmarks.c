@@ -333,7 +333,42 @@ static void test_real(void) {
     fs_shape_predictor_destroy(sp);
 }
 
+/* the similarity fit recovers a known transform; the mean shape placed in a box gives that box back */
+static void test_geometry(void) {
+    float from[2 * 7], to[2 * 7];
+    const double a = 1.7 * cos(0.3), b = 1.7 * sin(0.3), tx = 12.5, ty = -4.25;
+    for (int i = 0; i < 7; i++) {
+        from[2 * i] = (float)(i * 0.37 - 1);
+        from[2 * i + 1] = (float)((i * i) % 5 * 0.21);
+        to[2 * i] = (float)(a * from[2 * i] - b * from[2 * i + 1] + tx);
+        to[2 * i + 1] = (float)(b * from[2 * i] + a * from[2 * i + 1] + ty);
+    }
+    double m[4];
+    fs_similarity_fit(from, to, 7, m);
+    CHECK_CLOSE(m[0], a, 1e-5);
+    CHECK_CLOSE(m[1], b, 1e-5);
+    CHECK_CLOSE(m[2], tx, 1e-4);
+    CHECK_CLOSE(m[3], ty, 1e-4);
+    buf bb = make_model(good());
+    fs_err err = {0};
+    fs_shape_predictor *sp = NULL;
+    CHECK(fs_shape_predictor_parse(bb.p, bb.n, "model.dat", &sp, &err) == FS_OK);
+    free(bb.p);
+    if (!sp) return;
+    /* a model with 2 landmarks: put the mean shape into box (10,20)-(51,61) as the predictor maps it */
+    float box[4] = {10, 20, 51, 61}, lm[4], got[4];
+    for (int i = 0; i < 2; i++) {
+        lm[2 * i] = box[0] + sp->initial_shape[2 * i] * (box[2] - 1 - box[0]);
+        lm[2 * i + 1] = box[1] + sp->initial_shape[2 * i + 1] * (box[3] - 1 - box[1]);
+    }
+    fs_shape_box_from_landmarks(sp, lm, got);
+    for (int k = 0; k < 4; k++) CHECK_CLOSE(got[k], box[k], 1e-3);
+    fs_shape_predictor_destroy(sp);
+    printf("OK similarity fit and mean-shape box round trip\n");
+}
+
 int main(void) {
+    test_geometry();
     test_tiny_model();
     test_real();
     return check_finish();
