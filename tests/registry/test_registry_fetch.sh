@@ -243,8 +243,10 @@ $B models fetch no-such-model > /dev/null 2>&1; rc=$?
 check fetch_unknown_exit2 "[ $rc -eq 2 ]"
 $B models path no-such-model 2> "$T/err"; rc=$?
 check path_unknown_exit1 "[ $rc -eq 1 ] && grep -q 'unknown model' '$T/err'"
-$B models init --tiny --out "$T/tiny" 2> "$T/err"; rc=$?
-check init_not_yet "[ $rc -eq 1 ] && grep -q 'not implemented yet' '$T/err' && [ ! -e '$T/tiny' ]"
+$B -q models init --tiny --out "$T/tiny" 2> "$T/err"; rc=$?
+check init_tiny "[ $rc -eq 0 ] && [ -s '$T/tiny/generator.safetensors' ] && [ -s '$T/tiny/directions/age.npy' ]"
+$B models init --out "$T/tiny2" 2> "$T/err"; rc=$?
+check init_needs_tiny "[ $rc -eq 2 ] && [ ! -e '$T/tiny2' ]"
 echo '{"models": [{"name": "x", "file": "../escape"}]}' > "$T/evil.json"
 FACESTITCH_REGISTRY_MANIFEST="$T/evil.json" $B models list > /dev/null 2> "$T/err"; rc=$?
 check manifest_evil "[ $rc -eq 1 ] && grep -q 'evil.json' '$T/err' && grep -q '\.\.' '$T/err'"
