@@ -6,22 +6,11 @@
 #include "weights/safetensors.h"
 
 int fs_gen_params_list(fs_sg2 *g, fs_sg2_grads *gr, fs_param **out, int *n, fs_err *err) {
-    const fs_sg2_config *c = &g->cfg;
-    fs_param *ps = calloc((size_t)c->n_tensors, sizeof *ps);
+    int count = fs_sg2_param_list(g, gr, 0, NULL, 0);
+    fs_param *ps = calloc((size_t)(count > 0 ? count : 1), sizeof *ps);
     if (!ps) return fs_errorf(err, "out of memory");
-    int k = 0;
-    for (int i = 0; i < c->n_tensors; i++) {
-        const fs_sg2_tensor_info *t = &c->tensors[i];
-        if (t->is_buffer || strncmp(t->name, "synthesis.", 10) != 0) continue;
-        ps[k].data = g->data + t->offset;
-        ps[k].grad = gr ? gr->data + t->offset : NULL;
-        ps[k].n = t->numel;
-        ps[k].group = 0;
-        ps[k].name = t->name;
-        k++;
-    }
+    *n = fs_sg2_param_list(g, gr, 0, ps, count);
     *out = ps;
-    *n = k;
     return FS_OK;
 }
 

@@ -121,13 +121,11 @@ int fs_invert_crop_list(const fs_project *p, fs_crop_ref **out, int *n, fs_err *
 
 int fs_invert_load_crop(const fs_project *p, int k, int i, int S, float *out, fs_err *err) {
     const fs_proj_track *t = &p->tracks->t[k];
-    char path[4300];
-    fs_project_crop_path(p, NULL, t->id, t->first + i, path, sizeof path);
     fs_image *im = NULL;
-    if (fs_image_load(path, &im, err)) return fs_err_prefix(err, "crop missing (run align again)");
+    if (fs_project_load_crop(p, NULL, t->id, t->first + i, &im, err)) return fs_err_prefix(err, "crop missing (run align again)");
     if (im->w != S || im->h != S) {
-        fs_errorf(err, "%s: crop is %dx%d, the generator renders %dx%d (project aligned for another model)", path,
-                  im->w, im->h, S, S);
+        fs_errorf(err, "%s: crop of face %d, frame %d is %dx%d, the generator renders %dx%d (project aligned for another model)",
+                  p->dir, t->id, t->first + i, im->w, im->h, S, S);
         fs_image_destroy(im);
         return FS_ERR;
     }

@@ -29,10 +29,4 @@ typedef struct fs_stitch_masks {
 int fs_stitch_masks_create(const uint8_t *fg, int g, int res, fs_stitch_masks **out, fs_err *err);
 void fs_stitch_masks_destroy(fs_stitch_masks *m);
 
-/* Square max filter of radius r (kernel 2r+1) on a binary g×g map; outside pixels ignored. */
-void fs_dilate_square(uint8_t *out, const uint8_t *in, int g, int r);
-
-/* Bilinear align_corners=True resize of one channel (h, w) -> (ho, wo). */
-void fs_resize_plane_ac(float *out, int ho, int wo, const float *in, int h, int w);
-
 #endif

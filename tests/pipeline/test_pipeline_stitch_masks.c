@@ -3,6 +3,7 @@
 #include "check.h"
 #include "gradcheck.h"
 #include "pipeline/masked_loss.h"
+#include "face/mask.h"
 #include "pipeline/stitch_masks.h"
 
 int main(void) {
@@ -10,7 +11,8 @@ int main(void) {
     enum { G = 64 };
     static uint8_t in[G * G], out[G * G];
     in[10 * G + 3] = 1;
-    fs_dilate_square(out, in, G, 5);
+    fs_err e0 = {0};
+    CHECK(fs_mask_dilate(out, in, G, 5, &e0) == FS_OK);
     int ok = 1;
     for (int y = 0; y < G; y++)
         for (int x = 0; x < G; x++) ok &= out[y * G + x] == (abs(y - 10) <= 5 && abs(x - 3) <= 5);
