@@ -81,6 +81,7 @@ void fs_threads_init(int n) {
 }
 
 int fs_threads_count(void) { return pool.n; }
+int fs_threads_available(void) { return tl_in_worker ? 1 : pool.n; }
 
 void fs_parallel_for(int64_t n, int64_t grain, fs_parallel_fn fn, void *ctx) {
     if (n <= 0) return;

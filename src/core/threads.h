@@ -18,6 +18,11 @@ typedef void (*fs_parallel_fn)(void *ctx, int64_t begin, int64_t end, int thread
 /* n <= 0 means "number of online CPUs". Safe to call again to resize. */
 void fs_threads_init(int n);
 int fs_threads_count(void);
+/* Threads a fs_parallel_for called from this thread would use: 1 inside a worker (or inside the
+ * caller's own chunk of a running fs_parallel_for), where nested calls run serially; otherwise
+ * fs_threads_count(). Kernels that size their work split by the thread count use this, so a call
+ * nested in a worker gives the same results as a call with fs_threads_init(1). */
+int fs_threads_available(void);
 void fs_threads_shutdown(void);
 
 /* Runs fn over [0, n) in chunks of at least `grain` items. Blocks until done. */
