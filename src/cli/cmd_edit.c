@@ -37,6 +37,8 @@ static void usage(FILE *fp) {
             "  --project DIR          project dir (kept; later edits reuse it)\n"
             "  --no-stitch            skip stitching tuning (STIT's naive edit: faster, visible seams)\n"
             "  --stitch-steps N       stitching tuning steps per frame (default 100)\n"
+            "  --stitch-batch N       frames tuned side by side, each on one thread (default: the thread\n"
+            "                         count for generators up to 256², else 1 = multithreaded kernels)\n"
             "  --border-threshold X   stop a frame's tuning once its border loss < X (default 0: never;\n"
             "                         STIT used 0.005 for simple backgrounds, 0.002 for detailed ones)\n"
             "  --face all|largest|ID  which face tracks to edit (default all)\n"
@@ -56,12 +58,13 @@ static void usage(FILE *fp) {
 
 int fs_cmd_edit(int argc, char **argv) {
     enum { O_EDIT = 256, O_PROJECT, O_NOSTITCH, O_SSTEPS, O_THRESH, O_FACE, O_FADE, O_PREVIEW, O_CRF, O_PRESET,
-           O_CODEC, O_PTI, O_BATCH, O_MAXF, O_AA, O_LR };
+           O_CODEC, O_PTI, O_BATCH, O_MAXF, O_AA, O_LR, O_SBATCH };
     static const struct option opts[] = {{"edit", required_argument, 0, O_EDIT},
                                          {"output", required_argument, 0, 'o'},
                                          {"project", required_argument, 0, O_PROJECT},
                                          {"no-stitch", no_argument, 0, O_NOSTITCH},
                                          {"stitch-steps", required_argument, 0, O_SSTEPS},
+                                         {"stitch-batch", required_argument, 0, O_SBATCH},
                                          {"border-threshold", required_argument, 0, O_THRESH},
                                          {"face", required_argument, 0, O_FACE},
                                          {"fade", required_argument, 0, O_FADE},
@@ -102,6 +105,10 @@ int fs_cmd_edit(int argc, char **argv) {
         case O_SSTEPS:
             if (fs_cli_parse_long(optarg, 0, 100000, &v)) return fs_cli_usage_error("edit", "--stitch-steps needs 0..100000");
             eo.stitch.steps = (int)v;
+            break;
+        case O_SBATCH:
+            if (fs_cli_parse_long(optarg, 1, 256, &v)) return fs_cli_usage_error("edit", "--stitch-batch needs 1..256");
+            eo.stitch_batch = (int)v;
             break;
         case O_THRESH:
             if (fs_cli_parse_double(optarg, 0, 1e9, &d)) return fs_cli_usage_error("edit", "--border-threshold needs X >= 0");

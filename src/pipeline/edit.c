@@ -7,6 +7,7 @@
 
 #include "core/fileio.h"
 #include "core/log.h"
+#include "core/threads.h"
 #include "face/align.h"
 #include "face/mask.h"
 #include "image/image_ops.h"
@@ -14,7 +15,6 @@
 #include "models/stylegan2.h"
 #include "pipeline/direction.h"
 #include "pipeline/invert.h"
-#include "pipeline/masked_loss.h"
 #include "pipeline/stitch_masks.h"
 
 void fs_edit_opts_default(fs_edit_opts *o) {
@@ -27,29 +27,43 @@ void fs_edit_opts_default(fs_edit_opts *o) {
 
 #define PREVIEW_ROWS 4
 
+/* One frame being edited: everything a worker needs, so several frames can be tuned at once. */
+typedef struct slot {
+    fs_sg2_acts *acts;
+    fs_stitcher *stitcher;      /* NULL with --no-stitch */
+    float *ws, *edited, *crop, *tuned, *inv;
+    float *styles[FS_SG2_MAX_LAYERS]; /* S-space edits only */
+    uint8_t *fg;                /* (S/2)² foreground of the original crop */
+    int k, i;                   /* track index, index in the track */
+    int prow;                   /* preview row, -1 when none */
+    fs_stitch_report sr;
+    fs_image *result;
+    int rc;
+    fs_err err;
+} slot;
+
 typedef struct edit_ctx {
     const fs_project *p;
     const fs_edit_opts *o;
     const fs_sg2 *g;
-    fs_sg2_acts *acts;
     fs_bisenet *parser;
-    fs_stitcher *stitcher;
     int n_dirs;
     fs_direction **dirs;
-    float **pivots;            /* per track, NULL when not selected */
+    float **pivots;             /* per track, NULL when not selected */
     int S, L, D;
-    float *ws, *edited, *crop, *tuned;
-    int has_s;                 /* some direction is S-space */
-    float *styles[FS_SG2_MAX_LAYERS];
-    uint8_t *fg;
-    float *logits;
+    int has_s;                  /* some direction is S-space */
+    /* sequential face parsing buffers */
+    float *logits, *parse_in;
     uint8_t *labels;
-    float *parse_in;
+    /* frames in flight */
+    int B;
+    slot *slots;
+    fs_image **cache;           /* per track: results of its current batch, indexed from cache_first */
+    int *cache_first, *cache_n;
     fs_edit_report *rep;
     double sum_before, sum_after;
     int n_stitched;
     fs_progress prog;
-    /* preview */
     int prev_track, prev_idx[PREVIEW_ROWS], prev_n;
     fs_image *sheet;
 } edit_ctx;
@@ -98,30 +112,152 @@ static int save_labels(edit_ctx *c, int k, int i, int g, fs_err *err) {
     return rc;
 }
 
-/* Foreground mask of the original crop on a g×g grid: BiSeNet when given (STIT: nearest
- * downscale of the crop, parse, classes not in {0,16,18}), else the landmark hull. */
-static int foreground(edit_ctx *c, int k, int i, int g, fs_err *err) {
+/* Foreground of the original crop on a g×g grid: BiSeNet when given (STIT: nearest downscale of the
+ * crop, parse, classes not in {0,16,18}), else the landmark hull. */
+static int foreground(edit_ctx *c, slot *s, int g, fs_err *err) {
     int S = c->S;
     if (c->parser) {
-        /* nearest downscale S -> g (takes every (S/g)-th pixel like F.interpolate nearest) */
         for (int ch = 0; ch < 3; ch++)
             for (int y = 0; y < g; y++)
                 for (int x = 0; x < g; x++)
                     c->parse_in[((size_t)ch * g + y) * g + x] =
-                        c->crop[((size_t)ch * S + (size_t)y * S / g) * S + (size_t)x * S / g];
+                        s->crop[((size_t)ch * S + (size_t)y * S / g) * S + (size_t)x * S / g];
         if (fs_bisenet_parse(c->parser, c->parse_in, 1, g, g, c->logits, err)) return FS_ERR;
-        int nc = fs_bisenet_num_classes(c->parser);
-        fs_bisenet_argmax(c->labels, c->logits, 1, nc, (long)g * g);
-        fs_mask_from_labels(c->fg, g, c->labels, g, g);
-        return save_labels(c, k, i, g, err);
+        fs_bisenet_argmax(c->labels, c->logits, 1, fs_bisenet_num_classes(c->parser), (long)g * g);
+        fs_mask_from_labels(s->fg, g, c->labels, g, g);
+        return save_labels(c, s->k, s->i, g, err);
     }
-    const fs_proj_track *t = &c->p->tracks->t[k];
+    const fs_proj_track *t = &c->p->tracks->t[s->k];
     float lm[FS_FACE_NUM_LANDMARKS][2];
-    fs_align_landmarks_to_crop(t->coeffs[i], t->lm[i], lm);
+    fs_align_landmarks_to_crop(t->coeffs[s->i], t->lm[s->i], lm);
     double sc = (double)g / S;
     for (int j = 0; j < FS_FACE_NUM_LANDMARKS; j++) lm[j][0] = (float)(lm[j][0] * sc), lm[j][1] = (float)(lm[j][1] * sc);
-    fs_mask_from_landmarks(c->fg, g, lm);
+    fs_mask_from_landmarks(s->fg, g, lm);
     return FS_OK;
+}
+
+/* Sequential part before the heavy work: the latent, the crop, the foreground. */
+static int slot_prepare(edit_ctx *c, slot *s, fs_err *err) {
+    const fs_proj_track *t = &c->p->tracks->t[s->k];
+    int frame = t->first + s->i;
+    size_t row = (size_t)c->L * c->D;
+    memcpy(s->ws, c->pivots[s->k] + (size_t)s->i * row, sizeof(float) * row);
+    double f = fade(c, s->k, s->i);
+    for (int e = 0; e < c->n_dirs; e++)
+        fs_direction_apply(s->ws, c->L, c->dirs[e], fs_edit_strength_at(&c->o->spec.edits[e], frame, c->p->tracks->fps) * f);
+    s->prow = -1;
+    if (c->sheet && s->k == c->prev_track)
+        for (int r = 0; r < c->prev_n; r++)
+            if (c->prev_idx[r] == s->i) s->prow = r;
+    int need_crop = !c->o->no_stitch || s->prow >= 0 || c->parser;
+    if (need_crop && fs_invert_load_crop(c->p, s->k, s->i, c->S, s->crop, err)) return FS_ERR;
+    if ((!c->o->no_stitch || c->parser) && foreground(c, s, c->S / 2, err)) return FS_ERR;
+    return FS_OK;
+}
+
+/* The heavy part, run for several slots at once: render, stitch, convert. */
+static void slot_work(void *ctx, int64_t begin, int64_t end, int thread_index) {
+    edit_ctx *c = ctx;
+    (void)thread_index;
+    for (int64_t j = begin; j < end; j++) {
+        slot *s = &c->slots[j];
+        const fs_proj_track *t = &c->p->tracks->t[s->k];
+        int frame = t->first + s->i;
+        long img_n = 3L * c->S * c->S;
+        fs_sg2_opts so = fs_sg2_opts_default();
+        s->rc = FS_OK;
+        if (s->prow >= 0) {
+            fs_sg2_synthesis_forward(c->g, s->acts, c->pivots[s->k] + (size_t)s->i * c->L * c->D, &so);
+            memcpy(s->inv, s->acts->img, sizeof(float) * (size_t)img_n);
+        }
+        fs_sg2_synthesis_forward(c->g, s->acts, s->ws, &so);
+        if (c->has_s) {
+            /* S-space edits: the styles of the (W-edited) latent, offset per channel, rendered again */
+            double f = fade(c, s->k, s->i);
+            for (int l = 0; l < c->g->cfg.n_layers; l++)
+                memcpy(s->styles[l], s->acts->styles[l], sizeof(float) * (size_t)c->g->cfg.layers[l].C_in);
+            for (int e = 0; e < c->n_dirs; e++)
+                fs_direction_apply_styles(s->styles, &c->g->cfg, c->dirs[e],
+                                          fs_edit_strength_at(&c->o->spec.edits[e], frame, c->p->tracks->fps) * f);
+            fs_sg2_synthesis_forward_styles(c->g, s->acts, (const float *const *)s->styles, &so);
+        }
+        memcpy(s->edited, s->acts->img, sizeof(float) * (size_t)img_n);
+        const float *result = s->edited;
+        if (!c->o->no_stitch) {
+            fs_stitch_masks *m = NULL;
+            s->rc = fs_stitch_masks_create(s->fg, c->S / 2, c->S, &m, &s->err);
+            if (!s->rc)
+                s->rc = c->has_s ? fs_stitcher_tune_styles(s->stitcher, (const float *const *)s->styles, s->crop, s->edited,
+                                                           m, &c->o->stitch, s->tuned, &s->sr, &s->err)
+                                 : fs_stitcher_tune(s->stitcher, s->ws, s->crop, s->edited, m, &c->o->stitch, s->tuned,
+                                                    &s->sr, &s->err);
+            fs_stitch_masks_destroy(m);
+            result = s->tuned;
+        }
+        if (s->rc) continue;
+        s->result = fs_image_create(c->S, c->S, &s->err);
+        if (!s->result) {
+            s->rc = FS_ERR;
+            continue;
+        }
+        fs_image_from_float(s->result, result);
+    }
+}
+
+static void cache_clear(edit_ctx *c, int k) {
+    for (int j = 0; j < c->cache_n[k]; j++) {
+        fs_image_destroy(c->cache[(size_t)k * c->B + j]);
+        c->cache[(size_t)k * c->B + j] = NULL;
+    }
+    c->cache_n[k] = 0;
+}
+
+/* Edits frames [i, i+nb) of track k, nb <= B, and leaves the results in the track's cache. */
+static int run_batch(edit_ctx *c, int k, int i, fs_err *err) {
+    const fs_proj_track *t = &c->p->tracks->t[k];
+    int nb = t->n - i < c->B ? t->n - i : c->B;
+    cache_clear(c, k);
+    for (int j = 0; j < nb; j++) {
+        slot *s = &c->slots[j];
+        s->k = k, s->i = i + j, s->result = NULL;
+        if (slot_prepare(c, s, err)) return FS_ERR;
+    }
+    /* nb == 1 runs in this thread with multithreaded kernels; nb > 1 tunes frames side by side */
+    fs_parallel_for(nb, 1, slot_work, c);
+    int rc = FS_OK;
+    for (int j = 0; j < nb; j++) {
+        slot *s = &c->slots[j];
+        if (s->rc) {
+            if (!rc && err) *err = s->err;
+            rc = FS_ERR;
+            fs_image_destroy(s->result);
+            s->result = NULL;
+            continue;
+        }
+        if (!c->o->no_stitch) {
+            c->sum_before += s->sr.border_before;
+            c->sum_after += s->sr.border_after;
+            c->n_stitched++;
+            if (s->sr.border_after < s->sr.border_before) c->rep->border_improved++;
+            if (s->sr.border_before > 0 && s->sr.border_after / s->sr.border_before > c->rep->border_worst_ratio)
+                c->rep->border_worst_ratio = s->sr.border_after / s->sr.border_before;
+        }
+        if (s->prow >= 0) {
+            put_tile(c->sheet, s->prow, 0, s->crop, c->S);
+            put_tile(c->sheet, s->prow, 1, s->inv, c->S);
+            put_tile(c->sheet, s->prow, 2, s->edited, c->S);
+            put_tile(c->sheet, s->prow, 3, c->o->no_stitch ? s->edited : s->tuned, c->S);
+        }
+        c->cache[(size_t)k * c->B + j] = s->result; /* the cache owns it now */
+        s->result = NULL;
+        c->rep->faces_edited++;
+        fs_progress_step(&c->prog, 1, c->n_stitched ? "border %.4f -> %.4f" : NULL,
+                         c->n_stitched ? c->sum_before / c->n_stitched : 0,
+                         c->n_stitched ? c->sum_after / c->n_stitched : 0);
+    }
+    c->cache_first[k] = i;
+    c->cache_n[k] = nb;
+    return rc;
 }
 
 static int crop_source(void *user, int track_id, int frame, fs_image **out, fs_err *err) {
@@ -129,76 +265,15 @@ static int crop_source(void *user, int track_id, int frame, fs_image **out, fs_e
     *out = NULL;
     int k = track_by_id(c->p, track_id);
     if (k < 0 || !c->pivots[k]) return FS_OK;
-    const fs_proj_track *t = &c->p->tracks->t[k];
-    int i = fs_proj_track_index(t, frame);
+    int i = fs_proj_track_index(&c->p->tracks->t[k], frame);
     if (i < 0) return FS_OK;
-    int S = c->S, L = c->L, D = c->D;
-    size_t row = (size_t)L * D;
-    long img_n = 3L * S * S;
-    memcpy(c->ws, c->pivots[k] + (size_t)i * row, sizeof(float) * row);
-    double f = fade(c, k, i);
-    for (int e = 0; e < c->n_dirs; e++) {
-        double s = fs_edit_strength_at(&c->o->spec.edits[e], frame, c->p->tracks->fps) * f;
-        fs_direction_apply(c->ws, L, c->dirs[e], s);
+    int j = i - c->cache_first[k];
+    if (j < 0 || j >= c->cache_n[k] || !c->cache[(size_t)k * c->B + j]) {
+        if (run_batch(c, k, i, err)) return FS_ERR;
+        j = 0;
     }
-    fs_sg2_opts so = fs_sg2_opts_default();
-    int is_prev = 0;
-    for (int r = 0; r < c->prev_n; r++) is_prev |= c->sheet && k == c->prev_track && i == c->prev_idx[r];
-    int prow = -1;
-    for (int r = 0; r < c->prev_n; r++)
-        if (is_prev && i == c->prev_idx[r]) prow = r;
-    if (prow >= 0) {
-        /* inversion column: the PTI generator at the pivot */
-        fs_sg2_synthesis_forward(c->g, c->acts, c->pivots[k] + (size_t)i * row, &so);
-        put_tile(c->sheet, prow, 1, c->acts->img, S);
-    }
-    fs_sg2_synthesis_forward(c->g, c->acts, c->ws, &so);
-    if (c->has_s) {
-        /* S-space edits: the styles of the (W-edited) latent, offset per channel, rendered again */
-        for (int l = 0; l < c->g->cfg.n_layers; l++)
-            memcpy(c->styles[l], c->acts->styles[l], sizeof(float) * (size_t)c->g->cfg.layers[l].C_in);
-        for (int e = 0; e < c->n_dirs; e++) {
-            double s = fs_edit_strength_at(&c->o->spec.edits[e], frame, c->p->tracks->fps) * f;
-            fs_direction_apply_styles(c->styles, &c->g->cfg, c->dirs[e], s);
-        }
-        fs_sg2_synthesis_forward_styles(c->g, c->acts, (const float *const *)c->styles, &so);
-    }
-    memcpy(c->edited, c->acts->img, sizeof(float) * (size_t)img_n);
-    const float *result = c->edited;
-    int need_crop = !c->o->no_stitch || prow >= 0 || c->parser;
-    if (need_crop && fs_invert_load_crop(c->p, k, i, S, c->crop, err)) return FS_ERR;
-    if (c->o->no_stitch && c->parser && foreground(c, k, i, S / 2, err)) return FS_ERR;
-    if (!c->o->no_stitch) {
-        int g = S / 2;
-        if (foreground(c, k, i, g, err)) return FS_ERR;
-        fs_stitch_masks *m = NULL;
-        if (fs_stitch_masks_create(c->fg, g, S, &m, err)) return FS_ERR;
-        fs_stitch_report sr;
-        int rc = c->has_s ? fs_stitcher_tune_styles(c->stitcher, (const float *const *)c->styles, c->crop, c->edited, m,
-                                                    &c->o->stitch, c->tuned, &sr, err)
-                          : fs_stitcher_tune(c->stitcher, c->ws, c->crop, c->edited, m, &c->o->stitch, c->tuned, &sr, err);
-        fs_stitch_masks_destroy(m);
-        if (rc) return FS_ERR;
-        c->sum_before += sr.border_before;
-        c->sum_after += sr.border_after;
-        c->n_stitched++;
-        if (sr.border_after < sr.border_before) c->rep->border_improved++;
-        if (sr.border_before > 0 && sr.border_after / sr.border_before > c->rep->border_worst_ratio)
-            c->rep->border_worst_ratio = sr.border_after / sr.border_before;
-        result = c->tuned;
-    }
-    if (prow >= 0) {
-        put_tile(c->sheet, prow, 0, c->crop, S);
-        put_tile(c->sheet, prow, 2, c->edited, S);
-        put_tile(c->sheet, prow, 3, result, S);
-    }
-    fs_image *im = fs_image_create(S, S, err);
-    if (!im) return FS_ERR;
-    fs_image_from_float(im, result);
-    *out = im;
-    c->rep->faces_edited++;
-    fs_progress_step(&c->prog, 1, c->n_stitched ? "border %.4f -> %.4f" : NULL,
-                     c->n_stitched ? c->sum_before / c->n_stitched : 0, c->n_stitched ? c->sum_after / c->n_stitched : 0);
+    *out = c->cache[(size_t)k * c->B + j];
+    c->cache[(size_t)k * c->B + j] = NULL;
     return FS_OK;
 }
 
@@ -216,8 +291,7 @@ static int select_tracks(const fs_project *p, const char *face, int *sel, fs_err
             double a = 0;
             const fs_proj_track *t = &p->tracks->t[k];
             for (int i = 0; i < t->n; i++) a += (t->box[i][2] - t->box[i][0]) * (t->box[i][3] - t->box[i][1]);
-            a /= t->n > 0 ? t->n : 1;
-            a *= t->n; /* prefer faces that are large AND present long */
+            /* the sum over frames: a face that is large AND present long */
             if (a > best_area) best_area = a, best = k;
         }
         if (best >= 0) sel[best] = 1;
@@ -232,6 +306,33 @@ static int select_tracks(const fs_project *p, const char *face, int *sel, fs_err
     return FS_OK;
 }
 
+static void slot_free(slot *s) {
+    fs_sg2_acts_destroy(s->acts);
+    fs_stitcher_destroy(s->stitcher);
+    free(s->ws), free(s->edited), free(s->crop), free(s->tuned), free(s->inv), free(s->fg);
+    for (int l = 0; l < FS_SG2_MAX_LAYERS; l++) free(s->styles[l]);
+    fs_image_destroy(s->result);
+}
+
+static int slot_init(slot *s, const edit_ctx *c, fs_err *err) {
+    memset(s, 0, sizeof *s);
+    size_t img = 3 * (size_t)c->S * c->S, g = (size_t)(c->S / 2);
+    if (fs_sg2_acts_create(&s->acts, c->g, 1, err)) return FS_ERR;
+    if (!c->o->no_stitch && fs_stitcher_create(&s->stitcher, c->g, err)) return FS_ERR;
+    s->ws = malloc(sizeof(float) * (size_t)c->L * c->D);
+    s->edited = malloc(sizeof(float) * img);
+    s->crop = malloc(sizeof(float) * img);
+    s->tuned = malloc(sizeof(float) * img);
+    s->inv = malloc(sizeof(float) * img);
+    s->fg = malloc(g * g);
+    if (!s->ws || !s->edited || !s->crop || !s->tuned || !s->inv || !s->fg) return fs_errorf(err, "out of memory");
+    if (c->has_s)
+        for (int l = 0; l < c->g->cfg.n_layers; l++)
+            if (!(s->styles[l] = malloc(sizeof(float) * (size_t)c->g->cfg.layers[l].C_in)))
+                return fs_errorf(err, "out of memory");
+    return FS_OK;
+}
+
 int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, const char *out_path,
                 fs_edit_report *rep, fs_err *err) {
     memset(rep, 0, sizeof *rep);
@@ -241,7 +342,7 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
     c.rep = rep;
     fs_project *p = NULL;
     fs_sg2 *g = NULL;
-    int *sel = NULL, rc = FS_ERR;
+    int *sel = NULL, rc = FS_ERR, nslots = 0;
     char gen_path[4200];
     if (fs_project_open(dir, &p, err)) return FS_ERR;
     c.p = p;
@@ -265,20 +366,20 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
         fs_errorf(err, "no --edit given (e.g. --edit age=-6)");
         goto done;
     }
+    c.B = o->stitch_batch > 0 ? o->stitch_batch : (c.S <= 256 ? fs_threads_count() : 1);
+    if (c.B < 1) c.B = 1;
     c.n_dirs = o->spec.count;
     c.dirs = calloc((size_t)c.n_dirs, sizeof *c.dirs);
     c.pivots = calloc((size_t)ntr, sizeof *c.pivots);
+    c.cache = calloc((size_t)ntr * c.B, sizeof *c.cache);
+    c.cache_first = calloc((size_t)ntr, sizeof *c.cache_first);
+    c.cache_n = calloc((size_t)ntr, sizeof *c.cache_n);
+    c.slots = calloc((size_t)c.B, sizeof *c.slots);
     sel = calloc((size_t)ntr, sizeof *sel);
-    long img_n = 3L * c.S * c.S;
     int gg = c.S / 2;
-    c.ws = malloc(sizeof(float) * (size_t)c.L * c.D);
-    c.edited = malloc(sizeof(float) * (size_t)img_n);
-    c.crop = malloc(sizeof(float) * (size_t)img_n);
-    c.tuned = malloc(sizeof(float) * (size_t)img_n);
-    c.fg = malloc((size_t)gg * gg);
     c.labels = malloc((size_t)gg * gg);
     c.parse_in = malloc(sizeof(float) * 3 * (size_t)gg * gg);
-    if (!c.dirs || !c.pivots || !sel || !c.ws || !c.edited || !c.crop || !c.tuned || !c.fg || !c.labels ||
+    if (!c.dirs || !c.pivots || !c.cache || !c.cache_first || !c.cache_n || !c.slots || !sel || !c.labels ||
         !c.parse_in) {
         fs_errorf(err, "out of memory");
         goto done;
@@ -289,12 +390,6 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
         if (fs_direction_load_for(path, &g->cfg, &c.dirs[e], err)) goto done;
         if (c.dirs[e]->space == FS_DIR_S) c.has_s = 1;
     }
-    if (c.has_s)
-        for (int l = 0; l < g->cfg.n_layers; l++)
-            if (!(c.styles[l] = malloc(sizeof(float) * (size_t)g->cfg.layers[l].C_in))) {
-                fs_errorf(err, "out of memory");
-                goto done;
-            }
     if (select_tracks(p, o->face, sel, err)) goto done;
     long total = 0;
     for (int k = 0; k < ntr; k++) {
@@ -305,25 +400,28 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
         if (c.prev_n == 0 && o->preview_path) {
             c.prev_track = k;
             int n = p->tracks->t[k].n;
-            for (int r = 0; r < PREVIEW_ROWS && r < n; r++) c.prev_idx[c.prev_n++] = n < PREVIEW_ROWS ? r : r * (n - 1) / (PREVIEW_ROWS - 1);
+            for (int r = 0; r < PREVIEW_ROWS && r < n; r++)
+                c.prev_idx[c.prev_n++] = n < PREVIEW_ROWS ? r : r * (n - 1) / (PREVIEW_ROWS - 1);
         }
     }
-    if (fs_sg2_acts_create(&c.acts, g, 1, err)) goto done;
-    {
-        if (ms->parser[0]) {
-            if (fs_bisenet_load(ms->parser, &c.parser, err)) goto done;
-            c.logits = malloc(sizeof(float) * (size_t)fs_bisenet_num_classes(c.parser) * gg * gg);
-            if (!c.logits) {
-                fs_errorf(err, "out of memory");
-                goto done;
-            }
+    if (ms->parser[0]) {
+        if (fs_bisenet_load(ms->parser, &c.parser, err)) goto done;
+        c.logits = malloc(sizeof(float) * (size_t)fs_bisenet_num_classes(c.parser) * gg * gg);
+        if (!c.logits) {
+            fs_errorf(err, "out of memory");
+            goto done;
         }
-        if (!o->no_stitch && fs_stitcher_create(&c.stitcher, g, err)) goto done;
     }
     if (o->preview_path && c.prev_n > 0) {
         c.sheet = fs_image_create(4 * c.S, c.prev_n * c.S, err);
         if (!c.sheet) goto done;
     }
+    for (; nslots < c.B; nslots++)
+        if (slot_init(&c.slots[nslots], &c, err)) {
+            nslots++;
+            goto done;
+        }
+    fs_verbose("edit: %d frame(s) tuned at a time", c.B);
     fs_progress_begin(&c.prog, o->no_stitch ? "edit" : "edit + stitch", total);
     fs_composite_opts co = o->comp;
     co.crop_fn = crop_source;
@@ -337,18 +435,17 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
     if (c.sheet && fs_image_save_png(c.sheet, o->preview_path, err)) goto done;
     rc = FS_OK;
 done:
+    if (c.cache)
+        for (int k = 0; k < ntr; k++) cache_clear(&c, k);
+    for (int j = 0; j < nslots; j++) slot_free(&c.slots[j]);
     if (c.dirs)
         for (int e = 0; e < c.n_dirs; e++) fs_direction_destroy(c.dirs[e]);
     if (c.pivots)
         for (int k = 0; k < ntr; k++) free(c.pivots[k]);
-    free(c.dirs), free(c.pivots), free(sel);
-    free(c.ws), free(c.edited), free(c.crop), free(c.tuned), free(c.fg), free(c.labels), free(c.parse_in),
-        free(c.logits);
-    for (int l = 0; l < FS_SG2_MAX_LAYERS; l++) free(c.styles[l]);
+    free(c.dirs), free(c.pivots), free(sel), free(c.cache), free(c.cache_first), free(c.cache_n), free(c.slots);
+    free(c.labels), free(c.parse_in), free(c.logits);
     fs_image_destroy(c.sheet);
-    fs_stitcher_destroy(c.stitcher);
     fs_bisenet_destroy(c.parser);
-    fs_sg2_acts_destroy(c.acts);
     fs_sg2_destroy(g);
     fs_project_close(p);
     return rc;

@@ -23,6 +23,9 @@ typedef struct fs_edit_opts {
     const char *preview_path;   /* contact sheet PNG (original | inversion | edit | stitched), or NULL */
     const char *face;           /* "all" (default), "largest" or a track id */
     int fade_frames;            /* 5 */
+    int stitch_batch;           /* frames tuned at the same time, each single-threaded (0: auto = the
+                                   thread count for generators up to 256², else 1 = one frame at a time
+                                   with multithreaded kernels). Results do not depend on it for N >= 2. */
     fs_composite_opts comp;     /* encoder options */
 } fs_edit_opts;
 

@@ -42,6 +42,14 @@ check edit_project_exit0 "[ $rc -eq 0 ] && [ \"$(probe "$T/smile.mp4" v:0 stream
 $B -q edit --project "$T/p" --models "$T/m" --edit age=2,smile=-1 -o "$T/two.mkv" --no-stitch --face largest; rc=$?
 check edit_two_directions "[ $rc -eq 0 ] && [ -s $T/two.mkv ]"
 
+# frames tuned side by side give the same pixels whatever the batch size (PNG frames out)
+$B -q --threads 2 edit --project "$T/p" --models "$T/m" --edit age=-4 -o "$T/b2/" --stitch-steps 4 --stitch-batch 2; rc2=$?
+$B -q --threads 2 edit --project "$T/p" --models "$T/m" --edit age=-4 -o "$T/b3/" --stitch-steps 4 --stitch-batch 3; rc3=$?
+check stitch_batch_runs "[ $rc2 -eq 0 ] && [ $rc3 -eq 0 ] && [ \$(ls $T/b2 | wc -l) -eq 6 ]"
+same=1
+for f in $(ls "$T/b2"); do cmp -s "$T/b2/$f" "$T/b3/$f" || same=0; done
+check stitch_batch_same_pixels "[ $same -eq 1 ]"
+
 # errors: one line, exit 1 (input) or 2 (usage), no output file left
 $B edit "$S/media/broken_text_file.mp4" --models "$T/m" --edit age=-6 -o "$T/bad.mp4" 2>"$T/err"; rc=$?
 check broken_exit1 "[ $rc -eq 1 ] && [ \$(wc -l < $T/err) -eq 1 ] && grep -q broken_text_file $T/err && [ ! -e $T/bad.mp4 ]"
