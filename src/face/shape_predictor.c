@@ -291,13 +291,64 @@ void fs_shape_box_from_landmarks(const fs_shape_predictor *sp, const float *lm, 
     box[3] = (float)(cy + s / 2 + 1);
 }
 
+static double eye_angle(const float *p, int n) {
+    /* 68-point layout: eyes are 36-41 and 42-47; other layouts: the first and last point */
+    double lx = 0, ly = 0, rx = 0, ry = 0;
+    if (n == 68) {
+        for (int i = 36; i < 42; i++) {
+            lx += p[2 * i];
+            ly += p[2 * i + 1];
+        }
+        for (int i = 42; i < 48; i++) {
+            rx += p[2 * i];
+            ry += p[2 * i + 1];
+        }
+    } else {
+        lx = p[0];
+        ly = p[1];
+        rx = p[2 * (n - 1)];
+        ry = p[2 * (n - 1) + 1];
+    }
+    return atan2(ry - ly, rx - lx);
+}
+
+void fs_shape_fit_mean(const fs_shape_predictor *sp, const float *lm, double T[6]) {
+    /* scale and centre from the least-squares similarity over all points; the rotation from the
+     * eye line (a turned face's jaw would bias the full fit's rotation, and tracking would let
+     * that bias build up from frame to frame) */
+    const int n = sp->num_parts;
+    double m[4];
+    fs_similarity_fit(sp->initial_shape, lm, n, m);
+    double s = sqrt(m[0] * m[0] + m[1] * m[1]);
+    double th = eye_angle(lm, n) - eye_angle(sp->initial_shape, n);
+    double a = s * cos(th), b = s * sin(th);
+    double mx = 0, my = 0, lx = 0, ly = 0;
+    for (int i = 0; i < n; i++) {
+        mx += sp->initial_shape[2 * i] / n;
+        my += sp->initial_shape[2 * i + 1] / n;
+        lx += lm[2 * i] / n;
+        ly += lm[2 * i + 1] / n;
+    }
+    T[0] = a;
+    T[1] = -b;
+    T[2] = lx - (a * mx - b * my);
+    T[3] = b;
+    T[4] = a;
+    T[5] = ly - (b * mx + a * my);
+}
+
 void fs_shape_predict(const fs_shape_predictor *sp, const fs_image *im, const float box[4], float *out) {
+    /* dlib's unnormalizing_tform: (0,0) -> (left, top), (1,1) -> (right, bottom), right = x1 - 1 */
+    double T[6] = {(double)box[2] - 1 - box[0], 0, box[0], 0, (double)box[3] - 1 - box[1], box[1]};
+    fs_shape_predict_affine(sp, im, T, out);
+}
+
+void fs_shape_predict_affine(const fs_shape_predictor *sp, const fs_image *im, const double T[6], float *out) {
     const int P = sp->num_parts, D = 2 * P;
     float *cur = malloc(sizeof(float) * ((size_t)D + sp->max_level_feat + 1));
     FS_ASSERT(cur != NULL);
     float *pix = cur + D;
     memcpy(cur, sp->initial_shape, sizeof(float) * (size_t)D);
-    double left = box[0], top = box[1], sx = (double)box[2] - 1 - box[0], sy = (double)box[3] - 1 - box[1];
     for (int L = 0; L < sp->num_levels; L++) {
         const fs_sp_level *lv = &sp->levels[L];
         double m[4];
@@ -307,7 +358,7 @@ void fs_shape_predict(const fs_shape_predictor *sp, const fs_image *im, const fl
             uint32_t k = sp->anchor[lv->first_feat + i];
             const float *d = sp->deltas + 2 * ((size_t)lv->first_feat + i);
             float u = a * d[0] - b * d[1] + cur[2 * k], v = b * d[0] + a * d[1] + cur[2 * k + 1];
-            double px = floor(left + u * sx + 0.5), py = floor(top + v * sy + 0.5);
+            double px = floor(T[0] * u + T[1] * v + T[2] + 0.5), py = floor(T[3] * u + T[4] * v + T[5] + 0.5);
             if (px >= 0 && py >= 0 && px < im->w && py < im->h) {
                 const uint8_t *p = fs_image_px(im, (int)px, (int)py);
                 pix[i] = (float)((p[0] + p[1] + p[2]) / 3);
@@ -316,17 +367,18 @@ void fs_shape_predict(const fs_shape_predictor *sp, const fs_image *im, const fl
             }
         }
         for (uint32_t t = lv->first_tree; t < lv->first_tree + lv->ntrees; t++) {
-            const fs_sp_tree *T = &sp->trees[t];
-            const fs_sp_split *S = sp->splits + T->first_split;
+            const fs_sp_tree *Tr = &sp->trees[t];
+            const fs_sp_split *S = sp->splits + Tr->first_split;
             uint32_t i = 0;
-            while (i < T->nsplits) i = (pix[S[i].idx1] - pix[S[i].idx2] > S[i].thresh) ? 2 * i + 1 : 2 * i + 2;
-            const float *leaf = sp->leaves + ((size_t)T->first_leaf + (i - T->nsplits)) * D;
+            while (i < Tr->nsplits) i = (pix[S[i].idx1] - pix[S[i].idx2] > S[i].thresh) ? 2 * i + 1 : 2 * i + 2;
+            const float *leaf = sp->leaves + ((size_t)Tr->first_leaf + (i - Tr->nsplits)) * D;
             for (int j = 0; j < D; j++) cur[j] += leaf[j];
         }
     }
     for (int i = 0; i < P; i++) {
-        out[2 * i] = (float)(left + cur[2 * i] * sx);
-        out[2 * i + 1] = (float)(top + cur[2 * i + 1] * sy);
+        double u = cur[2 * i], v = cur[2 * i + 1];
+        out[2 * i] = (float)(T[0] * u + T[1] * v + T[2]);
+        out[2 * i + 1] = (float)(T[3] * u + T[4] * v + T[5]);
     }
     free(cur);
 }

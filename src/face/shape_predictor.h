@@ -66,6 +66,15 @@ void fs_shape_predictor_destroy(fs_shape_predictor *sp);
  * rectangle(left, top, right=x1-1, bottom=y1-1)). out: (num_parts, 2) pixel coordinates. */
 void fs_shape_predict(const fs_shape_predictor *sp, const fs_image *im, const float box[4], float *out);
 
+/* The same with the unit box placed by any affine map T: pixel = (T0 u + T1 v + T2, T3 u + T4 v + T5).
+ * With a rotation in T the cascade runs in the face's own upright frame (as if the image were
+ * rotated), which keeps it accurate on rolled heads. */
+void fs_shape_predict_affine(const fs_shape_predictor *sp, const fs_image *im, const double T[6], float *out);
+
+/* The similarity T (as above) placing the mean shape on the landmarks lm (num_parts, 2): scale and
+ * centre of the least-squares fit, rotation of the eye line (robust to turned heads). */
+void fs_shape_fit_mean(const fs_shape_predictor *sp, const float *lm, double T[6]);
+
 /* Least-squares similarity (scale+rotation+translation, no reflection) mapping `from` to `to`,
  * n points each (n,2). Result: to ~= [a -b; b a] * from + (tx, ty); m = {a, b, tx, ty}. */
 void fs_similarity_fit(const float *from, const float *to, int n, double m[4]);

@@ -31,6 +31,9 @@
  * below and refined by one fixed-point step; the landmarks are then 0.030 of the inter-ocular
  * distance (mean over the 68 points) from the fixed point's, against 0.039 from the raw Haar box.
  * Profile detections start from a box shifted 0.13 sides towards the face and refine twice.
+ * Every refinement runs the predictor in the face-upright frame (fs_shape_predict_affine with the
+ * mean shape placed by scale, centre and eye-line angle), so rolled heads (~40 degrees in
+ * multi_intel_headpose_two_people) keep accurate landmarks and stay tracked.
  */
 #include "face/track.h"
 
@@ -156,12 +159,32 @@ static float iou(const float *a, const float *b) {
 }
 
 /* landmarks from a starting box, then one fixed-point refinement; box_out = refined box */
+/* One refinement: the mean shape fitted to `lm` by a similarity (rotation included) places the
+ * unit box, and the predictor runs in that face-upright frame. */
+static void refine(fs_face_tracker *tr, const fs_image *im, float *lm) {
+    double T[6];
+    fs_shape_fit_mean(tr->sp, lm, T);
+    fs_shape_predict_affine(tr->sp, im, T, lm);
+}
+
+/* landmarks from a starting box (axis-aligned, as dlib's detector gives), then one refinement;
+ * box_out = the axis-aligned box the final landmarks imply */
 static void landmarks_from_box(fs_face_tracker *tr, const fs_image *im, const float box[4], float *lm,
                                float box_out[4]) {
     double t0 = fs_now_seconds();
     fs_shape_predict(tr->sp, im, box, lm);
+    refine(tr, im, lm);
     fs_shape_box_from_landmarks(tr->sp, lm, box_out);
-    fs_shape_predict(tr->sp, im, box_out, lm);
+    tr->st.landmark_s += fs_now_seconds() - t0;
+}
+
+/* tracking: from the previous landmarks, two refinements */
+static void landmarks_from_landmarks(fs_face_tracker *tr, const fs_image *im, const float *prev, float *lm,
+                                     float box_out[4]) {
+    double t0 = fs_now_seconds();
+    memcpy(lm, prev, sizeof(float) * 2 * NLM);
+    refine(tr, im, lm);
+    refine(tr, im, lm);
     fs_shape_box_from_landmarks(tr->sp, lm, box_out);
     tr->st.landmark_s += fs_now_seconds() - t0;
 }
@@ -492,9 +515,7 @@ int fs_face_tracker_push(fs_face_tracker *tr, const fs_image *frame, int idx, fs
         trk *t = &tr->t[i];
         /* also tracks lost a few frames ago: re-found where they were, the gap gets interpolated */
         if (!t->alive || t->last_frame < 0 || idx - t->last_frame > tr->o.max_gap + 1) continue;
-        float b0[4];
-        fs_shape_box_from_landmarks(tr->sp, t->lm, b0);
-        landmarks_from_box(tr, frame, b0, tl[ntracked], tb[ntracked]);
+        landmarks_from_landmarks(tr, frame, t->lm, tl[ntracked], tb[ntracked]);
         tix[ntracked++] = i;
     }
     int detect_now = tr->need_detect || ntracked == 0 || idx - tr->last_detect >= tr->o.redetect_every;

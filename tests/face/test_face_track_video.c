@@ -30,8 +30,9 @@ static int plausible(const fs_face_obs *o) {
            my > ly && my > ry;
 }
 
-/* returns the fraction of frames covered by the longest track (-1 when the clip is absent) */
-static double run(const char *path, int talking_head) {
+/* returns the fraction of frames covered by the longest track (-1 when the clip is absent);
+ * *long_tracks (if given) = tracks covering at least 95 % of the frames */
+static double run_full(const char *path, int talking_head, int *long_tracks) {
     if (access(path, R_OK) != 0) {
         printf("  (absent: %s)\n", path);
         return -1;
@@ -88,6 +89,10 @@ static double run(const char *path, int talking_head) {
            n ? 1e3 * t_track / n : 0, n ? 1e3 * (fs_now_seconds() - t0) / n : 0, st.detections_run);
     CHECK_MSG(bad == 0, "%s: %d of %d observations with landmarks off the face", base, bad, total);
     double frac = n ? (double)longest / n : 0;
+    if (long_tracks) {
+        *long_tracks = 0;
+        for (int k = 0; k < T->count; k++) *long_tracks += T->tracks[k].count >= 0.95 * n;
+    }
     if (talking_head) {
         CHECK_MSG(frac >= 0.98, "%s: main face tracked in %.1f %% of frames (want >= 98 %%)", base, 100 * frac);
         /* one person on screen: any other track is a false positive (a tie, a hand...) */
@@ -98,13 +103,21 @@ static double run(const char *path, int talking_head) {
     return frac;
 }
 
+static double run(const char *path, int talking_head) { return run_full(path, talking_head, NULL); }
+static double run_tracks(const char *path, int *long_tracks) { return run_full(path, 0, long_tracks); }
+
 int main(void) {
     if (access(FS_SHAPE_PREDICTOR_68, R_OK) != 0) test_skip("Debian libdlib-data is not installed");
     const char *heads[] = {"media/th_obama_weekly_address_a_720p_aac.mp4", "media/th_obama_weekly_address_b_720p_mp3.mp4",
                            "media/th_obama_weekly_address_c_720p_aac.mp4", "media/th_obama_weekly_address_d_720p_mp3.mp4",
                            "media/synthetic_talking_head_grace_hopper_25fps_3s_aac.mp4",
-                           "media/th_face_morphing_child_308x400.mp4", "media/th_intel_headpose_male_480x270.mp4"};
-    for (int i = 0; i < 7; i++) run(test_shared_path(heads[i]), 1);
+                           "media/th_face_morphing_child_308x400.mp4", "media/th_intel_headpose_male_480x270.mp4",
+                           "media/th_intel_headpose_female_480x270.mp4"};
+    for (int i = 0; i < 8; i++) run(test_shared_path(heads[i]), 1);
+    /* two people rolling their heads by up to ~40 degrees: both followed through the clip */
+    int two = 0;
+    double f2 = run_tracks(test_shared_path("media/multi_intel_headpose_two_people_480x270.mp4"), &two);
+    CHECK_MSG(two == 2 && f2 >= 0.95, "two rolling heads: %d tracks of >= 95 %% of the frames (want 2)", two);
     /* cartoon faces: no coverage target, landmarks must still land on the faces they track */
     const char *mm = "/usr/share/doc/opencv-doc/examples/data/Megamind.avi";
     if (access(mm, R_OK) != 0) {
