@@ -224,6 +224,45 @@ static void landmarks(const fs_shape_predictor *sp, const fs_image *im, const fl
     fs_shape_predict(sp, im, rb, lm);
 }
 
+/* the predictor in the face-upright frame: a photo rotated by 40 degrees gives the rotated landmarks */
+static void test_rotated(const fs_shape_predictor *sp, const fs_image *im, const float *lm_up) {
+    const double th = 40 * M_PI / 180, c = cos(th), s = sin(th), cx = im->w / 2.0, cy = im->h / 2.0;
+    fs_err err = {0};
+    fs_image *rot = fs_image_create(im->w, im->h, &err);
+    for (int y = 0; y < im->h; y++)
+        for (int x = 0; x < im->w; x++) {
+            /* destination (x,y) comes from the source point rotated back by -th */
+            double dx = x + 0.5 - cx, dy = y + 0.5 - cy;
+            int sx = (int)floor(c * dx + s * dy + cx), sy = (int)floor(-s * dx + c * dy + cy);
+            uint8_t *q = fs_image_px(rot, x, y);
+            if (sx >= 0 && sy >= 0 && sx < im->w && sy < im->h)
+                memcpy(q, fs_image_px(im, sx, sy), 3);
+            else
+                memset(q, 128, 3);
+        }
+    float want[136], got[136], axis[136];
+    for (int i = 0; i < 68; i++) {
+        double dx = lm_up[2 * i] + 0.5 - cx, dy = lm_up[2 * i + 1] + 0.5 - cy;
+        want[2 * i] = (float)(c * dx - s * dy + cx - 0.5);
+        want[2 * i + 1] = (float)(s * dx + c * dy + cy - 0.5);
+    }
+    double T[6];
+    fs_shape_fit_mean(sp, want, T);
+    fs_shape_predict_affine(sp, rot, T, got);
+    float box[4];
+    fs_shape_box_from_landmarks(sp, want, box);
+    fs_shape_predict(sp, rot, box, axis);
+    float lx, ly, rx, ry;
+    centre(want, 36, 42, &lx, &ly);
+    centre(want, 42, 48, &rx, &ry);
+    double iod = hypot(rx - lx, ry - ly), e_rot = mean_dist(got, want) / iod, e_axis = mean_dist(axis, want) / iod;
+    printf("  rotated 40 deg: upright-frame prediction %.3f IOD from the rotated truth, axis-aligned box %.3f IOD\n",
+           e_rot, e_axis);
+    CHECK(e_rot < 0.06);
+    CHECK(e_rot < e_axis);
+    fs_image_destroy(rot);
+}
+
 static void test_real(void) {
     if (access(FS_SHAPE_PREDICTOR_68, R_OK) != 0 ||
         access(FS_HAAR_DIR "/haarcascade_frontalface_alt2.xml", R_OK) != 0) {
@@ -324,6 +363,7 @@ static void test_real(void) {
             CHECK(sc > 0.75f && sc < 1.07f);
             CHECK(dyc > -0.03f && dyc < 0.17f);
             CHECK(cons < 0.06);
+            if (p == 0) test_rotated(sp, im, lm);
         }
         free(d);
         fs_gray_free(&g);
