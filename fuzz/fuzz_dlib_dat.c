@@ -17,6 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (sp->num_parts <= 512) {
         fs_shape_predict(sp, &im, box, out);
         fs_shape_box_from_landmarks(sp, out, box);
+        double T[6];
+        fs_shape_fit_mean(sp, out, T);
+        fs_shape_predict_affine(sp, &im, T, out);
     }
     fs_shape_predictor_destroy(sp);
     return 0;
