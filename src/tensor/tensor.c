@@ -45,9 +45,11 @@ fs_tensor *fs_tensor_create_dtype(fs_dtype dtype, int ndim, const int64_t *shape
         fs_errorf(err, "tensor: %d dimensions (at most %d)", ndim, FS_MAX_DIMS);
         return NULL;
     }
-    size_t n = fs_dtype_size(dtype);
+    size_t n = fs_dtype_size(dtype), strides_max = fs_dtype_size(dtype);
     for (int i = 0; i < ndim; i++) {
-        if (shape[i] < 0 || !fs_mul_size(n, (size_t)shape[i], &n)) {
+        /* the byte size, and every byte stride (zero-sized dims do not shrink those), must fit */
+        if (shape[i] < 0 || !fs_mul_size(n, (size_t)shape[i], &n) ||
+            !fs_mul_size(strides_max, shape[i] ? (size_t)shape[i] : 1, &strides_max) || strides_max > (size_t)INT64_MAX) {
             fs_errorf(err, "tensor: invalid or too large shape");
             return NULL;
         }

@@ -32,6 +32,12 @@ int main(void) {
     CHECK(fs_tensor_create(2, bad, &err) == NULL);
     int64_t huge[3] = {1LL << 40, 1LL << 40, 1LL << 40};
     CHECK(fs_tensor_create(3, huge, &err) == NULL);
+    int64_t zero_huge[3] = {0, 100000000000LL, 100000000000LL}; /* 0 bytes, but strides overflow int64 */
+    CHECK(fs_tensor_create(3, zero_huge, &err) == NULL);
+    int64_t zero_ok[3] = {0, 5, 7};
+    fs_tensor *z = fs_tensor_create(3, zero_ok, &err);
+    CHECK(z != NULL && fs_tensor_numel(z) == 0 && z->strides[0] == 140);
+    fs_tensor_destroy(z);
     fs_tensor_destroy(c);
     fs_tensor_destroy(t);
     return check_finish();
