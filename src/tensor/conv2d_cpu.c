@@ -16,7 +16,11 @@
  * Work units and tile boundaries depend only on the dims and the thread count, each output element
  * is produced by one thread, and backward-weights sums per-thread partial sums in thread order,
  * so results are deterministic for a given thread count.
- * Scratch: per-thread column buffers (im2col.h) that grow once and are reused: no malloc per call.
+ * Scratch: column buffers (im2col.h) that grow once and are reused: no malloc per call. They belong
+ * to the calling thread's scratch set (one row per pool thread), and the job structs live on the
+ * caller's stack, so ops may run at the same time on different threads (e.g. one per worker of an
+ * outer fs_parallel_for). A nested call runs single-threaded and is split as with one thread
+ * (fs__conv_threads() == 1), so it gives the same bits as a call under fs_threads_init(1).
  */
 #include <string.h>
 
@@ -34,8 +38,8 @@ static int is_pointwise(const fs_conv2d_dims *d) {
 }
 
 static int threads(void) {
-    int nt = fs_threads_count();
-    return nt < 1 ? 1 : nt > MAX_SLOTS ? MAX_SLOTS : nt;
+    int nt = fs__conv_threads();
+    return nt > MAX_SLOTS ? MAX_SLOTS : nt;
 }
 
 /* Number of parts to cut `len` items into: at least `min_parts` (memory), and for few images enough
@@ -71,6 +75,7 @@ static tiling make_tiles(long P, long col_rows, long images, int nt) {
 /* ---------------------------------------------------------------- forward */
 
 typedef struct {
+    fs__conv_scratch_set *s;
     const fs_conv2d_dims *d;
     float *out;
     const float *in, *weight, *bias;
@@ -95,7 +100,7 @@ static void fwd_units(void *ctx, int64_t u0, int64_t u1, int tid) {
             B = x + p0;
             ldb = P;
         } else {
-            float *col = fs__conv_scratch(tid, 0, j->K * (p1 - p0));
+            float *col = fs__conv_scratch(j->s, tid, 0, j->K * (p1 - p0));
             fs__im2col(col, x, d, 0, j->Cig, p0, p1);
             B = col;
             ldb = p1 - p0;
@@ -113,9 +118,9 @@ static void fwd_units(void *ctx, int64_t u0, int64_t u1, int tid) {
     }
 }
 
-static void forward_im2col(float *out, const float *in, const float *weight, const float *bias,
-                             const fs_conv2d_dims *d) {
-    fwd_job j = {d, out, in, weight, bias, {0, 0, 0}, d->groups, d->C_in / d->groups, d->C_out / d->groups,
+static void forward_im2col(fs__conv_scratch_set *s, float *out, const float *in, const float *weight,
+                           const float *bias, const fs_conv2d_dims *d) {
+    fwd_job j = {s, d, out, in, weight, bias, {0, 0, 0}, d->groups, d->C_in / d->groups, d->C_out / d->groups,
                  is_pointwise(d), 0};
     j.K = (long)j.Cig * d->KH * d->KW;
     const long images = (long)d->N * d->groups;
@@ -247,6 +252,7 @@ static void fill_slab(float *slab, const float *x, const fs_conv2d_dims *d, cons
 }
 
 typedef struct {
+    fs__conv_scratch_set *s;
     const fs_conv2d_dims *d;
     float *out;
     const float *in, *wtaps, *bias;
@@ -265,8 +271,8 @@ static void imp_units(void *ctx, int64_t u0, int64_t u1, int tid) {
         const int oh0 = t * q->R, R = oh0 + q->R < d->H_out ? q->R : d->H_out - oh0;
         const long Ne = (long)R * q->Wq;
         const float *x = j->in + ((long)n * d->C_in + (long)g * j->Cig) * HW;
-        float *slab = fs__conv_scratch(tid, 0, (long)q->nph * j->Cig * q->Sp);
-        float *cext = fs__conv_scratch(tid, 2, j->Cog * Ne);
+        float *slab = fs__conv_scratch(j->s, tid, 0, (long)q->nph * j->Cig * q->Sp);
+        float *cext = fs__conv_scratch(j->s, tid, 2, j->Cog * Ne);
         fill_slab(slab, x, d, q, j->Cig, oh0, R + q->ah);
         for (int kh = 0, tap = 0; kh < d->KH; kh++)
             for (int kw = 0; kw < d->KW; kw++, tap++) {
@@ -286,38 +292,39 @@ static void imp_units(void *ctx, int64_t u0, int64_t u1, int tid) {
     }
 }
 
-static void forward_implicit(float *out, const float *in, const float *weight, const float *bias,
-                             const fs_conv2d_dims *d) {
+static void forward_implicit(fs__conv_scratch_set *s, float *out, const float *in, const float *weight,
+                             const float *bias, const fs_conv2d_dims *d) {
     const int G = d->groups, Cig = d->C_in / G, Cog = d->C_out / G;
     const long KK = (long)d->KH * d->KW;
     /* weights regrouped per tap: wtaps[g][tap][co][ci] = W[g*Cog + co][ci][tap] */
-    float *wt = fs__conv_scratch(0, 4, (long)d->C_out * Cig * KK);
+    float *wt = fs__conv_scratch(s, 0, 4, (long)d->C_out * Cig * KK);
     wperm_job wp = {wt, weight, G, Cig, Cog, KK, 0};
     fs_parallel_for(d->C_out, 8, wperm_rows, &wp);
     const long images = (long)d->N * G;
-    imp_job j = {d, out, in, wt, bias, G, Cig, Cog, imp_geometry(d, Cig, images)};
+    imp_job j = {s, d, out, in, wt, bias, G, Cig, Cog, imp_geometry(d, Cig, images)};
     fs_parallel_for(images * j.q.T, 1, imp_units, &j);
 }
 
-static void forward_any(float *out, const float *in, const float *weight, const float *bias,
-                        const fs_conv2d_dims *d) {
+static void forward_any(fs__conv_scratch_set *s, float *out, const float *in, const float *weight,
+                        const float *bias, const fs_conv2d_dims *d) {
     if (implicit_ok(d))
-        forward_implicit(out, in, weight, bias, d);
+        forward_implicit(s, out, in, weight, bias, d);
     else
-        forward_im2col(out, in, weight, bias, d);
+        forward_im2col(s, out, in, weight, bias, d);
 }
 
 void fs_conv2d_forward_cpu(float *out, const float *in, const float *weight, const float *bias,
                            const fs_conv2d_dims *d) {
     fs_gemm_cpu_init();
-    fs__conv_scratch_lock();
-    forward_any(out, in, weight, bias, d);
-    fs__conv_scratch_unlock();
+    fs__conv_scratch_set *s = fs__conv_scratch_acquire();
+    forward_any(s, out, in, weight, bias, d);
+    fs__conv_scratch_release(s);
 }
 
 /* ---------------------------------------------------------------- backward-data */
 
 typedef struct {
+    fs__conv_scratch_set *s;
     const fs_conv2d_dims *d;
     float *din;
     const float *dout, *weight;
@@ -341,7 +348,7 @@ static void bwd_data_units(void *ctx, int64_t u0, int64_t u1, int tid) {
         const float *Wg = j->weight + (long)g * j->Cog * j->K;
         memset(dx + c0 * HW, 0, sizeof(float) * (size_t)((c1 - c0) * HW));
         const long rows = (c1 - c0) * j->KK;
-        float *col = fs__conv_scratch(tid, 0, rows * j->t.Pt);
+        float *col = fs__conv_scratch(j->s, tid, 0, rows * j->t.Pt);
         for (int t = 0; t < j->t.T; t++) {
             const long p0 = t * j->t.Pt, p1 = p0 + j->t.Pt < P ? p0 + j->t.Pt : P;
             /* col (rows, Pt) = W_g[:, c0*KK : c1*KK]^T @ dout_ng[:, p0:p1] */
@@ -383,10 +390,11 @@ static int flip_ok(const fs_conv2d_dims *d) {
            d->pad_left <= d->dil_w * (d->KW - 1);
 }
 
-static void backward_data_flipped(float *din, const float *dout, const float *weight, const fs_conv2d_dims *d) {
+static void backward_data_flipped(fs__conv_scratch_set *s, float *din, const float *dout, const float *weight,
+                                  const fs_conv2d_dims *d) {
     const int G = d->groups, Cig = d->C_in / G, Cog = d->C_out / G, KH = d->KH, KW = d->KW;
     const long KK = (long)KH * KW;
-    float *wf = fs__conv_scratch(0, 3, (long)d->C_in * Cog * KK);
+    float *wf = fs__conv_scratch(s, 0, 3, (long)d->C_in * Cog * KK);
     wperm_job wp = {wf, weight, G, Cig, Cog, KK, 1};
     fs_parallel_for(d->C_out, 8, wperm_rows, &wp);
     fs_conv2d_dims f = {.N = d->N, .C_in = d->C_out, .H = d->H_out, .W = d->W_out, .C_out = d->C_in,
@@ -395,12 +403,12 @@ static void backward_data_flipped(float *din, const float *dout, const float *we
                         .dil_h = d->dil_h, .dil_w = d->dil_w, .groups = G, .H_out = d->H, .W_out = d->W};
     f.pad_bottom = f.pad_top; /* unused by the kernels */
     f.pad_right = f.pad_left;
-    forward_any(din, dout, wf, NULL, &f);
+    forward_any(s, din, dout, wf, NULL, &f);
 }
 
 void fs_conv2d_backward_data_cpu(float *din, const float *dout, const float *weight, const fs_conv2d_dims *d) {
     fs_gemm_cpu_init();
-    fs__conv_scratch_lock();
+    fs__conv_scratch_set *s = fs__conv_scratch_acquire();
     const int nt = threads();
     const long images = (long)d->N * d->groups, P = (long)d->H_out * d->W_out;
     const int Cig = d->C_in / d->groups, Cog = d->C_out / d->groups;
@@ -408,9 +416,9 @@ void fs_conv2d_backward_data_cpu(float *din, const float *dout, const float *wei
         bwd_pw_job j = {d, din, dout, weight, make_tiles(P, 0, images, nt), d->groups, Cig, Cog};
         fs_parallel_for(images * j.t.T, 1, bwd_data_pw_units, &j);
     } else if (flip_ok(d)) {
-        backward_data_flipped(din, dout, weight, d);
+        backward_data_flipped(s, din, dout, weight, d);
     } else {
-        bwd_data_job j = {d, din, dout, weight, {0, 0, 0}, d->groups, Cig, Cog, 1, Cig, 0, (long)d->KH * d->KW};
+        bwd_data_job j = {s, d, din, dout, weight, {0, 0, 0}, d->groups, Cig, Cog, 1, Cig, 0, (long)d->KH * d->KW};
         j.K = (long)Cig * j.KK;
         j.CB = (int)split_count(Cig, 1, images, nt, 1);
         j.cbs = (Cig + j.CB - 1) / j.CB;
@@ -418,12 +426,13 @@ void fs_conv2d_backward_data_cpu(float *din, const float *dout, const float *wei
         j.t = make_tiles(P, (long)j.cbs * j.KK, 1, 1); /* tiles only bound the column buffer here */
         fs_parallel_for(images * j.CB, 1, bwd_data_units, &j);
     }
-    fs__conv_scratch_unlock();
+    fs__conv_scratch_release(s);
 }
 
 /* ---------------------------------------------------------------- backward-weights */
 
 typedef struct {
+    fs__conv_scratch_set *s;
     const fs_conv2d_dims *d;
     float *dweight;
     const float *dout, *in;
@@ -439,7 +448,7 @@ static void bwd_w_units(void *ctx, int64_t u0, int64_t u1, int tid) {
     const long HW = (long)d->H * d->W, P = j->t.P;
     float *acc = j->dweight;
     if (!j->direct) {
-        acc = fs__conv_scratch(tid, 1, j->nw);
+        acc = fs__conv_scratch(j->s, tid, 1, j->nw);
         memset(acc, 0, sizeof(float) * (size_t)j->nw);
         j->part[tid] = acc;
     }
@@ -455,7 +464,7 @@ static void bwd_w_units(void *ctx, int64_t u0, int64_t u1, int tid) {
             B = x + p0;
             ldb = P;
         } else {
-            float *col = fs__conv_scratch(tid, 0, j->K * (p1 - p0));
+            float *col = fs__conv_scratch(j->s, tid, 0, j->K * (p1 - p0));
             fs__im2col(col, x, d, 0, j->Cig, p0, p1);
             B = col;
             ldb = p1 - p0;
@@ -481,6 +490,7 @@ static void bwd_w_reduce(void *ctx, int64_t i0, int64_t i1, int tid) {
  * Per-thread partial sums are kept per tap ([g][tap][co][ci], or [g][tap][ci][co] when C_in >= C_out)
  * and added into dweight's (co, ci, kh, kw) layout at the end. */
 typedef struct {
+    fs__conv_scratch_set *s;
     const fs_conv2d_dims *d;
     float *dweight;
     const float *dout, *in;
@@ -496,7 +506,7 @@ static void imp_w_units(void *ctx, int64_t u0, int64_t u1, int tid) {
     const fs_conv2d_dims *d = j->d;
     const imp_geom *q = &j->q;
     const long HW = (long)d->H * d->W, P = (long)d->H_out * d->W_out, KK = (long)d->KH * d->KW;
-    float *acc = fs__conv_scratch(tid, 1, j->nw);
+    float *acc = fs__conv_scratch(j->s, tid, 1, j->nw);
     memset(acc, 0, sizeof(float) * (size_t)j->nw);
     j->part[tid] = acc;
     for (int64_t u = u0; u < u1; u++) {
@@ -506,8 +516,8 @@ static void imp_w_units(void *ctx, int64_t u0, int64_t u1, int tid) {
         const long Ne = (long)R * q->Wq;
         const float *x = j->in + ((long)n * d->C_in + (long)g * j->Cig) * HW;
         const float *dy = j->dout + ((long)n * d->C_out + (long)g * j->Cog) * P + (long)oh0 * d->W_out;
-        float *slab = fs__conv_scratch(tid, 0, (long)q->nph * j->Cig * q->Sp);
-        float *dext = fs__conv_scratch(tid, 2, j->Cog * Ne);
+        float *slab = fs__conv_scratch(j->s, tid, 0, (long)q->nph * j->Cig * q->Sp);
+        float *dext = fs__conv_scratch(j->s, tid, 2, j->Cog * Ne);
         fill_slab(slab, x, d, q, j->Cig, oh0, R + q->ah);
         for (int co = 0; co < j->Cog; co++)
             for (int r = 0; r < R; r++) {
@@ -548,9 +558,11 @@ static void imp_w_reduce(void *ctx, int64_t r0, int64_t r1, int tid) {
     }
 }
 
-static void backward_weight_implicit(float *dweight, const float *dout, const float *in, const fs_conv2d_dims *d) {
-    static imp_w_job j; /* large (part[]); guarded by the scratch lock */
+static void backward_weight_implicit(fs__conv_scratch_set *s, float *dweight, const float *dout, const float *in,
+                                     const fs_conv2d_dims *d) {
+    imp_w_job j; /* ~2 KB (part[]), on the caller's stack: one per concurrent op */
     memset(&j, 0, sizeof j);
+    j.s = s;
     j.d = d;
     j.dweight = dweight;
     j.dout = dout;
@@ -570,15 +582,16 @@ static void backward_weight_implicit(float *dweight, const float *dout, const fl
 
 void fs_conv2d_backward_weight_cpu(float *dweight, const float *dout, const float *in, const fs_conv2d_dims *d) {
     fs_gemm_cpu_init();
-    fs__conv_scratch_lock();
+    fs__conv_scratch_set *s = fs__conv_scratch_acquire();
     if (implicit_ok(d)) {
-        backward_weight_implicit(dweight, dout, in, d);
-        fs__conv_scratch_unlock();
+        backward_weight_implicit(s, dweight, dout, in, d);
+        fs__conv_scratch_release(s);
         return;
     }
     const int nt = threads();
-    static bwd_w_job j; /* large (part[]); guarded by the scratch lock */
+    bwd_w_job j; /* ~2 KB (part[]), on the caller's stack: one per concurrent op */
     memset(&j, 0, sizeof j);
+    j.s = s;
     j.d = d;
     j.dweight = dweight;
     j.dout = dout;
@@ -595,7 +608,7 @@ void fs_conv2d_backward_weight_cpu(float *dweight, const float *dout, const floa
     j.direct = nt == 1 || units == 1;
     fs_parallel_for(units, 1, bwd_w_units, &j);
     if (!j.direct) fs_parallel_for(j.nw, 16384, bwd_w_reduce, &j);
-    fs__conv_scratch_unlock();
+    fs__conv_scratch_release(s);
 }
 
 /* ---------------------------------------------------------------- backward-bias */

@@ -8,7 +8,8 @@
  *   din_t          = forward_c(in = dout_t)
  *   dweight_t     += backward_weight_c(dout = in_t, in = dout_t)
  * The forward of large outputs with few channels has its own implicit-GEMM kernel (output phases,
- * below), which avoids the column buffer and the col2im scatter.
+ * below), which avoids the column buffer and the col2im scatter. Reentrant like conv2d_cpu.c: scratch
+ * from the calling thread's set (im2col.h), job structs on the caller's stack.
  */
 #include "tensor/conv_transpose2d.h"
 
@@ -62,6 +63,7 @@ typedef struct {
 } ct_phase;
 
 typedef struct {
+    fs__conv_scratch_set *s;
     const fs_conv_transpose2d_dims *d;
     float *out;
     const float *in, *wt, *bias;
@@ -140,7 +142,7 @@ static void ct_units(void *ctx, int64_t u0, int64_t u1, int tid) {
         const long img = u / j->T;
         const int t = (int)(u % j->T), n = (int)(img / j->G), g = (int)(img % j->G), q0 = t * j->R;
         float *y = j->out + ((long)n * d->C_out + (long)g * j->Cog) * P;
-        float *slab = fs__conv_scratch(tid, 0, j->Cig * j->Sp_max);
+        float *slab = fs__conv_scratch(j->s, tid, 0, j->Cig * j->Sp_max);
         for (int ry = 0; ry < sh; ry++) {
             const int Qh = j->ph[ry * sw].Qh;
             if (q0 >= Qh) continue;
@@ -149,7 +151,7 @@ static void ct_units(void *ctx, int64_t u0, int64_t u1, int tid) {
             long Ne[4];
             int has[4];
             const long ext_size = (long)j->Cog * j->R * j->Wx_max;
-            float *ext_all = fs__conv_scratch(tid, 2, sw * ext_size); /* one grid per column phase */
+            float *ext_all = fs__conv_scratch(j->s, tid, 2, sw * ext_size); /* one grid per column phase */
             for (int rx = 0; rx < sw; rx++) {
                 const ct_phase *ph = &j->ph[ry * sw + rx];
                 float *ext = ext_all + rx * ext_size;
@@ -211,14 +213,14 @@ static void ct_wperm(void *ctx, int64_t c0, int64_t c1, int tid) {
 
 static int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
-static void forward_phases(float *out, const float *in, const float *weight, const float *bias,
-                           const fs_conv_transpose2d_dims *d) {
-    static ct_job j; /* guarded by the scratch lock */
+static void forward_phases(fs__conv_scratch_set *s, float *out, const float *in, const float *weight,
+                           const float *bias, const fs_conv_transpose2d_dims *d) {
+    ct_job j; /* ~5 KB (ph[]), on the caller's stack: one per concurrent op */
     memset(&j, 0, sizeof j);
-    j.d = d, j.out = out, j.in = in, j.bias = bias;
+    j.s = s, j.d = d, j.out = out, j.in = in, j.bias = bias;
     j.G = d->groups, j.Cig = d->C_in / d->groups, j.Cog = d->C_out / d->groups;
     const long KK = (long)d->KH * d->KW;
-    float *wt = fs__conv_scratch(0, 4, (long)d->C_in * j.Cog * KK);
+    float *wt = fs__conv_scratch(s, 0, 4, (long)d->C_in * j.Cog * KK);
     ct_wperm_job wp = {wt, weight, j.G, j.Cig, j.Cog, KK};
     fs_parallel_for(d->C_in, 8, ct_wperm, &wp);
     j.wt = wt;
@@ -269,9 +271,9 @@ void fs_conv_transpose2d_forward_cpu(float *out, const float *in, const float *w
                                      const fs_conv_transpose2d_dims *d) {
     if (phase_ok(d)) {
         fs_gemm_cpu_init();
-        fs__conv_scratch_lock();
-        forward_phases(out, in, weight, bias, d);
-        fs__conv_scratch_unlock();
+        fs__conv_scratch_set *s = fs__conv_scratch_acquire();
+        forward_phases(s, out, in, weight, bias, d);
+        fs__conv_scratch_release(s);
         return;
     }
     fs_conv2d_dims c = as_conv2d(d);

@@ -1,4 +1,6 @@
-/* gemm.c — fs_sgemm: dispatch, plain-loop reference, OpenBLAS (single-threaded inside, split over our pool). */
+/* gemm.c — fs_sgemm: dispatch, plain-loop reference, OpenBLAS (single-threaded inside, split over our pool).
+ * Reentrant: no mutable global state (the job lives on the caller's stack), so it may be called from
+ * several threads at once; a nested call (inside a pool worker) runs as with one thread. */
 #include "tensor/gemm.h"
 
 #include <cblas.h>
@@ -73,7 +75,7 @@ static void gemm_block(void *ctx, int64_t b0, int64_t b1, int tid) {
 
 void fs_sgemm_cpu(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
                   const float *B, int ldb, float beta, float *C, int ldc) {
-    int nt = fs_threads_count();
+    int nt = fs_threads_available(); /* 1 when nested in a pool worker: same split (bits) as one thread */
     double work = 2.0 * M * N * (double)K;
     if (nt <= 1 || work < 2e6 || (M < 32 && N < 32)) {
         fs_sgemm_serial(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);

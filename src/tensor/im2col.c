@@ -1,4 +1,5 @@
-/* im2col.c — im2col / col2im for the fast conv2d, and its per-thread scratch buffers. */
+/* im2col.c — im2col / col2im for the fast conv2d, and the scratch sets of the fast conv kernels
+ * (one per calling thread, see im2col.h). */
 #include "tensor/im2col.h"
 
 #include <cblas.h>
@@ -8,6 +9,8 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/threads.h"
 
 /* Range [lo, hi) of output columns ow whose input column ow*sw + off lies in [0, W); clamped to [0, Wo]. */
 static void valid_range(int W, int Wo, int sw, int off, int *lo, int *hi) {
@@ -130,37 +133,102 @@ void fs__col2im_add(float *dx, const float *col, const fs_conv2d_dims *d, int c0
 
 #define SCRATCH_SLOTS 256
 #define SCRATCH_KINDS 6
-static struct {
-    float *p;
-    long n;
-} scratch[SCRATCH_SLOTS][SCRATCH_KINDS];
-static pthread_mutex_t scratch_mu = PTHREAD_MUTEX_INITIALIZER;
+struct fs__conv_scratch_set {
+    pthread_mutex_t mu; /* held by the owning thread for an op, by fs_conv_cpu_scratch_free while freeing */
+    fs__conv_scratch_set *prev, *next; /* every live set, so fs_conv_cpu_scratch_free reaches them all */
+    struct {
+        float *p;
+        long n;
+    } buf[SCRATCH_SLOTS][SCRATCH_KINDS];
+};
 
-void fs__conv_scratch_lock(void) { pthread_mutex_lock(&scratch_mu); }
-void fs__conv_scratch_unlock(void) { pthread_mutex_unlock(&scratch_mu); }
+static _Thread_local fs__conv_scratch_set *tl_set; /* the calling thread's set (fast path) */
+static pthread_key_t set_key;                      /* its destructor frees the set at thread exit */
+static pthread_once_t set_key_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
+static fs__conv_scratch_set *registry; /* head of the list of live sets */
 
-float *fs__conv_scratch(int tid, int kind, long n) {
+static void free_buffers(fs__conv_scratch_set *s) {
+    for (int t = 0; t < SCRATCH_SLOTS; t++)
+        for (int k = 0; k < SCRATCH_KINDS; k++) {
+            free(s->buf[t][k].p);
+            s->buf[t][k].p = NULL;
+            s->buf[t][k].n = 0;
+        }
+}
+
+static void set_destroy(void *v) { /* thread exit */
+    fs__conv_scratch_set *s = v;
+    pthread_mutex_lock(&registry_mu);
+    if (s->prev) s->prev->next = s->next;
+    else registry = s->next;
+    if (s->next) s->next->prev = s->prev;
+    pthread_mutex_unlock(&registry_mu);
+    free_buffers(s);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+    tl_set = NULL; /* a later conv in this thread's exit path would make a new one */
+}
+
+static void make_key(void) { FS_ASSERT(pthread_key_create(&set_key, set_destroy) == 0); }
+
+static void oom(long bytes) {
+    fprintf(stderr, "facestitch: out of memory allocating %ld MB of conv scratch\n", bytes >> 20);
+    abort();
+}
+
+fs__conv_scratch_set *fs__conv_scratch_acquire(void) {
+    fs__conv_scratch_set *s = tl_set;
+    if (!s) {
+        pthread_once(&set_key_once, make_key);
+        s = calloc(1, sizeof *s);
+        if (!s) oom((long)sizeof *s);
+        pthread_mutex_init(&s->mu, NULL);
+        pthread_mutex_lock(&registry_mu);
+        s->next = registry;
+        if (registry) registry->prev = s;
+        registry = s;
+        pthread_mutex_unlock(&registry_mu);
+        FS_ASSERT(pthread_setspecific(set_key, s) == 0);
+        tl_set = s;
+    }
+    pthread_mutex_lock(&s->mu);
+    return s;
+}
+
+void fs__conv_scratch_release(fs__conv_scratch_set *s) { pthread_mutex_unlock(&s->mu); }
+
+int fs__conv_scratch_live_sets(void) {
+    int n = 0;
+    pthread_mutex_lock(&registry_mu);
+    for (const fs__conv_scratch_set *s = registry; s; s = s->next) n++;
+    pthread_mutex_unlock(&registry_mu);
+    return n;
+}
+
+int fs__conv_threads(void) {
+    int nt = fs_threads_available();
+    return nt < 1 ? 1 : nt > SCRATCH_SLOTS ? SCRATCH_SLOTS : nt;
+}
+
+float *fs__conv_scratch(fs__conv_scratch_set *s, int tid, int kind, long n) {
     FS_ASSERT(tid >= 0 && tid < SCRATCH_SLOTS && kind >= 0 && kind < SCRATCH_KINDS);
     if (n < 1) n = 1;
-    if (scratch[tid][kind].n < n) {
-        free(scratch[tid][kind].p);
-        scratch[tid][kind].p = malloc(sizeof(float) * (size_t)n);
-        if (!scratch[tid][kind].p) {
-            fprintf(stderr, "facestitch: out of memory allocating %ld MB of conv scratch\n", (n * 4L) >> 20);
-            abort();
-        }
-        scratch[tid][kind].n = n;
+    if (s->buf[tid][kind].n < n) {
+        free(s->buf[tid][kind].p);
+        s->buf[tid][kind].p = malloc(sizeof(float) * (size_t)n);
+        if (!s->buf[tid][kind].p) oom(n * 4L);
+        s->buf[tid][kind].n = n;
     }
-    return scratch[tid][kind].p;
+    return s->buf[tid][kind].p;
 }
 
 void fs_conv_cpu_scratch_free(void) {
-    pthread_mutex_lock(&scratch_mu);
-    for (int t = 0; t < SCRATCH_SLOTS; t++)
-        for (int k = 0; k < SCRATCH_KINDS; k++) {
-            free(scratch[t][k].p);
-            scratch[t][k].p = NULL;
-            scratch[t][k].n = 0;
-        }
-    pthread_mutex_unlock(&scratch_mu);
+    pthread_mutex_lock(&registry_mu);
+    for (fs__conv_scratch_set *s = registry; s; s = s->next) {
+        pthread_mutex_lock(&s->mu); /* waits for an op running on that set */
+        free_buffers(s);
+        pthread_mutex_unlock(&s->mu);
+    }
+    pthread_mutex_unlock(&registry_mu);
 }

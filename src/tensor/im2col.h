@@ -16,17 +16,38 @@ void fs__im2col(float *col, const float *x, const fs_conv2d_dims *d, int c0, int
 /* dx[c0..c1) += col2im(col): the adjoint of fs__im2col with the same arguments. */
 void fs__col2im_add(float *dx, const float *col, const fs_conv2d_dims *d, int c0, int c1, long p0, long p1);
 
-/* Per-thread scratch buffers of the fast conv kernels, grown on demand and kept between calls.
- * Callers hold fs__conv_scratch_lock() for the whole op (the slots are shared by every conv). */
-void fs__conv_scratch_lock(void);
-void fs__conv_scratch_unlock(void);
-/* Buffer `kind` (0..5) of thread slot `tid`, at least n floats; aborts on out of memory. */
-float *fs__conv_scratch(int tid, int kind, long n);
+/* Scratch buffers of the fast conv kernels, grown on demand and kept between calls (no malloc per
+ * call once warm). Each calling thread owns one scratch set (created on its first conv, freed when
+ * the thread exits or by fs_conv_cpu_scratch_free), so ops called at the same time from different
+ * threads -- e.g. from the workers of an outer fs_parallel_for -- never share a buffer or a lock:
+ *
+ *   fs__conv_scratch_set *s = fs__conv_scratch_acquire();   // the calling thread's set
+ *   ... fs_parallel_for(units, 1, fn, &job);                 // fn: fs__conv_scratch(s, tid, kind, n)
+ *   fs__conv_scratch_release(s);
+ *
+ * A set has one row of buffers per pool thread index `tid`: an op that spreads its units over the
+ * pool (top-level call) gives row tid to the worker running chunk tid; a nested call runs serially
+ * and uses row 0 only. Acquire/release only take the set's own (uncontended) mutex, which
+ * fs_conv_cpu_scratch_free also takes, so buffers are never freed under a running op.
+ * The set's mutex is not recursive: release before calling another op's public entry point. */
+typedef struct fs__conv_scratch_set fs__conv_scratch_set;
+fs__conv_scratch_set *fs__conv_scratch_acquire(void);
+void fs__conv_scratch_release(fs__conv_scratch_set *s);
+/* Buffer `kind` (0..5) of row `tid` of set `s`, at least n floats; aborts on out of memory. */
+float *fs__conv_scratch(fs__conv_scratch_set *s, int tid, int kind, long n);
+/* Number of live scratch sets (one per thread that has run a fast conv and not exited); for tests. */
+int fs__conv_scratch_live_sets(void);
+/* Threads an op started here may use: fs_threads_available() (1 when nested inside a pool worker,
+ * so a nested op gives the same results as one run with fs_threads_init(1)), at most the rows of a set. */
+int fs__conv_threads(void);
 /* Test hook: 0 = choose (default), 1 = always im2col (conv_transpose2d: col2im), 2 = implicit GEMM
  * (conv_transpose2d: output phases) wherever it applies (strides <= 4; 1x1 stride-1 convs skip both). */
 extern int fs__conv2d_cpu_path;
 
-/* Frees every scratch buffer (e.g. before exit, or to give memory back after a big run). */
+/* Frees the scratch buffers of every thread (e.g. before exit, or to give memory back after a big
+ * run); waits for ops running on other threads to finish with their buffers first. Buffers come
+ * back on the next call. A thread's own set is also freed when the thread exits (pool workers:
+ * at fs_threads_shutdown / fs_threads_init). */
 void fs_conv_cpu_scratch_free(void);
 
 #endif
