@@ -134,7 +134,12 @@ void fs__col2im_add(float *dx, const float *col, const fs_conv2d_dims *d, int c0
 #define SCRATCH_SLOTS 256
 #define SCRATCH_KINDS 6
 struct fs__conv_scratch_set {
-    pthread_mutex_t mu; /* held by the owning thread for an op, by fs_conv_cpu_scratch_free while freeing */
+    /* `busy` is set by the owning thread for the length of an op; fs_conv_cpu_scratch_free waits on
+     * `idle` until it is clear. (No lock is held during the op itself, so an op's fs_parallel_for
+     * calls add no lock-order edges.) */
+    pthread_mutex_t mu;
+    pthread_cond_t idle;
+    int busy;
     fs__conv_scratch_set *prev, *next; /* every live set, so fs_conv_cpu_scratch_free reaches them all */
     struct {
         float *p;
@@ -166,6 +171,7 @@ static void set_destroy(void *v) { /* thread exit */
     pthread_mutex_unlock(&registry_mu);
     free_buffers(s);
     pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->idle);
     free(s);
     tl_set = NULL; /* a later conv in this thread's exit path would make a new one */
 }
@@ -184,6 +190,7 @@ fs__conv_scratch_set *fs__conv_scratch_acquire(void) {
         s = calloc(1, sizeof *s);
         if (!s) oom((long)sizeof *s);
         pthread_mutex_init(&s->mu, NULL);
+        pthread_cond_init(&s->idle, NULL);
         pthread_mutex_lock(&registry_mu);
         s->next = registry;
         if (registry) registry->prev = s;
@@ -192,11 +199,19 @@ fs__conv_scratch_set *fs__conv_scratch_acquire(void) {
         FS_ASSERT(pthread_setspecific(set_key, s) == 0);
         tl_set = s;
     }
-    pthread_mutex_lock(&s->mu);
+    pthread_mutex_lock(&s->mu); /* waits while fs_conv_cpu_scratch_free frees this set */
+    FS_ASSERT(!s->busy && "fast conv op re-entered on the same thread");
+    s->busy = 1;
+    pthread_mutex_unlock(&s->mu);
     return s;
 }
 
-void fs__conv_scratch_release(fs__conv_scratch_set *s) { pthread_mutex_unlock(&s->mu); }
+void fs__conv_scratch_release(fs__conv_scratch_set *s) {
+    pthread_mutex_lock(&s->mu);
+    s->busy = 0;
+    pthread_cond_broadcast(&s->idle);
+    pthread_mutex_unlock(&s->mu);
+}
 
 int fs__conv_scratch_live_sets(void) {
     int n = 0;
@@ -226,7 +241,8 @@ float *fs__conv_scratch(fs__conv_scratch_set *s, int tid, int kind, long n) {
 void fs_conv_cpu_scratch_free(void) {
     pthread_mutex_lock(&registry_mu);
     for (fs__conv_scratch_set *s = registry; s; s = s->next) {
-        pthread_mutex_lock(&s->mu); /* waits for an op running on that set */
+        pthread_mutex_lock(&s->mu);
+        while (s->busy) pthread_cond_wait(&s->idle, &s->mu); /* an op is running on that set */
         free_buffers(s);
         pthread_mutex_unlock(&s->mu);
     }

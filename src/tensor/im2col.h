@@ -27,9 +27,10 @@ void fs__col2im_add(float *dx, const float *col, const fs_conv2d_dims *d, int c0
  *
  * A set has one row of buffers per pool thread index `tid`: an op that spreads its units over the
  * pool (top-level call) gives row tid to the worker running chunk tid; a nested call runs serially
- * and uses row 0 only. Acquire/release only take the set's own (uncontended) mutex, which
- * fs_conv_cpu_scratch_free also takes, so buffers are never freed under a running op.
- * The set's mutex is not recursive: release before calling another op's public entry point. */
+ * and uses row 0 only. Acquire/release mark the set busy (briefly taking the set's own, uncontended
+ * mutex; none is held during the op); fs_conv_cpu_scratch_free waits for a busy set, so buffers are
+ * never freed under a running op. Not recursive: release before calling another op's public entry
+ * point (asserted). */
 typedef struct fs__conv_scratch_set fs__conv_scratch_set;
 fs__conv_scratch_set *fs__conv_scratch_acquire(void);
 void fs__conv_scratch_release(fs__conv_scratch_set *s);
