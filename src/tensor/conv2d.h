@@ -63,8 +63,10 @@ void fs_conv2d_backward_ref(float *din, float *dweight, float *dbias, const floa
                             const float *weight, const fs_conv2d_dims *d);
 
 /* Fast CPU kernels (same contract): im2col + OpenBLAS SGEMM, 1x1 convs skip im2col, stride-1 convs
- * with few output channels use an implicit GEMM (one GEMM per tap, no im2col). Thread-safe: concurrent
- * calls (or calls from inside fs_parallel_for workers) are serialised on the kernels' scratch lock. */
+ * with few output channels use an implicit GEMM (one GEMM per tap, no im2col). Reentrant: calls from
+ * several threads at once (e.g. from the workers of an outer fs_parallel_for) run in parallel, each on
+ * its calling thread's scratch; a call nested in a pool worker runs single-threaded and gives the same
+ * bits as a call under fs_threads_init(1). */
 void fs_conv2d_forward_cpu(float *out, const float *in, const float *weight, const float *bias,
                            const fs_conv2d_dims *d);
 void fs_conv2d_backward_cpu(float *din, float *dweight, float *dbias, const float *dout, const float *in,
