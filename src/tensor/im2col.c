@@ -134,11 +134,10 @@ void fs__col2im_add(float *dx, const float *col, const fs_conv2d_dims *d, int c0
 #define SCRATCH_SLOTS 256
 #define SCRATCH_KINDS 6
 struct fs__conv_scratch_set {
-    /* `busy` is set by the owning thread for the length of an op; fs_conv_cpu_scratch_free waits on
-     * `idle` until it is clear. (No lock is held during the op itself, so an op's fs_parallel_for
-     * calls add no lock-order edges.) */
+    /* `busy` is set (under `mu`) by the owning thread for the length of an op; fs_conv_cpu_scratch_free
+     * frees a set's buffers under `mu` and skips busy sets. No lock is held during the op itself (so an
+     * op's fs_parallel_for calls add no lock-order edges) and nothing ever waits for an op to end. */
     pthread_mutex_t mu;
-    pthread_cond_t idle;
     int busy;
     fs__conv_scratch_set *prev, *next; /* every live set, so fs_conv_cpu_scratch_free reaches them all */
     struct {
@@ -171,7 +170,6 @@ static void set_destroy(void *v) { /* thread exit */
     pthread_mutex_unlock(&registry_mu);
     free_buffers(s);
     pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->idle);
     free(s);
     tl_set = NULL; /* a later conv in this thread's exit path would make a new one */
 }
@@ -190,7 +188,6 @@ fs__conv_scratch_set *fs__conv_scratch_acquire(void) {
         s = calloc(1, sizeof *s);
         if (!s) oom((long)sizeof *s);
         pthread_mutex_init(&s->mu, NULL);
-        pthread_cond_init(&s->idle, NULL);
         pthread_mutex_lock(&registry_mu);
         s->next = registry;
         if (registry) registry->prev = s;
@@ -209,7 +206,6 @@ fs__conv_scratch_set *fs__conv_scratch_acquire(void) {
 void fs__conv_scratch_release(fs__conv_scratch_set *s) {
     pthread_mutex_lock(&s->mu);
     s->busy = 0;
-    pthread_cond_broadcast(&s->idle);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -242,8 +238,7 @@ void fs_conv_cpu_scratch_free(void) {
     pthread_mutex_lock(&registry_mu);
     for (fs__conv_scratch_set *s = registry; s; s = s->next) {
         pthread_mutex_lock(&s->mu);
-        while (s->busy) pthread_cond_wait(&s->idle, &s->mu); /* an op is running on that set */
-        free_buffers(s);
+        if (!s->busy) free_buffers(s); /* a set an op is using right now keeps its buffers */
         pthread_mutex_unlock(&s->mu);
     }
     pthread_mutex_unlock(&registry_mu);

@@ -28,7 +28,7 @@ void fs__col2im_add(float *dx, const float *col, const fs_conv2d_dims *d, int c0
  * A set has one row of buffers per pool thread index `tid`: an op that spreads its units over the
  * pool (top-level call) gives row tid to the worker running chunk tid; a nested call runs serially
  * and uses row 0 only. Acquire/release mark the set busy (briefly taking the set's own, uncontended
- * mutex; none is held during the op); fs_conv_cpu_scratch_free waits for a busy set, so buffers are
+ * mutex; none is held during the op); fs_conv_cpu_scratch_free skips a busy set, so buffers are
  * never freed under a running op. Not recursive: release before calling another op's public entry
  * point (asserted). */
 typedef struct fs__conv_scratch_set fs__conv_scratch_set;
@@ -46,9 +46,9 @@ int fs__conv_threads(void);
 extern int fs__conv2d_cpu_path;
 
 /* Frees the scratch buffers of every thread (e.g. before exit, or to give memory back after a big
- * run); waits for ops running on other threads to finish with their buffers first. Buffers come
- * back on the next call. A thread's own set is also freed when the thread exits (pool workers:
- * at fs_threads_shutdown / fs_threads_init). */
+ * run), except those of an op running at that moment on another thread (never waits for it).
+ * Buffers come back on the next call. A thread's set is also freed when the thread exits (pool
+ * workers: at fs_threads_shutdown / fs_threads_init). */
 void fs_conv_cpu_scratch_free(void);
 
 #endif

@@ -197,7 +197,8 @@ static void batch_fn(void *ctx, int64_t b, int64_t e, int tid) {
     for (int64_t i = b; i < e; i++) run_problem(&c->ps[c->order[i]], c->res[c->order[i]]);
 }
 
-/* a thread calling fs_conv_cpu_scratch_free while the batch runs: it must wait for running ops */
+/* a thread calling fs_conv_cpu_scratch_free while the batch runs: it must leave the buffers of running
+ * ops alone (ASan would see a use after free) and never block them */
 typedef struct {
     pthread_mutex_t mu;
     int stop;
