@@ -114,3 +114,10 @@ void fs_parallel_for(int64_t n, int64_t grain, fs_parallel_fn fn, void *ctx) {
     pthread_mutex_unlock(&pool.mu);
     pthread_mutex_unlock(&submit_mu);
 }
+
+void fs_run_single_threaded(fs_parallel_fn fn, void *ctx, int64_t n) {
+    int old = tl_in_worker;
+    tl_in_worker = 1;
+    fn(ctx, 0, n, 0);
+    tl_in_worker = old;
+}

@@ -28,4 +28,8 @@ void fs_threads_shutdown(void);
 /* Runs fn over [0, n) in chunks of at least `grain` items. Blocks until done. */
 void fs_parallel_for(int64_t n, int64_t grain, fs_parallel_fn fn, void *ctx);
 
+/* Runs fn(ctx, 0, n, 0) in the calling thread as if inside a pool worker: every nested
+ * fs_parallel_for (and every kernel) runs single-threaded, giving the bits of fs_threads_init(1). */
+void fs_run_single_threaded(fs_parallel_fn fn, void *ctx, int64_t n);
+
 #endif

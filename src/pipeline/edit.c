@@ -222,8 +222,12 @@ static int run_batch(edit_ctx *c, int k, int i, fs_err *err) {
         s->k = k, s->i = i + j, s->result = NULL;
         if (slot_prepare(c, s, err)) return FS_ERR;
     }
-    /* nb == 1 runs in this thread with multithreaded kernels; nb > 1 tunes frames side by side */
-    fs_parallel_for(nb, 1, slot_work, c);
+    /* B == 1: one frame with multithreaded kernels. B > 1: frames side by side, each single-threaded
+       (a last batch of one frame too, so the pixels do not depend on the batch size) */
+    if (c->B > 1 && nb == 1)
+        fs_run_single_threaded(slot_work, c, 1);
+    else
+        fs_parallel_for(nb, 1, slot_work, c);
     int rc = FS_OK;
     for (int j = 0; j < nb; j++) {
         slot *s = &c->slots[j];
