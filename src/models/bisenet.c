@@ -2,6 +2,8 @@
  * face-parsing.PyTorch's model.py / resnet.py; feature maps are freed as soon as unused. */
 #include "models/bisenet.h"
 
+#include "models/featmap.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,7 @@
 
 #define BS_EPS 1e-5f
 
-typedef struct bs_bn { const float *mean, *var, *gamma, *beta; } bs_bn;
+typedef fs_bn_ref bs_bn;
 /* conv (no bias) + optional BN */
 typedef struct bs_cb {
     const float *w;
@@ -78,30 +80,9 @@ static int load_conv(const fs_tensor_map *m, const char *prefix, int cin, int k,
 }
 
 static int load_bn(const fs_tensor_map *m, const char *prefix, int C, bs_bn *bn, fs_err *err) {
-    static const char *const part[4] = {"running_mean", "running_var", "weight", "bias"};
-    const float *p[4];
-    for (int i = 0; i < 4; i++) {
-        char name[160];
-        snprintf(name, sizeof name, "%s.%s", prefix, part[i]);
-        const fs_tensor *t = need(m, name, 1, err);
-        if (!t) return FS_ERR;
-        if (t->shape[0] != C) return fs_errorf(err, "%s has %lld entries, expected %d", name, (long long)t->shape[0], C);
-        p[i] = fs_tensor_f32(t);
-    }
-    bn->mean = p[0];
-    bn->var = p[1];
-    bn->gamma = p[2];
-    bn->beta = p[3];
-    return FS_OK;
+    return fs_bn_ref_load(m, prefix, C, bn, err);
 }
 
-/* 1 when some tensor name starts with prefix */
-static int has_prefix(const fs_tensor_map *m, const char *prefix) {
-    size_t n = strlen(prefix);
-    for (int i = 0; i < m->count; i++)
-        if (!strncmp(m->items[i]->name, prefix, n)) return 1;
-    return 0;
-}
 
 /* ConvBNReLU: prefix.conv.weight + prefix.bn.* */
 static int load_cbr(const fs_tensor_map *m, const char *prefix, int cin, int k, bs_cb *c, fs_err *err) {
@@ -164,7 +145,7 @@ int fs_bisenet_create(fs_bisenet **out, fs_tensor_map *m, int take_ownership, fs
             bs->nblocks[l]++;
         }
         snprintf(p, sizeof p, "cp.resnet.layer%d.%d.", l + 1, bs->nblocks[l]);
-        if (has_prefix(m, p)) {
+        if (fs_map_has_prefix(m, p)) {
             fs_errorf(err, "incomplete block: missing tensor '%sconv1.weight'", p);
             goto fail;
         }
@@ -235,24 +216,9 @@ int fs_bisenet_load(const char *path, fs_bisenet **out, fs_err *err) {
 }
 
 /* ---- forward ---- */
-typedef struct fmap {
-    float *d;
-    int N, C, H, W;
-} fmap;
+typedef fs_fmap fmap;
 
-static long fm_numel(const fmap *f) { return (long)f->N * f->C * f->H * f->W; }
-static void fm_free(fmap *f) {
-    free(f->d);
-    f->d = NULL;
-}
-static int fm_alloc(fmap *f, int N, int C, int H, int W, fs_err *err) {
-    size_t n, b;
-    f->N = N, f->C = C, f->H = H, f->W = W;
-    if (!fs_mul_size((size_t)N * (size_t)C, (size_t)H * (size_t)W, &n) || !fs_mul_size(n, sizeof(float), &b) ||
-        !(f->d = malloc(b ? b : 1)))
-        return fs_errorf(err, "BiSeNet: out of memory");
-    return FS_OK;
-}
+static int fm_alloc(fmap *f, int N, int C, int H, int W, fs_err *err) { return fs_fmap_alloc(f, N, C, H, W, "BiSeNet", err); }
 
 /* out = BN(conv(in)) [ReLU]; stride s, padding k/2 */
 static int conv_bn(fmap *out, const fmap *in, const bs_cb *c, int s, int relu, fs_err *err) {
@@ -263,7 +229,7 @@ static int conv_bn(fmap *out, const fmap *in, const bs_cb *c, int s, int relu, f
     long hw = (long)out->H * out->W;
     if (c->bn.mean)
         fs_batchnorm_forward(out->d, out->d, c->bn.mean, c->bn.var, c->bn.gamma, c->bn.beta, BS_EPS, out->N, out->C, hw);
-    if (relu) fs_relu_forward(out->d, out->d, fm_numel(out));
+    if (relu) fs_relu_forward(out->d, out->d, fs_fmap_numel(out));
     return FS_OK;
 }
 
@@ -288,7 +254,7 @@ static void scale_channels(fmap *x, const float *a) {
 }
 
 static void add_into(fmap *x, const fmap *y) {
-    long n = fm_numel(x);
+    long n = fs_fmap_numel(x);
     for (long i = 0; i < n; i++) x->d[i] += y->d[i];
 }
 
@@ -297,14 +263,14 @@ static int arm(fmap *out, const fmap *x, const bs_cb *conv, const bs_cb *atten, 
     fmap g = {0}, a = {0};
     if (conv_bn(out, x, conv, 1, 1, err)) return FS_ERR;
     if (gap(&g, out, err) || conv_bn(&a, &g, atten, 1, 0, err)) goto fail;
-    fs_sigmoid_forward(a.d, a.d, fm_numel(&a));
+    fs_sigmoid_forward(a.d, a.d, fs_fmap_numel(&a));
     scale_channels(out, a.d);
-    fm_free(&g);
-    fm_free(&a);
+    fs_fmap_free(&g);
+    fs_fmap_free(&a);
     return FS_OK;
 fail:
-    fm_free(&g);
-    fm_free(out);
+    fs_fmap_free(&g);
+    fs_fmap_free(out);
     return FS_ERR;
 }
 
@@ -313,19 +279,19 @@ static int basic_block(fmap *out, const fmap *x, const bs_block *B, fs_err *err)
     fmap r = {0}, s = {0};
     if (conv_bn(&r, x, &B->conv1, B->stride, 1, err)) return FS_ERR;
     if (conv_bn(out, &r, &B->conv2, 1, 0, err)) goto fail;
-    fm_free(&r);
+    fs_fmap_free(&r);
     if (B->down.w) {
         if (conv_bn(&s, x, &B->down, B->stride, 0, err)) goto fail;
         add_into(out, &s);
-        fm_free(&s);
+        fs_fmap_free(&s);
     } else {
         add_into(out, x);
     }
-    fs_relu_forward(out->d, out->d, fm_numel(out));
+    fs_relu_forward(out->d, out->d, fs_fmap_numel(out));
     return FS_OK;
 fail:
-    fm_free(&r);
-    fm_free(out);
+    fs_fmap_free(&r);
+    fs_fmap_free(out);
     return FS_ERR;
 }
 
@@ -334,7 +300,7 @@ static int head(fmap *out, const fmap *x, const bs_cb *conv, const bs_cb *cls, f
     fmap h = {0};
     if (conv_bn(&h, x, conv, 1, 1, err)) return FS_ERR;
     int rc = conv_bn(out, &h, cls, 1, 0, err);
-    fm_free(&h);
+    fs_fmap_free(&h);
     return rc;
 }
 
@@ -357,46 +323,46 @@ int fs_bisenet_forward(const fs_bisenet *bs, const float *x, int N, int H, int W
     pd.pad_h = pd.pad_w = 1;
     if (fs_pool2d_dims_init(&pd, err) || fm_alloc(&b, N, a.C, pd.H_out, pd.W_out, err)) goto fail;
     fs_maxpool2d_forward(b.d, NULL, a.d, &pd);
-    fm_free(&a);
+    fs_fmap_free(&a);
     fmap *taps[4] = {NULL, &feat8, &feat16, &feat32};
     for (int l = 0; l < 4; l++) {
         for (int k = 0; k < bs->nblocks[l]; k++) {
             if (basic_block(&a, &b, &bs->layer[l][k], err)) goto fail;
-            fm_free(&b);
+            fs_fmap_free(&b);
             b = a;
             a.d = NULL;
         }
         if (taps[l]) {
             /* keep this stage's output; the next stage reads it */
             if (fm_alloc(taps[l], b.N, b.C, b.H, b.W, err)) goto fail;
-            memcpy(taps[l]->d, b.d, sizeof(float) * (size_t)fm_numel(&b));
+            memcpy(taps[l]->d, b.d, sizeof(float) * (size_t)fs_fmap_numel(&b));
         }
     }
-    fm_free(&b);
+    fs_fmap_free(&b);
     HOOK("feat8", feat8);
     HOOK("feat16", feat16);
     HOOK("feat32", feat32);
 
     /* ContextPath */
     if (gap(&a, &feat32, err) || conv_bn(&b, &a, &bs->conv_avg, 1, 1, err)) goto fail;
-    fm_free(&a);
+    fs_fmap_free(&a);
     if (nearest(&t, &b, feat32.H, feat32.W, err)) goto fail; /* avg_up (a broadcast) */
-    fm_free(&b);
+    fs_fmap_free(&b);
     if (arm(&a, &feat32, &bs->arm32_conv, &bs->arm32_atten, err)) goto fail;
     add_into(&a, &t); /* feat32_sum */
-    fm_free(&t);
+    fs_fmap_free(&t);
     if (nearest(&t, &a, feat16.H, feat16.W, err)) goto fail;
-    fm_free(&a);
+    fs_fmap_free(&a);
     if (conv_bn(&cp16, &t, &bs->conv_head32, 1, 1, err)) goto fail; /* feat32_up */
-    fm_free(&t);
+    fs_fmap_free(&t);
     if (arm(&a, &feat16, &bs->arm16_conv, &bs->arm16_atten, err)) goto fail;
     add_into(&a, &cp16); /* feat16_sum */
     if (nearest(&t, &a, feat8.H, feat8.W, err)) goto fail;
-    fm_free(&a);
+    fs_fmap_free(&a);
     if (conv_bn(&cp8, &t, &bs->conv_head16, 1, 1, err)) goto fail; /* feat16_up */
-    fm_free(&t);
-    fm_free(&feat16);
-    fm_free(&feat32);
+    fs_fmap_free(&t);
+    fs_fmap_free(&feat16);
+    fs_fmap_free(&feat32);
     HOOK("feat_cp8", cp8);
     HOOK("feat_cp16", cp16);
 
@@ -410,14 +376,14 @@ int fs_bisenet_forward(const fs_bisenet *bs, const float *x, int N, int H, int W
                    sizeof(float) * (size_t)(cp8.C * hw));
         }
     }
-    fm_free(&feat8);
+    fs_fmap_free(&feat8);
     if (conv_bn(&fuse, &t, &bs->ffm_convblk, 1, 1, err)) goto fail;
-    fm_free(&t);
+    fs_fmap_free(&t);
     if (gap(&a, &fuse, err) || conv_bn(&b, &a, &bs->ffm_conv1, 1, 1, err)) goto fail;
-    fm_free(&a);
+    fs_fmap_free(&a);
     if (conv_bn(&a, &b, &bs->ffm_conv2, 1, 0, err)) goto fail;
-    fm_free(&b);
-    fs_sigmoid_forward(a.d, a.d, fm_numel(&a));
+    fs_fmap_free(&b);
+    fs_sigmoid_forward(a.d, a.d, fs_fmap_numel(&a));
     {
         /* feat * atten + feat = feat * (1 + atten) written as PyTorch does (mul, then add) */
         long hw = (long)fuse.H * fuse.W;
@@ -427,29 +393,29 @@ int fs_bisenet_forward(const fs_bisenet *bs, const float *x, int N, int H, int W
                 fuse.d[nc * hw + i] = f * a.d[nc] + f;
             }
     }
-    fm_free(&a);
+    fs_fmap_free(&a);
     HOOK("feat_fuse", fuse);
 
     /* main head, bilinear (align_corners=True) to the input size */
     if (head(&o, &fuse, &bs->out_conv, &bs->out_cls, err)) goto fail;
-    fm_free(&fuse);
+    fs_fmap_free(&fuse);
     HOOK("conv_out_lowres", o);
     fs_resize_bilinear_forward(logits, o.d, N, o.C, o.H, o.W, H, W, 1);
-    fm_free(&o);
+    fs_fmap_free(&o);
     if (hook && bs->out16_cls.w) {
         if (head(&u, &cp8, &bs->out16_conv, &bs->out16_cls, err)) goto fail;
         HOOK("conv_out16_lowres", u);
-        fm_free(&u);
+        fs_fmap_free(&u);
         if (head(&u, &cp16, &bs->out32_conv, &bs->out32_cls, err)) goto fail;
         HOOK("conv_out32_lowres", u);
-        fm_free(&u);
+        fs_fmap_free(&u);
     }
-    fm_free(&cp8);
-    fm_free(&cp16);
+    fs_fmap_free(&cp8);
+    fs_fmap_free(&cp16);
     return FS_OK;
 fail:
-    fm_free(&a), fm_free(&b), fm_free(&feat8), fm_free(&feat16), fm_free(&feat32), fm_free(&t), fm_free(&u);
-    fm_free(&cp16), fm_free(&cp8), fm_free(&fuse), fm_free(&o);
+    fs_fmap_free(&a), fs_fmap_free(&b), fs_fmap_free(&feat8), fs_fmap_free(&feat16), fs_fmap_free(&feat32), fs_fmap_free(&t), fs_fmap_free(&u);
+    fs_fmap_free(&cp16), fs_fmap_free(&cp8), fs_fmap_free(&fuse), fs_fmap_free(&o);
     return FS_ERR;
 }
 

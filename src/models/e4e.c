@@ -1,6 +1,8 @@
 /* e4e.c — Encoder4Editing forward (see e4e.h). */
 #include "models/e4e.h"
 
+#include "models/featmap.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +27,7 @@
 #define COARSE_IND 3
 #define MIDDLE_IND 7
 
-typedef struct e_bn { const float *mean, *var, *gamma, *beta; } e_bn;
+typedef fs_bn_ref e_bn;
 
 typedef struct e_unit {
     int cin, depth, stride;
@@ -86,26 +88,9 @@ static const float *need(const fs_tensor_map *m, const char *name, int ndim, con
 }
 
 static int load_bn(const fs_tensor_map *m, const char *prefix, int C, e_bn *bn, fs_err *err) {
-    char n[160];
-    int64_t s[1] = {C};
-    snprintf(n, sizeof n, "%s.running_mean", prefix);
-    if (!(bn->mean = need(m, n, 1, s, err))) return FS_ERR;
-    snprintf(n, sizeof n, "%s.running_var", prefix);
-    if (!(bn->var = need(m, n, 1, s, err))) return FS_ERR;
-    snprintf(n, sizeof n, "%s.weight", prefix);
-    if (!(bn->gamma = need(m, n, 1, s, err))) return FS_ERR;
-    snprintf(n, sizeof n, "%s.bias", prefix);
-    if (!(bn->beta = need(m, n, 1, s, err))) return FS_ERR;
-    return FS_OK;
+    return fs_bn_ref_load(m, prefix, C, bn, err);
 }
 
-/* 1 when some tensor name starts with prefix */
-static int has_prefix(const fs_tensor_map *m, const char *prefix) {
-    size_t n = strlen(prefix);
-    for (int i = 0; i < m->count; i++)
-        if (!strncmp(m->items[i]->name, prefix, n)) return 1;
-    return 0;
-}
 
 static int dim_of(const fs_tensor_map *m, const char *name, int axis, int *out, fs_err *err) {
     const fs_tensor *t = fs_tensor_map_get(m, name);
@@ -190,7 +175,7 @@ int fs_e4e_create(fs_e4e **out, fs_tensor_map *m, int take_ownership, fs_err *er
         e->n_units++;
     }
     snprintf(p, sizeof p, "encoder.body.%d.", e->n_units);
-    if (has_prefix(m, p)) {
+    if (fs_map_has_prefix(m, p)) {
         fs_errorf(err, "incomplete unit: missing tensor '%sres_layer.1.weight'", p);
         goto fail;
     }
@@ -241,7 +226,7 @@ int fs_e4e_create(fs_e4e **out, fs_tensor_map *m, int take_ownership, fs_err *er
         /* a gap in the conv chain (convs.{2k} missing but a later one present) is damage */
         for (int j = 2 * S->nconv; j < 2 * E4E_MAX_CONVS + 2; j++) {
             snprintf(p, sizeof p, "encoder.styles.%d.convs.%d.", i, j);
-            if (has_prefix(m, p)) {
+            if (fs_map_has_prefix(m, p)) {
                 fs_errorf(err, "missing tensor 'encoder.styles.%d.convs.%d.weight' (style block %d is incomplete)", i,
                           2 * S->nconv, i);
                 goto fail;
@@ -267,7 +252,7 @@ int fs_e4e_create(fs_e4e **out, fs_tensor_map *m, int take_ownership, fs_err *er
         e->n_styles++;
     }
     snprintf(p, sizeof p, "encoder.styles.%d.", e->n_styles);
-    if (has_prefix(m, p)) {
+    if (fs_map_has_prefix(m, p)) {
         fs_errorf(err, "incomplete style block: missing tensor '%slinear.weight'", p);
         goto fail;
     }
@@ -312,26 +297,9 @@ int fs_e4e_load(const char *path, fs_e4e **out, fs_err *err) {
 }
 
 /* ---- forward ---- */
-typedef struct fmap {
-    float *d;
-    int N, C, H, W;
-} fmap;
+typedef fs_fmap fmap;
 
-static long fm_numel(const fmap *f) { return (long)f->N * f->C * f->H * f->W; }
-static long fm_hw(const fmap *f) { return (long)f->H * f->W; }
-static void fm_free(fmap *f) {
-    free(f->d);
-    f->d = NULL;
-}
-static int fm_alloc(fmap *f, int N, int C, int H, int W, fs_err *err) {
-    size_t n, b;
-    f->N = N, f->C = C, f->H = H, f->W = W;
-    f->d = NULL;
-    if (!fs_mul_size((size_t)N * (size_t)C, (size_t)H * (size_t)W, &n) || !fs_mul_size(n, sizeof(float), &b) ||
-        !(f->d = malloc(b ? b : 1)))
-        return fs_errorf(err, "e4e: out of memory");
-    return FS_OK;
-}
+static int fm_alloc(fmap *f, int N, int C, int H, int W, fs_err *err) { return fs_fmap_alloc(f, N, C, H, W, "e4e", err); }
 
 static int conv(fmap *out, const fmap *in, const float *w, const float *b, int cout, int k, int s, int p,
                 fs_err *err) {
@@ -343,7 +311,7 @@ static int conv(fmap *out, const fmap *in, const float *w, const float *b, int c
 }
 
 static void bn(fmap *x, const fmap *in, const e_bn *b) {
-    fs_batchnorm_forward(x->d, in->d, b->mean, b->var, b->gamma, b->beta, E4E_EPS, in->N, in->C, fm_hw(in));
+    fs_batchnorm_forward(x->d, in->d, b->mean, b->var, b->gamma, b->beta, E4E_EPS, in->N, in->C, fs_fmap_hw(in));
 }
 
 /* bottleneck_IR_SE */
@@ -353,10 +321,10 @@ static int unit_forward(fmap *out, const fmap *x, const e_unit *U, fs_err *err) 
     if (fm_alloc(&t, N, x->C, x->H, x->W, err)) return FS_ERR;
     bn(&t, x, &U->bn0);
     if (conv(&r, &t, U->conv1, NULL, d, 3, 1, 1, err)) goto fail;
-    fm_free(&t);
-    fs_prelu_forward(r.d, r.d, U->prelu, N, d, fm_hw(&r));
+    fs_fmap_free(&t);
+    fs_prelu_forward(r.d, r.d, U->prelu, N, d, fs_fmap_hw(&r));
     if (conv(out, &r, U->conv2, NULL, d, 3, U->stride, 1, err)) goto fail;
-    fm_free(&r);
+    fs_fmap_free(&r);
     bn(out, out, &U->bn4);
     /* SE: x * sigmoid(fc2(relu(fc1(gap(x))))) */
     {
@@ -372,7 +340,7 @@ static int unit_forward(fmap *out, const fmap *x, const e_unit *U, fs_err *err) 
         fs_relu_forward(h, h, (long)N * U->se_c);
         fs_linear_forward(a, h, U->se2, NULL, N, U->se_c, d);
         fs_sigmoid_forward(a, a, (long)N * d);
-        long hw = fm_hw(out);
+        long hw = fs_fmap_hw(out);
         for (long nc = 0; nc < (long)N * d; nc++)
             for (long i = 0; i < hw; i++) out->d[nc * hw + i] *= a[nc];
         free(g), free(h), free(a);
@@ -394,13 +362,13 @@ static int unit_forward(fmap *out, const fmap *x, const e_unit *U, fs_err *err) 
         goto fail;
     }
     {
-        long n = fm_numel(out);
+        long n = fs_fmap_numel(out);
         for (long i = 0; i < n; i++) out->d[i] += s.d[i];
     }
-    fm_free(&s);
+    fs_fmap_free(&s);
     return FS_OK;
 fail:
-    fm_free(&t), fm_free(&r), fm_free(&s), fm_free(out);
+    fs_fmap_free(&t), fs_fmap_free(&r), fs_fmap_free(&s), fs_fmap_free(out);
     return FS_ERR;
 }
 
@@ -409,13 +377,13 @@ static int upsample_add(fmap *p, const fmap *x, const fmap *y, const float *lw, 
     if (conv(p, y, lw, lb, x->C, 1, 1, 0, err)) return FS_ERR;
     fmap u = {0};
     if (fm_alloc(&u, x->N, x->C, y->H, y->W, err)) {
-        fm_free(p);
+        fs_fmap_free(p);
         return FS_ERR;
     }
     fs_resize_bilinear_forward(u.d, x->d, x->N, x->C, x->H, x->W, y->H, y->W, 1);
-    long n = fm_numel(p);
+    long n = fs_fmap_numel(p);
     for (long i = 0; i < n; i++) p->d[i] = u.d[i] + p->d[i];
-    fm_free(&u);
+    fs_fmap_free(&u);
     return FS_OK;
 }
 
@@ -425,23 +393,23 @@ static int style_forward(float *out, const fmap *f, const e_style *S, int w_dim,
     const fmap *cur = f;
     for (int k = 0; k < S->nconv; k++) {
         if (conv(&b, cur, S->w[k], S->b[k], S->cout[k], 3, 2, 1, err)) {
-            fm_free(&a);
+            fs_fmap_free(&a);
             return FS_ERR;
         }
-        fs_leaky_relu_forward(b.d, b.d, fm_numel(&b), 0.01f);
-        fm_free(&a);
+        fs_leaky_relu_forward(b.d, b.d, fs_fmap_numel(&b), 0.01f);
+        fs_fmap_free(&a);
         a = b;
         b.d = NULL;
         cur = &a;
     }
     if (a.H != 1 || a.W != 1) {
         int h = a.H, w = a.W;
-        fm_free(&a);
+        fs_fmap_free(&a);
         return fs_errorf(err, "e4e: the style block ends at %dx%d, not 1x1: the input must be at most 256x256 "
                               "(e4e takes 256x256 crops)", h, w);
     }
     fs_linear_forward(out, a.d, S->lin_w, S->lin_b, a.N, a.C, w_dim);
-    fm_free(&a);
+    fs_fmap_free(&a);
     return FS_OK;
 }
 
@@ -462,17 +430,17 @@ int fs_e4e_encode(const fs_e4e *e, const float *x, int N, int H, int W, float *w
     /* input layer */
     if (conv(&a, &in, e->in_conv, NULL, e->c0, 3, 1, 1, err)) goto fail;
     bn(&a, &a, &e->in_bn);
-    fs_prelu_forward(a.d, a.d, e->in_prelu, N, e->c0, fm_hw(&a));
+    fs_prelu_forward(a.d, a.d, e->in_prelu, N, e->c0, fs_fmap_hw(&a));
     /* body up to the last tap */
     for (int i = 0; i <= TAP_C3; i++) {
         if (unit_forward(&b, &a, &e->units[i], err)) goto fail;
-        fm_free(&a);
+        fs_fmap_free(&a);
         a = b;
         b.d = NULL;
         fmap *tap = i == TAP_C1 ? &c1 : i == TAP_C2 ? &c2 : NULL;
         if (tap) {
             if (fm_alloc(tap, a.N, a.C, a.H, a.W, err)) goto fail;
-            memcpy(tap->d, a.d, sizeof(float) * (size_t)fm_numel(&a));
+            memcpy(tap->d, a.d, sizeof(float) * (size_t)fs_fmap_numel(&a));
         }
     }
     c3 = a;
@@ -512,11 +480,11 @@ int fs_e4e_encode(const fs_e4e *e, const float *x, int N, int H, int W, float *w
         for (int n = 0; n < N; n++)
             for (long j = 0; j < (long)S * D; j++) ws[(long)n * S * D + j] += e->latent_avg[j];
     free(delta);
-    fm_free(&c1), fm_free(&c2), fm_free(&c3), fm_free(&p2), fm_free(&p1);
+    fs_fmap_free(&c1), fs_fmap_free(&c2), fs_fmap_free(&c3), fs_fmap_free(&p2), fs_fmap_free(&p1);
     return FS_OK;
 fail:
     free(delta);
-    fm_free(&a), fm_free(&b), fm_free(&c1), fm_free(&c2), fm_free(&c3), fm_free(&p2), fm_free(&p1);
+    fs_fmap_free(&a), fs_fmap_free(&b), fs_fmap_free(&c1), fs_fmap_free(&c2), fs_fmap_free(&c3), fs_fmap_free(&p2), fs_fmap_free(&p1);
     return FS_ERR;
 }
 
