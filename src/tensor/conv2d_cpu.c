@@ -8,8 +8,9 @@
  *                    or, for stride 1:  a forward conv of dout with the flipped, transposed weight
  * The pixel axis P is cut into tiles so a column buffer stays under COL_BUDGET floats and there are
  * enough work units for every thread. 1x1 stride-1 unpadded convs use x directly (no im2col).
- * Stride-1 convs with W_out >= 64, <= 128 output and >= 32 input channels per group (where the im2col
- * copy is expensive next to the GEMM) use an implicit GEMM instead: one GEMM per kernel tap over a shifted
+ * Stride-1 convs with W_out >= 64, <= 128 output and >= 32 input channels per group, or (forward and
+ * backward-data only) <= 256 output and >= 256 input channels (where the im2col copy is expensive next
+ * to the GEMM) use an implicit GEMM instead: one GEMM per kernel tap over a shifted
  * view of a padded slab of the input (see "implicit GEMM" below), for forward, backward-weights and
  * (through the flipped-weight forward) backward-data.
  * Threads: OpenBLAS runs single-threaded (gemm.h); the work units above are spread over the pool.
@@ -179,12 +180,16 @@ int fs__conv2d_cpu_path = 0;
 /* The implicit GEMM saves the im2col copy, which costs about 1/C_out_per_group of the GEMM work, but
  * its GEMMs have only C_in_per_group as inner dimension. Measured (1 thread, 3x3, W_out 256..1024):
  * 64->32 +18%, 128->64 +10%, 64->3 +55%, >= 128 outputs even or a little worse, 16->64 -7%,
- * 3->64 -35%; strided convs: im2col as fast or faster (their im2col is smaller). */
-static int implicit_ok(const fs_conv2d_dims *d) {
+ * 3->64 -35%; strided convs: im2col as fast or faster (their im2col is smaller).
+ * 256 outputs from >= 256 inputs (2 threads, 64..256 wide): forward +2..5% (the inner dimension is
+ * long enough), but 128->256 -6% and the weight gradient -1..4%, so that case is forward only
+ * (`weights` = 0; backward-data runs as a forward conv). */
+static int implicit_ok(const fs_conv2d_dims *d, int weights) {
     if (is_pointwise(d) || d->stride_h > 4 || d->stride_w > 4) return 0;
     if (fs__conv2d_cpu_path) return fs__conv2d_cpu_path == 2;
-    return d->stride_h == 1 && d->stride_w == 1 && d->W_out >= 64 && d->C_out / d->groups <= 128 &&
-           d->C_in / d->groups >= 32;
+    const int Cig = d->C_in / d->groups, Cog = d->C_out / d->groups;
+    return d->stride_h == 1 && d->stride_w == 1 && d->W_out >= 64 && Cig >= 32 &&
+           (Cog <= 128 || (!weights && Cog <= 256 && Cig >= 256));
 }
 
 static imp_geom imp_geometry(const fs_conv2d_dims *d, int Cig, long images) {
@@ -307,7 +312,7 @@ static void forward_implicit(fs__conv_scratch_set *s, float *out, const float *i
 
 static void forward_any(fs__conv_scratch_set *s, float *out, const float *in, const float *weight,
                         const float *bias, const fs_conv2d_dims *d) {
-    if (implicit_ok(d))
+    if (implicit_ok(d, 0))
         forward_implicit(s, out, in, weight, bias, d);
     else
         forward_im2col(s, out, in, weight, bias, d);
@@ -583,7 +588,7 @@ static void backward_weight_implicit(fs__conv_scratch_set *s, float *dweight, co
 void fs_conv2d_backward_weight_cpu(float *dweight, const float *dout, const float *in, const fs_conv2d_dims *d) {
     fs_gemm_cpu_init();
     fs__conv_scratch_set *s = fs__conv_scratch_acquire();
-    if (implicit_ok(d)) {
+    if (implicit_ok(d, 1)) {
         backward_weight_implicit(s, dweight, dout, in, d);
         fs__conv_scratch_release(s);
         return;
