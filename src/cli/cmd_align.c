@@ -1,6 +1,5 @@
 /* cmd_align.c — `facestitch align VIDEO --project DIR`: tracks, smoothed quads and aligned crops. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,24 +42,6 @@ static int num(const char *s, double lo, double hi, double *v) {
     return *s && !*end && *v >= lo && *v <= hi;
 }
 
-/* Ctrl-C / SIGTERM stop the passes cleanly: no partial output file is left behind. */
-static volatile sig_atomic_t g_interrupted;
-static void on_signal(int sig) {
-    (void)sig;
-    g_interrupted = 1;
-}
-static int interrupted(void *user) {
-    (void)user;
-    return g_interrupted;
-}
-static void catch_interrupts(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    fs_progress_set_callback(NULL, interrupted, NULL);
-}
 
 int fs_cmd_align(int argc, char **argv) {
     static const struct option opts[] = {{"project", required_argument, 0, 'p'},
@@ -112,7 +93,6 @@ int fs_cmd_align(int argc, char **argv) {
     if (optind != argc - 1) return fs_cli_usage_error("align", "give exactly one VIDEO");
     if (!dir) return fs_cli_usage_error("align", "--project DIR is required");
     fs_err err = {0};
-    catch_interrupts();
     if (fs_project_align(argv[optind], dir, &o, &err)) return fs_cli_fail(&err);
     return 0;
 }

@@ -1,6 +1,5 @@
 /* cmd_composite.c — `facestitch composite --project DIR -o OUT.mp4`: paste the crops back. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,24 +36,6 @@ static void usage(FILE *fp) {
             "  facestitch composite --project talk.fs -o exact.mkv --crf 0\n");
 }
 
-/* Ctrl-C / SIGTERM stop the passes cleanly: no partial output file is left behind. */
-static volatile sig_atomic_t g_interrupted;
-static void on_signal(int sig) {
-    (void)sig;
-    g_interrupted = 1;
-}
-static int interrupted(void *user) {
-    (void)user;
-    return g_interrupted;
-}
-static void catch_interrupts(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    fs_progress_set_callback(NULL, interrupted, NULL);
-}
 
 int fs_cmd_composite(int argc, char **argv) {
     static const struct option opts[] = {{"project", required_argument, 0, 'p'}, {"output", required_argument, 0, 'o'},
@@ -100,7 +81,6 @@ int fs_cmd_composite(int argc, char **argv) {
     if (!dir) return fs_cli_usage_error("composite", "--project DIR is required");
     if (!out) return fs_cli_usage_error("composite", "-o OUT is required");
     fs_err err = {0};
-    catch_interrupts();
     fs_project *p = NULL;
     if (fs_project_open(dir, &p, &err)) return fs_cli_fail(&err);
     int rc = fs_project_composite(p, out, &o, &err);

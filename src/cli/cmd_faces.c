@@ -1,6 +1,5 @@
 /* cmd_faces.c — `facestitch faces VIDEO [--json OUT.json]`: detect, landmark and track every face. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,24 +31,6 @@ static void usage(FILE *fp) {
             "  facestitch faces talk.mp4 --max-frames 60 --debug check.mp4 > faces.json\n");
 }
 
-/* Ctrl-C / SIGTERM stop the passes cleanly: no partial output file is left behind. */
-static volatile sig_atomic_t g_interrupted;
-static void on_signal(int sig) {
-    (void)sig;
-    g_interrupted = 1;
-}
-static int interrupted(void *user) {
-    (void)user;
-    return g_interrupted;
-}
-static void catch_interrupts(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    fs_progress_set_callback(NULL, interrupted, NULL);
-}
 
 int fs_cmd_faces(int argc, char **argv) {
     static const struct option opts[] = {{"json", required_argument, 0, 'j'},
@@ -81,7 +62,6 @@ int fs_cmd_faces(int argc, char **argv) {
     if (optind != argc - 1) return fs_cli_usage_error("faces", "give exactly one VIDEO");
     const char *video = argv[optind];
     fs_err err = {0};
-    catch_interrupts();
     fs_proj_tracks *t = NULL;
     if (fs_detect_tracks(video, &s, debug, &t, &err)) return fs_cli_fail(&err);
     int rc = fs_proj_tracks_write_json(t, json, 0, &err);

@@ -1,4 +1,5 @@
 /* main.c — `facestitch` entry point: global options, then the subcommand table. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,26 @@ int fs_cli_usage_error(const char *cmd, const char *fmt, ...) {
     fprintf(stderr, "\nTry 'facestitch %s --help'.\n", cmd);
     va_end(ap);
     return 2;
+}
+
+/* Ctrl-C / SIGTERM: every long stage polls fs_should_abort() and stops cleanly (no partial output
+ * file; PTI keeps its last checkpoint, so the same command resumes). */
+static volatile sig_atomic_t g_interrupted;
+static void on_signal(int sig) {
+    (void)sig;
+    g_interrupted = 1;
+}
+static int interrupted(void *user) {
+    (void)user;
+    return g_interrupted;
+}
+static void catch_interrupts(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    fs_progress_set_callback(NULL, interrupted, NULL);
 }
 
 typedef struct {
@@ -123,6 +144,7 @@ int main(int argc, char **argv) {
         if (!strcmp(cmd, commands[i].name)) {
             fs_log_set_verbosity(fs_cli_globals.verbosity);
             fs_threads_init(fs_cli_globals.threads);
+            catch_interrupts();
             int rc = commands[i].fn(argc - 1, argv + 1);
             fs_threads_shutdown();
             return rc;

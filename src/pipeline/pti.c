@@ -304,7 +304,14 @@ int fs_pti_run(fs_sg2 *g, const float *pivots, int n, fs_crop_fn get_crop, void 
     long run_updates = 0;
     for (; u < total; u++) {
         if (fs_should_abort()) {
-            fs_errorf(err, "PTI: aborted");
+            /* keep what was learned: the same command continues from here */
+            if (o->checkpoint_dir && u > 0 && u != last_ckpt &&
+                save_checkpoint(o->checkpoint_dir, g, adam, u, n, B, sums, last_ckpt, err))
+                goto done;
+            if (o->checkpoint_dir)
+                fs_errorf(err, "PTI: interrupted at update %ld of %ld; run the same command again to continue", u, total);
+            else
+                fs_errorf(err, "PTI: interrupted");
             goto done;
         }
         long pass = u / steps_per_pass;

@@ -31,6 +31,17 @@ check rerun_exit0 "[ $rc -eq 0 ]"
 check rerun_resumed "grep -q 'resuming from update' $T/log"
 check same_generator "cmp -s $T/a/generator.safetensors $T/b/generator.safetensors"
 check same_pivots "cmp -s $T/a/pivots.safetensors $T/b/pivots.safetensors"
+# Ctrl-C (SIGINT) mid-PTI: a clean stop that saves a checkpoint, then the rerun finishes identically
+$B --threads 2 invert "$CLIP" --project "$T/c" $ARGS 2>"$T/logc" &
+pid=$!
+i=0
+while [ ! -f "$T/c/checkpoint/state.json" ] && kill -0 $pid 2>/dev/null && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done
+kill -INT $pid 2>/dev/null
+wait $pid; rc=$?
+check sigint_exit1 "[ $rc -eq 1 ] && grep -q 'interrupted at update' $T/logc && [ ! -f $T/c/generator.safetensors ]"
+$B -q --threads 2 invert "$CLIP" --project "$T/c" $ARGS; rc=$?
+check sigint_rerun_same_generator "[ $rc -eq 0 ] && cmp -s $T/a/generator.safetensors $T/c/generator.safetensors"
+
 # a finished project: nothing to do
 $B --threads 2 invert "$CLIP" --project "$T/b" $ARGS 2>"$T/log2"; rc=$?
 check rerun_done_noop "[ $rc -eq 0 ] && grep -q 'already done' $T/log2"
