@@ -43,11 +43,12 @@ static int threads(void) {
     return nt > MAX_SLOTS ? MAX_SLOTS : nt;
 }
 
-/* Number of parts to cut `len` items into: at least `min_parts` (memory), and for few images enough
- * parts that images*parts is a multiple of the thread count (balanced chunks), with parts >= min_len. */
+/* Number of parts to cut `len` items into: at least `min_parts` (memory), and where possible enough
+ * parts that images*parts is a multiple of the thread count (fs_parallel_for gives each thread one
+ * contiguous chunk of units, so e.g. 19 units on 2 threads cost 10), with parts >= min_len. */
 static long split_count(long len, long min_parts, long images, int nt, long min_len) {
     long parts = min_parts < 1 ? 1 : min_parts;
-    if (nt > 1 && images * parts < 4L * nt) {
+    if (nt > 1 && (images * parts < nt || (images * parts) % nt != 0)) {
         long max_parts = len / min_len > parts ? len / min_len : parts;
         for (long p = parts; p <= max_parts && p < parts + 4L * nt; p++)
             if (images * p >= nt && (images * p) % nt == 0) {
