@@ -13,6 +13,9 @@
  * to the GEMM) use an implicit GEMM instead: one GEMM per kernel tap over a shifted
  * view of a padded slab of the input (see "implicit GEMM" below), for forward, backward-weights and
  * (through the flipped-weight forward) backward-data.
+ * Backward-weights of small images (<= 1024 output pixels, >= 128 output channels per thread) splits
+ * the work by output channels instead of pixels (backward_weight_rows): long GEMM inner dimension, no
+ * partial sums.
  * Threads: OpenBLAS runs single-threaded (gemm.h); the work units above are spread over the pool.
  * Work units and tile boundaries depend only on the dims and the thread count, each output element
  * is produced by one thread, and backward-weights sums per-thread partial sums in thread order,
@@ -586,15 +589,73 @@ static void backward_weight_implicit(fs__conv_scratch_set *s, float *dweight, co
     fs_parallel_for(d->C_out, 4, imp_w_reduce, &j);
 }
 
+/* Backward-weights of small images (few output pixels): split by pixels as above, each unit's GEMM
+ * would have a short inner dimension and sweep a whole partial dW. Instead, per image and group, all
+ * threads fill one column buffer (blocks of input channels), then each thread adds its block of dW
+ * rows (output channels) over all the image's pixels, straight into dweight: one GEMM per thread and
+ * image with the pixels as inner dimension, no partial sums. Each dW element is written by one thread,
+ * images in order: deterministic for a thread count. */
+typedef struct {
+    const fs_conv2d_dims *d;
+    float *dweight, *col;
+    const float *x, *dy; /* the current image and group */
+    int g, Cog;
+    long K, KK, P;
+} rows_w_job;
+
+static void rows_w_im2col(void *ctx, int64_t c0, int64_t c1, int tid) {
+    (void)tid;
+    const rows_w_job *j = ctx;
+    fs__im2col(j->col + c0 * j->KK * j->P, j->x, j->d, (int)c0, (int)c1, 0, j->P);
+}
+
+static void rows_w_gemm(void *ctx, int64_t r0, int64_t r1, int tid) {
+    (void)tid;
+    const rows_w_job *j = ctx;
+    /* dW_g[r0:r1] (r1-r0, K) += dout_ng[r0:r1] (r1-r0, P) @ col^T (P, K) */
+    fs_sgemm_serial(0, 1, (int)(r1 - r0), (int)j->K, (int)j->P, 1.0f, j->dy + r0 * j->P, (int)j->P, j->col, (int)j->P,
+                    1.0f, j->dweight + ((long)j->g * j->Cog + r0) * j->K, (int)j->K);
+}
+
+/* Measured (2 threads, 3x3, 512 channels): 4x4 and 8x8 images +33..50%, 16x16 +10% at batch 1; batch 4
+ * at 16x16 (256-pixel units already) and 128 channels or fewer (GEMMs of <= 64 rows) were slower. */
+static int rows_w_ok(const fs_conv2d_dims *d, int nt) {
+    const long P = (long)d->H_out * d->W_out, K = (long)(d->C_in / d->groups) * d->KH * d->KW;
+    if (nt < 2 || is_pointwise(d) || K * P > COL_BUDGET) return 0;
+    if (fs__conv2d_cpu_path == 1) return 1; /* tests: wherever it applies */
+    if (P > 1024 || d->C_out / d->groups < 128 * nt) return 0;
+    return make_tiles(P, K, (long)d->N * d->groups, nt).Pt < 256; /* the pixel split's inner dimension */
+}
+
+static void backward_weight_rows(fs__conv_scratch_set *s, float *dweight, const float *dout, const float *in,
+                                 const fs_conv2d_dims *d) {
+    const int G = d->groups, Cig = d->C_in / G, Cog = d->C_out / G;
+    rows_w_job j = {d, dweight, NULL, NULL, NULL, 0, Cog, 0, (long)d->KH * d->KW, (long)d->H_out * d->W_out};
+    j.K = Cig * j.KK;
+    j.col = fs__conv_scratch(s, 0, 0, j.K * j.P);
+    const long HW = (long)d->H * d->W;
+    for (int n = 0; n < d->N; n++)
+        for (int g = 0; g < G; g++) {
+            j.g = g;
+            j.x = in + ((long)n * d->C_in + (long)g * Cig) * HW;
+            j.dy = dout + ((long)n * d->C_out + (long)g * Cog) * j.P;
+            fs_parallel_for(Cig, 1, rows_w_im2col, &j);
+            fs_parallel_for(Cog, 16, rows_w_gemm, &j);
+        }
+}
+
 void fs_conv2d_backward_weight_cpu(float *dweight, const float *dout, const float *in, const fs_conv2d_dims *d) {
     fs_gemm_cpu_init();
     fs__conv_scratch_set *s = fs__conv_scratch_acquire();
-    if (implicit_ok(d, 1)) {
-        backward_weight_implicit(s, dweight, dout, in, d);
+    const int nt = threads();
+    if (implicit_ok(d, 1) || rows_w_ok(d, nt)) {
+        if (implicit_ok(d, 1))
+            backward_weight_implicit(s, dweight, dout, in, d);
+        else
+            backward_weight_rows(s, dweight, dout, in, d);
         fs__conv_scratch_release(s);
         return;
     }
-    const int nt = threads();
     bwd_w_job j; /* ~2 KB (part[]), on the caller's stack: one per concurrent op */
     memset(&j, 0, sizeof j);
     j.s = s;

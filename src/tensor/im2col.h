@@ -41,8 +41,10 @@ int fs__conv_scratch_live_sets(void);
 /* Threads an op started here may use: fs_threads_available() (1 when nested inside a pool worker,
  * so a nested op gives the same results as one run with fs_threads_init(1)), at most the rows of a set. */
 int fs__conv_threads(void);
-/* Test hook: 0 = choose (default), 1 = always im2col (conv_transpose2d: col2im), 2 = implicit GEMM
- * (conv_transpose2d: output phases) wherever it applies (strides <= 4; 1x1 stride-1 convs skip both). */
+/* Test hook: 0 = choose (default), 1 = always im2col (conv_transpose2d: col2im; conv2d backward-weights:
+ * the split by output channels wherever it applies, i.e. with 2+ threads and one column buffer per
+ * image), 2 = implicit GEMM (conv_transpose2d: output phases) wherever it applies (strides <= 4;
+ * 1x1 stride-1 convs skip both). */
 extern int fs__conv2d_cpu_path;
 
 /* Frees the scratch buffers of every thread (e.g. before exit, or to give memory back after a big
