@@ -13,9 +13,9 @@
  * to the GEMM) use an implicit GEMM instead: one GEMM per kernel tap over a shifted
  * view of a padded slab of the input (see "implicit GEMM" below), for forward, backward-weights and
  * (through the flipped-weight forward) backward-data.
- * Backward-weights of small images (<= 1024 output pixels, >= 128 output channels per thread) splits
- * the work by output channels instead of pixels (backward_weight_rows): long GEMM inner dimension, no
- * partial sums.
+ * Forward and backward-weights of small images (<= 1024 output pixels, >= 128 output channels per
+ * thread) split the work by output channels instead of pixels (conv_rows): every thread busy, long GEMM
+ * inner dimension for the weight gradient, no partial sums.
  * Threads: OpenBLAS runs single-threaded (gemm.h); the work units above are spread over the pool.
  * Work units and tile boundaries depend only on the dims and the thread count, each output element
  * is produced by one thread, and backward-weights sums per-thread partial sums in thread order,
@@ -314,10 +314,101 @@ static void forward_implicit(fs__conv_scratch_set *s, float *out, const float *i
     fs_parallel_for(images * j.q.T, 1, imp_units, &j);
 }
 
+/* ---------------------------------------------------------------- small images, split by channels
+ * With few output pixels the pixel split leaves threads idle (one 4x4 image is one unit) or gives each
+ * GEMM a handful of columns. Instead, per image and group, all threads fill one column buffer (blocks
+ * of input channels), then each thread computes its block of output channels over all the pixels
+ * (forward), or adds its block of dW rows (backward-weights, straight into dweight: no partial sums).
+ * Each output element is written by one thread: deterministic for a thread count. */
+typedef struct {
+    const fs_conv2d_dims *d;
+    float *col;
+    float *y;                    /* forward: out of the current image and group (Cog, P) */
+    float *dweight;              /* backward-weights */
+    const float *x, *dy, *w, *bias; /* current image and group: x (Cig, H, W), dy (Cog, P); w, bias of group g */
+    int g, Cog;
+    long K, KK, P;
+} rows_job;
+
+static void rows_im2col(void *ctx, int64_t c0, int64_t c1, int tid) {
+    (void)tid;
+    const rows_job *j = ctx;
+    fs__im2col(j->col + c0 * j->KK * j->P, j->x, j->d, (int)c0, (int)c1, 0, j->P);
+}
+
+static void rows_fwd_gemm(void *ctx, int64_t r0, int64_t r1, int tid) {
+    (void)tid;
+    const rows_job *j = ctx;
+    float *y = j->y + r0 * j->P;
+    float beta = 0.0f;
+    if (j->bias) {
+        for (int64_t r = r0; r < r1; r++)
+            for (long p = 0; p < j->P; p++) y[(r - r0) * j->P + p] = j->bias[r];
+        beta = 1.0f;
+    }
+    fs_sgemm_serial(0, 0, (int)(r1 - r0), (int)j->P, (int)j->K, 1.0f, j->w + r0 * j->K, (int)j->K, j->col, (int)j->P,
+                    beta, y, (int)j->P);
+}
+
+static void rows_w_gemm(void *ctx, int64_t r0, int64_t r1, int tid) {
+    (void)tid;
+    const rows_job *j = ctx;
+    /* dW_g[r0:r1] (r1-r0, K) += dout_ng[r0:r1] (r1-r0, P) @ col^T (P, K) */
+    fs_sgemm_serial(0, 1, (int)(r1 - r0), (int)j->K, (int)j->P, 1.0f, j->dy + r0 * j->P, (int)j->P, j->col, (int)j->P,
+                    1.0f, j->dweight + ((long)j->g * j->Cog + r0) * j->K, (int)j->K);
+}
+
+/* Measured (2 threads, 3x3, 512 channels, batch 1): weight gradient at 4x4 and 8x8 +33..73%, 16x16
+ * +10..17%, forward at 4x4 +60%, 8x8 up to 2x; batch 4 at 16x16 (256-pixel units already) and <= 128
+ * channels (GEMMs of <= 64 rows) were slower, hence the limits. */
+static int rows_ok(const fs_conv2d_dims *d, int nt, int weights) {
+    const long P = (long)d->H_out * d->W_out, K = (long)(d->C_in / d->groups) * d->KH * d->KW;
+    const long images = (long)d->N * d->groups;
+    if (nt < 2 || is_pointwise(d) || K * P > COL_BUDGET) return 0;
+    if (fs__conv2d_cpu_path == 1) return 1; /* tests: wherever it applies */
+    if (P > 1024 || d->C_out / d->groups < 128 * nt) return 0;
+    if (!weights) /* forward: only where the pixel split starves threads (batch 4 at 4x4 was 4..10% slower) */
+        return images < nt && P < 256;
+    return make_tiles(P, K, images, nt).Pt < 256; /* the pixel split's inner dimension */
+}
+
+/* weights == 0: out = conv(in) (+ bias); weights == 1: dweight += ... (dout, in) */
+static void conv_rows(fs__conv_scratch_set *s, int weights, float *out, float *dweight, const float *dout,
+                      const float *in, const float *weight, const float *bias, const fs_conv2d_dims *d) {
+    const int G = d->groups, Cig = d->C_in / G, Cog = d->C_out / G;
+    rows_job j;
+    memset(&j, 0, sizeof j);
+    j.d = d;
+    j.dweight = dweight;
+    j.Cog = Cog;
+    j.KK = (long)d->KH * d->KW;
+    j.K = Cig * j.KK;
+    j.P = (long)d->H_out * d->W_out;
+    j.col = fs__conv_scratch(s, 0, 0, j.K * j.P);
+    const long HW = (long)d->H * d->W;
+    for (int n = 0; n < d->N; n++)
+        for (int g = 0; g < G; g++) {
+            j.g = g;
+            j.x = in + ((long)n * d->C_in + (long)g * Cig) * HW;
+            fs_parallel_for(Cig, 1, rows_im2col, &j);
+            if (weights) {
+                j.dy = dout + ((long)n * d->C_out + (long)g * Cog) * j.P;
+                fs_parallel_for(Cog, 16, rows_w_gemm, &j);
+            } else {
+                j.y = out + ((long)n * d->C_out + (long)g * Cog) * j.P;
+                j.w = weight + (long)g * Cog * j.K;
+                j.bias = bias ? bias + (long)g * Cog : NULL;
+                fs_parallel_for(Cog, 16, rows_fwd_gemm, &j);
+            }
+        }
+}
+
 static void forward_any(fs__conv_scratch_set *s, float *out, const float *in, const float *weight,
                         const float *bias, const fs_conv2d_dims *d) {
     if (implicit_ok(d, 0))
         forward_implicit(s, out, in, weight, bias, d);
+    else if (rows_ok(d, threads(), 0))
+        conv_rows(s, 0, out, NULL, NULL, in, weight, bias, d);
     else
         forward_im2col(s, out, in, weight, bias, d);
 }
@@ -589,70 +680,15 @@ static void backward_weight_implicit(fs__conv_scratch_set *s, float *dweight, co
     fs_parallel_for(d->C_out, 4, imp_w_reduce, &j);
 }
 
-/* Backward-weights of small images (few output pixels): split by pixels as above, each unit's GEMM
- * would have a short inner dimension and sweep a whole partial dW. Instead, per image and group, all
- * threads fill one column buffer (blocks of input channels), then each thread adds its block of dW
- * rows (output channels) over all the image's pixels, straight into dweight: one GEMM per thread and
- * image with the pixels as inner dimension, no partial sums. Each dW element is written by one thread,
- * images in order: deterministic for a thread count. */
-typedef struct {
-    const fs_conv2d_dims *d;
-    float *dweight, *col;
-    const float *x, *dy; /* the current image and group */
-    int g, Cog;
-    long K, KK, P;
-} rows_w_job;
-
-static void rows_w_im2col(void *ctx, int64_t c0, int64_t c1, int tid) {
-    (void)tid;
-    const rows_w_job *j = ctx;
-    fs__im2col(j->col + c0 * j->KK * j->P, j->x, j->d, (int)c0, (int)c1, 0, j->P);
-}
-
-static void rows_w_gemm(void *ctx, int64_t r0, int64_t r1, int tid) {
-    (void)tid;
-    const rows_w_job *j = ctx;
-    /* dW_g[r0:r1] (r1-r0, K) += dout_ng[r0:r1] (r1-r0, P) @ col^T (P, K) */
-    fs_sgemm_serial(0, 1, (int)(r1 - r0), (int)j->K, (int)j->P, 1.0f, j->dy + r0 * j->P, (int)j->P, j->col, (int)j->P,
-                    1.0f, j->dweight + ((long)j->g * j->Cog + r0) * j->K, (int)j->K);
-}
-
-/* Measured (2 threads, 3x3, 512 channels): 4x4 and 8x8 images +33..50%, 16x16 +10% at batch 1; batch 4
- * at 16x16 (256-pixel units already) and 128 channels or fewer (GEMMs of <= 64 rows) were slower. */
-static int rows_w_ok(const fs_conv2d_dims *d, int nt) {
-    const long P = (long)d->H_out * d->W_out, K = (long)(d->C_in / d->groups) * d->KH * d->KW;
-    if (nt < 2 || is_pointwise(d) || K * P > COL_BUDGET) return 0;
-    if (fs__conv2d_cpu_path == 1) return 1; /* tests: wherever it applies */
-    if (P > 1024 || d->C_out / d->groups < 128 * nt) return 0;
-    return make_tiles(P, K, (long)d->N * d->groups, nt).Pt < 256; /* the pixel split's inner dimension */
-}
-
-static void backward_weight_rows(fs__conv_scratch_set *s, float *dweight, const float *dout, const float *in,
-                                 const fs_conv2d_dims *d) {
-    const int G = d->groups, Cig = d->C_in / G, Cog = d->C_out / G;
-    rows_w_job j = {d, dweight, NULL, NULL, NULL, 0, Cog, 0, (long)d->KH * d->KW, (long)d->H_out * d->W_out};
-    j.K = Cig * j.KK;
-    j.col = fs__conv_scratch(s, 0, 0, j.K * j.P);
-    const long HW = (long)d->H * d->W;
-    for (int n = 0; n < d->N; n++)
-        for (int g = 0; g < G; g++) {
-            j.g = g;
-            j.x = in + ((long)n * d->C_in + (long)g * Cig) * HW;
-            j.dy = dout + ((long)n * d->C_out + (long)g * Cog) * j.P;
-            fs_parallel_for(Cig, 1, rows_w_im2col, &j);
-            fs_parallel_for(Cog, 16, rows_w_gemm, &j);
-        }
-}
-
 void fs_conv2d_backward_weight_cpu(float *dweight, const float *dout, const float *in, const fs_conv2d_dims *d) {
     fs_gemm_cpu_init();
     fs__conv_scratch_set *s = fs__conv_scratch_acquire();
     const int nt = threads();
-    if (implicit_ok(d, 1) || rows_w_ok(d, nt)) {
+    if (implicit_ok(d, 1) || rows_ok(d, nt, 1)) {
         if (implicit_ok(d, 1))
             backward_weight_implicit(s, dweight, dout, in, d);
         else
-            backward_weight_rows(s, dweight, dout, in, d);
+            conv_rows(s, 1, NULL, dweight, dout, in, NULL, NULL, d);
         fs__conv_scratch_release(s);
         return;
     }
