@@ -352,7 +352,7 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
     c.p = p;
     int ntr = p->tracks ? p->tracks->count : 0;
     if (ntr == 0) {
-        fs_warn("%s: no faces in this video: the output is a copy of the input", p->source);
+        fs_verbose("%s: no faces in this video: the output is a copy of the input", p->source);
         fs_composite_opts co = o->comp;
         rc = fs_project_composite(p, out_path, &co, err);
         fs_project_close(p);

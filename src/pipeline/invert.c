@@ -269,7 +269,7 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
     if (fs_invert_crop_list(p, &refs, &n, err)) goto done;
     rep->crops = n;
     if (n == 0) {
-        fs_warn("%s: no faces were found in the video: nothing to invert (edit will copy the video)", dir);
+        fs_verbose("%s: no faces were found in the video: nothing to invert (edit will copy the video)", dir);
         fs_project_set_stage(dir, "pivots", "done", NULL);
         fs_project_set_stage(dir, "pti", "done", NULL);
         rc = FS_OK;
