@@ -51,6 +51,13 @@ same=1
 for f in $(ls "$T/b2"); do cmp -s "$T/b2/$f" "$T/b3/$f" || same=0; done
 check stitch_batch_same_pixels "[ $same -eq 1 ]"
 
+# a video without faces is not an error: the output is a copy (same frames)
+NOFACE=$S/media/nonface_bottles_hand_640x360.mp4
+if [ -f "$NOFACE" ]; then
+  $B -q edit "$NOFACE" --models "$T/m" --edit age=-6 -o "$T/noface.mp4" --pti-steps 1 --max-frames 5 2>/dev/null; rc=$?
+  check noface_copy "[ $rc -eq 0 ] && [ \"\$(probe $T/noface.mp4 v:0 stream=nb_frames)\" = 5 ]"
+fi
+
 # errors: one line, exit 1 (input) or 2 (usage), no output file left
 $B edit "$S/media/broken_text_file.mp4" --models "$T/m" --edit age=-6 -o "$T/bad.mp4" 2>"$T/err"; rc=$?
 check broken_exit1 "[ $rc -eq 1 ] && [ \$(wc -l < $T/err) -eq 1 ] && grep -q broken_text_file $T/err && [ ! -e $T/bad.mp4 ]"
