@@ -340,7 +340,7 @@ int main(void) {
             fs__conv2d_cpu_path = path;
             const int *orders[3] = {order, rev, mix};
             for (int o = 0; o < (path ? 1 : 3); o++) {
-                char what[96];
+                char what[160];
                 snprintf(what, sizeof what, "%d threads, path %d, order %d, concurrent in workers%s", nt, path, o,
                          o == 1 ? " + scratch_free thread" : "");
                 run_batch(ps, K, got, orders[o], o == 1);
