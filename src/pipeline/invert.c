@@ -20,46 +20,6 @@ void fs_invert_opts_default(fs_invert_opts *o) {
     fs_projector_opts_default(&o->proj);
 }
 
-/* ---- manifest ---- */
-
-static cJSON *read_manifest(const char *dir, fs_err *err) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/manifest.json", dir);
-    unsigned char *txt = NULL;
-    size_t len = 0;
-    if (fs_read_file(path, &txt, &len, err)) return NULL;
-    cJSON *j = cJSON_ParseWithLength((const char *)txt, len);
-    free(txt);
-    if (!j) fs_errorf(err, "%s: not valid JSON (damaged project; make a new one)", path);
-    return j;
-}
-
-int fs_manifest_set(const char *dir, const char *key, void *value, fs_err *err) {
-    cJSON *j = read_manifest(dir, err);
-    if (!j) {
-        cJSON_Delete(value);
-        return FS_ERR;
-    }
-    cJSON_DeleteItemFromObject(j, key);
-    cJSON_AddItemToObject(j, key, value);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/manifest.json", dir);
-    char *txt = cJSON_Print(j);
-    cJSON_Delete(j);
-    int rc = fs_write_file_atomic(path, txt, strlen(txt), err);
-    free(txt);
-    return rc;
-}
-
-static const char *stage_status(const char *dir, const char *stage, char *buf, size_t n) {
-    buf[0] = 0;
-    cJSON *j = read_manifest(dir, NULL);
-    const cJSON *s = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "stages"), stage);
-    if (cJSON_IsString(s)) snprintf(buf, n, "%s", s->valuestring);
-    cJSON_Delete(j);
-    return buf;
-}
-
 /* Records the models' fingerprints, or refuses when the project was inverted with others. */
 static int check_models(const char *dir, const fs_model_set *ms, fs_err *err) {
     struct {
@@ -79,29 +39,23 @@ static int check_models(const char *dir, const fs_model_set *ms, fs_err *err) {
         }
         cJSON_AddStringToObject(now, list[i].key, sha);
     }
-    cJSON *j = read_manifest(dir, err);
-    if (!j) {
-        cJSON_Delete(now);
-        return FS_ERR;
-    }
-    const cJSON *old = cJSON_GetObjectItem(j, "models");
+    cJSON *old = fs_project_manifest_get(dir, "models", NULL);
     if (old) {
         for (int i = 0; i < 3; i++) {
             const cJSON *a = cJSON_GetObjectItem(old, list[i].key), *b = cJSON_GetObjectItem(now, list[i].key);
             if (cJSON_IsString(a) && strcmp(a->valuestring, b->valuestring) != 0) {
                 fs_errorf(err, "%s: this project was inverted with another %s model; use a new --project dir", dir,
                           list[i].key);
-                cJSON_Delete(j);
+                cJSON_Delete(old);
                 cJSON_Delete(now);
                 return FS_ERR;
             }
         }
-        cJSON_Delete(j);
+        cJSON_Delete(old);
         cJSON_Delete(now);
         return FS_OK;
     }
-    cJSON_Delete(j);
-    return fs_manifest_set(dir, "models", now, err);
+    return fs_project_manifest_set(dir, "models", now, err);
 }
 
 /* ---- crops and pivots ---- */
@@ -282,7 +236,7 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
         fs_errorf(err, "out of memory for %d pivots", n);
         goto done;
     }
-    if (strcmp(stage_status(dir, "pivots", st, sizeof st), "done") == 0) {
+    if (strcmp(fs_project_get_stage(dir, "pivots", st, sizeof st), "done") == 0) {
         int j = 0;
         for (int k = 0; k < p->tracks->count; k++) {
             float *v = NULL;
@@ -300,7 +254,7 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
     char gen_path[4200], ck[4200];
     snprintf(gen_path, sizeof gen_path, "%s/generator.safetensors", dir);
     snprintf(ck, sizeof ck, "%s/checkpoint", dir);
-    if (strcmp(stage_status(dir, "pti", st, sizeof st), "done") == 0 && fs_file_exists(gen_path)) {
+    if (strcmp(fs_project_get_stage(dir, "pti", st, sizeof st), "done") == 0 && fs_file_exists(gen_path)) {
         rep->pti_skipped = 1;
         fs_info("invert: PTI already done (%s)", gen_path);
         rc = FS_OK;
@@ -322,7 +276,7 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
     cJSON_AddNumberToObject(info, "loss_before", rep->pti_loss_before);
     cJSON_AddNumberToObject(info, "loss_after", rep->pti_loss_after);
     cJSON_AddBoolToObject(info, "lpips", lp != NULL);
-    if (fs_manifest_set(dir, "pti", info, err)) goto done;
+    if (fs_project_manifest_set(dir, "pti", info, err)) goto done;
     if (fs_project_set_stage(dir, "pti", "done", err)) goto done;
     rc = FS_OK;
 done:

@@ -49,7 +49,5 @@ int fs_invert_load_crop(const fs_project *p, int k, int i, int S, float *out, fs
 /* Pivots of track k: (n, num_ws, w_dim) newly malloc'ed. */
 int fs_invert_load_pivots(const char *dir, const fs_project *p, int k, int num_ws, int w_dim, float **out,
                           fs_err *err);
-/* Manifest helpers: read/replace one top-level key (value is consumed). */
-int fs_manifest_set(const char *dir, const char *key, void *cjson_value, fs_err *err);
 
 #endif

@@ -142,6 +142,40 @@ int fs_project_set_stage(const char *dir, const char *name, const char *status, 
     return rc;
 }
 
+int fs_project_manifest_set(const char *dir, const char *key, void *value, fs_err *err) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    cJSON *root = read_json_file(path, err);
+    if (!root) {
+        cJSON_Delete(value);
+        return FS_ERR;
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(root, key);
+    cJSON_AddItemToObject(root, key, value);
+    int rc = write_json_file(path, root, err);
+    cJSON_Delete(root);
+    return rc;
+}
+
+void *fs_project_manifest_get(const char *dir, const char *key, fs_err *err) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    cJSON *root = read_json_file(path, err);
+    if (!root) return NULL;
+    cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(root, key);
+    cJSON_Delete(root);
+    return v;
+}
+
+const char *fs_project_get_stage(const char *dir, const char *name, char *buf, size_t n) {
+    buf[0] = 0;
+    cJSON *stages = fs_project_manifest_get(dir, "stages", NULL);
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(stages, name);
+    if (cJSON_IsString(s)) snprintf(buf, n, "%s", s->valuestring);
+    cJSON_Delete(stages);
+    return buf;
+}
+
 static const char *str(const cJSON *o, const char *k) {
     const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
     return cJSON_IsString(x) ? x->valuestring : NULL;

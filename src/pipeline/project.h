@@ -91,6 +91,12 @@ void fs_project_close(fs_project *p);
 int fs_project_write_manifest(const fs_project *p, fs_err *err);
 /* Sets stages.<name> = status in manifest.json (atomic), for any pipeline stage. */
 int fs_project_set_stage(const char *dir, const char *name, const char *status, fs_err *err);
+/* Replaces the top-level key of manifest.json with a cJSON value (consumed, also on failure), atomically. */
+int fs_project_manifest_set(const char *dir, const char *key, void *cjson_value, fs_err *err);
+/* A detached copy of manifest.json's top-level key (a cJSON *, caller deletes), NULL when absent or unreadable. */
+void *fs_project_manifest_get(const char *dir, const char *key, fs_err *err);
+/* stages.<name> of manifest.json into buf ("" when unset); returns buf. */
+const char *fs_project_get_stage(const char *dir, const char *name, char *buf, size_t n);
 /* crops/tNNN/FFFFFF.png (dir NULL = the project's own crops dir). */
 void fs_project_crop_path(const fs_project *p, const char *crops_dir, int track, int frame, char *buf, size_t n);
 
