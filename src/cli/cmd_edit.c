@@ -155,32 +155,13 @@ int fs_cmd_edit(int argc, char **argv) {
 
     fs_model_set ms;
     if (fs_model_set_resolve(&ma, &ms, &err)) return fs_cli_fail(&err);
-    char tmpdir[4096] = "";
-    if (!dir) {
-        const char *t = getenv("TMPDIR");
-        snprintf(tmpdir, sizeof tmpdir, "%s/facestitch-XXXXXX", t && *t ? t : "/tmp");
-        if (!mkdtemp(tmpdir)) {
-            fs_errorf(&err, "%s: cannot create a temporary project dir", tmpdir);
-            return fs_cli_fail(&err);
-        }
-        dir = tmpdir;
-    }
-    int rc = 0;
-    if (video) {
-        fs_invert_report ir;
-        if (fs_invert_run(video, dir, &ms, &io, &ir, &err)) {
-            rc = fs_cli_fail(&err);
-            goto done;
-        }
-        if (ir.crops && !ir.pti_skipped)
-            fs_info("edit: PTI mean reconstruction loss %.5f -> %.5f over %d face crops", ir.pti_loss_before,
-                    ir.pti_loss_after, ir.crops);
-    }
+    fs_invert_report ir;
     fs_edit_report er;
-    if (fs_edit_run(dir, &ms, &eo, out, &er, &err)) {
-        rc = fs_cli_fail(&err);
-        goto done;
-    }
+    memset(&ir, 0, sizeof ir);
+    if (fs_edit_video(video, dir, &ms, &io, &eo, out, &ir, &er, &err)) return fs_cli_fail(&err);
+    if (ir.crops && !ir.pti_skipped)
+        fs_info("edit: PTI mean reconstruction loss %.5f -> %.5f over %d face crops", ir.pti_loss_before,
+                ir.pti_loss_after, ir.crops);
     if (er.faces_edited && !eo.no_stitch)
         fs_info("edit: %d faces edited; stitching lowered the mean border loss %.5f -> %.5f (lower on %d of %d "
                 "frames)", er.faces_edited, er.border_before_mean, er.border_after_mean, er.border_improved,
@@ -190,11 +171,5 @@ int fs_cmd_edit(int argc, char **argv) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     fs_info("edit: wrote %s (peak memory %.1f MB)", out, ru.ru_maxrss / 1024.0);
-done:
-    if (tmpdir[0]) {
-        char cmd[8300];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-        if (system(cmd) != 0) fs_warn("could not remove the temporary project %s", tmpdir);
-    }
-    return rc;
+    return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -113,4 +114,25 @@ const char *fs_path_ext(const char *path, char *buf, size_t n) {
     for (const char *p = dot + 1; *p && i + 1 < n; p++) buf[i++] = (char)tolower((unsigned char)*p);
     buf[i] = 0;
     return buf;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+    (void)st, (void)type, (void)ftw;
+    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int fs_remove_tree(const char *path, fs_err *err) {
+    struct stat st;
+    if (lstat(path, &st) != 0) return errno == ENOENT ? FS_OK : fs_errorf(err, "%s: %s", path, strerror(errno));
+    if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        return fs_errorf(err, "%s: cannot remove: %s", path, strerror(errno));
+    return FS_OK;
+}
+
+int fs_make_temp_dir(const char *prefix, char *buf, size_t n, fs_err *err) {
+    const char *t = getenv("TMPDIR");
+    if ((size_t)snprintf(buf, n, "%s/%sXXXXXX", t && *t ? t : "/tmp", prefix) >= n)
+        return fs_errorf(err, "temporary directory path too long");
+    if (!mkdtemp(buf)) return fs_errorf(err, "%s: cannot create a temporary directory: %s", buf, strerror(errno));
+    return FS_OK;
 }

@@ -32,6 +32,10 @@ int fs_write_file_atomic(const char *path, const void *data, size_t len, fs_err 
 /* mkdir -p. */
 int fs_mkdirs(const char *path, fs_err *err);
 int fs_file_exists(const char *path);
+/* rm -r: removes a file or a directory tree (links are removed, not followed). */
+int fs_remove_tree(const char *path, fs_err *err);
+/* A new empty directory "$TMPDIR/<prefix>XXXXXX" (TMPDIR unset: /tmp); path in buf. */
+int fs_make_temp_dir(const char *prefix, char *buf, size_t n, fs_err *err);
 /* Lower-case extension without the dot ("png"), "" when none. */
 const char *fs_path_ext(const char *path, char *buf, size_t n);
 

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/log.h"
 #include "core/threads.h"
@@ -75,29 +74,7 @@ int facestitch_edit(const char *video, const char *output, const facestitch_para
     if (fs_model_set_resolve(&ma, &ms, &e)) return fail(err, errlen, &e);
     int own_threads = fs_threads_count() <= 1;
     if (own_threads) fs_threads_init(p->threads);
-    char tmp[4096] = "";
-    const char *dir = p->project_dir;
-    int rc = 0;
-    if (!dir) {
-        const char *t = getenv("TMPDIR");
-        snprintf(tmp, sizeof tmp, "%s/facestitch-XXXXXX", t && *t ? t : "/tmp");
-        if (!mkdtemp(tmp)) {
-            fs_errorf(&e, "%s: cannot create a temporary project dir", tmp);
-            rc = fail(err, errlen, &e);
-            goto done;
-        }
-        dir = tmp;
-    }
-    fs_invert_report ir;
-    fs_edit_report er;
-    if (fs_invert_run(video, dir, &ms, &io, &ir, &e) || fs_edit_run(dir, &ms, &eo, output, &er, &e))
-        rc = fail(err, errlen, &e);
-done:
-    if (tmp[0]) {
-        char cmd[8300];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-        if (system(cmd) != 0) fs_warn("could not remove the temporary project %s", tmp);
-    }
+    int rc = fs_edit_video(video, p->project_dir, &ms, &io, &eo, output, NULL, NULL, &e) ? fail(err, errlen, &e) : 0;
     if (own_threads) fs_threads_shutdown();
     return rc;
 }

@@ -35,6 +35,7 @@ typedef struct slot {
     float *styles[FS_SG2_MAX_LAYERS]; /* S-space edits only */
     uint8_t *fg;                /* (S/2)² foreground of the original crop */
     int k, i;                   /* track index, index in the track */
+    double strength[FS_EDIT_MAX]; /* per direction at this frame, fade applied */
     int prow;                   /* preview row, -1 when none */
     fs_stitch_report sr;
     fs_image *result;
@@ -143,8 +144,10 @@ static int slot_prepare(edit_ctx *c, slot *s, fs_err *err) {
     size_t row = (size_t)c->L * c->D;
     memcpy(s->ws, c->pivots[s->k] + (size_t)s->i * row, sizeof(float) * row);
     double f = fade(c, s->k, s->i);
-    for (int e = 0; e < c->n_dirs; e++)
-        fs_direction_apply(s->ws, c->L, c->dirs[e], fs_edit_strength_at(&c->o->spec.edits[e], frame, c->p->tracks->fps) * f);
+    for (int e = 0; e < c->n_dirs; e++) {
+        s->strength[e] = fs_edit_strength_at(&c->o->spec.edits[e], frame, c->p->tracks->fps) * f;
+        fs_direction_apply(s->ws, c->L, c->dirs[e], s->strength[e]);
+    }
     s->prow = -1;
     if (c->sheet && s->k == c->prev_track)
         for (int r = 0; r < c->prev_n; r++)
@@ -161,8 +164,6 @@ static void slot_work(void *ctx, int64_t begin, int64_t end, int thread_index) {
     (void)thread_index;
     for (int64_t j = begin; j < end; j++) {
         slot *s = &c->slots[j];
-        const fs_proj_track *t = &c->p->tracks->t[s->k];
-        int frame = t->first + s->i;
         long img_n = 3L * c->S * c->S;
         fs_sg2_opts so = fs_sg2_opts_default();
         s->rc = FS_OK;
@@ -173,12 +174,9 @@ static void slot_work(void *ctx, int64_t begin, int64_t end, int thread_index) {
         fs_sg2_synthesis_forward(c->g, s->acts, s->ws, &so);
         if (c->has_s) {
             /* S-space edits: the styles of the (W-edited) latent, offset per channel, rendered again */
-            double f = fade(c, s->k, s->i);
             for (int l = 0; l < c->g->cfg.n_layers; l++)
                 memcpy(s->styles[l], s->acts->styles[l], sizeof(float) * (size_t)c->g->cfg.layers[l].C_in);
-            for (int e = 0; e < c->n_dirs; e++)
-                fs_direction_apply_styles(s->styles, &c->g->cfg, c->dirs[e],
-                                          fs_edit_strength_at(&c->o->spec.edits[e], frame, c->p->tracks->fps) * f);
+            for (int e = 0; e < c->n_dirs; e++) fs_direction_apply_styles(s->styles, &c->g->cfg, c->dirs[e], s->strength[e]);
             fs_sg2_synthesis_forward_styles(c->g, s->acts, (const float *const *)s->styles, &so);
         }
         memcpy(s->edited, s->acts->img, sizeof(float) * (size_t)img_n);
@@ -452,5 +450,25 @@ done:
     fs_bisenet_destroy(c.parser);
     fs_sg2_destroy(g);
     fs_project_close(p);
+    return rc;
+}
+
+int fs_edit_video(const char *video, const char *dir, const fs_model_set *ms, const fs_invert_opts *io,
+                  const fs_edit_opts *eo, const char *out_path, fs_invert_report *ir, fs_edit_report *er,
+                  fs_err *err) {
+    char tmp[4096] = "";
+    fs_invert_report ir0;
+    fs_edit_report er0;
+    if (!dir) {
+        if (fs_make_temp_dir("facestitch-", tmp, sizeof tmp, err)) return FS_ERR;
+        dir = tmp;
+    }
+    int rc = FS_OK;
+    if (video) rc = fs_invert_run(video, dir, ms, io, ir ? ir : &ir0, err);
+    if (!rc) rc = fs_edit_run(dir, ms, eo, out_path, er ? er : &er0, err);
+    if (tmp[0]) {
+        fs_err e2 = {0};
+        if (fs_remove_tree(tmp, &e2)) fs_warn("could not remove the temporary project: %s", e2.msg);
+    }
     return rc;
 }

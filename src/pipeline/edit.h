@@ -44,4 +44,12 @@ typedef struct fs_edit_report {
 int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, const char *out_path,
                 fs_edit_report *rep, fs_err *err);
 
+/* The whole chain for one video: invert (align, pivots, PTI) into `dir` — or into a temporary project,
+ * removed afterwards, when dir is NULL — then edit into out_path. ir/er may be NULL. */
+struct fs_invert_opts;
+struct fs_invert_report;
+int fs_edit_video(const char *video, const char *dir, const fs_model_set *ms, const struct fs_invert_opts *io,
+                  const fs_edit_opts *eo, const char *out_path, struct fs_invert_report *ir, fs_edit_report *er,
+                  fs_err *err);
+
 #endif

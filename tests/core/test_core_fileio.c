@@ -47,6 +47,21 @@ int main(void) {
     char ext[16];
     CHECK(strcmp(fs_path_ext("a/b.c/D.PNG", ext, sizeof ext), "png") == 0);
     CHECK(strcmp(fs_path_ext("a/b.c/noext", ext, sizeof ext), "") == 0);
-    unlink(path);
+    /* remove_tree: a whole tree goes; a link inside is removed, not followed */
+    char tdir[600], keep[600], lnk[700], f2[700];
+    CHECK(fs_make_temp_dir("fs_test_tree_", tdir, sizeof tdir, &err) == FS_OK);
+    snprintf(keep, sizeof keep, "%s/outside.txt", dir);
+    CHECK(fs_write_file_atomic(keep, "keep", 4, &err) == FS_OK);
+    snprintf(f2, sizeof f2, "%s/a/b", tdir);
+    CHECK(fs_mkdirs(f2, &err) == FS_OK);
+    snprintf(f2, sizeof f2, "%s/a/b/f.txt", tdir);
+    CHECK(fs_write_file_atomic(f2, "x", 1, &err) == FS_OK);
+    snprintf(lnk, sizeof lnk, "%s/a/link", tdir);
+    CHECK(symlink(dir, lnk) == 0);
+    CHECK(fs_remove_tree(tdir, &err) == FS_OK);
+    CHECK(!fs_file_exists(tdir));
+    CHECK(fs_file_exists(keep) && fs_file_exists(path));
+    CHECK(fs_remove_tree(tdir, &err) == FS_OK); /* already gone: fine */
+    CHECK(fs_remove_tree(dir, &err) == FS_OK && !fs_file_exists(dir));
     return check_finish();
 }
