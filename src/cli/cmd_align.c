@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/pipeline_args.h"
 #include "core/log.h"
 #include "pipeline/project.h"
 
@@ -22,10 +23,8 @@ static void usage(FILE *fp) {
             "Options:\n"
             "  --project DIR        project directory (created if needed)\n"
             "  --size N             crop size in pixels (default 1024, the FFHQ generator's resolution)\n"
-            "  --max-frames N       only the first N frames (default: all)\n"
             "  --tracks FACES.json  use these tracks (from 'facestitch faces --json') instead of detecting\n"
-            "  --center-sigma S     temporal smoothing of the quad centre, frames (default 1.0; 0 = off)\n"
-            "  --xy-sigma S         temporal smoothing of the quad axes, frames (default 3.0; 0 = off)\n"
+            FS_TRACKING_HELP
             "  --no-antialias       plain bilinear minification (STIT) for faces larger than the crop\n"
             "  --force              cut every crop again\n"
             "  --debug OUT.mp4      also write the video with boxes, landmarks and quads drawn on it\n"
@@ -36,20 +35,12 @@ static void usage(FILE *fp) {
             "  facestitch align talk.mp4 --project small.fs --size 256 --max-frames 60\n");
 }
 
-static int num(const char *s, double lo, double hi, double *v) {
-    char *end;
-    *v = strtod(s, &end);
-    return *s && !*end && *v >= lo && *v <= hi;
-}
-
 
 int fs_cmd_align(int argc, char **argv) {
     static const struct option opts[] = {{"project", required_argument, 0, 'p'},
                                          {"size", required_argument, 0, 's'},
-                                         {"max-frames", required_argument, 0, 'm'},
                                          {"tracks", required_argument, 0, 't'},
-                                         {"center-sigma", required_argument, 0, 'c'},
-                                         {"xy-sigma", required_argument, 0, 'x'},
+                                         FS_TRACKING_OPTIONS,
                                          {"no-antialias", no_argument, 0, 'a'},
                                          {"force", no_argument, 0, 'f'},
                                          {"debug", required_argument, 0, 'd'},
@@ -59,30 +50,21 @@ int fs_cmd_align(int argc, char **argv) {
     memset(&o, 0, sizeof o);
     fs_align_settings_default(&o.settings);
     const char *dir = NULL;
-    double v;
+    long v;
     optind = 1;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int t = fs_cli_tracking_option("align", c, optarg, &o.settings);
+        if (t == 2) return 2;
+        if (t) continue;
         switch (c) {
         case 'p': dir = optarg; break;
         case 's':
-            if (!num(optarg, 8, 8192, &v) || v != (int)v) return fs_cli_usage_error("align", "--size needs an integer 8..8192");
+            if (fs_cli_parse_long(optarg, 8, 8192, &v)) return fs_cli_usage_error("align", "--size needs an integer 8..8192");
             o.settings.size = (int)v;
             break;
-        case 'm':
-            if (!num(optarg, 1, 1e12, &v)) return fs_cli_usage_error("align", "--max-frames needs a positive number");
-            o.settings.max_frames = (int64_t)v;
-            break;
         case 't': o.tracks_json = optarg; break;
-        case 'c':
-            if (!num(optarg, 0, 1000, &v)) return fs_cli_usage_error("align", "--center-sigma needs a number >= 0");
-            o.settings.center_sigma = v;
-            break;
-        case 'x':
-            if (!num(optarg, 0, 1000, &v)) return fs_cli_usage_error("align", "--xy-sigma needs a number >= 0");
-            o.settings.xy_sigma = v;
-            break;
         case 'a': o.settings.antialias = 0; break;
         case 'f': o.force = 1; break;
         case 'd': o.debug_video = optarg; break;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/pipeline_args.h"
 #include "core/log.h"
 #include "pipeline/project.h"
 
@@ -47,6 +48,7 @@ int fs_cmd_composite(int argc, char **argv) {
     fs_composite_opts o;
     fs_composite_opts_default(&o);
     const char *dir = NULL, *out = NULL;
+    long v;
     optind = 1;
     opterr = 0;
     int c;
@@ -54,25 +56,19 @@ int fs_cmd_composite(int argc, char **argv) {
         switch (c) {
         case 'p': dir = optarg; break;
         case 'o': out = optarg; break;
-        case 'c': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (!*optarg || *end || v < 0 || v > 51) return fs_cli_usage_error("composite", "--crf needs 0..51");
+        case 'c':
+            if (fs_cli_parse_long(optarg, 0, 51, &v)) return fs_cli_usage_error("composite", "--crf needs 0..51");
             o.writer.crf = (int)v;
             break;
-        }
         case 'P': o.writer.preset = optarg; break;
         case 'C': o.writer.codec = optarg; break;
         case 'r': o.crops_dir = optarg; break;
         case 'H': o.feather = 0; break;
         case 'd': o.debug = 1; break;
-        case 'F': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (!*optarg || *end || v < 0 || v > 1000) return fs_cli_usage_error("composite", "--fade needs 0..1000");
+        case 'F':
+            if (fs_cli_parse_long(optarg, 0, 1000, &v)) return fs_cli_usage_error("composite", "--fade needs 0..1000");
             o.fade_frames = (int)v;
             break;
-        }
         case 'h': usage(stdout); return 0;
         default: return fs_cli_usage_error("composite", "unknown option or missing value: '%s'", argv[optind - 1]);
         }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/pipeline_args.h"
 #include "core/log.h"
 #include "pipeline/project.h"
 
@@ -21,20 +22,21 @@ static void usage(FILE *fp) {
             "A video without any face gives \"tracks\": [] (not an error).\n"
             "\n"
             "Options:\n"
-            "  --json OUT.json     write the JSON to a file (atomically) instead of stdout\n"
-            "  --max-frames N      only the first N frames (default: all)\n"
-            "  --debug OUT.mp4     also write the video with boxes, landmarks and quads drawn on it\n"
-            "  -h, --help          this help\n"
+            "  --json OUT.json      write the JSON to a file (atomically) instead of stdout\n"
+            FS_TRACKING_HELP
+            "  --debug OUT.mp4      also write the video with boxes, landmarks and quads drawn on it\n"
+            "  -h, --help           this help\n"
             "\n"
             "Examples:\n"
             "  facestitch faces talk.mp4 --json talk_faces.json\n"
-            "  facestitch faces talk.mp4 --max-frames 60 --debug check.mp4 > faces.json\n");
+            "  facestitch faces talk.mp4 --max-frames 60 --debug check.mp4 > faces.json\n"
+            "  facestitch faces talk.mp4 --center-sigma 0 --xy-sigma 0 --json unsmoothed.json\n");
 }
 
 
 int fs_cmd_faces(int argc, char **argv) {
     static const struct option opts[] = {{"json", required_argument, 0, 'j'},
-                                         {"max-frames", required_argument, 0, 'm'},
+                                         FS_TRACKING_OPTIONS,
                                          {"debug", required_argument, 0, 'd'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -45,16 +47,12 @@ int fs_cmd_faces(int argc, char **argv) {
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int t = fs_cli_tracking_option("faces", c, optarg, &s);
+        if (t == 2) return 2;
+        if (t) continue;
         switch (c) {
         case 'j': json = optarg; break;
         case 'd': debug = optarg; break;
-        case 'm': {
-            char *end;
-            long long v = strtoll(optarg, &end, 10);
-            if (*end || v < 1) return fs_cli_usage_error("faces", "--max-frames needs a positive number");
-            s.max_frames = v;
-            break;
-        }
         case 'h': usage(stdout); return 0;
         default: return fs_cli_usage_error("faces", "unknown option '%s'", argv[optind - 1]);
         }

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "cli/cli.h"
+
 int fs_pipeline_model_option(int c, const char *arg, fs_model_args *a) {
     switch (c) {
     case FS_OPT_MODELS: a->models_dir = arg; return 1;
@@ -31,4 +33,24 @@ int fs_cli_parse_double(const char *s, double lo, double hi, double *out) {
     if (!*s || *end || !isfinite(v) || v < lo || v > hi) return 1;
     *out = v;
     return 0;
+}
+
+int fs_cli_tracking_option(const char *cmd, int c, const char *arg, fs_align_settings *s) {
+    long n;
+    double v;
+    switch (c) {
+    case FS_OPT_MAX_FRAMES:
+        if (fs_cli_parse_long(arg, 1, 1000000000L, &n)) return fs_cli_usage_error(cmd, "--max-frames needs N >= 1");
+        s->max_frames = n;
+        return 1;
+    case FS_OPT_CENTER_SIGMA:
+        if (fs_cli_parse_double(arg, 0, 1000, &v)) return fs_cli_usage_error(cmd, "--center-sigma needs a number 0..1000");
+        s->center_sigma = v;
+        return 1;
+    case FS_OPT_XY_SIGMA:
+        if (fs_cli_parse_double(arg, 0, 1000, &v)) return fs_cli_usage_error(cmd, "--xy-sigma needs a number 0..1000");
+        s->xy_sigma = v;
+        return 1;
+    default: return 0;
+    }
 }

@@ -1,9 +1,10 @@
-/* pipeline_args.h — command-line options shared by invert and edit (model selection) and
- * small number parsers for the CLI. */
+/* pipeline_args.h — command-line options shared by several commands (model selection for
+ * invert and edit, face finding for faces and align) and small number parsers for the CLI. */
 #ifndef FS_CLI_PIPELINE_ARGS_H
 #define FS_CLI_PIPELINE_ARGS_H
 
 #include "pipeline/model_set.h"
+#include "pipeline/project.h"
 
 enum { FS_OPT_MODELS = 1000, FS_OPT_MODEL, FS_OPT_ENCODER, FS_OPT_LPIPS, FS_OPT_PARSER, FS_OPT_NO_ENCODER,
        FS_OPT_NO_LPIPS, FS_OPT_NO_PARSER };
@@ -28,5 +29,25 @@ int fs_pipeline_model_option(int c, const char *arg, fs_model_args *a);
 /* Strict number parsing: 0 on success. */
 int fs_cli_parse_long(const char *s, long lo, long hi, long *out);
 int fs_cli_parse_double(const char *s, double lo, double hi, double *out);
+
+/* Options of the commands that find faces (faces, align): how much of the video, and the
+ * temporal smoothing of the alignment quads (reference/stit.md §1.4). */
+enum { FS_OPT_MAX_FRAMES = 1100, FS_OPT_CENTER_SIGMA, FS_OPT_XY_SIGMA };
+
+#define FS_TRACKING_OPTIONS                                                                              \
+    {"max-frames", required_argument, 0, FS_OPT_MAX_FRAMES},                                            \
+        {"center-sigma", required_argument, 0, FS_OPT_CENTER_SIGMA},                                    \
+        {"xy-sigma", required_argument, 0, FS_OPT_XY_SIGMA}
+
+#define FS_TRACKING_HELP                                                                                 \
+    "  --max-frames N       only the first N frames (default: all)\n"                                    \
+    "  --center-sigma S     Gaussian smoothing of the quad centre over time, in frames\n"                \
+    "                       (default 1.0 as STIT; 0 = off, e.g. for animation)\n"                        \
+    "  --xy-sigma S         Gaussian smoothing of the quad axes (size, rotation) over time\n"            \
+    "                       (default 3.0 as STIT; 0 = off)\n"
+
+/* Handles a FS_TRACKING_OPTIONS option of command `cmd`: 0 when c is not one, 1 when stored in
+ * s, 2 when the value was bad (the usage error is printed; return 2 from the command). */
+int fs_cli_tracking_option(const char *cmd, int c, const char *arg, fs_align_settings *s);
 
 #endif

@@ -29,6 +29,11 @@ check faces_ogg_frames30 "grep -q '^{\"frames\":30,\"fps\":29.97' '$T/f.json' &&
 $B -q faces "$M/multi_intel_headpose_two_people_480x270.mp4" --max-frames 10 > "$T/two.json" 2>"$T/err"; rc=$?
 check faces_two_people_exit0 "[ $rc -eq 0 ] && grep -q '\"frames\":10,' '$T/two.json'"
 check faces_two_people_has_tracks "grep -q '\"landmarks\":\\[\\[' '$T/two.json' && grep -q '\"quad\":\\[\\[' '$T/two.json'"
+# smoothing options: sigma 0 gives other (unsmoothed) quads; bad values are usage errors
+$B -q faces "$M/multi_intel_headpose_two_people_480x270.mp4" --max-frames 10 --center-sigma 0 --xy-sigma 0 > "$T/two0.json" 2>"$T/err"; rc=$?
+check faces_sigma0_differs "[ $rc -eq 0 ] && grep -q '\"frames\":10,' '$T/two0.json' && ! cmp -s '$T/two.json' '$T/two0.json'"
+$B faces "$M/multi_intel_headpose_two_people_480x270.mp4" --xy-sigma -1 >/dev/null 2>&1
+check faces_bad_sigma_exit2 "[ $? -eq 2 ]"
 # rotation metadata: displayed size
 $B -q faces "$M/multi_selfie_faces_leave_frame_rot90meta_aac.mp4" --max-frames 5 > "$T/rot.json" 2>"$T/err"; rc=$?
 check faces_rotated_640x480 "[ $rc -eq 0 ] && grep -q '\"frames\":5,' '$T/rot.json' && grep -q '\"width\":640,\"height\":480' '$T/rot.json'"
