@@ -185,6 +185,13 @@ static double dbl(const cJSON *o, const char *k, double def) {
     return cJSON_IsNumber(x) && isfinite(x->valuedouble) ? x->valuedouble : def;
 }
 
+/* dbl() for a value that becomes an integer: def unless lo <= value <= hi (a damaged manifest
+ * must not overflow the conversion) */
+static double dbl_in(const cJSON *o, const char *k, double def, double lo, double hi) {
+    double v = dbl(o, k, def);
+    return v >= lo && v <= hi ? v : def;
+}
+
 void fs_project_close(fs_project *p) {
     if (!p) return;
     fs_proj_tracks_destroy(p->tracks);
@@ -224,20 +231,21 @@ int fs_project_open(const char *dir, fs_project **out, fs_err *err) {
     }
     snprintf(p->source, sizeof p->source, "%s", sp);
     snprintf(p->source_sha256, sizeof p->source_sha256, "%s", sh);
-    p->source_size = (int64_t)dbl(src, "size", -1);
-    p->info.frames = (int64_t)dbl(src, "frames", 0);
+    p->source_size = (int64_t)dbl_in(src, "size", -1, 0, 1e18);
+    p->info.frames = (int64_t)dbl_in(src, "frames", 0, 0, 1e12);
     p->info.fps = dbl(src, "fps", 25);
-    p->info.fps_num = (int)dbl(src, "fps_num", 25);
-    p->info.fps_den = (int)dbl(src, "fps_den", 1);
-    p->info.width = (int)dbl(src, "width", 0);
-    p->info.height = (int)dbl(src, "height", 0);
+    p->info.fps_num = (int)dbl_in(src, "fps_num", 25, 1, 1e9);
+    p->info.fps_den = (int)dbl_in(src, "fps_den", 1, 1, 1e9);
+    p->info.width = (int)dbl_in(src, "width", 0, 0, 1e6);
+    p->info.height = (int)dbl_in(src, "height", 0, 0, 1e6);
     const cJSON *set = cJSON_GetObjectItemCaseSensitive(root, "settings");
     fs_align_settings_default(&p->settings);
-    p->settings.size = (int)dbl(set, "size", 1024);
+    double crop = dbl(set, "size", 1024);
+    p->settings.size = crop >= 8 && crop <= 8192 ? (int)crop : 0; /* 0: refused below */
     p->settings.center_sigma = dbl(set, "center_sigma", 1.0);
     p->settings.xy_sigma = dbl(set, "xy_sigma", 3.0);
     p->settings.antialias = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(set, "antialias"));
-    p->settings.max_frames = (int64_t)dbl(set, "max_frames", 0);
+    p->settings.max_frames = (int64_t)dbl_in(set, "max_frames", 0, 0, 1e12);
     if (p->settings.size < 8 || p->settings.size > 8192) {
         fs_errorf(err, "%s: bad crop size %d", path, p->settings.size);
         goto done;
@@ -261,7 +269,7 @@ int fs_project_open(const char *dir, fs_project **out, fs_err *err) {
     }
     snprintf(path, sizeof path, "%s/tracks.json", dir);
     if (fs_file_exists(path)) {
-        if (fs_proj_tracks_read_json(path, &p->settings, &p->tracks, err)) goto done;
+        if (fs_proj_tracks_read_json(path, &p->settings, p->info.frames, &p->tracks, err)) goto done;
     }
     rc = FS_OK;
 done:

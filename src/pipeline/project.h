@@ -61,8 +61,17 @@ int fs_proj_tracks_from_faces(const fs_face_tracks *ft, int frames, double fps, 
                               const fs_align_settings *s, fs_proj_tracks **out, fs_err *err);
 /* JSON (the `faces` format; with_project adds "size", "coeffs" and "observed"). path NULL = stdout. */
 int fs_proj_tracks_write_json(const fs_proj_tracks *t, const char *path, int with_project, fs_err *err);
-/* Reads a faces/tracks JSON; quads and coefficients are recomputed from the landmarks with s. */
-int fs_proj_tracks_read_json(const char *path, const fs_align_settings *s, fs_proj_tracks **out, fs_err *err);
+/* Reads a faces/tracks JSON; quads and coefficients are recomputed from the landmarks with s.
+ * Untrusted input: "frames" may not exceed max_frames (the video's frame count; <= 0 means
+ * FS_TRACKS_MAX_FRAMES) and a track may skip at most FS_TRACKS_MAX_GAP frames between two
+ * entries (they are interpolated), so memory stays proportional to the video and the file. */
+#define FS_TRACKS_MAX_FRAMES (1 << 22) /* 39 hours at 30 fps */
+#define FS_TRACKS_MAX_GAP 256
+int fs_proj_tracks_read_json(const char *path, const fs_align_settings *s, int64_t max_frames, fs_proj_tracks **out,
+                             fs_err *err);
+/* The same on text in memory; `name` names it in errors. */
+int fs_proj_tracks_parse_json(const char *text, size_t len, const char *name, const fs_align_settings *s,
+                              int64_t max_frames, fs_proj_tracks **out, fs_err *err);
 void fs_proj_tracks_destroy(fs_proj_tracks *t);
 /* Index of frame f in track t, or -1. */
 static inline int fs_proj_track_index(const fs_proj_track *t, int f) {

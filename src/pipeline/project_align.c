@@ -132,8 +132,16 @@ int fs_project_align(const char *video, const char *dir, const fs_align_opts *o,
     int rc = FS_OK;
     if (!p->tracks) {
         fs_proj_tracks *t = NULL;
-        if (o->tracks_json) rc = fs_proj_tracks_read_json(o->tracks_json, &p->settings, &t, err);
-        else rc = fs_detect_tracks(real, &p->settings, NULL, &t, err);
+        if (o->tracks_json) {
+            /* untrusted: its "frames" may not exceed the video's (with a little slack for containers
+             * whose frame count is an estimate) */
+            fs_video_info vi;
+            rc = fs_video_probe(real, &vi, err);
+            int64_t bound = !rc && vi.frames > 0 ? vi.frames + vi.frames / 50 + 2 : 0;
+            if (!rc) rc = fs_proj_tracks_read_json(o->tracks_json, &p->settings, bound, &t, err);
+        } else {
+            rc = fs_detect_tracks(real, &p->settings, NULL, &t, err);
+        }
         if (!rc && o->tracks_json && t->width && p->info.width && (t->width != p->info.width || t->height != p->info.height))
             rc = fs_errorf(err, "%s: tracks are for %dx%d frames, the video is %dx%d", o->tracks_json, t->width,
                            t->height, p->info.width, p->info.height);
@@ -149,7 +157,7 @@ int fs_project_align(const char *video, const char *dir, const fs_align_opts *o,
             rc = fs_proj_tracks_write_json(t, tpath, 1, err);
             fs_proj_tracks_destroy(t);
             /* read back: crops and composite use exactly the stored numbers */
-            if (!rc) rc = fs_proj_tracks_read_json(tpath, &p->settings, &p->tracks, err);
+            if (!rc) rc = fs_proj_tracks_read_json(tpath, &p->settings, 0, &p->tracks, err);
         } else {
             fs_proj_tracks_destroy(t);
         }

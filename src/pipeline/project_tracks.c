@@ -187,12 +187,21 @@ static int read_pairs(const cJSON *a, float (*out)[2], int n) {
     return 1;
 }
 
-int fs_proj_tracks_read_json(const char *path, const fs_align_settings *s, fs_proj_tracks **out, fs_err *err) {
+int fs_proj_tracks_read_json(const char *path, const fs_align_settings *s, int64_t max_frames, fs_proj_tracks **out,
+                             fs_err *err) {
     unsigned char *data = NULL;
     size_t len = 0;
     if (fs_read_file(path, &data, &len, err)) return FS_ERR;
-    cJSON *root = cJSON_ParseWithLength((const char *)data, len);
+    int rc = fs_proj_tracks_parse_json((const char *)data, len, path, s, max_frames, out, err);
     free(data);
+    return rc;
+}
+
+int fs_proj_tracks_parse_json(const char *text, size_t len, const char *path, const fs_align_settings *s,
+                              int64_t max_frames, fs_proj_tracks **out, fs_err *err) {
+    *out = NULL;
+    if (max_frames <= 0 || max_frames > FS_TRACKS_MAX_FRAMES) max_frames = FS_TRACKS_MAX_FRAMES;
+    cJSON *root = cJSON_ParseWithLength(text, len);
     if (!root) return fs_errorf(err, "%s: not valid JSON", path);
     fs_proj_tracks *t = calloc(1, sizeof *t);
     fs_face_obs *obs = NULL;
@@ -203,14 +212,18 @@ int fs_proj_tracks_read_json(const char *path, const fs_align_settings *s, fs_pr
         goto done;
     }
     t->size = s->size;
-    if (!num(root, "frames", &v) || v < 0 || v > 1e9) {
+    if (!num(root, "frames", &v) || v < 0 || v != floor(v)) {
         fs_errorf(err, "%s: missing or bad \"frames\"", path);
         goto done;
     }
+    if (v > (double)max_frames) {
+        fs_errorf(err, "%s: the tracks are for %.0f frames, more than the video's %lld", path, v, (long long)max_frames);
+        goto done;
+    }
     t->frames = (int)v;
-    t->fps = num(root, "fps", &v) && v > 0 ? v : 25.0;
-    t->width = num(root, "width", &v) ? (int)v : 0;
-    t->height = num(root, "height", &v) ? (int)v : 0;
+    t->fps = num(root, "fps", &v) && v > 0 && v < 1e6 ? v : 25.0;
+    t->width = num(root, "width", &v) && v > 0 && v <= 1e6 ? (int)v : 0;
+    t->height = num(root, "height", &v) && v > 0 && v <= 1e6 ? (int)v : 0;
     const cJSON *tracks = cJSON_GetObjectItemCaseSensitive(root, "tracks");
     if (!cJSON_IsArray(tracks)) {
         fs_errorf(err, "%s: missing \"tracks\" array", path);
@@ -225,7 +238,7 @@ int fs_proj_tracks_read_json(const char *path, const fs_align_settings *s, fs_pr
     const cJSON *jt;
     cJSON_ArrayForEach(jt, tracks) {
         const cJSON *frames = cJSON_GetObjectItemCaseSensitive(jt, "frames");
-        if (!num(jt, "id", &v) || !cJSON_IsArray(frames)) {
+        if (!num(jt, "id", &v) || v < 0 || v > 1e9 || !cJSON_IsArray(frames)) {
             fs_errorf(err, "%s: track %d has no \"id\" or \"frames\"", path, t->count);
             goto done;
         }
@@ -251,11 +264,16 @@ int fs_proj_tracks_read_json(const char *path, const fs_align_settings *s, fs_pr
                 fs_errorf(err, "%s: track %d: frames are not increasing at entry %d", path, id, i);
                 goto done;
             }
+            if (i > 0 && obs[i].frame - obs[i - 1].frame > FS_TRACKS_MAX_GAP + 1) {
+                fs_errorf(err, "%s: track %d: %d frames without landmarks before entry %d (at most %d are interpolated)",
+                          path, id, obs[i].frame - obs[i - 1].frame - 1, i, FS_TRACKS_MAX_GAP);
+                goto done;
+            }
             const cJSON *box = cJSON_GetObjectItemCaseSensitive(jf, "box");
             if (cJSON_IsArray(box) && cJSON_GetArraySize(box) == 4)
                 for (int q = 0; q < 4; q++) {
                     const cJSON *b = cJSON_GetArrayItem(box, q);
-                    obs[i].box[q] = cJSON_IsNumber(b) ? (float)b->valuedouble : 0.0f;
+                    obs[i].box[q] = cJSON_IsNumber(b) && fabs(b->valuedouble) <= 1e6 ? (float)b->valuedouble : 0.0f;
                 }
             const cJSON *ob = cJSON_GetObjectItemCaseSensitive(jf, "observed");
             obs[i].interpolated = cJSON_IsFalse(ob);

@@ -238,18 +238,19 @@ static int load_checkpoint(const char *dir, fs_sg2 *g, fs_adam *adam, int n, int
     unsigned char *txt = NULL;
     size_t len = 0;
     if (fs_read_file(sp, &txt, &len, err)) return -1;
-    cJSON *j = cJSON_Parse((const char *)txt);
+    cJSON *j = cJSON_ParseWithLength((const char *)txt, len);
     free(txt);
     const cJSON *u = cJSON_GetObjectItem(j, "updates"), *fr = cJSON_GetObjectItem(j, "frames"),
                 *bt = cJSON_GetObjectItem(j, "batch"), *ls = cJSON_GetObjectItem(j, "loss_sums");
-    if (!j || !cJSON_IsNumber(u) || !cJSON_IsNumber(fr) || !cJSON_IsNumber(bt) || cJSON_GetArraySize(ls) != 4) {
+    if (!j || !cJSON_IsNumber(u) || !(u->valuedouble >= 0 && u->valuedouble <= 1e15) || !cJSON_IsNumber(fr) ||
+        !cJSON_IsNumber(bt) || cJSON_GetArraySize(ls) != 4) {
         cJSON_Delete(j);
         fs_errorf(err, "%s: damaged PTI checkpoint state; delete the folder to start PTI afresh", sp);
         return -1;
     }
-    if ((int)fr->valuedouble != n || (int)bt->valuedouble != batch) {
-        fs_errorf(err, "%s: checkpoint is of a run with %d frames / batch %d (now %d / %d); delete the folder to start afresh",
-                  sp, (int)fr->valuedouble, (int)bt->valuedouble, n, batch);
+    if (fr->valuedouble != n || bt->valuedouble != batch) {
+        fs_errorf(err, "%s: checkpoint is of a run with %g frames / batch %g (now %d / %d); delete the folder to start afresh",
+                  sp, fr->valuedouble, bt->valuedouble, n, batch);
         cJSON_Delete(j);
         return -1;
     }

@@ -140,7 +140,7 @@ int main(void) {
     snprintf(tj2, sizeof tj2, "%s/tracks2.json", dir);
     CHECK(fs_proj_tracks_write_json(p->tracks, tj2, 1, &err) == FS_OK);
     fs_proj_tracks *t2 = NULL;
-    CHECK(fs_proj_tracks_read_json(tj2, &p->settings, &t2, &err) == FS_OK);
+    CHECK(fs_proj_tracks_read_json(tj2, &p->settings, 0, &t2, &err) == FS_OK);
     double dq = 0;
     for (int i = 0; t2 && i < t2->t[0].n; i++)
         for (int c = 0; c < 4; c++)
@@ -221,9 +221,50 @@ int main(void) {
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         write_file(json, bad[i]);
         fs_proj_tracks *t = NULL;
-        CHECK_MSG(fs_proj_tracks_read_json(json, &s, &t, &err) != FS_OK, "hostile JSON %zu accepted", i);
+        CHECK_MSG(fs_proj_tracks_read_json(json, &s, 0, &t, &err) != FS_OK, "hostile JSON %zu accepted", i);
         CHECK_MSG(strstr(err.msg, json) != NULL || strstr(err.msg, "memory"), "%s", err.msg);
         CHECK(t == NULL);
+    }
+    /* untrusted sizes: frames beyond the video, long gaps, huge ids / sizes (memory and integer
+     * conversions stay bounded) */
+    {
+        float lm[68][2];
+        landmarks(lm, 100, 80, 40);
+        struct {
+            const char *head, *id;
+            int f0, f1;
+            long long bound;
+            int ok;
+            const char *want;
+        } cases[] = {
+            {"\"frames\":1000", "0", 0, 1, 100, 0, "more than the video's 100"},
+            {"\"frames\":1000", "0", 0, 300, 0, 0, "at most 256 are interpolated"},
+            {"\"frames\":1000", "0", 0, 257, 0, 1, NULL},
+            {"\"frames\":1000", "1e300", 0, 1, 0, 0, "no \"id\""},
+            {"\"frames\":1000,\"width\":1e300,\"height\":-5,\"fps\":1e300", "3", 0, 1, 0, 1, NULL},
+            {"\"frames\":1e15", "0", 0, 1, 0, 0, "more than the video's"},
+        };
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            fp = fopen(json, "w");
+            fprintf(fp, "{%s,\"tracks\":[{\"id\":%s,\"frames\":[", cases[c].head, cases[c].id);
+            for (int e = 0; e < 2; e++) {
+                fprintf(fp, "%s{\"frame\":%d,\"box\":[1e300,0,10,10],\"landmarks\":[", e ? "," : "",
+                        e ? cases[c].f1 : cases[c].f0);
+                for (int i = 0; i < 68; i++) fprintf(fp, "%s[%.3f,%.3f]", i ? "," : "", lm[i][0], lm[i][1]);
+                fprintf(fp, "]}");
+            }
+            fprintf(fp, "]}]}");
+            fclose(fp);
+            fs_proj_tracks *t = NULL;
+            int rc = fs_proj_tracks_read_json(json, &s, cases[c].bound, &t, &err);
+            if (cases[c].ok) {
+                CHECK_MSG(rc == FS_OK && t && t->count == 1, "case %zu: %s", c, err.msg);
+                if (t) CHECK(t->width == 0 && t->height == 0 && t->fps == 25.0 && t->t[0].box[0][0] == 0.0f);
+            } else {
+                CHECK_MSG(rc != FS_OK && t == NULL && strstr(err.msg, cases[c].want), "case %zu: '%s'", c, err.msg);
+            }
+            fs_proj_tracks_destroy(t);
+        }
     }
     /* 68 identical landmarks: a degenerate quad is an error, not a crash */
     fp = fopen(json, "w");
@@ -232,7 +273,7 @@ int main(void) {
     fprintf(fp, "]}]}]}");
     fclose(fp);
     fs_proj_tracks *t = NULL;
-    CHECK(fs_proj_tracks_read_json(json, &s, &t, &err) != FS_OK);
+    CHECK(fs_proj_tracks_read_json(json, &s, 0, &t, &err) != FS_OK);
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     CHECK(system(cmd) == 0);
