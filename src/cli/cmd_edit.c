@@ -37,6 +37,7 @@ static void usage(FILE *fp) {
             "  --project DIR          project dir (kept; later edits reuse it)\n"
             "  --no-stitch            skip stitching tuning (STIT's naive edit: faster, visible seams)\n"
             "  --stitch-steps N       stitching tuning steps per frame (default 100)\n"
+            "  --stitch-lr X          Adam learning rate of the stitching tuning (default 3e-4, as STIT)\n"
             "  --stitch-batch N       frames tuned side by side, each on one thread (default: the thread\n"
             "                         count for generators up to 256², else 1 = multithreaded kernels)\n"
             "  --border-threshold X   stop a frame's tuning once its border loss < X (default 0: never;\n"
@@ -58,13 +59,14 @@ static void usage(FILE *fp) {
 
 int fs_cmd_edit(int argc, char **argv) {
     enum { O_EDIT = 256, O_PROJECT, O_NOSTITCH, O_SSTEPS, O_THRESH, O_FACE, O_FADE, O_PREVIEW, O_CRF, O_PRESET,
-           O_CODEC, O_PTI, O_BATCH, O_MAXF, O_AA, O_LR, O_SBATCH };
+           O_CODEC, O_PTI, O_BATCH, O_MAXF, O_AA, O_LR, O_SBATCH, O_SLR };
     static const struct option opts[] = {{"edit", required_argument, 0, O_EDIT},
                                          {"output", required_argument, 0, 'o'},
                                          {"project", required_argument, 0, O_PROJECT},
                                          {"no-stitch", no_argument, 0, O_NOSTITCH},
                                          {"stitch-steps", required_argument, 0, O_SSTEPS},
                                          {"stitch-batch", required_argument, 0, O_SBATCH},
+                                         {"stitch-lr", required_argument, 0, O_SLR},
                                          {"border-threshold", required_argument, 0, O_THRESH},
                                          {"face", required_argument, 0, O_FACE},
                                          {"fade", required_argument, 0, O_FADE},
@@ -109,6 +111,10 @@ int fs_cmd_edit(int argc, char **argv) {
         case O_SBATCH:
             if (fs_cli_parse_long(optarg, 1, 256, &v)) return fs_cli_usage_error("edit", "--stitch-batch needs 1..256");
             eo.stitch_batch = (int)v;
+            break;
+        case O_SLR:
+            if (fs_cli_parse_double(optarg, 0, 1, &d)) return fs_cli_usage_error("edit", "--stitch-lr needs a number in [0, 1]");
+            eo.stitch.lr = (float)d;
             break;
         case O_THRESH:
             if (fs_cli_parse_double(optarg, 0, 1e9, &d)) return fs_cli_usage_error("edit", "--border-threshold needs X >= 0");
@@ -168,6 +174,9 @@ int fs_cmd_edit(int argc, char **argv) {
                 er.faces_edited);
     else
         fs_info("edit: %d faces edited", er.faces_edited);
+    if (er.stitch_kept_earlier)
+        fs_info("edit: on %d frame(s) the last stitching steps raised the loss; the best earlier step was kept%s",
+                er.stitch_kept_earlier, er.stitch_diverged ? " (some diverged: try a lower --stitch-lr)" : "");
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     fs_info("edit: wrote %s (peak memory %.1f MB)", out, ru.ru_maxrss / 1024.0);

@@ -243,6 +243,12 @@ static int run_batch(edit_ctx *c, int k, int i, fs_err *err) {
             if (s->sr.border_after < s->sr.border_before) c->rep->border_improved++;
             if (s->sr.border_before > 0 && s->sr.border_after / s->sr.border_before > c->rep->border_worst_ratio)
                 c->rep->border_worst_ratio = s->sr.border_after / s->sr.border_before;
+            if (s->sr.best_step < s->sr.steps_taken) c->rep->stitch_kept_earlier++;
+            if (s->sr.diverged) {
+                c->rep->stitch_diverged++;
+                fs_warn("track %d, frame %d: stitching diverged at step %d; kept step %d", c->p->tracks->t[k].id,
+                        c->p->tracks->t[k].first + s->i, s->sr.steps_taken, s->sr.best_step);
+            }
         }
         if (s->prow >= 0) {
             put_tile(c->sheet, s->prow, 0, s->crop, c->S);

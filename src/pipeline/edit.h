@@ -38,6 +38,8 @@ typedef struct fs_edit_report {
     double border_after_mean;   /* mean border loss after stitching tuning */
     int border_improved;        /* frames where stitching lowered the border loss */
     double border_worst_ratio;  /* max over frames of after/before */
+    int stitch_kept_earlier;    /* frames whose best render came before the last step (overshoot) */
+    int stitch_diverged;        /* frames whose loss turned non-finite (tuning stopped there) */
 } fs_edit_report;
 
 /* dir: an inverted project (fs_invert_run). */

@@ -1,5 +1,6 @@
 #include "pipeline/stitch.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@ struct fs_stitcher {
     fs_param *params;
     int n_params;
     float *dimg;          /* (1, C, R, R) */
+    float *best;          /* (1, C, R, R) the render with the lowest loss so far */
 };
 
 void fs_stitch_opts_default(fs_stitch_opts *o) {
@@ -31,6 +33,7 @@ void fs_stitcher_destroy(fs_stitcher *s) {
     fs_sg2_acts_destroy(s->acts);
     free(s->params);
     free(s->dimg);
+    free(s->best);
     free(s);
 }
 
@@ -45,7 +48,8 @@ int fs_stitcher_create(fs_stitcher **out, const fs_sg2 *g_pti, fs_err *err) {
         return FS_ERR;
     }
     s->dimg = malloc(sizeof(float) * (size_t)img_n);
-    if (!s->dimg) {
+    s->best = malloc(sizeof(float) * (size_t)img_n);
+    if (!s->dimg || !s->best) {
         fs_stitcher_destroy(s);
         return fs_errorf(err, "stitching: out of memory");
     }
@@ -64,6 +68,8 @@ static int tune(fs_stitcher *s, const float *ws, const float *const *styles, con
     if (fs_adam_create(&adam, s->params, s->n_params, o->lr, 0.9f, 0.999f, 1e-8f, err)) return FS_ERR;
     fs_sg2_opts so = fs_sg2_opts_default();
     memset(rep, 0, sizeof *rep);
+    rep->best_step = -1;
+    double best = INFINITY;
     int step = 0;
     for (;; step++) {
         if (styles)
@@ -72,8 +78,18 @@ static int tune(fs_stitcher *s, const float *ws, const float *const *styles, con
             fs_sg2_synthesis_forward(s->g, s->acts, ws, &so);
         const float *y = s->acts->img;
         double lb = fs_masked_mse_forward(y, crop, m->border, 1, C, R, R);
+        double loss = lb + o->content_lambda * fs_masked_mse_forward(y, edited, m->content, 1, C, R, R);
         if (step == 0) rep->border_before = lb;
-        rep->border_after = lb;
+        if (!isfinite(loss)) {
+            rep->diverged = 1;
+            break;
+        }
+        if (loss < best) {
+            best = loss;
+            rep->best_step = step;
+            rep->border_after = lb;
+            memcpy(s->best, y, sizeof(float) * (size_t)img_n);
+        }
         if (step >= o->steps || lb < o->border_threshold) break;
         fs_masked_mse_backward(s->dimg, y, crop, m->border, 1, C, R, R, 1.0, 0);
         fs_masked_mse_backward(s->dimg, y, edited, m->content, 1, C, R, R, o->content_lambda, 1);
@@ -82,7 +98,11 @@ static int tune(fs_stitcher *s, const float *ws, const float *const *styles, con
         fs_adam_step(adam);
     }
     rep->steps_taken = step;
-    memcpy(out, s->acts->img, sizeof(float) * (size_t)img_n);
+    if (rep->best_step < 0) {
+        fs_adam_destroy(adam);
+        return fs_errorf(err, "stitching: the generator's render of this frame is not finite");
+    }
+    memcpy(out, s->best, sizeof(float) * (size_t)img_n);
     fs_adam_destroy(adam);
     return FS_OK;
 }

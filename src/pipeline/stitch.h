@@ -4,7 +4,9 @@
  * of the EDITED latent matches the ORIGINAL crop on the border region while keeping the edit
  * inside the face:   L = masked(y, crop, Border) + 0.01 · masked(y, edited, Content)
  * (masked MSE of pipeline/masked_loss.h). When the border loss falls below `border_threshold`
- * the loop stops before stepping. One more render gives the result.
+ * the loop stops before stepping. The result is the render with the lowest L seen (STIT returns
+ * the last one): a step that overshoots, or a loss that turns non-finite (the optimisation is
+ * then stopped), can never make a frame worse than an earlier step or the untuned edit.
  */
 #ifndef FS_PIPELINE_STITCH_H
 #define FS_PIPELINE_STITCH_H
@@ -26,6 +28,8 @@ typedef struct fs_stitch_report {
     double border_before;    /* border loss of the untuned edit (the --no-stitch result) */
     double border_after;     /* border loss of the returned render */
     int steps_taken;
+    int best_step;           /* the step whose render is returned (0 = the untuned edit) */
+    int diverged;            /* 1 when the loss became non-finite and tuning stopped there */
 } fs_stitch_report;
 
 /* Reusable state for tuning many frames with one architecture (the per-frame copy, grads,

@@ -50,6 +50,26 @@ int main(void) {
     /* the PTI generator itself is untouched */
     fs_sg2_synthesis_forward(g, a, ws, &so);
     CHECK(memcmp(a->img + img_n, edited, sizeof(float) * img_n) == 0);
+    CHECK(rep.best_step >= rep.steps_taken - 5 && rep.diverged == 0);
+    /* an overshooting optimisation (lr 1: Adam's first steps move every weight by ~1) never
+     * returns a frame worse than the untuned edit or an earlier step: the best render is kept */
+    {
+        fs_stitch_opts big = o;
+        big.lr = 1.0f;
+        big.steps = 20;
+        CHECK(fs_stitcher_tune(st, ws + num_ws * w_dim, crop, edited, m, &big, out, &rep, &err) == FS_OK);
+        double b = fs_masked_mse_forward(out, crop, m->border, 1, C, R, R);
+        double l = b + big.content_lambda * fs_masked_mse_forward(out, edited, m->content, 1, C, R, R);
+        int finite = 1;
+        for (long i = 0; i < img_n; i++) finite &= isfinite(out[i]) != 0;
+        printf("lr 1: returned step %d of %d (diverged %d), loss %.5f, untuned %.5f\n", rep.best_step, rep.steps_taken,
+               rep.diverged, l, rep.border_before);
+        CHECK(finite);
+        CHECK(l <= rep.border_before + 1e-9); /* the untuned edit's loss is its border loss */
+        CHECK_CLOSE(b, rep.border_after, 1e-6);
+        CHECK_MSG(rep.best_step < rep.steps_taken, "lr 1 did not overshoot: best step %d of %d", rep.best_step,
+                  rep.steps_taken);
+    }
     /* early stop: a threshold above the untuned loss stops before any step */
     o.border_threshold = (float)(rep.border_before * 2);
     CHECK(fs_stitcher_tune(st, ws + num_ws * w_dim, crop, edited, m, &o, out, &rep, &err) == FS_OK);
