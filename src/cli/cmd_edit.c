@@ -21,7 +21,9 @@ static void usage(FILE *fp) {
             "timestamps, audio copied; only the edited faces change. With VIDEO it runs everything\n"
             "(align, inversion, PTI — see 'facestitch invert --help') in DIR if --project is given, else\n"
             "in a temporary project; with --project DIR alone it reuses a finished inversion, so many\n"
-            "edits of one video are cheap.\n"
+            "edits of one video are cheap. Stitched face crops are kept in DIR/edits/ (a few MB per\n"
+            "frame at 1024²): an interrupted edit run again with the same options only computes the\n"
+            "frames still missing. Delete DIR/edits to free the space.\n"
             "\n"
             "Edits (STIT's convention: the latent moves by STRENGTH/2 × direction, so STIT recipes\n"
             "mean the same: age=-8 young, age=8 old, gender=-6, smile=2, smile=-3 removes a smile):\n"
@@ -168,10 +170,10 @@ int fs_cmd_edit(int argc, char **argv) {
     if (ir.crops && !ir.pti_skipped)
         fs_info("edit: PTI mean reconstruction loss %.5f -> %.5f over %d face crops", ir.pti_loss_before,
                 ir.pti_loss_after, ir.crops);
-    if (er.faces_edited && !eo.no_stitch)
+    int tuned = er.faces_edited - er.stitch_reused;
+    if (tuned > 0 && !eo.no_stitch)
         fs_info("edit: %d faces edited; stitching lowered the mean border loss %.5f -> %.5f (lower on %d of %d "
-                "frames)", er.faces_edited, er.border_before_mean, er.border_after_mean, er.border_improved,
-                er.faces_edited);
+                "frames)", er.faces_edited, er.border_before_mean, er.border_after_mean, er.border_improved, tuned);
     else
         fs_info("edit: %d faces edited", er.faces_edited);
     if (er.stitch_kept_earlier)

@@ -7,6 +7,7 @@
 
 #include "core/fileio.h"
 #include "core/log.h"
+#include "core/sha256.h"
 #include "core/threads.h"
 #include "face/align.h"
 #include "face/mask.h"
@@ -39,6 +40,7 @@ typedef struct slot {
     int prow;                   /* preview row, -1 when none */
     fs_stitch_report sr;
     fs_image *result;
+    int cached;                 /* result loaded from the tuned-crop cache: nothing to compute */
     int rc;
     fs_err err;
 } slot;
@@ -67,6 +69,7 @@ typedef struct edit_ctx {
     fs_progress prog;
     int prev_track, prev_idx[PREVIEW_ROWS], prev_n;
     fs_image *sheet;
+    char tuned_dir[4400];       /* DIR/edits/KEY: stitched crops of this exact edit ("" = off) */
 } edit_ctx;
 
 static int track_by_id(const fs_project *p, int id) {
@@ -137,6 +140,53 @@ static int foreground(edit_ctx *c, slot *s, int g, fs_err *err) {
     return FS_OK;
 }
 
+/* The contact-sheet row of slot s, or -1. */
+static int preview_row(const edit_ctx *c, const slot *s) {
+    if (c->sheet && s->k == c->prev_track)
+        for (int r = 0; r < c->prev_n; r++)
+            if (c->prev_idx[r] == s->i) return r;
+    return -1;
+}
+
+static void tuned_path(const edit_ctx *c, int k, int i, char *path, size_t n) {
+    const fs_proj_track *t = &c->p->tracks->t[k];
+    snprintf(path, n, "%s/t%03d/%06d.png", c->tuned_dir, t->id, t->first + i);
+}
+
+/* The stitched crop of slot s from an earlier run of the same edit (an interrupted run resumes
+ * here). A file that does not load is computed again. Preview rows are always computed (the sheet
+ * shows the intermediate images), and with a parser its mask must be there for the paste. */
+static int load_tuned(edit_ctx *c, slot *s) {
+    if (!c->tuned_dir[0] || s->prow >= 0) return 0;
+    char path[4500];
+    tuned_path(c, s->k, s->i, path, sizeof path);
+    if (!fs_file_exists(path)) return 0;
+    if (c->parser) {
+        const fs_proj_track *t = &c->p->tracks->t[s->k];
+        char mask[4400];
+        snprintf(mask, sizeof mask, "%s/masks/t%03d/%06d.png", c->p->dir, t->id, t->first + s->i);
+        if (!fs_file_exists(mask)) return 0;
+    }
+    fs_image *im = NULL;
+    fs_err e = {0};
+    if (fs_image_load(path, &im, &e) || im->w != c->S || im->h != c->S) {
+        fs_verbose("%s: unusable (%s); computing the frame again", path, e.msg[0] ? e.msg : "wrong size");
+        fs_image_destroy(im);
+        return 0;
+    }
+    s->result = im;
+    return 1;
+}
+
+static int save_tuned(const edit_ctx *c, const slot *s, fs_err *err) {
+    const fs_proj_track *t = &c->p->tracks->t[s->k];
+    char path[4500];
+    snprintf(path, sizeof path, "%s/t%03d", c->tuned_dir, t->id);
+    if (fs_mkdirs(path, err)) return FS_ERR;
+    tuned_path(c, s->k, s->i, path, sizeof path);
+    return fs_image_save_png_level(s->result, path, 1, err);
+}
+
 /* Sequential part before the heavy work: the latent, the crop, the foreground. */
 static int slot_prepare(edit_ctx *c, slot *s, fs_err *err) {
     const fs_proj_track *t = &c->p->tracks->t[s->k];
@@ -148,10 +198,6 @@ static int slot_prepare(edit_ctx *c, slot *s, fs_err *err) {
         s->strength[e] = fs_edit_strength_at(&c->o->spec.edits[e], frame, c->p->tracks->fps) * f;
         fs_direction_apply(s->ws, c->L, c->dirs[e], s->strength[e]);
     }
-    s->prow = -1;
-    if (c->sheet && s->k == c->prev_track)
-        for (int r = 0; r < c->prev_n; r++)
-            if (c->prev_idx[r] == s->i) s->prow = r;
     int need_crop = !c->o->no_stitch || s->prow >= 0 || c->parser;
     if (need_crop && fs_invert_load_crop(c->p, s->k, s->i, c->S, s->crop, err)) return FS_ERR;
     if ((!c->o->no_stitch || c->parser) && foreground(c, s, c->S / 2, err)) return FS_ERR;
@@ -167,6 +213,7 @@ static void slot_work(void *ctx, int64_t begin, int64_t end, int thread_index) {
         long img_n = 3L * c->S * c->S;
         fs_sg2_opts so = fs_sg2_opts_default();
         s->rc = FS_OK;
+        if (s->cached) continue;
         if (s->prow >= 0) {
             fs_sg2_synthesis_forward(c->g, s->acts, c->pivots[s->k] + (size_t)s->i * c->L * c->D, &so);
             memcpy(s->inv, s->acts->img, sizeof(float) * (size_t)img_n);
@@ -218,7 +265,9 @@ static int run_batch(edit_ctx *c, int k, int i, fs_err *err) {
     for (int j = 0; j < nb; j++) {
         slot *s = &c->slots[j];
         s->k = k, s->i = i + j, s->result = NULL;
-        if (slot_prepare(c, s, err)) return FS_ERR;
+        s->prow = preview_row(c, s);
+        s->cached = load_tuned(c, s);
+        if (!s->cached && slot_prepare(c, s, err)) return FS_ERR;
     }
     /* B == 1: one frame with multithreaded kernels. B > 1: frames side by side, each single-threaded
        (a last batch of one frame too, so the pixels do not depend on the batch size) */
@@ -236,7 +285,15 @@ static int run_batch(edit_ctx *c, int k, int i, fs_err *err) {
             s->result = NULL;
             continue;
         }
-        if (!c->o->no_stitch) {
+        if (s->cached) {
+            c->rep->stitch_reused++;
+        } else if (c->tuned_dir[0] && save_tuned(c, s, err)) {
+            rc = FS_ERR;
+            fs_image_destroy(s->result);
+            s->result = NULL;
+            continue;
+        }
+        if (!c->o->no_stitch && !s->cached) {
             c->sum_before += s->sr.border_before;
             c->sum_after += s->sr.border_after;
             c->n_stitched++;
@@ -250,7 +307,7 @@ static int run_batch(edit_ctx *c, int k, int i, fs_err *err) {
                         c->p->tracks->t[k].first + s->i, s->sr.steps_taken, s->sr.best_step);
             }
         }
-        if (s->prow >= 0) {
+        if (s->prow >= 0 && !s->cached) {
             put_tile(c->sheet, s->prow, 0, s->crop, c->S);
             put_tile(c->sheet, s->prow, 1, s->inv, c->S);
             put_tile(c->sheet, s->prow, 2, s->edited, c->S);
@@ -311,6 +368,53 @@ static int select_tracks(const fs_project *p, const char *face, int *sel, fs_err
     int k = track_by_id(p, (int)id);
     if (k < 0) return fs_errorf(err, "--face %ld: no face track with that id (see tracks.json)", id);
     sel[k] = 1;
+    return FS_OK;
+}
+
+/* Adds "label=sha256(file)" to the tuned-crop key. */
+static int key_file(fs_sha256_ctx *h, const char *label, const char *path, fs_err *err) {
+    char hex[65], line[256];
+    if (fs_sha256_file(path, 0, hex, err)) return FS_ERR;
+    snprintf(line, sizeof line, "%s=%s\n", label, hex);
+    fs_sha256_update(h, line, strlen(line));
+    return FS_OK;
+}
+
+/* c->tuned_dir = DIR/edits/KEY, KEY = sha256 of everything a stitched crop depends on besides the
+ * files already hashed into h (the direction files): the project's generator, pivots and tracks,
+ * the edit, the stitching options, the fade, the parser, and how frames run (kernels with several
+ * threads sum in another order than one). A description goes to KEY/edit.txt. */
+static int tuned_dir_init(edit_ctx *c, fs_sha256_ctx *h, const char *dir, const fs_model_set *ms, fs_err *err) {
+    static const char *files[] = {"generator.safetensors", "pivots.safetensors", "tracks.json"};
+    char path[4300], text[4096];
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[f]);
+        if (key_file(h, files[f], path, err)) return FS_ERR;
+    }
+    if (ms->parser[0] && key_file(h, "parser", ms->parser, err)) return FS_ERR;
+    int n = snprintf(text, sizeof text, "facestitch tuned crops v1\nedit");
+    for (int e = 0; e < c->o->spec.count && n < (int)sizeof text - 600; e++) {
+        char one[520];
+        fs_edit_format(&c->o->spec.edits[e], one, (int)sizeof one);
+        n += snprintf(text + n, sizeof text - (size_t)n, " %s", one);
+    }
+    const fs_stitch_opts *so = &c->o->stitch;
+    if (n < (int)sizeof text)
+        snprintf(text + n, sizeof text - (size_t)n,
+                 "\nstitch steps %d lr %.9g content %.9g threshold %.9g\nfade %d\nparser %s\nrun %s %d\n",
+                 so->steps, so->lr, so->content_lambda, so->border_threshold, c->o->fade_frames,
+                 ms->parser[0] ? "yes" : "no (landmark masks)", c->B > 1 ? "frames-per-thread" : "threads",
+                 c->B > 1 ? 1 : fs_threads_count());
+    fs_sha256_update(h, text, strlen(text));
+    uint8_t d[32];
+    char hex[65];
+    fs_sha256_final(h, d);
+    fs_sha256_hex(d, hex);
+    snprintf(c->tuned_dir, sizeof c->tuned_dir, "%s/edits/%.16s", dir, hex);
+    if (fs_mkdirs(c->tuned_dir, err)) return FS_ERR;
+    char txt[4500];
+    snprintf(txt, sizeof txt, "%s/edit.txt", c->tuned_dir);
+    if (!fs_file_exists(txt) && fs_write_file_atomic(txt, text, strlen(text), err)) return FS_ERR;
     return FS_OK;
 }
 
@@ -392,11 +496,14 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
         fs_errorf(err, "out of memory");
         goto done;
     }
+    fs_sha256_ctx key;
+    fs_sha256_init(&key);
     for (int e = 0; e < c.n_dirs; e++) {
         char path[4096];
         if (fs_model_set_direction(ms, o->spec.edits[e].name, path, sizeof path, err)) goto done;
         if (fs_direction_load_for(path, &g->cfg, &c.dirs[e], err)) goto done;
         if (c.dirs[e]->space == FS_DIR_S) c.has_s = 1;
+        if (!o->no_stitch && key_file(&key, "direction", path, err)) goto done;
     }
     if (select_tracks(p, o->face, sel, err)) goto done;
     long total = 0;
@@ -424,6 +531,8 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
         c.sheet = fs_image_create(4 * c.S, c.prev_n * c.S, err);
         if (!c.sheet) goto done;
     }
+    /* stitched crops are kept so that an interrupted edit resumes (and a rerun re-encodes) */
+    if (!o->no_stitch && tuned_dir_init(&c, &key, dir, ms, err)) goto done;
     for (; nslots < c.B; nslots++)
         if (slot_init(&c.slots[nslots], &c, err)) {
             nslots++;
@@ -436,6 +545,7 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
     co.crop_user = &c;
     if (fs_project_composite(p, out_path, &co, err)) goto done;
     fs_progress_end(&c.prog);
+    if (rep->stitch_reused) fs_info("edit: %d stitched crop(s) reused from %s", rep->stitch_reused, c.tuned_dir);
     if (c.n_stitched) {
         rep->border_before_mean = c.sum_before / c.n_stitched;
         rep->border_after_mean = c.sum_after / c.n_stitched;

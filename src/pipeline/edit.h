@@ -5,7 +5,10 @@
  * are not the video's ends), render with the PTI generator, then (unless no_stitch) tune a fresh
  * copy of the generator on that frame so the border matches the original crop (pipeline/stitch.h),
  * and paste the result back with the feathered mask while the video is re-encoded with its audio.
- * Frames stream through: memory does not grow with the video's length.
+ * Frames stream through: memory does not grow with the video's length. Stitched crops are kept in
+ * DIR/edits/KEY/tNNN/FFFFFF.png, KEY a hash of everything they depend on (generator, pivots,
+ * tracks, edit, direction files, stitching options, parser), so a rerun of an interrupted edit
+ * only computes the frames still missing; `rm -r DIR/edits` frees the space.
  */
 #ifndef FS_PIPELINE_EDIT_H
 #define FS_PIPELINE_EDIT_H
@@ -40,6 +43,7 @@ typedef struct fs_edit_report {
     double border_worst_ratio;  /* max over frames of after/before */
     int stitch_kept_earlier;    /* frames whose best render came before the last step (overshoot) */
     int stitch_diverged;        /* frames whose loss turned non-finite (tuning stopped there) */
+    int stitch_reused;          /* frames whose stitched crop came from DIR/edits/KEY (earlier run) */
 } fs_edit_report;
 
 /* dir: an inverted project (fs_invert_run). */

@@ -1,6 +1,7 @@
 #!/bin/sh
 # `invert` killed with SIGKILL in the middle of PTI, then rerun, ends with the same tuned generator
-# (bit-identical at the same thread count) as an uninterrupted run.
+# (bit-identical at the same thread count) as an uninterrupted run. `edit` killed in the middle of
+# stitching, then rerun, reuses the stitched crops already written and gives the same video.
 set -u
 B=${FS_BIN:?}
 S=${FS_SHARED:-../shared}
@@ -41,6 +42,27 @@ wait $pid; rc=$?
 check sigint_exit1 "[ $rc -eq 1 ] && grep -q 'interrupted at update' $T/logc && [ ! -f $T/c/generator.safetensors ]"
 $B -q --threads 2 invert "$CLIP" --project "$T/c" $ARGS; rc=$?
 check sigint_rerun_same_generator "[ $rc -eq 0 ] && cmp -s $T/a/generator.safetensors $T/c/generator.safetensors"
+
+# edit killed with SIGKILL mid-stitching: the rerun reuses what was stitched, same output
+cp -r "$T/a" "$T/e"
+EARGS="--models $T/m --edit age=-6 --stitch-steps 400 --crf 0 --preset ultrafast"
+$B -q --threads 2 edit --project "$T/a" $EARGS -o "$T/ea.mp4" || { echo "FAIL uninterrupted edit"; exit 1; }
+$B -q --threads 2 edit --project "$T/e" $EARGS -o "$T/eb.mp4" &
+pid=$!
+i=0
+while [ "$(ls "$T"/e/edits/*/t000 2>/dev/null | wc -l)" -lt 2 ] && kill -0 $pid 2>/dev/null && [ $i -lt 1200 ]; do
+  sleep 0.05; i=$((i+1)); done
+kill -9 $pid 2>/dev/null; killed=$?
+wait $pid 2>/dev/null
+done_crops=$(ls "$T"/e/edits/*/t000 2>/dev/null | wc -l)
+echo "edit killed with $done_crops of 4 stitched crops written"
+check edit_killed_mid_stitch "[ $killed -eq 0 ] && [ $done_crops -ge 2 ] && [ $done_crops -lt 4 ] && [ ! -e $T/eb.mp4 ]"
+$B --threads 2 edit --project "$T/e" $EARGS -o "$T/eb.mp4" 2>"$T/loge"; rc=$?
+check edit_rerun_reused "[ $rc -eq 0 ] && grep -q \"edit: $done_crops stitched crop(s) reused\" $T/loge"
+check edit_rerun_same_video "cmp -s $T/ea.mp4 $T/eb.mp4"
+# other stitching options: other crops (a new key), nothing reused
+$B --threads 2 edit --project "$T/e" $EARGS --stitch-steps 3 -o "$T/ec.mp4" 2>"$T/loge2"; rc=$?
+check edit_other_options_not_reused "[ $rc -eq 0 ] && ! grep -q 'reused' $T/loge2 && [ \$(ls -d $T/e/edits/* | wc -l) -eq 2 ]"
 
 # a finished project: nothing to do
 $B --threads 2 invert "$CLIP" --project "$T/b" $ARGS 2>"$T/log2"; rc=$?
