@@ -177,7 +177,7 @@ int fs_cmd_edit(int argc, char **argv) {
     else
         fs_info("edit: %d faces edited", er.faces_edited);
     if (er.stitch_kept_earlier)
-        fs_info("edit: on %d frame(s) the last stitching steps raised the loss; the best earlier step was kept%s",
+        fs_info("edit: on %d frame(s) stitching ended worse than the untuned edit; its best step was kept%s",
                 er.stitch_kept_earlier, er.stitch_diverged ? " (some diverged: try a lower --stitch-lr)" : "");
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

@@ -41,7 +41,7 @@ typedef struct fs_edit_report {
     double border_after_mean;   /* mean border loss after stitching tuning */
     int border_improved;        /* frames where stitching lowered the border loss */
     double border_worst_ratio;  /* max over frames of after/before */
-    int stitch_kept_earlier;    /* frames whose best render came before the last step (overshoot) */
+    int stitch_kept_earlier;    /* frames where stitching diverged: an earlier step's render was kept */
     int stitch_diverged;        /* frames whose loss turned non-finite (tuning stopped there) */
     int stitch_reused;          /* frames whose stitched crop came from DIR/edits/KEY (earlier run) */
 } fs_edit_report;

@@ -69,7 +69,7 @@ static int tune(fs_stitcher *s, const float *ws, const float *const *styles, con
     fs_sg2_opts so = fs_sg2_opts_default();
     memset(rep, 0, sizeof *rep);
     rep->best_step = -1;
-    double best = INFINITY;
+    double best = INFINITY, first = 0, last = 0, last_border = 0;
     int step = 0;
     for (;; step++) {
         if (styles)
@@ -79,11 +79,12 @@ static int tune(fs_stitcher *s, const float *ws, const float *const *styles, con
         const float *y = s->acts->img;
         double lb = fs_masked_mse_forward(y, crop, m->border, 1, C, R, R);
         double loss = lb + o->content_lambda * fs_masked_mse_forward(y, edited, m->content, 1, C, R, R);
-        if (step == 0) rep->border_before = lb;
+        if (step == 0) rep->border_before = lb, first = loss;
         if (!isfinite(loss)) {
             rep->diverged = 1;
             break;
         }
+        last = loss, last_border = lb;
         if (loss < best) {
             best = loss;
             rep->best_step = step;
@@ -102,7 +103,13 @@ static int tune(fs_stitcher *s, const float *ws, const float *const *styles, con
         fs_adam_destroy(adam);
         return fs_errorf(err, "stitching: the generator's render of this frame is not finite");
     }
-    memcpy(out, s->best, sizeof(float) * (size_t)img_n);
+    if (rep->diverged || last > first) {
+        memcpy(out, s->best, sizeof(float) * (size_t)img_n); /* the safety net */
+    } else {
+        memcpy(out, s->acts->img, sizeof(float) * (size_t)img_n); /* STIT: the last render */
+        rep->best_step = step;
+        rep->border_after = last_border;
+    }
     fs_adam_destroy(adam);
     return FS_OK;
 }

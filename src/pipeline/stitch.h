@@ -4,9 +4,10 @@
  * of the EDITED latent matches the ORIGINAL crop on the border region while keeping the edit
  * inside the face:   L = masked(y, crop, Border) + 0.01 · masked(y, edited, Content)
  * (masked MSE of pipeline/masked_loss.h). When the border loss falls below `border_threshold`
- * the loop stops before stepping. The result is the render with the lowest L seen (STIT returns
- * the last one): a step that overshoots, or a loss that turns non-finite (the optimisation is
- * then stopped), can never make a frame worse than an earlier step or the untuned edit.
+ * the loop stops before stepping. The result is the last render, as in STIT, with one safety net:
+ * when the loss turns non-finite (tuning stops there) or the last render's L is above the untuned
+ * edit's, the render with the lowest L seen is returned instead, so a diverging optimisation never
+ * leaves a frame worse than the untuned edit (STIT's black patches, issue #42).
  */
 #ifndef FS_PIPELINE_STITCH_H
 #define FS_PIPELINE_STITCH_H
@@ -28,7 +29,8 @@ typedef struct fs_stitch_report {
     double border_before;    /* border loss of the untuned edit (the --no-stitch result) */
     double border_after;     /* border loss of the returned render */
     int steps_taken;
-    int best_step;           /* the step whose render is returned (0 = the untuned edit) */
+    int best_step;           /* the step whose render is returned (steps_taken normally; an earlier
+                                one, 0 = the untuned edit, when the safety net caught a divergence) */
     int diverged;            /* 1 when the loss became non-finite and tuning stopped there */
 } fs_stitch_report;
 

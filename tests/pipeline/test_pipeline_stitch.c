@@ -50,9 +50,9 @@ int main(void) {
     /* the PTI generator itself is untouched */
     fs_sg2_synthesis_forward(g, a, ws, &so);
     CHECK(memcmp(a->img + img_n, edited, sizeof(float) * img_n) == 0);
-    CHECK(rep.best_step >= rep.steps_taken - 5 && rep.diverged == 0);
+    CHECK(rep.best_step == rep.steps_taken && rep.diverged == 0); /* a normal run returns the last render */
     /* an overshooting optimisation (lr 1: Adam's first steps move every weight by ~1) never
-     * returns a frame worse than the untuned edit or an earlier step: the best render is kept */
+     * returns a frame worse than the untuned edit: the best render seen is kept */
     {
         fs_stitch_opts big = o;
         big.lr = 1.0f;
