@@ -582,7 +582,18 @@ int fs_edit_video(const char *video, const char *dir, const fs_model_set *ms, co
     int rc = FS_OK;
     if (video) rc = fs_invert_run(video, dir, ms, io, ir ? ir : &ir0, err);
     if (!rc) rc = fs_edit_run(dir, ms, eo, out_path, er ? er : &er0, err);
-    if (tmp[0]) {
+    if (tmp[0] && rc && fs_should_abort()) {
+        /* interrupted (Ctrl-C): the work so far is worth keeping, and "the same command" would start
+         * a new temporary project, so say how to resume */
+        if (err) {
+            char what[sizeof err->msg];
+            snprintf(what, sizeof what, "%s", err->msg);
+            char *cut = strstr(what, "; run the same command");
+            if (cut) *cut = 0;
+            fs_errorf(err, "%s; the work so far is kept in %s: add --project %s to the same command to resume", what,
+                      tmp, tmp);
+        }
+    } else if (tmp[0]) {
         fs_err e2 = {0};
         if (fs_remove_tree(tmp, &e2)) fs_warn("could not remove the temporary project: %s", e2.msg);
     }

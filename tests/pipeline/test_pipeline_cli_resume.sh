@@ -64,6 +64,27 @@ check edit_rerun_same_video "cmp -s $T/ea.mp4 $T/eb.mp4"
 $B --threads 2 edit --project "$T/e" $EARGS --stitch-steps 3 -o "$T/ec.mp4" 2>"$T/loge2"; rc=$?
 check edit_other_options_not_reused "[ $rc -eq 0 ] && ! grep -q 'reused' $T/loge2 && [ \$(ls -d $T/e/edits/* | wc -l) -eq 2 ]"
 
+# the one-command edit (temporary project) interrupted with Ctrl-C keeps its work and says how to
+# resume; resumed with --project it gives the video an uninterrupted run gives
+OARGS="--models $T/m --edit age=-6 --pti-steps 40 --max-frames 4 --stitch-steps 5 --crf 0 --preset ultrafast"
+$B -q --threads 2 edit "$CLIP" $OARGS -o "$T/oa.mp4" || { echo "FAIL uninterrupted one-command edit"; exit 1; }
+mkdir "$T/tmp"
+TMPDIR="$T/tmp" $B --threads 2 edit "$CLIP" $OARGS -o "$T/ob.mp4" 2>"$T/logo" &
+pid=$!
+i=0
+while [ -z "$(ls "$T"/tmp/*/pivots.safetensors 2>/dev/null)" ] && kill -0 $pid 2>/dev/null && [ $i -lt 1200 ]; do
+  sleep 0.05; i=$((i+1)); done
+sleep 0.2
+kill -INT $pid 2>/dev/null
+wait $pid; rc=$?
+P=$(ls -d "$T"/tmp/facestitch-* 2>/dev/null | head -1)
+check oneshot_sigint_keeps_work "[ $rc -eq 1 ] && [ -n '$P' ] && grep -q -- '--project $P' $T/logo && [ ! -e $T/ob.mp4 ]"
+$B -q --threads 2 edit "$CLIP" $OARGS --project "$P" -o "$T/ob.mp4"; rc=$?
+check oneshot_resumed_same_video "[ $rc -eq 0 ] && cmp -s $T/oa.mp4 $T/ob.mp4"
+# uninterrupted one-command runs leave nothing behind
+TMPDIR="$T/tmp" $B -q --threads 2 edit "$CLIP" $OARGS -o "$T/oc.mp4"; rc=$?
+check oneshot_cleans_up "[ $rc -eq 0 ] && [ \$(ls $T/tmp | wc -l) -eq 1 ]"
+
 # a finished project: nothing to do
 $B --threads 2 invert "$CLIP" --project "$T/b" $ARGS 2>"$T/log2"; rc=$?
 check rerun_done_noop "[ $rc -eq 0 ] && grep -q 'already done' $T/log2"
