@@ -578,6 +578,8 @@ int fs_edit_video(const char *video, const char *dir, const fs_model_set *ms, co
     if (!dir) {
         if (fs_make_temp_dir("facestitch-", tmp, sizeof tmp, err)) return FS_ERR;
         dir = tmp;
+        fs_info("working in %s (removed at the end; with --project DIR the work is kept and an interrupted "
+                "run resumes)", tmp);
     }
     int rc = FS_OK;
     if (video) rc = fs_invert_run(video, dir, ms, io, ir ? ir : &ir0, err);
