@@ -575,7 +575,15 @@ int fs_edit_video(const char *video, const char *dir, const fs_model_set *ms, co
     char tmp[4096] = "";
     fs_invert_report ir0;
     fs_edit_report er0;
+    /* a misspelt edit or an unwritable output must fail now, not after hours of inversion */
+    if (fs_video_writer_check(out_path, &eo->comp.writer, err)) return FS_ERR;
+    for (int e = 0; e < eo->spec.count; e++) {
+        char path[4096];
+        if (fs_model_set_direction(ms, eo->spec.edits[e].name, path, sizeof path, err)) return FS_ERR;
+    }
     if (!dir) {
+        fs_video_info vi;
+        if (video && fs_video_probe(video, &vi, err)) return FS_ERR; /* a bad input: one line, nothing made */
         if (fs_make_temp_dir("facestitch-", tmp, sizeof tmp, err)) return FS_ERR;
         dir = tmp;
         fs_info("working in %s (removed at the end; with --project DIR the work is kept and an interrupted "

@@ -516,6 +516,41 @@ int fs_video_writer_open(const char *path, const fs_video_info *src, const fs_vi
     return FS_OK;
 }
 
+int fs_video_writer_check(const char *path, const fs_video_writer_opts *o, fs_err *err) {
+    fs_video_writer_opts def;
+    if (!o) {
+        fs_video_writer_opts_default(&def);
+        o = &def;
+    }
+    char p[4096], dir[4096];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof p) return fs_errorf(err, "output path empty or too long");
+    memcpy(p, path, n + 1);
+    while (n > 1 && p[n - 1] == '/') p[--n] = 0;
+    int png_dir = o->png_dir || is_dir_path(path);
+    char ext[16];
+    fs_path_ext(p, ext, sizeof ext);
+    if (png_dir) {
+        struct stat st;
+        if (stat(p, &st) == 0 && (!S_ISDIR(st.st_mode) || !dir_is_empty(p)))
+            return fs_errorf(err, "%s: output directory exists and is not empty; remove it or choose another", p);
+    } else if (strcmp(ext, "png") != 0) {
+        if (!av_guess_format(NULL, p, NULL))
+            return fs_errorf(err, "%s: unknown output format (use .mp4, .mkv, .mov or a directory for PNG frames)", p);
+        int rgb = 0;
+        const char *name = default_codec(o, p, &rgb);
+        if (!avcodec_find_encoder_by_name(name))
+            return fs_errorf(err, "%s: no encoder '%s' in this FFmpeg (try --codec h264)", p, name);
+    }
+    /* the output is written next to its final name and renamed: its directory must be writable */
+    const char *slash = strrchr(p, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == p) snprintf(dir, sizeof dir, "/");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - p), p);
+    if (access(dir, W_OK) != 0) return fs_errorf(err, "%s: cannot write in %s (%s)", p, dir, strerror(errno));
+    return FS_OK;
+}
+
 static int drain_video(fs_video_writer *w, fs_err *err) {
     char eb[AV_ERROR_MAX_STRING_SIZE];
     for (;;) {

@@ -92,6 +92,10 @@ void fs_video_writer_opts_default(fs_video_writer_opts *o);
 /* src: the source's info (size, fps, time base). */
 int fs_video_writer_open(const char *path, const fs_video_info *src, const fs_video_writer_opts *o,
                          fs_video_writer **out, fs_err *err);
+/* Checks, without writing anything, that fs_video_writer_open(path, ..., o) can succeed as far as
+ * the path goes (known format and encoder, writable directory, PNG directory empty): long jobs call
+ * it before their work so a bad -o fails at once. o may be NULL (defaults). */
+int fs_video_writer_check(const char *path, const fs_video_writer_opts *o, fs_err *err);
 /* pts in src->tb units; must increase. The image must have the source's displayed size. */
 int fs_video_write(fs_video_writer *w, const fs_image *im, int64_t pts, fs_err *err);
 /* Flushes, copies the remaining audio, writes the trailer and renames into place. Frees w. */

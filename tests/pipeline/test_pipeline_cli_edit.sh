@@ -64,6 +64,16 @@ $B edit "$S/media/broken_text_file.mp4" --models "$T/m" --edit age=-6 -o "$T/bad
 check broken_exit1 "[ $rc -eq 1 ] && [ \$(wc -l < $T/err) -eq 1 ] && grep -q broken_text_file $T/err && [ ! -e $T/bad.mp4 ]"
 $B edit --project "$T/p" --models "$T/m" --edit nosuchdir=3 -o "$T/bad.mp4" 2>"$T/err"; rc=$?
 check missing_direction_exit1 "[ $rc -eq 1 ] && grep -q nosuchdir $T/err && [ ! -e $T/bad.mp4 ]"
+# a misspelt edit fails before any inversion work: one line, no project, no temporary dir
+mkdir "$T/tmpd"
+TMPDIR="$T/tmpd" $B edit "$CLIP" --models "$T/m" --edit age=-2,nosuchdir=3 -o "$T/bad.mp4" 2>"$T/err"; rc=$?
+check missing_direction_before_inversion "[ $rc -eq 1 ] && [ \$(wc -l < $T/err) -eq 1 ] && [ -z \"\$(ls $T/tmpd)\" ]"
+$B edit "$CLIP" --models "$T/m" --edit nosuchdir=3 --project "$T/np" -o "$T/bad.mp4" 2>"$T/err"; rc=$?
+check missing_direction_no_project "[ $rc -eq 1 ] && [ ! -e $T/np ] && [ ! -e $T/bad.mp4 ]"
+for o in "$T/nonexistent_dir/x.mp4" "$T/x.xyz" "$T/m/"; do
+  TMPDIR="$T/tmpd" $B edit "$CLIP" --models "$T/m" --edit age=-2 -o "$o" 2>"$T/err"; rc=$?
+  check "bad_output_before_inversion_$(basename "$o")" "[ $rc -eq 1 ] && [ \$(wc -l < $T/err) -eq 1 ] && [ -z \"\$(ls $T/tmpd)\" ]"
+done
 $B edit "$CLIP" --models "$T/nomodels" --edit age=-6 -o "$T/bad.mp4" 2>"$T/err"; rc=$?
 check missing_models_exit1 "[ $rc -eq 1 ] && grep -q nomodels $T/err"
 $B edit "$CLIP" --models "$T/m" --edit age -o "$T/bad.mp4" 2>/dev/null; rc=$?
