@@ -122,7 +122,11 @@ int fs_cmd_edit(int argc, char **argv) {
             if (fs_cli_parse_double(optarg, 0, 1e9, &d)) return fs_cli_usage_error("edit", "--border-threshold needs X >= 0");
             eo.stitch.border_threshold = (float)d;
             break;
-        case O_FACE: eo.face = optarg; break;
+        case O_FACE:
+            if (strcmp(optarg, "all") && strcmp(optarg, "largest") && fs_cli_parse_long(optarg, 0, 1000000, &v))
+                return fs_cli_usage_error("edit", "--face needs all, largest or a track id (a number)");
+            eo.face = optarg;
+            break;
         case O_FADE:
             if (fs_cli_parse_long(optarg, 0, 10000, &v)) return fs_cli_usage_error("edit", "--fade needs 0..10000");
             eo.fade_frames = (int)v;

@@ -80,6 +80,8 @@ $B edit "$CLIP" --models "$T/m" --edit age -o "$T/bad.mp4" 2>/dev/null; rc=$?
 check bad_edit_exit2 "[ $rc -eq 2 ]"
 $B edit "$CLIP" --models "$T/m" --edit age=-6 --stitch-lr 5 -o "$T/bad.mp4" 2>/dev/null; rc=$?
 check bad_stitch_lr_exit2 "[ $rc -eq 2 ] && [ ! -e $T/bad.mp4 ]"
+$B edit "$CLIP" --models "$T/m" --edit age=-6 --face 1x -o "$T/bad.mp4" 2>/dev/null; rc=$?
+check bad_face_exit2 "[ $rc -eq 2 ] && [ ! -e $T/bad.mp4 ]"
 $B edit "$CLIP" --models "$T/m" --edit age=1 2>/dev/null; rc=$?
 check no_output_exit2 "[ $rc -eq 2 ]"
 $B edit --project "$T/p" --models "$T/m" --edit age=1 -o /nonexistent_dir_fs/x.mp4 2>"$T/err"; rc=$?
