@@ -207,6 +207,18 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
     fs_align_opts ao = o->align;
     ao.settings.size = g->cfg.resolution;
     if (video) {
+        /* a project aligned before (`facestitch align --center-sigma 0 ...`) keeps its smoothing:
+         * invert has no options for it, so it takes the project's rather than refusing it */
+        char mpath[4200];
+        snprintf(mpath, sizeof mpath, "%s/manifest.json", dir);
+        fs_project *q = NULL;
+        fs_err e2 = {0};
+        if (fs_file_exists(mpath) && fs_project_open(dir, &q, &e2) == FS_OK) {
+            ao.settings.center_sigma = q->settings.center_sigma;
+            ao.settings.xy_sigma = q->settings.xy_sigma;
+            ao.settings.antialias = q->settings.antialias;
+            fs_project_close(q);
+        }
         if (fs_project_align(video, dir, &ao, err)) goto done;
     }
     if (fs_project_open(dir, &p, err)) goto done;

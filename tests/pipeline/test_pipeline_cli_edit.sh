@@ -59,6 +59,13 @@ if [ -f "$NOFACE" ]; then
   check noface_copy "[ $rc -eq 0 ] && [ \"\$(probe $T/noface.mp4 v:0 stream=nb_frames)\" = 5 ]"
 fi
 
+# a project aligned first with its own smoothing (STIT's animation recipe: --center-sigma 0) is
+# inverted and edited with that alignment, not refused
+$B -q align "$CLIP" --project "$T/anim" --size 64 --max-frames 4 --center-sigma 0 && \
+  $B -q --threads 2 edit "$CLIP" --project "$T/anim" --models "$T/m" --edit age=-4 --max-frames 4 --pti-steps 1 \
+     --stitch-steps 2 -o "$T/anim.mp4" 2>"$T/err"; rc=$?
+check aligned_project_keeps_smoothing "[ $rc -eq 0 ] && grep -q '\"center_sigma\":[[:space:]]*0,' $T/anim/manifest.json && [ -s $T/anim.mp4 ]"
+
 # errors: one line, exit 1 (input) or 2 (usage), no output file left
 $B edit "$S/media/broken_text_file.mp4" --models "$T/m" --edit age=-6 -o "$T/bad.mp4" 2>"$T/err"; rc=$?
 check broken_exit1 "[ $rc -eq 1 ] && [ \$(wc -l < $T/err) -eq 1 ] && grep -q broken_text_file $T/err && [ ! -e $T/bad.mp4 ]"
