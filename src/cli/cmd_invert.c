@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/fileio.h"
 #include "cli/pipeline_args.h"
 #include "core/log.h"
 #include "pipeline/invert.h"
@@ -12,6 +13,7 @@
 static void usage(FILE *fp) {
     fprintf(fp,
             "Usage: facestitch invert VIDEO --project DIR [options]\n"
+            "       facestitch invert --project DIR [options]     (a project made by 'facestitch align')\n"
             "\n"
             "The heavy, edit-independent part of the method, done once per video (reference: STIT §2):\n"
             "  1. align   detect and track the faces, smooth the FFHQ crop quads over time, cut the crops\n"
@@ -103,15 +105,23 @@ int fs_cmd_invert(int argc, char **argv) {
         default: return fs_cli_usage_error("invert", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
     }
-    if (optind + 1 != argc) return fs_cli_usage_error("invert", optind >= argc ? "VIDEO is required" : "one VIDEO only");
+    if (optind + 1 < argc) return fs_cli_usage_error("invert", "one VIDEO only");
     if (!dir) return fs_cli_usage_error("invert", "--project DIR is required");
-    const char *video = argv[optind];
+    /* without VIDEO: a project made by `facestitch align` (its alignment is kept as it is) */
+    const char *video = optind < argc ? argv[optind] : NULL;
+    if (!video) {
+        char mpath[4200];
+        snprintf(mpath, sizeof mpath, "%s/manifest.json", dir);
+        if (!fs_file_exists(mpath))
+            return fs_cli_usage_error("invert", "VIDEO is required (%s is not a project yet)", dir);
+    }
     fs_err err = {0};
     fs_model_set ms;
     if (fs_model_set_resolve(&ma, &ms, &err)) return fs_cli_fail(&err);
     char desc[20000];
     fs_model_set_describe(&ms, desc, sizeof desc);
-    fs_info("facestitch invert: %s -> %s (%d threads)", video, dir, fs_cli_globals.threads);
+    fs_info("facestitch invert: %s -> %s (%d threads)", video ? video : "(aligned project)", dir,
+            fs_cli_globals.threads);
     fs_verbose("models: %s", desc);
     fs_invert_report rep;
     if (fs_invert_run(video, dir, &ms, &o, &rep, &err)) return fs_cli_fail(&err);

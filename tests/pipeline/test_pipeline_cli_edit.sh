@@ -65,6 +65,10 @@ $B -q align "$CLIP" --project "$T/anim" --size 64 --max-frames 4 --center-sigma 
   $B -q --threads 2 edit "$CLIP" --project "$T/anim" --models "$T/m" --edit age=-4 --max-frames 4 --pti-steps 1 \
      --stitch-steps 2 -o "$T/anim.mp4" 2>"$T/err"; rc=$?
 check aligned_project_keeps_smoothing "[ $rc -eq 0 ] && grep -q '\"center_sigma\":[[:space:]]*0,' $T/anim/manifest.json && [ -s $T/anim.mp4 ]"
+$B -q align "$CLIP" --project "$T/al" --size 64 --max-frames 3 && $B -q invert --project "$T/al" --models "$T/m" --pti-steps 1; rc=$?
+check invert_aligned_project_without_video "[ $rc -eq 0 ] && grep -q '\"pti\":[[:space:]]*\"done\"' $T/al/manifest.json"
+$B invert --project "$T/nothing" --models "$T/m" 2>/dev/null; rc=$?
+check invert_no_video_no_project_exit2 "[ $rc -eq 2 ] && [ ! -e $T/nothing ]"
 
 # errors: one line, exit 1 (input) or 2 (usage), no output file left
 $B edit "$S/media/broken_text_file.mp4" --models "$T/m" --edit age=-6 -o "$T/bad.mp4" 2>"$T/err"; rc=$?
