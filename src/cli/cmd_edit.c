@@ -49,6 +49,7 @@ static void usage(FILE *fp) {
             "  --preview SHEET.png    contact sheet: original | inversion | edit | stitched\n"
             "  --crf N, --preset P, --codec C   encoder settings (see 'facestitch composite --help')\n"
             "  --pti-steps N, --batch N, --max-frames N, --e4e-antialias   inversion settings\n"
+            FS_RANGE_HELP
             FS_PIPELINE_MODEL_HELP
             "  -h, --help             this help\n"
             "\n"
@@ -56,7 +57,8 @@ static void usage(FILE *fp) {
             "  facestitch edit talk.mp4 --edit age=-6 -o young.mp4\n"
             "  facestitch invert talk.mp4 --project talk.fs\n"
             "  facestitch edit --project talk.fs --edit smile=2 -o smile.mp4 --preview sheet.png\n"
-            "  facestitch edit --project talk.fs --edit \"age=0@0s,-6@2s\" -o ramp.mp4\n");
+            "  facestitch edit --project talk.fs --edit \"age=0@0s,-6@2s\" -o ramp.mp4\n"
+            "  facestitch edit long.mp4 --range 60s:70s --edit smile=2 -o long_smile.mp4\n");
 }
 
 int fs_cmd_edit(int argc, char **argv) {
@@ -80,6 +82,7 @@ int fs_cmd_edit(int argc, char **argv) {
                                          {"batch", required_argument, 0, O_BATCH},
                                          {"lr", required_argument, 0, O_LR},
                                          {"max-frames", required_argument, 0, O_MAXF},
+                                         FS_RANGE_OPTION,
                                          {"e4e-antialias", no_argument, 0, O_AA},
                                          FS_PIPELINE_MODEL_OPTIONS,
                                          {"help", no_argument, 0, 'h'},
@@ -99,6 +102,10 @@ int fs_cmd_edit(int argc, char **argv) {
     double d;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         if (fs_pipeline_model_option(c, optarg, &ma)) continue;
+        if (c == FS_OPT_RANGE) {
+            if (fs_cli_tracking_option("edit", c, optarg, &io.align.settings) == 2) return 2;
+            continue;
+        }
         switch (c) {
         case O_EDIT:
             if (fs_edit_spec_parse(optarg, &eo.spec, &err)) return fs_cli_usage_error("edit", "%s", err.msg);

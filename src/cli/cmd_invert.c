@@ -31,6 +31,7 @@ static void usage(FILE *fp) {
             "  --lr X               PTI learning rate (default 3e-5)\n"
             "  --checkpoint-every N save a resume checkpoint every N PTI steps (default: every 3 min)\n"
             "  --max-frames N       use only the first N frames of the video\n"
+            FS_RANGE_HELP
             "  --e4e-antialias      antialiased 1024->256 resize before e4e (STIT: plain bilinear)\n"
             "  --locality           STIT's locality regulariser in PTI (off by default, as STIT)\n"
             "  --projection-steps N optimisation steps per frame when there is no encoder (default 100)\n"
@@ -50,6 +51,7 @@ int fs_cmd_invert(int argc, char **argv) {
                                          {"lr", required_argument, 0, O_LR},
                                          {"checkpoint-every", required_argument, 0, O_CKPT},
                                          {"max-frames", required_argument, 0, O_MAXF},
+                                         FS_RANGE_OPTION,
                                          {"e4e-antialias", no_argument, 0, O_AA},
                                          {"projection-steps", required_argument, 0, O_PROJSTEPS},
                                          {"stop-after", required_argument, 0, O_STOP},
@@ -69,6 +71,10 @@ int fs_cmd_invert(int argc, char **argv) {
     double d;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (fs_pipeline_model_option(c, optarg, &ma)) continue;
+        if (c == FS_OPT_RANGE) {
+            if (fs_cli_tracking_option("invert", c, optarg, &o.align.settings) == 2) return 2;
+            continue;
+        }
         switch (c) {
         case O_PROJECT: dir = optarg; break;
         case O_STEPS:

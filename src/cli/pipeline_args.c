@@ -1,7 +1,9 @@
 #include "cli/pipeline_args.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 
@@ -51,6 +53,15 @@ int fs_cli_tracking_option(const char *cmd, int c, const char *arg, fs_align_set
         if (fs_cli_parse_double(arg, 0, 1000, &v)) return fs_cli_usage_error(cmd, "--xy-sigma needs a number 0..1000");
         s->xy_sigma = v;
         return 1;
+    case FS_OPT_RANGE: {
+        int64_t a, b;
+        fs_err e = {0};
+        if (strlen(arg) >= sizeof s->range || fs_align_range_frames(arg, 25.0, &a, &b, &e))
+            return fs_cli_usage_error(cmd, "--range %s: expected FROM:TO, e.g. 2.5s:7s or f75:f210 (either may be empty)",
+                                      arg);
+        snprintf(s->range, sizeof s->range, "%s", arg);
+        return 1;
+    }
     default: return 0;
     }
 }

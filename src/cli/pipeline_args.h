@@ -32,21 +32,26 @@ int fs_cli_parse_double(const char *s, double lo, double hi, double *out);
 
 /* Options of the commands that find faces (faces, align): how much of the video, and the
  * temporal smoothing of the alignment quads (reference/stit.md §1.4). */
-enum { FS_OPT_MAX_FRAMES = 1100, FS_OPT_CENTER_SIGMA, FS_OPT_XY_SIGMA };
+enum { FS_OPT_MAX_FRAMES = 1100, FS_OPT_CENTER_SIGMA, FS_OPT_XY_SIGMA, FS_OPT_RANGE };
+
+#define FS_RANGE_OPTION {"range", required_argument, 0, FS_OPT_RANGE}
+#define FS_RANGE_HELP                                                                                    \
+    "  --range FROM:TO      find and edit faces only in this window, copy the rest of the video:\n"     \
+    "                       times (2.5s:7s) or frames (f75:f210), TO exclusive, either may be empty\n"
 
 #define FS_TRACKING_OPTIONS                                                                              \
     {"max-frames", required_argument, 0, FS_OPT_MAX_FRAMES},                                            \
         {"center-sigma", required_argument, 0, FS_OPT_CENTER_SIGMA},                                    \
-        {"xy-sigma", required_argument, 0, FS_OPT_XY_SIGMA}
+        {"xy-sigma", required_argument, 0, FS_OPT_XY_SIGMA}, FS_RANGE_OPTION
 
 #define FS_TRACKING_HELP                                                                                 \
     "  --max-frames N       only the first N frames (default: all)\n"                                    \
     "  --center-sigma S     Gaussian smoothing of the quad centre over time, in frames\n"                \
     "                       (default 1.0 as STIT; 0 = off, e.g. for animation)\n"                        \
     "  --xy-sigma S         Gaussian smoothing of the quad axes (size, rotation) over time\n"            \
-    "                       (default 3.0 as STIT; 0 = off)\n"
+    "                       (default 3.0 as STIT; 0 = off)\n" FS_RANGE_HELP
 
-/* Handles a FS_TRACKING_OPTIONS option of command `cmd`: 0 when c is not one, 1 when stored in
+/* Handles a FS_TRACKING_OPTIONS (or FS_RANGE_OPTION) option of command `cmd`: 0 when c is not one, 1 when stored in
  * s, 2 when the value was bad (the usage error is printed; return 2 from the command). */
 int fs_cli_tracking_option(const char *cmd, int c, const char *arg, fs_align_settings *s);
 

@@ -113,6 +113,7 @@ int fs_project_write_manifest(const fs_project *p, fs_err *err) {
     cJSON_AddNumberToObject(set, "xy_sigma", p->settings.xy_sigma);
     cJSON_AddBoolToObject(set, "antialias", p->settings.antialias);
     cJSON_AddNumberToObject(set, "max_frames", (double)p->settings.max_frames);
+    if (p->settings.range[0]) cJSON_AddStringToObject(set, "range", p->settings.range);
     cJSON *stages = cJSON_GetObjectItemCaseSensitive(root, "stages");
     if (!cJSON_IsObject(stages)) {
         cJSON_DeleteItemFromObjectCaseSensitive(root, "stages");
@@ -246,6 +247,8 @@ int fs_project_open(const char *dir, fs_project **out, fs_err *err) {
     p->settings.xy_sigma = dbl(set, "xy_sigma", 3.0);
     p->settings.antialias = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(set, "antialias"));
     p->settings.max_frames = (int64_t)dbl_in(set, "max_frames", 0, 0, 1e12);
+    const char *range = str(set, "range");
+    snprintf(p->settings.range, sizeof p->settings.range, "%s", range ? range : "");
     if (p->settings.size < 8 || p->settings.size > 8192) {
         fs_errorf(err, "%s: bad crop size %d", path, p->settings.size);
         goto done;

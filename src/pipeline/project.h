@@ -52,9 +52,15 @@ typedef struct fs_align_settings {
     double xy_sigma;        /* 3.0 */
     int antialias;          /* 1 */
     int64_t max_frames;     /* 0 = all */
+    char range[64];         /* "" = every frame; else faces are found (and so edited) only in this
+                               window, the rest of the video is copied: "FROM:TO", each end a time
+                               "2.5s" or a frame "f75", TO exclusive, empty = to the end ("f75:") */
 } fs_align_settings;
 
 void fs_align_settings_default(fs_align_settings *s);
+/* Parses a range ("" = all) into frames [from, to) at fps (to = INT64_MAX when open). 0 on
+ * success; an error names the text. */
+int fs_align_range_frames(const char *range, double fps, int64_t *from, int64_t *to, fs_err *err);
 
 /* From the tracker's output: interpolates gaps, smooths, computes quads and coefficients. */
 int fs_proj_tracks_from_faces(const fs_face_tracks *ft, int frames, double fps, int width, int height,

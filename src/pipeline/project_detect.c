@@ -25,12 +25,19 @@ int fs_detect_tracks(const char *video, const fs_align_settings *s, const char *
         fs_video_close(r);
         return FS_ERR;
     }
+    /* --range: faces only in frames [from, to); the other frames are decoded (and counted) only */
+    int64_t from, until;
+    if (fs_align_range_frames(s->range, vi->fps, &from, &until, err)) {
+        fs_face_tracker_destroy(tr);
+        fs_video_close(r);
+        return FS_ERR;
+    }
     fs_progress pg;
     fs_progress_begin(&pg, "faces", vi->frames);
     fs_video_frame f;
     int rc, n = 0;
     while ((rc = fs_video_next(r, &f, err)) == FS_OK && f.image) {
-        if ((rc = fs_face_tracker_push(tr, f.image, (int)f.index, err))) break;
+        if (f.index >= from && f.index < until && (rc = fs_face_tracker_push(tr, f.image, (int)f.index, err))) break;
         n++;
         fs_progress_step(&pg, 1, NULL);
         if (fs_should_abort()) {
@@ -51,7 +58,8 @@ int fs_detect_tracks(const char *video, const fs_align_settings *s, const char *
     rc = fs_proj_tracks_from_faces(ft, n, info.fps, info.width, info.height, s, out, err);
     fs_face_tracks_destroy(ft);
     if (rc) return FS_ERR;
-    if ((*out)->count == 0) fs_warn("%s: no face found in %d frames", video, n);
+    if ((*out)->count == 0 && s->range[0]) fs_warn("%s: no face found in the range %s", video, s->range);
+    else if ((*out)->count == 0) fs_warn("%s: no face found in %d frames", video, n);
     else fs_verbose("%s: %d face track(s) in %d frames", video, (*out)->count, n);
     if (debug_video && fs_write_debug_video(video, *out, s->max_frames, debug_video, err)) {
         fs_proj_tracks_destroy(*out);

@@ -17,6 +17,44 @@ void fs_align_settings_default(fs_align_settings *s) {
     s->xy_sigma = 3.0;
     s->antialias = 1;
     s->max_frames = 0;
+    s->range[0] = 0;
+}
+
+/* one end of a range: "2.5s" (seconds) or "f75" (frame); empty = open */
+static int range_end(const char *t, size_t n, double fps, int64_t open, int64_t *out) {
+    char buf[32];
+    if (n == 0) {
+        *out = open;
+        return 1;
+    }
+    if (n >= sizeof buf) return 0;
+    memcpy(buf, t, n);
+    buf[n] = 0;
+    char *end = NULL;
+    double v;
+    if (buf[0] == 'f') {
+        v = strtod(buf + 1, &end);
+        if (end == buf + 1 || *end || !(v >= 0 && v <= 1e12) || v != floor(v)) return 0;
+        *out = (int64_t)v;
+        return 1;
+    }
+    v = strtod(buf, &end);
+    if (end == buf || end[0] != 's' || end[1] || !(v >= 0 && v <= 1e9)) return 0;
+    *out = (int64_t)llround(v * (fps > 0 ? fps : 25.0));
+    return 1;
+}
+
+int fs_align_range_frames(const char *range, double fps, int64_t *from, int64_t *to, fs_err *err) {
+    *from = 0;
+    *to = INT64_MAX;
+    if (!range || !range[0]) return FS_OK;
+    const char *colon = strchr(range, ':');
+    if (!colon || strchr(colon + 1, ':') || !range_end(range, (size_t)(colon - range), fps, 0, from) ||
+        !range_end(colon + 1, strlen(colon + 1), fps, INT64_MAX, to))
+        return fs_errorf(err, "range '%s': expected FROM:TO with times like 2.5s or frames like f75 (either may be empty)",
+                         range);
+    if (*to <= *from) return fs_errorf(err, "range '%s' is empty", range);
+    return FS_OK;
 }
 
 static void track_free(fs_proj_track *t) {

@@ -225,6 +225,18 @@ int main(void) {
         CHECK_MSG(strstr(err.msg, json) != NULL || strstr(err.msg, "memory"), "%s", err.msg);
         CHECK(t == NULL);
     }
+    /* --range parsing: times (at the video's fps) or frames, TO exclusive, open ends */
+    {
+        int64_t a, b;
+        CHECK(fs_align_range_frames("2.5s:7s", 30, &a, &b, &err) == FS_OK && a == 75 && b == 210);
+        CHECK(fs_align_range_frames("f10:", 30, &a, &b, &err) == FS_OK && a == 10 && b == INT64_MAX);
+        CHECK(fs_align_range_frames(":f5", 25, &a, &b, &err) == FS_OK && a == 0 && b == 5);
+        CHECK(fs_align_range_frames("", 25, &a, &b, &err) == FS_OK && a == 0 && b == INT64_MAX);
+        static const char *bad_ranges[] = {"f5:f5", "5:7", "2.5s:7", "fx:f2", "f1.5:", "f3", "1s:2s:3s", "-1s:", "f9:f2"};
+        for (size_t i = 0; i < sizeof bad_ranges / sizeof bad_ranges[0]; i++)
+            CHECK_MSG(fs_align_range_frames(bad_ranges[i], 25, &a, &b, &err) != FS_OK && strstr(err.msg, bad_ranges[i]),
+                      "range '%s' accepted", bad_ranges[i]);
+    }
     /* untrusted sizes: frames beyond the video, long gaps, huge ids / sizes (memory and integer
      * conversions stay bounded) */
     {

@@ -70,6 +70,16 @@ check invert_aligned_project_without_video "[ $rc -eq 0 ] && grep -q '\"pti\":[[
 $B invert --project "$T/nothing" --models "$T/m" 2>/dev/null; rc=$?
 check invert_no_video_no_project_exit2 "[ $rc -eq 2 ] && [ ! -e $T/nothing ]"
 
+# --range: faces are found and edited only inside the window; every other frame is the input's
+$B -q --threads 2 edit "$CLIP" --models "$T/m" --edit age=-6 --max-frames 8 --range f2:f6 --pti-steps 1 \
+   --stitch-steps 2 --crf 0 --project "$T/rng" -o "$T/rng.mp4"; rc=$?
+$B -q metrics "$CLIP" "$T/rng.mp4" --max-frames 8 --csv "$T/rng.csv" >/dev/null; rc2=$?
+outside=$(awk -F, 'NR>1 && ($1<2 || $1>=6) && $6=="inf"' "$T/rng.csv" | wc -l)
+inside=$(awk -F, 'NR>1 && $1>=2 && $1<6 && $6!="inf"' "$T/rng.csv" | wc -l)
+check range_only_window_edited "[ $rc -eq 0 ] && [ $rc2 -eq 0 ] && [ $outside -eq 4 ] && [ $inside -ge 1 ] && grep -q '\"range\":[[:space:]]*\"f2:f6\"' $T/rng/manifest.json"
+$B edit "$CLIP" --models "$T/m" --edit age=-6 --range 5:7 -o "$T/bad.mp4" 2>/dev/null; rc=$?
+check range_bad_syntax_exit2 "[ $rc -eq 2 ] && [ ! -e $T/bad.mp4 ]"
+
 # errors: one line, exit 1 (input) or 2 (usage), no output file left
 $B edit "$S/media/broken_text_file.mp4" --models "$T/m" --edit age=-6 -o "$T/bad.mp4" 2>"$T/err"; rc=$?
 check broken_exit1 "[ $rc -eq 1 ] && [ \$(wc -l < $T/err) -eq 1 ] && grep -q broken_text_file $T/err && [ ! -e $T/bad.mp4 ]"
