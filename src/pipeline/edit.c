@@ -575,6 +575,8 @@ int fs_edit_video(const char *video, const char *dir, const fs_model_set *ms, co
     char tmp[4096] = "";
     fs_invert_report ir0;
     fs_edit_report er0;
+    if (!video && io && (io->align.settings.range[0] || io->align.settings.max_frames))
+        fs_warn("%s: --range and --max-frames apply when a video is aligned; the project keeps its own", dir);
     /* a misspelt edit or an unwritable output must fail now, not after hours of inversion */
     if (fs_video_writer_check(out_path, &eo->comp.writer, err)) return FS_ERR;
     for (int e = 0; e < eo->spec.count; e++) {
