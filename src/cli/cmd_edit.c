@@ -180,7 +180,7 @@ int fs_cmd_edit(int argc, char **argv) {
     if (fs_edit_video(video, dir, &ms, &io, &eo, out, &ir, &er, &err)) return fs_cli_fail(&err);
     if (ir.crops && !ir.pti_skipped)
         fs_info("edit: PTI mean reconstruction loss %.5f -> %.5f over %d face crops", ir.pti_loss_before,
-                ir.pti_loss_after, ir.crops);
+                ir.pti_loss_after, ir.pti_crops);
     int tuned = er.faces_edited - er.stitch_reused;
     if (tuned > 0 && !eo.no_stitch)
         fs_info("edit: %d faces edited; stitching lowered the mean border loss %.5f -> %.5f (lower on %d of %d "

@@ -32,6 +32,8 @@ static void usage(FILE *fp) {
             "  --checkpoint-every N save a resume checkpoint every N PTI steps (default: every 3 min)\n"
             "  --max-frames N       use only the first N frames of the video\n"
             FS_RANGE_HELP
+            "  --face all|largest|ID  faces PTI tunes the generator on (default all; STIT: the one\n"
+            "                       face it edits); a later edit of another face needs a new project\n"
             "  --e4e-antialias      antialiased 1024->256 resize before e4e (STIT: plain bilinear)\n"
             "  --locality           STIT's locality regulariser in PTI (off by default, as STIT)\n"
             "  --projection-steps N optimisation steps per frame when there is no encoder (default 100)\n"
@@ -44,7 +46,7 @@ static void usage(FILE *fp) {
 }
 
 int fs_cmd_invert(int argc, char **argv) {
-    enum { O_PROJECT = 256, O_STEPS, O_BATCH, O_LR, O_CKPT, O_MAXF, O_AA, O_PROJSTEPS, O_STOP, O_LOCALITY };
+    enum { O_PROJECT = 256, O_STEPS, O_BATCH, O_LR, O_CKPT, O_MAXF, O_AA, O_PROJSTEPS, O_STOP, O_LOCALITY, O_FACE };
     static const struct option opts[] = {{"project", required_argument, 0, O_PROJECT},
                                          {"pti-steps", required_argument, 0, O_STEPS},
                                          {"batch", required_argument, 0, O_BATCH},
@@ -52,6 +54,7 @@ int fs_cmd_invert(int argc, char **argv) {
                                          {"checkpoint-every", required_argument, 0, O_CKPT},
                                          {"max-frames", required_argument, 0, O_MAXF},
                                          FS_RANGE_OPTION,
+                                         {"face", required_argument, 0, O_FACE},
                                          {"e4e-antialias", no_argument, 0, O_AA},
                                          {"projection-steps", required_argument, 0, O_PROJSTEPS},
                                          {"stop-after", required_argument, 0, O_STOP},
@@ -107,6 +110,13 @@ int fs_cmd_invert(int argc, char **argv) {
             o.pti.stop_after = (int)v;
             break;
         case O_LOCALITY: o.pti.locality = 1; break;
+        case O_FACE: {
+            long id;
+            if (strcmp(optarg, "all") && strcmp(optarg, "largest") && fs_cli_parse_long(optarg, 0, 1000000, &id))
+                return fs_cli_usage_error("invert", "--face needs all, largest or a track id (a number)");
+            o.face = optarg;
+            break;
+        }
         case 'h': usage(stdout); return 0;
         default: return fs_cli_usage_error("invert", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
@@ -136,7 +146,7 @@ int fs_cmd_invert(int argc, char **argv) {
     else if (rep.pti_skipped)
         fs_info("invert: done (%d face crops; PTI was already done)", rep.crops);
     else
-        fs_info("invert: done: %d face crops; PTI mean reconstruction loss %.5f -> %.5f", rep.crops,
-                rep.pti_loss_before, rep.pti_loss_after);
+        fs_info("invert: done: %d face crops; PTI mean reconstruction loss %.5f -> %.5f over %d of them", rep.crops,
+                rep.pti_loss_before, rep.pti_loss_after, rep.pti_crops);
     return 0;
 }

@@ -342,34 +342,6 @@ static int crop_source(void *user, int track_id, int frame, fs_image **out, fs_e
     return FS_OK;
 }
 
-static int select_tracks(const fs_project *p, const char *face, int *sel, fs_err *err) {
-    int n = p->tracks->count;
-    if (!face || !strcmp(face, "all")) {
-        for (int k = 0; k < n; k++) sel[k] = 1;
-        return FS_OK;
-    }
-    memset(sel, 0, sizeof(int) * (size_t)n);
-    if (!strcmp(face, "largest")) {
-        int best = -1;
-        double best_area = -1;
-        for (int k = 0; k < n; k++) {
-            double a = 0;
-            const fs_proj_track *t = &p->tracks->t[k];
-            for (int i = 0; i < t->n; i++) a += (t->box[i][2] - t->box[i][0]) * (t->box[i][3] - t->box[i][1]);
-            /* the sum over frames: a face that is large AND present long */
-            if (a > best_area) best_area = a, best = k;
-        }
-        if (best >= 0) sel[best] = 1;
-        return FS_OK;
-    }
-    char *end = NULL;
-    long id = strtol(face, &end, 10);
-    if (!*face || *end) return fs_errorf(err, "--face %s: expected all, largest or a track id", face);
-    int k = track_by_id(p, (int)id);
-    if (k < 0) return fs_errorf(err, "--face %ld: no face track with that id (see tracks.json)", id);
-    sel[k] = 1;
-    return FS_OK;
-}
 
 /* Adds "label=sha256(file)" to the tuned-crop key. */
 static int key_file(fs_sha256_ctx *h, const char *label, const char *path, fs_err *err) {
@@ -505,7 +477,8 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
         if (c.dirs[e]->space == FS_DIR_S) c.has_s = 1;
         if (!o->no_stitch && key_file(&key, "direction", path, err)) goto done;
     }
-    if (select_tracks(p, o->face, sel, err)) goto done;
+    if (fs_project_select_tracks(p, o->face, sel, err)) goto done;
+    if (fs_invert_pti_covers(dir, p, sel, err)) goto done;
     long total = 0;
     for (int k = 0; k < ntr; k++) {
         if (!sel[k]) continue;
@@ -592,7 +565,9 @@ int fs_edit_video(const char *video, const char *dir, const fs_model_set *ms, co
                 "run resumes)", tmp);
     }
     int rc = FS_OK;
-    if (video) rc = fs_invert_run(video, dir, ms, io, ir ? ir : &ir0, err);
+    fs_invert_opts io2 = *io;
+    if (!io2.face) io2.face = eo->face; /* PTI tunes on the faces that are edited, as STIT */
+    if (video) rc = fs_invert_run(video, dir, ms, &io2, ir ? ir : &ir0, err);
     if (!rc) rc = fs_edit_run(dir, ms, eo, out_path, er ? er : &er0, err);
     if (tmp[0] && rc && fs_should_abort()) {
         /* interrupted (Ctrl-C): the work so far is worth keeping, and "the same command" would start

@@ -73,6 +73,25 @@ int fs_invert_crop_list(const fs_project *p, fs_crop_ref **out, int *n, fs_err *
     return FS_OK;
 }
 
+int fs_invert_pti_covers(const char *dir, const fs_project *p, const int *sel, fs_err *err) {
+    cJSON *pti = fs_project_manifest_get(dir, "pti", NULL);
+    const cJSON *ids = cJSON_GetObjectItemCaseSensitive(pti, "tracks");
+    int rc = FS_OK;
+    if (cJSON_IsArray(ids))
+        for (int k = 0; k < p->tracks->count && !rc; k++) {
+            if (!sel[k]) continue;
+            int found = 0;
+            const cJSON *id;
+            cJSON_ArrayForEach(id, ids) found |= cJSON_IsNumber(id) && id->valuedouble == p->tracks->t[k].id;
+            if (!found)
+                rc = fs_errorf(err, "%s: face %d was left out of this project's PTI (it was inverted for other "
+                                    "--face); invert into a new project for it",
+                               dir, p->tracks->t[k].id);
+        }
+    cJSON_Delete(pti);
+    return rc;
+}
+
 int fs_invert_load_crop(const fs_project *p, int k, int i, int S, float *out, fs_err *err) {
     const fs_proj_track *t = &p->tracks->t[k];
     fs_image *im = NULL;
@@ -198,6 +217,7 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
     fs_project *p = NULL;
     fs_crop_ref *refs = NULL;
     float *pivots = NULL;
+    int *sel = NULL;
     int n = 0, rc = FS_ERR;
     char st[64];
     if (fs_sg2_load(ms->generator, &g, err)) return FS_ERR;
@@ -263,15 +283,33 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
         if (fs_project_set_stage(dir, "pivots", "done", err)) goto done;
     }
 
+    /* PTI on the selected faces only (all by default) */
+    sel = calloc((size_t)p->tracks->count, sizeof *sel);
+    if (!sel) {
+        fs_errorf(err, "out of memory");
+        goto done;
+    }
+    if (fs_project_select_tracks(p, o->face, sel, err)) goto done;
     char gen_path[4200], ck[4200];
     snprintf(gen_path, sizeof gen_path, "%s/generator.safetensors", dir);
     snprintf(ck, sizeof ck, "%s/checkpoint", dir);
     if (strcmp(fs_project_get_stage(dir, "pti", st, sizeof st), "done") == 0 && fs_file_exists(gen_path)) {
+        if (fs_invert_pti_covers(dir, p, sel, err)) goto done;
         rep->pti_skipped = 1;
         fs_info("invert: PTI already done (%s)", gen_path);
         rc = FS_OK;
         goto done;
     }
+    int m = 0;
+    for (int j = 0; j < n; j++)
+        if (sel[refs[j].track]) {
+            refs[m] = refs[j];
+            memmove(pivots + (size_t)m * row, pivots + (size_t)j * row, sizeof(float) * row);
+            m++;
+        }
+    if (m < n) fs_info("invert: PTI on %d of %d face crops (--face %s)", m, n, o->face);
+    n = m;
+    rep->pti_crops = m;
     crop_ctx cc = {p, refs, g->cfg.resolution};
     fs_pti_opts po = o->pti;
     po.checkpoint_dir = ck;
@@ -288,10 +326,14 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
     cJSON_AddNumberToObject(info, "loss_before", rep->pti_loss_before);
     cJSON_AddNumberToObject(info, "loss_after", rep->pti_loss_after);
     cJSON_AddBoolToObject(info, "lpips", lp != NULL);
+    cJSON *ids = cJSON_AddArrayToObject(info, "tracks");
+    for (int k = 0; k < p->tracks->count; k++)
+        if (sel[k]) cJSON_AddItemToArray(ids, cJSON_CreateNumber(p->tracks->t[k].id));
     if (fs_project_manifest_set(dir, "pti", info, err)) goto done;
     if (fs_project_set_stage(dir, "pti", "done", err)) goto done;
     rc = FS_OK;
 done:
+    free(sel);
     free(pivots);
     free(refs);
     fs_project_close(p);

@@ -22,12 +22,15 @@ typedef struct fs_invert_opts {
     fs_pti_opts pti;           /* checkpoint_dir is set to DIR/checkpoint */
     fs_projector_opts proj;    /* used without an encoder */
     int e4e_antialias;         /* 0: STIT's plain bilinear 1024->256; 1: antialiased */
+    const char *face;          /* faces PTI tunes on: NULL/"all", "largest" or a track id (STIT tunes
+                                  on the one face it edits); pivots are made for every face */
 } fs_invert_opts;
 
 void fs_invert_opts_default(fs_invert_opts *o);
 
 typedef struct fs_invert_report {
     int crops;                 /* frames × faces inverted */
+    int pti_crops;             /* of them, the crops PTI tuned on (the selected faces) */
     double pti_loss_before, pti_loss_after; /* mean reconstruction loss, pivots through G before/after PTI */
     int pti_skipped;           /* already done */
 } fs_invert_report;
@@ -44,6 +47,9 @@ typedef struct fs_crop_ref {
 } fs_crop_ref;
 
 int fs_invert_crop_list(const fs_project *p, fs_crop_ref **out, int *n, fs_err *err);
+/* Fails, naming the track, when a selected track (sel from fs_project_select_tracks) was left out
+ * of the project's PTI (manifest "pti"."tracks"; absent = every track). */
+int fs_invert_pti_covers(const char *dir, const fs_project *p, const int *sel, fs_err *err);
 /* Loads crop (3, S, S) in [-1,1] of track k, index i. */
 int fs_invert_load_crop(const fs_project *p, int k, int i, int S, float *out, fs_err *err);
 /* Pivots of track k: (n, num_ws, w_dim) newly malloc'ed. */

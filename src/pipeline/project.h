@@ -115,6 +115,10 @@ const char *fs_project_get_stage(const char *dir, const char *name, char *buf, s
 /* crops/tNNN/FFFFFF.png (dir NULL = the project's own crops dir). */
 void fs_project_crop_path(const fs_project *p, const char *crops_dir, int track, int frame, char *buf, size_t n);
 
+/* sel[k] = 1 for the tracks `face` picks: "all" (or NULL), "largest" (the largest box area summed
+ * over the track's frames) or a track id; an unknown id is an error. */
+int fs_project_select_tracks(const fs_project *p, const char *face, int *sel, fs_err *err);
+
 /* Loads the crop of (track id, frame) from crops_dir (NULL = DIR/crops), checking its size. A crop
  * missing from DIR/crops is an error; missing from another crops_dir leaves *crop NULL (face kept). */
 int fs_project_load_crop(const fs_project *p, const char *crops_dir, int track, int frame, fs_image **crop,

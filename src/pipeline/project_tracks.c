@@ -332,3 +332,34 @@ done:
     else *out = t;
     return rc;
 }
+
+int fs_project_select_tracks(const fs_project *p, const char *face, int *sel, fs_err *err) {
+    int n = p->tracks->count;
+    if (!face || !strcmp(face, "all")) {
+        for (int k = 0; k < n; k++) sel[k] = 1;
+        return FS_OK;
+    }
+    memset(sel, 0, sizeof(int) * (size_t)n);
+    if (!strcmp(face, "largest")) {
+        int best = -1;
+        double best_area = -1;
+        for (int k = 0; k < n; k++) {
+            double a = 0;
+            const fs_proj_track *t = &p->tracks->t[k];
+            for (int i = 0; i < t->n; i++) a += (t->box[i][2] - t->box[i][0]) * (t->box[i][3] - t->box[i][1]);
+            /* the sum over frames: a face that is large AND present long */
+            if (a > best_area) best_area = a, best = k;
+        }
+        if (best >= 0) sel[best] = 1;
+        return FS_OK;
+    }
+    char *end = NULL;
+    long id = strtol(face, &end, 10);
+    if (!*face || *end) return fs_errorf(err, "--face %s: expected all, largest or a track id", face);
+    for (int k = 0; k < n; k++)
+        if (p->tracks->t[k].id == id) {
+            sel[k] = 1;
+            return FS_OK;
+        }
+    return fs_errorf(err, "--face %ld: no face track with that id (see tracks.json)", id);
+}

@@ -80,6 +80,15 @@ check range_only_window_edited "[ $rc -eq 0 ] && [ $rc2 -eq 0 ] && [ $outside -e
 $B edit "$CLIP" --models "$T/m" --edit age=-6 --range 5:7 -o "$T/bad.mp4" 2>/dev/null; rc=$?
 check range_bad_syntax_exit2 "[ $rc -eq 2 ] && [ ! -e $T/bad.mp4 ]"
 
+# --face: PTI tunes on the edited face only (as STIT); another face of that project is refused
+TWO=$S/media/multi_intel_headpose_two_people_480x270.mp4
+$B --threads 2 edit "$TWO" --models "$T/m" --edit age=-6 --face 0 --max-frames 4 --pti-steps 2 --stitch-steps 2 \
+   --project "$T/two" -o "$T/two.mp4" 2>"$T/log2"; rc=$?
+ntr=$(grep -o '"id":' "$T/two/tracks.json" | wc -l)
+check face_pti_only_selected "[ $rc -eq 0 ] && [ $ntr -ge 2 ] && grep -q 'PTI on 4 of 8 face crops' $T/log2 && grep -q '\"tracks\":[[:space:]]*\[0\]' $T/two/manifest.json"
+$B edit --project "$T/two" --models "$T/m" --edit age=-6 --face 1 -o "$T/bad.mp4" 2>"$T/err"; rc=$?
+check face_not_in_pti_refused "[ $rc -eq 1 ] && grep -q 'face 1 was left out' $T/err && [ ! -e $T/bad.mp4 ]"
+
 # errors: one line, exit 1 (input) or 2 (usage), no output file left
 $B edit "$S/media/broken_text_file.mp4" --models "$T/m" --edit age=-6 -o "$T/bad.mp4" 2>"$T/err"; rc=$?
 check broken_exit1 "[ $rc -eq 1 ] && [ \$(wc -l < $T/err) -eq 1 ] && grep -q broken_text_file $T/err && [ ! -e $T/bad.mp4 ]"
