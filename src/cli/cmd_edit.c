@@ -130,8 +130,7 @@ int fs_cmd_edit(int argc, char **argv) {
             eo.stitch.border_threshold = (float)d;
             break;
         case O_FACE:
-            if (strcmp(optarg, "all") && strcmp(optarg, "largest") && fs_cli_parse_long(optarg, 0, 1000000, &v))
-                return fs_cli_usage_error("edit", "--face needs all, largest or a track id (a number)");
+            if (fs_cli_check_face("edit", optarg)) return 2;
             eo.face = optarg;
             break;
         case O_FADE:

@@ -110,13 +110,10 @@ int fs_cmd_invert(int argc, char **argv) {
             o.pti.stop_after = (int)v;
             break;
         case O_LOCALITY: o.pti.locality = 1; break;
-        case O_FACE: {
-            long id;
-            if (strcmp(optarg, "all") && strcmp(optarg, "largest") && fs_cli_parse_long(optarg, 0, 1000000, &id))
-                return fs_cli_usage_error("invert", "--face needs all, largest or a track id (a number)");
+        case O_FACE:
+            if (fs_cli_check_face("invert", optarg)) return 2;
             o.face = optarg;
             break;
-        }
         case 'h': usage(stdout); return 0;
         default: return fs_cli_usage_error("invert", "unknown option or missing value: '%s'", argv[optind - 1]);
         }

@@ -65,3 +65,10 @@ int fs_cli_tracking_option(const char *cmd, int c, const char *arg, fs_align_set
     default: return 0;
     }
 }
+
+int fs_cli_check_face(const char *cmd, const char *arg) {
+    long id;
+    if (strcmp(arg, "all") && strcmp(arg, "largest") && fs_cli_parse_long(arg, 0, 1000000, &id))
+        return fs_cli_usage_error(cmd, "--face needs all, largest or a track id (a number)");
+    return 0;
+}

@@ -51,6 +51,10 @@ enum { FS_OPT_MAX_FRAMES = 1100, FS_OPT_CENTER_SIGMA, FS_OPT_XY_SIGMA, FS_OPT_RA
     "  --xy-sigma S         Gaussian smoothing of the quad axes (size, rotation) over time\n"            \
     "                       (default 3.0 as STIT; 0 = off)\n" FS_RANGE_HELP
 
+/* Checks a --face value of command `cmd` (all, largest or a track id): 0 when good, else the usage
+ * error is printed and 2 returned. */
+int fs_cli_check_face(const char *cmd, const char *arg);
+
 /* Handles a FS_TRACKING_OPTIONS (or FS_RANGE_OPTION) option of command `cmd`: 0 when c is not one, 1 when stored in
  * s, 2 when the value was bad (the usage error is printed; return 2 from the command). */
 int fs_cli_tracking_option(const char *cmd, int c, const char *arg, fs_align_settings *s);
