@@ -38,7 +38,9 @@ typedef struct facestitch_params {
     long max_frames;          /* 0: the whole video */
     int crf;                  /* H.264 quality, default 18; 0 = lossless */
     int threads;              /* 0: all cores */
-    const char *face;         /* "all" (default), "largest" or a track id */
+    const char *face;         /* "all" (default), "largest" or a track id; PTI tunes on these faces */
+    const char *range;        /* NULL: every frame; "FROM:TO" (times "2.5s:7s" or frames "f75:f210"):
+                                 faces are edited only in that window, the rest of the video is copied */
 } facestitch_params;
 
 void facestitch_params_init(facestitch_params *p);

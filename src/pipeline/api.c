@@ -67,6 +67,15 @@ int facestitch_edit(const char *video, const char *output, const facestitch_para
     fs_invert_opts_default(&io);
     io.pti.passes = p->pti_steps;
     io.align.settings.max_frames = p->max_frames;
+    if (p->range && p->range[0]) {
+        int64_t a, b;
+        if (strlen(p->range) >= sizeof io.align.settings.range) {
+            fs_errorf(&e, "range '%s' too long", p->range);
+            return fail(err, errlen, &e);
+        }
+        if (fs_align_range_frames(p->range, 25.0, &a, &b, &e)) return fail(err, errlen, &e);
+        snprintf(io.align.settings.range, sizeof io.align.settings.range, "%s", p->range);
+    }
     fs_model_args ma;
     memset(&ma, 0, sizeof ma);
     ma.models_dir = p->models_dir;

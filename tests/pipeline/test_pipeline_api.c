@@ -37,6 +37,16 @@ int main(void) {
     CHECK_MSG(facestitch_edit(clip, out, &p, err, sizeof err) == 0, "%s", err);
     CHECK(access(out, R_OK) == 0);
     CHECK(calls > 0);
+    /* range: faces edited only inside; a bad range is refused before any work */
+    p.range = "f1:f2";
+    unlink(out);
+    CHECK_MSG(facestitch_edit(clip, out, &p, err, sizeof err) == 0, "%s", err);
+    CHECK(access(out, R_OK) == 0);
+    p.range = "1:2";
+    unlink(out);
+    CHECK(facestitch_edit(clip, out, &p, err, sizeof err) != 0 && strstr(err, "range '1:2'") != NULL);
+    CHECK(access(out, F_OK) != 0);
+    p.range = NULL;
     /* a bad edit string: message, no output */
     p.edit = "age";
     unlink(out);
