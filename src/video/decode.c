@@ -125,27 +125,33 @@ void fs_video_open_opts_default(fs_video_open_opts *o) {
 
 const fs_video_info *fs_video_reader_info(const fs_video_reader *r) { return &r->info; }
 
-static int open_dir(fs_video_reader *r, fs_err *err) {
-    if (fs_list_image_dir(r->path, &r->names, &r->nnames, err)) return FS_ERR;
-    if (r->nnames == 0) return fs_errorf(err, "%s: directory holds no .png/.jpg frames", r->path);
-    fs_image *first = NULL;
-    if (fs_image_load(r->names[0], &first, err)) return FS_ERR;
+/* info of frames read by our own image loader: size of `first`, the --dir-fps rate, n frames */
+static int images_info(fs_video_reader *r, const char *first, int64_t n, const char *codec, fs_err *err) {
+    fs_image *im = NULL;
+    if (fs_image_load(first, &im, err)) return FS_ERR;
     fs_video_info *vi = &r->info;
-    vi->width = first->w;
-    vi->height = first->h;
-    fs_image_destroy(first);
+    vi->width = im->w;
+    vi->height = im->h;
+    fs_image_destroy(im);
     AVRational q = av_d2q(r->opts.dir_fps > 0 ? r->opts.dir_fps : 25.0, 1000000);
     vi->fps_num = q.num;
     vi->fps_den = q.den;
     vi->fps = av_q2d(q);
     vi->tb_num = q.den;
     vi->tb_den = q.num;
-    vi->frames = r->nnames;
-    if (r->opts.max_frames > 0 && vi->frames > r->opts.max_frames) vi->frames = r->opts.max_frames;
-    vi->duration = (double)vi->frames / vi->fps;
+    vi->frames = n;
+    vi->duration = (double)n / vi->fps;
     vi->is_image_dir = 1;
-    snprintf(vi->video_codec, sizeof vi->video_codec, "images");
+    snprintf(vi->video_codec, sizeof vi->video_codec, "%s", codec);
     return FS_OK;
+}
+
+static int open_dir(fs_video_reader *r, fs_err *err) {
+    if (fs_list_image_dir(r->path, &r->names, &r->nnames, err)) return FS_ERR;
+    if (r->nnames == 0) return fs_errorf(err, "%s: directory holds no .png/.jpg frames", r->path);
+    int64_t n = r->nnames;
+    if (r->opts.max_frames > 0 && n > r->opts.max_frames) n = r->opts.max_frames;
+    return images_info(r, r->names[0], n, "images", err);
 }
 
 /* A single PNG/JPEG photo is a one-frame video read by our own loader (EXIF orientation applied). */
@@ -162,23 +168,7 @@ static int open_still(fs_video_reader *r, fs_err *err) {
     r->names = malloc(sizeof *r->names);
     if (!r->names || !(r->names[0] = strdup(r->path))) return fs_errorf(err, "%s: out of memory", r->path);
     r->nnames = 1;
-    fs_image *im = NULL;
-    if (fs_image_load(r->path, &im, err)) return FS_ERR;
-    fs_video_info *vi = &r->info;
-    vi->width = im->w;
-    vi->height = im->h;
-    fs_image_destroy(im);
-    AVRational q = av_d2q(r->opts.dir_fps > 0 ? r->opts.dir_fps : 25.0, 1000000);
-    vi->fps_num = q.num;
-    vi->fps_den = q.den;
-    vi->fps = av_q2d(q);
-    vi->tb_num = q.den;
-    vi->tb_den = q.num;
-    vi->frames = 1;
-    vi->duration = 1.0 / vi->fps;
-    vi->is_image_dir = 1;
-    snprintf(vi->video_codec, sizeof vi->video_codec, "image");
-    return FS_OK;
+    return images_info(r, r->path, 1, "image", err);
 }
 
 static int rotation_of(AVStream *st) {
