@@ -103,7 +103,7 @@ static int save_labels(edit_ctx *c, int k, int i, int g, fs_err *err) {
     char path[4300];
     snprintf(path, sizeof path, "%s/masks/t%03d", c->p->dir, t->id);
     if (fs_mkdirs(path, err)) return FS_ERR;
-    snprintf(path, sizeof path, "%s/masks/t%03d/%06d.png", c->p->dir, t->id, t->first + i);
+    fs_project_mask_path(c->p, t->id, t->first + i, path, sizeof path);
     fs_image *im = fs_image_create(g, g, err);
     if (!im) return FS_ERR;
     for (int y = 0; y < g; y++)
@@ -150,7 +150,7 @@ static int preview_row(const edit_ctx *c, const slot *s) {
 
 static void tuned_path(const edit_ctx *c, int k, int i, char *path, size_t n) {
     const fs_proj_track *t = &c->p->tracks->t[k];
-    snprintf(path, n, "%s/t%03d/%06d.png", c->tuned_dir, t->id, t->first + i);
+    fs_project_crop_path(c->p, c->tuned_dir, t->id, t->first + i, path, n); /* same layout as crops/ */
 }
 
 /* The stitched crop of slot s from an earlier run of the same edit (an interrupted run resumes
@@ -164,7 +164,7 @@ static int load_tuned(edit_ctx *c, slot *s) {
     if (c->parser) {
         const fs_proj_track *t = &c->p->tracks->t[s->k];
         char mask[4400];
-        snprintf(mask, sizeof mask, "%s/masks/t%03d/%06d.png", c->p->dir, t->id, t->first + s->i);
+        fs_project_mask_path(c->p, t->id, t->first + s->i, mask, sizeof mask);
         if (!fs_file_exists(mask)) return 0;
     }
     fs_image *im = NULL;

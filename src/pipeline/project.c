@@ -55,6 +55,10 @@ void fs_project_crop_path(const fs_project *p, const char *crops_dir, int track,
     else snprintf(buf, n, "%s/crops/t%03d/%06d.png", p->dir, track, frame);
 }
 
+void fs_project_mask_path(const fs_project *p, int track, int frame, char *buf, size_t n) {
+    snprintf(buf, n, "%s/masks/t%03d/%06d.png", p->dir, track, frame);
+}
+
 static cJSON *read_json_file(const char *path, fs_err *err) {
     unsigned char *data = NULL;
     size_t len = 0;

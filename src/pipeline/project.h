@@ -114,6 +114,8 @@ void *fs_project_manifest_get(const char *dir, const char *key, fs_err *err);
 const char *fs_project_get_stage(const char *dir, const char *name, char *buf, size_t n);
 /* crops/tNNN/FFFFFF.png (dir NULL = the project's own crops dir). */
 void fs_project_crop_path(const fs_project *p, const char *crops_dir, int track, int frame, char *buf, size_t n);
+/* masks/tNNN/FFFFFF.png: the BiSeNet label map of that crop (written by edit, read by composite). */
+void fs_project_mask_path(const fs_project *p, int track, int frame, char *buf, size_t n);
 
 /* sel[k] = 1 for the tracks `face` picks: "all" (or NULL), "largest" (the largest box area summed
  * over the track's frames) or a track id; an unknown id is an error. */

@@ -37,7 +37,7 @@ int fs_project_paste_alpha(const fs_project *p, int k, int i, float *alpha, int 
     uint8_t *fg = malloc((size_t)S * S);
     if (!fg) return fs_errorf(err, "out of memory");
     char path[4400];
-    snprintf(path, sizeof path, "%s/masks/t%03d/%06d.png", p->dir, tr->id, tr->first + i);
+    fs_project_mask_path(p, tr->id, tr->first + i, path, sizeof path);
     fs_image *labels = NULL;
     if (fs_file_exists(path)) {
         if (fs_image_load(path, &labels, err)) {
