@@ -85,21 +85,16 @@ static cJSON *box_json(const float b[4]) {
     for (int i = 0; i < 4; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(b[i]));
     return a;
 }
+typedef struct faces_ctx {
+    long frame;
+    cJSON *o;
+} faces_ctx;
 
-MHD_Result fs_api_faces(fs_req *r) {
-    MHD_Result reply;
-    fs_srv_project p;
-    long f = 0;
-    if (query_project(r, &p, &reply)) return reply;
-    if (fs_http_arg_long(r->c, "frame", 0, p.info.frames > 0 ? p.info.frames - 1 : 0, &f))
-        return fs_http_error(r->c, 400, "?frame=N needs a frame number from 0 to %lld", (long long)p.info.frames - 1);
-    fs_proj_tracks *t = NULL;
-    fs_err e = {0};
-    if (fs_srv_project_tracks(&p, &t, &e)) return fs_http_error(r->c, 500, "%s", e.msg);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "frame", (double)f);
-    cJSON_AddBoolToObject(o, "analysed", t != NULL);
-    cJSON *faces = cJSON_AddArrayToObject(o, "faces"), *tracks = cJSON_AddArrayToObject(o, "tracks");
+static void faces_json(void *user, const fs_proj_tracks *t) {
+    faces_ctx *fc = user;
+    cJSON_AddBoolToObject(fc->o, "analysed", t != NULL);
+    cJSON *faces = cJSON_AddArrayToObject(fc->o, "faces"), *tracks = cJSON_AddArrayToObject(fc->o, "tracks");
+    cJSON_AddNumberToObject(fc->o, "analysed_frames", t ? t->frames : 0);
     for (int k = 0; t && k < t->count; k++) {
         const fs_proj_track *tr = &t->t[k];
         cJSON *tj = cJSON_CreateObject();
@@ -107,7 +102,7 @@ MHD_Result fs_api_faces(fs_req *r) {
         cJSON_AddNumberToObject(tj, "first", tr->first);
         cJSON_AddNumberToObject(tj, "frames", tr->n);
         cJSON_AddItemToArray(tracks, tj);
-        int i = fs_proj_track_index(tr, (int)f);
+        int i = fs_proj_track_index(tr, (int)fc->frame);
         if (i < 0) continue;
         cJSON *fj = cJSON_CreateObject();
         cJSON_AddNumberToObject(fj, "track", tr->id);
@@ -115,34 +110,42 @@ MHD_Result fs_api_faces(fs_req *r) {
         cJSON_AddBoolToObject(fj, "observed", tr->observed[i]);
         cJSON_AddItemToArray(faces, fj);
     }
-    fs_proj_tracks_destroy(t);
-    return fs_http_json(r->c, 200, o);
+}
+
+/* The project and ?frame=N of a request: 0, else a reply was sent. */
+static int query_frame(fs_req *r, fs_srv_project *p, long *f, MHD_Result *reply) {
+    if (query_project(r, p, reply)) return FS_ERR;
+    if (fs_http_arg_long(r->c, "frame", 0, p->info.frames > 0 ? p->info.frames - 1 : 0, f)) {
+        *reply = fs_http_error(r->c, 400, "?frame=N needs a frame number from 0 to %lld", (long long)p->info.frames - 1);
+        return FS_ERR;
+    }
+    return FS_OK;
+}
+
+MHD_Result fs_api_faces(fs_req *r) {
+    MHD_Result reply;
+    fs_srv_project p;
+    long f = 0;
+    if (query_frame(r, &p, &f, &reply)) return reply;
+    faces_ctx fc = {f, cJSON_CreateObject()};
+    cJSON_AddNumberToObject(fc.o, "frame", (double)f);
+    fs_err e = {0};
+    if (fs_srv_with_tracks(&p, faces_json, &fc, &e)) {
+        cJSON_Delete(fc.o);
+        return fs_http_error(r->c, 500, "%s", e.msg);
+    }
+    return fs_http_json(r->c, 200, fc.o);
 }
 
 MHD_Result fs_api_frame(fs_req *r) {
     MHD_Result reply;
     fs_srv_project p;
     long f = 0;
-    if (query_project(r, &p, &reply)) return reply;
-    if (fs_http_arg_long(r->c, "frame", 0, p.info.frames > 0 ? p.info.frames - 1 : 0, &f))
-        return fs_http_error(r->c, 400, "?frame=N needs a frame number from 0 to %lld", (long long)p.info.frames - 1);
-    fs_video_reader *vr = NULL;
-    fs_err e = {0};
-    fs_video_open_opts oo;
-    fs_video_open_opts_default(&oo);
-    oo.max_frames = f + 1;
-    if (fs_video_open(p.video, &oo, &vr, &e)) return fs_http_error(r->c, 500, "%s", e.msg);
-    fs_video_frame fr = {0};
-    int rc = FS_OK;
-    for (long i = 0; i <= f && rc == FS_OK; i++) {
-        rc = fs_video_next(vr, &fr, &e);
-        if (rc == FS_OK && !fr.image) rc = fs_errorf(&e, "%s: frame %ld is past the end", p.video, f);
-    }
+    if (query_frame(r, &p, &f, &reply)) return reply;
     unsigned char *jpg = NULL;
     size_t len = 0;
-    if (rc == FS_OK) rc = fs_jpeg_encode(fr.image, 90, &jpg, &len, &e);
-    fs_video_close(vr);
-    if (rc) return fs_http_error(r->c, 500, "%s", e.msg);
+    fs_err e = {0};
+    if (fs_srv_frame_jpeg(&p, f, &jpg, &len, &e)) return fs_http_error(r->c, 500, "%s", e.msg);
     return fs_http_bytes(r->c, 200, "image/jpeg", jpg, len, 1);
 }
 

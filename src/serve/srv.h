@@ -127,6 +127,13 @@ int fs_srv_project_tracks(const fs_srv_project *p, fs_proj_tracks **out, fs_err 
 /* The project's folder for studio files ("DIR/studio/SUB"), created. */
 int fs_srv_studio_dir(const fs_srv_project *p, const char *sub, char *out, size_t n, fs_err *err);
 
+/* ---- cache.c ---- */
+/* Frame `frame` of the project's video as a new JPEG buffer (decoded once, then cached). */
+int fs_srv_frame_jpeg(const fs_srv_project *p, long frame, unsigned char **out, size_t *len, fs_err *err);
+/* Calls fn with the project's tracks (NULL when not analysed yet) under the cache's lock. */
+typedef void (*fs_tracks_fn)(void *user, const fs_proj_tracks *t);
+int fs_srv_with_tracks(const fs_srv_project *p, fs_tracks_fn fn, void *user, fs_err *err);
+
 /* ---- assets.c ---- */
 /* The embedded page file at url ("/", "/app.js", ...): 0 with data/len/type, else -1. */
 int fs_srv_asset(const char *url, const unsigned char **data, size_t *len, const char **type);
