@@ -22,7 +22,7 @@ $B -q models init --tiny --out "$T/m" || { echo "FAIL models init"; exit 1; }
 # serve_start [extra args]: starts the server, waits (<= 10 s) for its "open ..." line
 serve_start() {
   : >"$T/serve.out"
-  $B --threads 2 serve "$T/media/clip.mp4" --port 0 --models "$T/m" --pti-steps 1 --stitch-steps 3 \
+  $B --threads 2 serve ${SERVE_INPUT-"$T/media/clip.mp4"} --port 0 --models "$T/m" --pti-steps 1 --stitch-steps 3 \
      --max-frames 6 --projects "$T/proj" "$@" >"$T/serve.out" 2>>"$T/serve.err" &
   PID=$!
   i=0
