@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "serve/parse.h"
 #include "serve/srv.h"
 
 int fs_srv_token_create(char out[FS_SRV_TOKEN_HEX + 1], fs_err *err) {
@@ -36,25 +37,6 @@ int fs_srv_token_equal(const char *want, const char *got) {
     return diff == 0;
 }
 
-/* The value of cookie `name` in a Cookie header, copied into buf; NULL when absent. */
-static const char *cookie_value(const char *hdr, const char *name, char *buf, size_t n) {
-    size_t nl = strlen(name);
-    for (const char *p = hdr; p && *p;) {
-        while (*p == ' ' || *p == ';') p++;
-        const char *end = strchr(p, ';');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
-            size_t vl = len - nl - 1;
-            if (vl >= n) return NULL;
-            memcpy(buf, p + nl + 1, vl);
-            buf[vl] = 0;
-            return buf;
-        }
-        p = end;
-    }
-    return NULL;
-}
-
 int fs_srv_authorized(const fs_srv *s, struct MHD_Connection *c) {
     const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Facestitch-Token");
     if (h && fs_srv_token_equal(s->token, h)) return 1;
@@ -62,7 +44,7 @@ int fs_srv_authorized(const fs_srv *s, struct MHD_Connection *c) {
     if (h && strncmp(h, "Bearer ", 7) == 0 && fs_srv_token_equal(s->token, h + 7)) return 1;
     h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
     char buf[FS_SRV_TOKEN_HEX + 8];
-    if (h && fs_srv_token_equal(s->token, cookie_value(h, "fs_token", buf, sizeof buf))) return 1;
+    if (h && fs_srv_token_equal(s->token, fs_srv_cookie_value(h, "fs_token", buf, sizeof buf))) return 1;
     return 0;
 }
 

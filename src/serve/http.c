@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "serve/parse.h"
 #include "serve/srv.h"
 
 void fs_http_common_headers(struct MHD_Response *r) {
@@ -66,31 +67,6 @@ const char *fs_http_mime(const char *path) {
     return "application/octet-stream";
 }
 
-/* "bytes=A-B" / "bytes=A-" / "bytes=-N" against a file of `size`: 1 when valid (range set). */
-static int parse_range(const char *h, int64_t size, int64_t *a, int64_t *b) {
-    if (!h || strncmp(h, "bytes=", 6) != 0 || size <= 0) return 0;
-    const char *p = h + 6;
-    char *end;
-    errno = 0;
-    if (*p == '-') {
-        long long n = strtoll(p + 1, &end, 10);
-        if (errno || *end || n <= 0) return 0;
-        *a = n >= size ? 0 : size - n, *b = size - 1;
-        return 1;
-    }
-    long long x = strtoll(p, &end, 10);
-    if (errno || *end != '-' || x < 0 || x >= size) return 0;
-    p = end + 1;
-    long long y = size - 1;
-    if (*p) {
-        y = strtoll(p, &end, 10);
-        if (errno || *end || y < x) return 0;
-        if (y >= size) y = size - 1;
-    }
-    *a = x, *b = y;
-    return 1;
-}
-
 MHD_Result fs_http_file(struct MHD_Connection *c, const char *path, const char *type) {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     struct stat st;
@@ -100,7 +76,7 @@ MHD_Result fs_http_file(struct MHD_Connection *c, const char *path, const char *
     }
     int64_t a = 0, b = st.st_size - 1;
     const char *rh = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
-    int ranged = rh && parse_range(rh, st.st_size, &a, &b);
+    int ranged = rh && fs_srv_parse_range(rh, st.st_size, &a, &b);
     if (rh && !ranged) {
         close(fd);
         return fs_http_error(c, 416, "bad range");
@@ -130,33 +106,9 @@ int fs_http_arg_long(struct MHD_Connection *c, const char *key, long lo, long hi
     return FS_OK;
 }
 
-static int depth_ok(const cJSON *j, int d) {
-    if (d > FS_SRV_MAX_JSON_DEPTH) return 0;
-    for (const cJSON *k = j->child; k; k = k->next)
-        if (!depth_ok(k, d + 1)) return 0;
-    return 1;
-}
-
 cJSON *fs_http_body_json(fs_req *r, MHD_Result *reply) {
-    if (!r->body || r->len == 0) {
-        *reply = fs_http_error(r->c, 400, "expected a JSON object in the request body");
-        return NULL;
-    }
-    /* cJSON recurses per nesting level: refuse deep nesting before parsing */
-    int depth = 0;
-    for (size_t i = 0; i < r->len; i++) {
-        if (r->body[i] == '[' || r->body[i] == '{') depth++;
-        else if ((r->body[i] == ']' || r->body[i] == '}') && depth > 0) depth--;
-        if (depth > FS_SRV_MAX_JSON_DEPTH) {
-            *reply = fs_http_error(r->c, 400, "JSON nested deeper than %d", FS_SRV_MAX_JSON_DEPTH);
-            return NULL;
-        }
-    }
-    cJSON *j = cJSON_ParseWithLength(r->body, r->len);
-    if (!j || !cJSON_IsObject(j) || !depth_ok(j, 0)) {
-        cJSON_Delete(j);
-        *reply = fs_http_error(r->c, 400, "the request body is not a JSON object");
-        return NULL;
-    }
+    const char *why = NULL;
+    cJSON *j = fs_srv_json_object(r->body, r->len, &why);
+    if (!j) *reply = fs_http_error(r->c, 400, "%s", why);
     return j;
 }

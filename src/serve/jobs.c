@@ -12,6 +12,7 @@
 
 #include "core/fileio.h"
 #include "core/log.h"
+#include "serve/parse.h"
 #include "serve/srv.h"
 
 #define MAX_JOBS 4096
@@ -56,40 +57,6 @@ cJSON *fs_job_to_json(const fs_job *b) {
     cJSON_AddStringToObject(o, "metrics", b->metrics);
     cJSON_AddNumberToObject(o, "created", b->created);
     return o;
-}
-
-static void copy_str(char *dst, size_t n, const cJSON *o, const char *key) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    snprintf(dst, n, "%s", cJSON_IsString(v) ? v->valuestring : "");
-}
-
-static double get_num(const cJSON *o, const char *key, double def) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble : def;
-}
-
-/* A job file read back: only its fields, checked; NULL when it is not one. */
-static fs_job *job_from_json(const cJSON *o) {
-    fs_job *b = calloc(1, sizeof *b);
-    if (!b) return NULL;
-    copy_str(b->id, sizeof b->id, o, "id");
-    copy_str(b->kind, sizeof b->kind, o, "kind");
-    copy_str(b->edit, sizeof b->edit, o, "edit");
-    copy_str(b->face, sizeof b->face, o, "face");
-    copy_str(b->state, sizeof b->state, o, "state");
-    copy_str(b->stage, sizeof b->stage, o, "stage");
-    copy_str(b->error, sizeof b->error, o, "error");
-    copy_str(b->output, sizeof b->output, o, "output");
-    copy_str(b->metrics, sizeof b->metrics, o, "metrics");
-    b->percent = fmin(100, fmax(0, get_num(o, "percent", 0)));
-    b->created = get_num(o, "created", 0);
-    b->eta = -1;
-    if (!b->id[0] || strchr(b->id, '/') || strstr(b->id, "..") ||
-        (strcmp(b->kind, "render") && strcmp(b->kind, "analyse"))) {
-        free(b);
-        return NULL;
-    }
-    return b;
 }
 
 static void job_path(const fs_job *b, const char *ext, char *buf, size_t n) {
@@ -262,10 +229,8 @@ void fs_jobs_load_dir(fs_jobs *j, int project, const char *dir) {
             free(text);
             continue;
         }
-        cJSON *o = cJSON_ParseWithLength((const char *)text, n);
+        fs_job *b = fs_job_parse((const char *)text, n);
         free(text);
-        fs_job *b = o ? job_from_json(o) : NULL;
-        cJSON_Delete(o);
         if (!b || find(j, b->id)) {
             free(b);
             continue;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "serve/parse.h"
 #include "serve/srv.h"
 
 static int under(const char *root, const char *path) {
@@ -47,12 +48,7 @@ int fs_srv_path_allowed(fs_srv *s, const char *path, char *out, size_t n) {
 }
 
 int fs_srv_path_inside(const char *dir, const char *name, char *out, size_t n) {
-    if (!name || !name[0] || name[0] == '/' || strlen(name) > 1024) return 403;
-    for (const char *p = name; *p; p++) /* ".." as a path segment, control bytes, backslashes */
-        if ((unsigned char)*p < 0x20 || *p == '\\') return 403;
-    if (strcmp(name, "..") == 0 || strncmp(name, "../", 3) == 0 || strstr(name, "/../") ||
-        (strlen(name) >= 3 && strcmp(name + strlen(name) - 3, "/..") == 0))
-        return 403;
+    if (!fs_srv_name_ok(name)) return 403;
     char joined[PATH_MAX + 1100], real[PATH_MAX];
     snprintf(joined, sizeof joined, "%s/%s", dir, name);
     if (!realpath(joined, real)) return 404;

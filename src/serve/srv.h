@@ -19,7 +19,6 @@ typedef enum MHD_Result MHD_Result;
 #endif
 
 #define FS_SRV_MAX_BODY (64 * 1024)     /* request bodies (JSON) */
-#define FS_SRV_MAX_JSON_DEPTH 16
 #define FS_SRV_MAX_PROJECTS 64
 #define FS_SRV_MAX_ROOTS 32
 #define FS_SRV_TOKEN_HEX 64
