@@ -83,7 +83,10 @@ int fs_srv_project_open(fs_srv *s, const char *path, int *id, fs_err *err) {
     } else {
         snprintf(video, sizeof video, "%s", real);
         project_dir_for(s, real, tmp, sizeof tmp);
-        if (fs_mkdirs(tmp, err)) return FS_ERR;
+        if (fs_mkdirs(tmp, err)) {
+            fs_err_prefix(err, "cannot make the video's project folder (serve --projects DIR puts projects elsewhere)");
+            return FS_ERR;
+        }
         if (!realpath(tmp, dir)) return fs_errorf(err, "%s: cannot create the project folder", tmp);
     }
     fs_video_info vi;

@@ -144,4 +144,5 @@ check jobs_after_restart "[ \$(api GET /api/jobs) = 200 ] && grep -q '$RJ' $T/bo
 check retry_200 "[ \$(api POST /api/jobs/retry '{\"job\":\"$CJ\"}') = 200 ]"
 check retry_done "wait_job '$CJ' done 120"
 serve_stop
+check no_sanitizer_report "! grep -q Sanitizer $T/serve.err"
 exit $fail

@@ -17,5 +17,6 @@ FS_NODE_DIR=$NODE_DIR FS_CHROMIUM=$CHROMIUM timeout 400 node "$(dirname "$0")/st
 rc=$?
 [ $rc -eq 0 ] || { echo "server log:"; tail -n 20 "$T/serve.err"; }
 serve_stop
+if grep -q Sanitizer "$T/serve.err"; then echo "FAIL sanitizer report in the server log"; rc=1; fi
 echo "screenshots: $OUTDIR"
 exit $rc
