@@ -26,6 +26,10 @@ static struct {
     fs_sg2 *g;
     fs_sg2_acts *acts;
     fs_e4e *e;
+    /* the last latent: moving a slider on the same face and frame skips the inversion */
+    char ws_key[9000];
+    float *ws;
+    size_t ws_n;
 } cache;
 
 static long long mtime_of(const char *path) {
@@ -50,13 +54,14 @@ typedef struct job {
     int k, i;            /* track index, index in the track */
     const fs_edit_spec *spec;
     int inverted;        /* pivots + PTI generator exist */
+    double ms_latent, ms_render; /* crop + latent (pivot or e4e); edit + generator forward */
     fs_image *out;
     int rc;
     fs_err err;
 } job;
 
 /* The latent of crop (k, i): the pivot, or e4e of the crop. crop: (3, S, S) already loaded. */
-static int latent(job *j, const float *crop, float *ws) {
+static int latent_compute(job *j, const float *crop, float *ws) {
     int S = cache.g->cfg.resolution, L = cache.g->cfg.num_ws, D = cache.g->cfg.w_dim;
     if (j->inverted) {
         float *piv = NULL;
@@ -94,6 +99,25 @@ static int apply_edits(job *j, float *ws) {
     return FS_OK;
 }
 
+/* The latent of crop (k, i), from the one-entry cache when the same face, frame and generator. */
+static int latent(job *j, const float *crop, float *ws) {
+    size_t n = (size_t)cache.g->cfg.num_ws * cache.g->cfg.w_dim;
+    char key[9000];
+    snprintf(key, sizeof key, "%s|%d|%d|%d|%s|%lld", j->p->dir, j->k, j->i, j->inverted, cache.g_path, cache.g_mtime);
+    if (cache.ws && cache.ws_n == n && !strcmp(cache.ws_key, key)) {
+        memcpy(ws, cache.ws, sizeof(float) * n);
+        return FS_OK;
+    }
+    if (latent_compute(j, crop, ws)) return FS_ERR;
+    float *keep = realloc(cache.ws, sizeof(float) * n);
+    if (keep) {
+        memcpy(keep, ws, sizeof(float) * n);
+        cache.ws = keep, cache.ws_n = n;
+        snprintf(cache.ws_key, sizeof cache.ws_key, "%s", key);
+    }
+    return FS_OK;
+}
+
 static void run(void *ctx, int64_t b, int64_t e, int t) {
     (void)b, (void)e, (void)t;
     job *j = ctx;
@@ -104,9 +128,13 @@ static void run(void *ctx, int64_t b, int64_t e, int t) {
         fs_errorf(&j->err, "out of memory");
         goto done;
     }
-    if (fs_invert_load_crop(j->p, j->k, j->i, S, crop, &j->err) || latent(j, crop, ws) || apply_edits(j, ws)) goto done;
+    double t0 = fs_now_seconds();
+    if (fs_invert_load_crop(j->p, j->k, j->i, S, crop, &j->err) || latent(j, crop, ws)) goto done;
+    double t1 = fs_now_seconds();
+    if (apply_edits(j, ws)) goto done;
     fs_sg2_opts so = fs_sg2_opts_default();
     fs_sg2_synthesis_forward(cache.g, cache.acts, ws, &so);
+    j->ms_latent = (t1 - t0) * 1000, j->ms_render = (fs_now_seconds() - t1) * 1000;
     if (!(j->out = fs_image_create(2 * S, S, &j->err))) goto done;
     fs_image left = fs_image_view(j->out->rgb, S, S, j->out->stride);
     fs_image right = fs_image_view(j->out->rgb + 3 * (size_t)S, S, S, j->out->stride);
@@ -157,6 +185,7 @@ MHD_Result fs_api_preview(fs_req *r) {
     char st[64], gen[4200], pti[64];
     if (strcmp(fs_project_get_stage(sp.dir, "align", st, sizeof st), "done") != 0)
         return fs_http_error(r->c, 409, "the faces of this video are not analysed yet (see the job list)");
+    double t0 = fs_now_seconds();
     fs_project *p = NULL;
     if (fs_project_open(sp.dir, &p, &e)) return fs_http_error(r->c, 500, "%s", e.msg);
     if (find_face(p, face, frame, &k, &i, &e)) {
@@ -165,9 +194,9 @@ MHD_Result fs_api_preview(fs_req *r) {
     }
     snprintf(gen, sizeof gen, "%s/generator.safetensors", sp.dir);
     int inverted = !strcmp(fs_project_get_stage(sp.dir, "pti", pti, sizeof pti), "done") && fs_file_exists(gen);
-    job j = {r->s, p, k, i, &spec, inverted, NULL, FS_ERR, {0}};
-    double t0 = fs_now_seconds();
+    job j = {r->s, p, k, i, &spec, inverted, 0, 0, NULL, FS_ERR, {0}};
     pthread_mutex_lock(&r->s->preview_mu);
+    double t_open = fs_now_seconds();
     if (load_generator(inverted ? gen : r->s->ms.generator, &j.err) == FS_OK) {
         if (pthread_mutex_trylock(&r->s->pool_mu) == 0) { /* no job running: the whole pool */
             run(&j, 0, 1, 0);
@@ -184,5 +213,15 @@ MHD_Result fs_api_preview(fs_req *r) {
     fs_image_destroy(j.out);
     if (j.rc) return fs_http_error(r->c, 400, "%s", j.err.msg);
     r->s->last_preview_ms = (fs_now_seconds() - t0) * 1000;
-    return fs_http_bytes(r->c, 200, "image/jpeg", jpg, len, 1);
+    char timing[160];
+    snprintf(timing, sizeof timing, "open;dur=%.1f, latent;dur=%.1f, render;dur=%.1f, total;dur=%.1f",
+             (t_open - t0) * 1000, j.ms_latent, j.ms_render, r->s->last_preview_ms);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, jpg, MHD_RESPMEM_MUST_FREE);
+    if (!resp) return MHD_NO;
+    fs_http_common_headers(resp);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "image/jpeg");
+    MHD_add_response_header(resp, "Server-Timing", timing);
+    MHD_Result ret = MHD_queue_response(r->c, 200, resp);
+    MHD_destroy_response(resp);
+    return ret;
 }
