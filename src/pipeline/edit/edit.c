@@ -1,4 +1,4 @@
-#include "pipeline/edit.h"
+#include "pipeline/edit/edit.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -14,9 +14,9 @@
 #include "image/image_ops.h"
 #include "models/bisenet.h"
 #include "models/stylegan2.h"
-#include "pipeline/direction.h"
-#include "pipeline/invert.h"
-#include "pipeline/stitch_masks.h"
+#include "pipeline/edit/direction.h"
+#include "pipeline/invert/invert.h"
+#include "pipeline/edit/stitch_masks.h"
 
 void fs_edit_opts_default(fs_edit_opts *o) {
     memset(o, 0, sizeof *o);
@@ -79,7 +79,7 @@ static int track_by_id(const fs_project *p, int id) {
 }
 
 static double fade(const edit_ctx *c, int k, int i) {
-    const fs_proj_track *t = &c->p->tracks->t[k];
+    const fs_aligned_track *t = &c->p->tracks->t[k];
     int K = c->o->fade_frames;
     if (K <= 0) return 1.0;
     double f = 1.0;
@@ -99,7 +99,7 @@ static void put_tile(fs_image *sheet, int row, int col, const float *img, int S)
 /* The label map of a crop goes to DIR/masks/tNNN/FFFFFF.png (class id in every channel), where
  * composite picks it up for the paste mask (STIT pastes with the parsing's dilated foreground). */
 static int save_labels(edit_ctx *c, int k, int i, int g, fs_err *err) {
-    const fs_proj_track *t = &c->p->tracks->t[k];
+    const fs_aligned_track *t = &c->p->tracks->t[k];
     char path[4300];
     snprintf(path, sizeof path, "%s/masks/t%03d", c->p->dir, t->id);
     if (fs_mkdirs(path, err)) return FS_ERR;
@@ -131,7 +131,7 @@ static int foreground(edit_ctx *c, slot *s, int g, fs_err *err) {
         fs_mask_from_labels(s->fg, g, c->labels, g, g);
         return save_labels(c, s->k, s->i, g, err);
     }
-    const fs_proj_track *t = &c->p->tracks->t[s->k];
+    const fs_aligned_track *t = &c->p->tracks->t[s->k];
     float lm[FS_FACE_NUM_LANDMARKS][2];
     fs_align_landmarks_to_crop(t->coeffs[s->i], t->lm[s->i], lm);
     double sc = (double)g / S;
@@ -149,7 +149,7 @@ static int preview_row(const edit_ctx *c, const slot *s) {
 }
 
 static void tuned_path(const edit_ctx *c, int k, int i, char *path, size_t n) {
-    const fs_proj_track *t = &c->p->tracks->t[k];
+    const fs_aligned_track *t = &c->p->tracks->t[k];
     fs_project_crop_path(c->p, c->tuned_dir, t->id, t->first + i, path, n); /* same layout as crops/ */
 }
 
@@ -162,7 +162,7 @@ static int load_tuned(edit_ctx *c, slot *s) {
     tuned_path(c, s->k, s->i, path, sizeof path);
     if (!fs_file_exists(path)) return 0;
     if (c->parser) {
-        const fs_proj_track *t = &c->p->tracks->t[s->k];
+        const fs_aligned_track *t = &c->p->tracks->t[s->k];
         char mask[4400];
         fs_project_mask_path(c->p, t->id, t->first + s->i, mask, sizeof mask);
         if (!fs_file_exists(mask)) return 0;
@@ -179,7 +179,7 @@ static int load_tuned(edit_ctx *c, slot *s) {
 }
 
 static int save_tuned(const edit_ctx *c, const slot *s, fs_err *err) {
-    const fs_proj_track *t = &c->p->tracks->t[s->k];
+    const fs_aligned_track *t = &c->p->tracks->t[s->k];
     char path[4500];
     snprintf(path, sizeof path, "%s/t%03d", c->tuned_dir, t->id);
     if (fs_mkdirs(path, err)) return FS_ERR;
@@ -189,7 +189,7 @@ static int save_tuned(const edit_ctx *c, const slot *s, fs_err *err) {
 
 /* Sequential part before the heavy work: the latent, the crop, the foreground. */
 static int slot_prepare(edit_ctx *c, slot *s, fs_err *err) {
-    const fs_proj_track *t = &c->p->tracks->t[s->k];
+    const fs_aligned_track *t = &c->p->tracks->t[s->k];
     int frame = t->first + s->i;
     size_t row = (size_t)c->L * c->D;
     memcpy(s->ws, c->pivots[s->k] + (size_t)s->i * row, sizeof(float) * row);
@@ -259,7 +259,7 @@ static void cache_clear(edit_ctx *c, int k) {
 
 /* Edits frames [i, i+nb) of track k, nb <= B, and leaves the results in the track's cache. */
 static int run_batch(edit_ctx *c, int k, int i, fs_err *err) {
-    const fs_proj_track *t = &c->p->tracks->t[k];
+    const fs_aligned_track *t = &c->p->tracks->t[k];
     int nb = t->n - i < c->B ? t->n - i : c->B;
     cache_clear(c, k);
     for (int j = 0; j < nb; j++) {
@@ -330,7 +330,7 @@ static int crop_source(void *user, int track_id, int frame, fs_image **out, fs_e
     *out = NULL;
     int k = track_by_id(c->p, track_id);
     if (k < 0 || !c->pivots[k]) return FS_OK;
-    int i = fs_proj_track_index(&c->p->tracks->t[k], frame);
+    int i = fs_aligned_track_index(&c->p->tracks->t[k], frame);
     if (i < 0) return FS_OK;
     int j = i - c->cache_first[k];
     if (j < 0 || j >= c->cache_n[k] || !c->cache[(size_t)k * c->B + j]) {

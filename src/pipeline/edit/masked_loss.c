@@ -1,4 +1,4 @@
-#include "pipeline/masked_loss.h"
+#include "pipeline/edit/masked_loss.h"
 
 static double mask_sum(const float *mask, long hw) {
     double s = 0;

@@ -3,7 +3,7 @@
  * A fresh copy of the PTI generator is tuned with Adam (lr 3e-4, 100 steps) so that its render
  * of the EDITED latent matches the ORIGINAL crop on the border region while keeping the edit
  * inside the face:   L = masked(y, crop, Border) + 0.01 · masked(y, edited, Content)
- * (masked MSE of pipeline/masked_loss.h). When the border loss falls below `border_threshold`
+ * (masked MSE of pipeline/edit/masked_loss.h). When the border loss falls below `border_threshold`
  * the loop stops before stepping. The result is the last render, as in STIT, with one safety net:
  * when the loss turns non-finite (tuning stops there) or the last render's L is above the untuned
  * edit's, the render with the lowest L seen is returned instead, so a diverging optimisation never
@@ -14,7 +14,7 @@
 
 #include "core/err.h"
 #include "models/stylegan2.h"
-#include "pipeline/stitch_masks.h"
+#include "pipeline/edit/stitch_masks.h"
 
 typedef struct fs_stitch_opts {
     int steps;               /* 100 */

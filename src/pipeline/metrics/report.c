@@ -1,5 +1,5 @@
-/* metrics_report.c — fs_metrics as one JSON object or as a readable table. */
-#include "pipeline/metrics.h"
+/* report.c — fs_metrics as one JSON object or as a readable table. */
+#include "pipeline/metrics/metrics.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,6 +1,6 @@
-/* project_align.c — `align`: tracks (pass 1) then aligned crops (pass 2) into a project dir.
+/* align.c — `align`: tracks (pass 1) then aligned crops (pass 2) into a project dir.
  * Resumable and idempotent: an earlier run's tracks and finished crops are reused. */
-#include "pipeline/project.h"
+#include "pipeline/project/project.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -13,13 +13,13 @@
 #include "face/align.h"
 #include "image/image_ops.h"
 
-static int same_settings(const fs_align_settings *a, const fs_align_settings *b) {
+static int same_settings(const fs_project_settings *a, const fs_project_settings *b) {
     return a->size == b->size && a->center_sigma == b->center_sigma && a->xy_sigma == b->xy_sigma &&
            a->antialias == b->antialias && a->max_frames == b->max_frames && !strcmp(a->range, b->range);
 }
 
 static int cut_crops(fs_project *p, const char *video, int force, fs_err *err) {
-    const fs_proj_tracks *t = p->tracks;
+    const fs_aligned_tracks *t = p->tracks;
     char path[4400];
     for (int k = 0; k < t->count; k++) {
         snprintf(path, sizeof path, "%s/crops/t%03d", p->dir, t->t[k].id);
@@ -54,8 +54,8 @@ static int cut_crops(fs_project *p, const char *video, int force, fs_err *err) {
     int64_t cut = 0;
     while ((rc = fs_video_next(r, &f, err)) == FS_OK && f.image) {
         for (int k = 0; k < t->count && !rc; k++) {
-            const fs_proj_track *tr = &t->t[k];
-            int i = fs_proj_track_index(tr, (int)f.index);
+            const fs_aligned_track *tr = &t->t[k];
+            int i = fs_aligned_track_index(tr, (int)f.index);
             if (i < 0) continue;
             fs_project_crop_path(p, NULL, tr->id, (int)f.index, path, sizeof path);
             if (!force && fs_file_exists(path)) continue;
@@ -77,7 +77,7 @@ static int cut_crops(fs_project *p, const char *video, int force, fs_err *err) {
     return rc;
 }
 
-int fs_project_align(const char *video, const char *dir, const fs_align_opts *o, fs_err *err) {
+int fs_project_align(const char *video, const char *dir, const fs_project_align_opts *o, fs_err *err) {
     char real[PATH_MAX];
     if (!realpath(video, real)) return fs_errorf(err, "%s: %s", video, strerror(errno));
     int64_t size;
@@ -107,7 +107,7 @@ int fs_project_align(const char *video, const char *dir, const fs_align_opts *o,
             return rc;
         }
         if (o->tracks_json && p->tracks) {
-            fs_proj_tracks_destroy(p->tracks); /* new tracks given: use them */
+            fs_aligned_tracks_destroy(p->tracks); /* new tracks given: use them */
             p->tracks = NULL;
         }
         fs_info("%s: resuming (align stage: %s)", dir, p->align_status[0] ? p->align_status : "started");
@@ -132,16 +132,16 @@ int fs_project_align(const char *video, const char *dir, const fs_align_opts *o,
     }
     int rc = FS_OK;
     if (!p->tracks) {
-        fs_proj_tracks *t = NULL;
+        fs_aligned_tracks *t = NULL;
         if (o->tracks_json) {
             /* untrusted: its "frames" may not exceed the video's (with a little slack for containers
              * whose frame count is an estimate) */
             fs_video_info vi;
             rc = fs_video_probe(real, &vi, err);
             int64_t bound = !rc && vi.frames > 0 ? vi.frames + vi.frames / 50 + 2 : 0;
-            if (!rc) rc = fs_proj_tracks_read_json(o->tracks_json, &p->settings, bound, &t, err);
+            if (!rc) rc = fs_aligned_tracks_read_json(o->tracks_json, &p->settings, bound, &t, err);
         } else {
-            rc = fs_detect_tracks(real, &p->settings, NULL, &t, err);
+            rc = fs_project_detect_tracks(real, &p->settings, NULL, &t, err);
         }
         if (!rc && o->tracks_json && t->width && p->info.width && (t->width != p->info.width || t->height != p->info.height))
             rc = fs_errorf(err, "%s: tracks are for %dx%d frames, the video is %dx%d", o->tracks_json, t->width,
@@ -155,12 +155,12 @@ int fs_project_align(const char *video, const char *dir, const fs_align_opts *o,
             t->fps = p->info.fps;
             char tpath[4200];
             snprintf(tpath, sizeof tpath, "%s/tracks.json", dir);
-            rc = fs_proj_tracks_write_json(t, tpath, 1, err);
-            fs_proj_tracks_destroy(t);
+            rc = fs_aligned_tracks_write_json(t, tpath, 1, err);
+            fs_aligned_tracks_destroy(t);
             /* read back: crops and composite use exactly the stored numbers */
-            if (!rc) rc = fs_proj_tracks_read_json(tpath, &p->settings, 0, &p->tracks, err);
+            if (!rc) rc = fs_aligned_tracks_read_json(tpath, &p->settings, 0, &p->tracks, err);
         } else {
-            fs_proj_tracks_destroy(t);
+            fs_aligned_tracks_destroy(t);
         }
         if (!rc) {
             p->info.frames = p->tracks->frames;
@@ -171,7 +171,7 @@ int fs_project_align(const char *video, const char *dir, const fs_align_opts *o,
     if (!rc && p->tracks->count == 0)
         fs_warn("%s: no face in %s; composite will copy the video unchanged", dir, video);
     if (!rc) rc = cut_crops(p, real, o->force, err);
-    if (!rc && o->debug_video) rc = fs_write_debug_video(real, p->tracks, p->settings.max_frames, o->debug_video, err);
+    if (!rc && o->debug_video) rc = fs_project_write_debug_video(real, p->tracks, p->settings.max_frames, o->debug_video, err);
     if (!rc) {
         snprintf(p->align_status, sizeof p->align_status, "done");
         rc = fs_project_write_manifest(p, err);

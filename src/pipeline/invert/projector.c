@@ -1,4 +1,4 @@
-#include "pipeline/projector.h"
+#include "pipeline/invert/projector.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +12,7 @@ void fs_projector_opts_default(fs_projector_opts *o) {
     o->lpips_lambda = 1.0f;
 }
 
-int fs_project_w(const fs_sg2 *g, const fs_lpips *lp, const float *target, const fs_projector_opts *o, float *ws,
+int fs_projector_run(const fs_sg2 *g, const fs_lpips *lp, const float *target, const fs_projector_opts *o, float *ws,
                  double *losses, fs_err *err) {
     const fs_sg2_config *c = &g->cfg;
     int R = c->resolution, C = c->img_channels, L = c->num_ws, D = c->w_dim;

@@ -1,5 +1,5 @@
-/* project_tracks.c — aligned face tracks and their JSON form (the `faces` output and tracks.json). */
-#include "pipeline/project.h"
+/* tracks.c — aligned face tracks and their JSON form (the `faces` output and tracks.json). */
+#include "pipeline/project/project.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@
 #include "core/fileio.h"
 #include "face/align.h"
 
-void fs_align_settings_default(fs_align_settings *s) {
+void fs_project_settings_default(fs_project_settings *s) {
     s->size = 1024;
     s->center_sigma = 1.0;
     s->xy_sigma = 3.0;
@@ -44,7 +44,7 @@ static int range_end(const char *t, size_t n, double fps, int64_t open, int64_t 
     return 1;
 }
 
-int fs_align_range_frames(const char *range, double fps, int64_t *from, int64_t *to, fs_err *err) {
+int fs_project_range_frames(const char *range, double fps, int64_t *from, int64_t *to, fs_err *err) {
     *from = 0;
     *to = INT64_MAX;
     if (!range || !range[0]) return FS_OK;
@@ -57,7 +57,7 @@ int fs_align_range_frames(const char *range, double fps, int64_t *from, int64_t 
     return FS_OK;
 }
 
-static void track_free(fs_proj_track *t) {
+static void track_free(fs_aligned_track *t) {
     free(t->box);
     free(t->lm);
     free(t->observed);
@@ -65,7 +65,7 @@ static void track_free(fs_proj_track *t) {
     free(t->coeffs);
 }
 
-void fs_proj_tracks_destroy(fs_proj_tracks *t) {
+void fs_aligned_tracks_destroy(fs_aligned_tracks *t) {
     if (!t) return;
     for (int i = 0; i < t->count; i++) track_free(&t->t[i]);
     free(t->t);
@@ -73,7 +73,7 @@ void fs_proj_tracks_destroy(fs_proj_tracks *t) {
 }
 
 /* Fills quads/coeffs (and interpolates box/landmarks in gaps) of track tr from its observations. */
-static int align_one(fs_proj_track *tr, const fs_face_obs *obs, int count, const fs_align_settings *s, fs_err *err) {
+static int align_one(fs_aligned_track *tr, const fs_face_obs *obs, int count, const fs_project_settings *s, fs_err *err) {
     fs_align_track_out at;
     if (fs_align_track(obs, count, s->center_sigma, s->xy_sigma, &at, err)) return FS_ERR;
     int n = at.n;
@@ -114,9 +114,9 @@ static int align_one(fs_proj_track *tr, const fs_face_obs *obs, int count, const
     return FS_OK;
 }
 
-int fs_proj_tracks_from_faces(const fs_face_tracks *ft, int frames, double fps, int width, int height,
-                              const fs_align_settings *s, fs_proj_tracks **out, fs_err *err) {
-    fs_proj_tracks *t = calloc(1, sizeof *t);
+int fs_aligned_tracks_from_faces(const fs_face_tracks *ft, int frames, double fps, int width, int height,
+                              const fs_project_settings *s, fs_aligned_tracks **out, fs_err *err) {
+    fs_aligned_tracks *t = calloc(1, sizeof *t);
     if (!t) return fs_errorf(err, "out of memory");
     t->frames = frames;
     t->fps = fps;
@@ -132,10 +132,10 @@ int fs_proj_tracks_from_faces(const fs_face_tracks *ft, int frames, double fps, 
     for (int k = 0; k < n; k++) {
         const fs_face_track *src = &ft->tracks[k];
         if (src->count <= 0) continue;
-        fs_proj_track *tr = &t->t[t->count++];
+        fs_aligned_track *tr = &t->t[t->count++];
         tr->id = src->id;
         if (align_one(tr, src->obs, src->count, s, err)) {
-            fs_proj_tracks_destroy(t);
+            fs_aligned_tracks_destroy(t);
             return FS_ERR;
         }
     }
@@ -152,7 +152,7 @@ static cJSON *pair(double x, double y) {
     return a;
 }
 
-int fs_proj_tracks_write_json(const fs_proj_tracks *t, const char *path, int with_project, fs_err *err) {
+int fs_aligned_tracks_write_json(const fs_aligned_tracks *t, const char *path, int with_project, fs_err *err) {
     cJSON *root = cJSON_CreateObject();
     if (!root) return fs_errorf(err, "out of memory");
     cJSON_AddNumberToObject(root, "frames", t->frames);
@@ -162,7 +162,7 @@ int fs_proj_tracks_write_json(const fs_proj_tracks *t, const char *path, int wit
     if (with_project) cJSON_AddNumberToObject(root, "size", t->size);
     cJSON *tracks = cJSON_AddArrayToObject(root, "tracks");
     for (int k = 0; k < t->count; k++) {
-        const fs_proj_track *tr = &t->t[k];
+        const fs_aligned_track *tr = &t->t[k];
         cJSON *jt = cJSON_CreateObject();
         cJSON_AddItemToArray(tracks, jt);
         cJSON_AddNumberToObject(jt, "id", tr->id);
@@ -225,23 +225,23 @@ static int read_pairs(const cJSON *a, float (*out)[2], int n) {
     return 1;
 }
 
-int fs_proj_tracks_read_json(const char *path, const fs_align_settings *s, int64_t max_frames, fs_proj_tracks **out,
+int fs_aligned_tracks_read_json(const char *path, const fs_project_settings *s, int64_t max_frames, fs_aligned_tracks **out,
                              fs_err *err) {
     unsigned char *data = NULL;
     size_t len = 0;
     if (fs_read_file(path, &data, &len, err)) return FS_ERR;
-    int rc = fs_proj_tracks_parse_json((const char *)data, len, path, s, max_frames, out, err);
+    int rc = fs_aligned_tracks_parse_json((const char *)data, len, path, s, max_frames, out, err);
     free(data);
     return rc;
 }
 
-int fs_proj_tracks_parse_json(const char *text, size_t len, const char *path, const fs_align_settings *s,
-                              int64_t max_frames, fs_proj_tracks **out, fs_err *err) {
+int fs_aligned_tracks_parse_json(const char *text, size_t len, const char *path, const fs_project_settings *s,
+                              int64_t max_frames, fs_aligned_tracks **out, fs_err *err) {
     *out = NULL;
     if (max_frames <= 0 || max_frames > FS_TRACKS_MAX_FRAMES) max_frames = FS_TRACKS_MAX_FRAMES;
     cJSON *root = cJSON_ParseWithLength(text, len);
     if (!root) return fs_errorf(err, "%s: not valid JSON", path);
-    fs_proj_tracks *t = calloc(1, sizeof *t);
+    fs_aligned_tracks *t = calloc(1, sizeof *t);
     fs_face_obs *obs = NULL;
     int rc = FS_ERR;
     double v;
@@ -317,7 +317,7 @@ int fs_proj_tracks_parse_json(const char *text, size_t len, const char *path, co
             obs[i].interpolated = cJSON_IsFalse(ob);
             i++;
         }
-        fs_proj_track *tr = &t->t[t->count++];
+        fs_aligned_track *tr = &t->t[t->count++];
         tr->id = id;
         if (align_one(tr, obs, n, s, err)) {
             fs_err_prefix(err, path);
@@ -328,7 +328,7 @@ int fs_proj_tracks_parse_json(const char *text, size_t len, const char *path, co
 done:
     free(obs);
     cJSON_Delete(root);
-    if (rc) fs_proj_tracks_destroy(t);
+    if (rc) fs_aligned_tracks_destroy(t);
     else *out = t;
     return rc;
 }
@@ -345,7 +345,7 @@ int fs_project_select_tracks(const fs_project *p, const char *face, int *sel, fs
         double best_area = -1;
         for (int k = 0; k < n; k++) {
             double a = 0;
-            const fs_proj_track *t = &p->tracks->t[k];
+            const fs_aligned_track *t = &p->tracks->t[k];
             for (int i = 0; i < t->n; i++) a += (t->box[i][2] - t->box[i][0]) * (t->box[i][3] - t->box[i][1]);
             /* the sum over frames: a face that is large AND present long */
             if (a > best_area) best_area = a, best = k;

@@ -1,16 +1,16 @@
-/* project_debug.c — --debug overlays: boxes (green; cyan where interpolated), 68 landmarks (red),
+/* debug.c — --debug overlays: boxes (green; cyan where interpolated), 68 landmarks (red),
  * smoothed quads (yellow, double line on the top side). */
-#include "pipeline/project.h"
+#include "pipeline/project/project.h"
 
 #include "core/log.h"
 #include "image/image_ops.h"
 
-void fs_draw_tracks(fs_image *im, const fs_proj_tracks *t, int frame) {
+void fs_project_draw_tracks(fs_image *im, const fs_aligned_tracks *t, int frame) {
     static const uint8_t green[3] = {0, 255, 0}, red[3] = {255, 40, 40}, yellow[3] = {255, 230, 0},
                          cyan[3] = {0, 220, 255};
     for (int k = 0; k < t->count; k++) {
-        const fs_proj_track *tr = &t->t[k];
-        int i = fs_proj_track_index(tr, frame);
+        const fs_aligned_track *tr = &t->t[k];
+        int i = fs_aligned_track_index(tr, frame);
         if (i < 0) continue;
         fs_draw_rect(im, tr->box[i][0], tr->box[i][1], tr->box[i][2], tr->box[i][3], tr->observed[i] ? green : cyan);
         int rad = im->w > 1000 ? 2 : 1;
@@ -27,7 +27,7 @@ void fs_draw_tracks(fs_image *im, const fs_proj_tracks *t, int frame) {
     }
 }
 
-int fs_write_debug_video(const char *video, const fs_proj_tracks *t, int64_t max_frames, const char *out, fs_err *err) {
+int fs_project_write_debug_video(const char *video, const fs_aligned_tracks *t, int64_t max_frames, const char *out, fs_err *err) {
     fs_video_open_opts vo;
     fs_video_open_opts_default(&vo);
     vo.max_frames = max_frames;
@@ -47,7 +47,7 @@ int fs_write_debug_video(const char *video, const fs_proj_tracks *t, int64_t max
     fs_video_frame f;
     int rc;
     while ((rc = fs_video_next(r, &f, err)) == FS_OK && f.image) {
-        fs_draw_tracks(f.image, t, (int)f.index);
+        fs_project_draw_tracks(f.image, t, (int)f.index);
         if ((rc = fs_video_write(w, f.image, f.pts, err))) break;
         fs_progress_step(&pg, 1, NULL);
     }

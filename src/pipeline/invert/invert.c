@@ -1,4 +1,4 @@
-#include "pipeline/invert.h"
+#include "pipeline/invert/invert.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,12 +10,12 @@
 #include "core/log.h"
 #include "image/image_ops.h"
 #include "models/e4e.h"
-#include "pipeline/gen_params.h"
+#include "pipeline/invert/gen_params.h"
 #include "weights/safetensors.h"
 
 void fs_invert_opts_default(fs_invert_opts *o) {
     memset(o, 0, sizeof *o);
-    fs_align_settings_default(&o->align.settings);
+    fs_project_settings_default(&o->align.settings);
     fs_pti_opts_default(&o->pti);
     fs_projector_opts_default(&o->proj);
 }
@@ -93,7 +93,7 @@ int fs_invert_pti_covers(const char *dir, const fs_project *p, const int *sel, f
 }
 
 int fs_invert_load_crop(const fs_project *p, int k, int i, int S, float *out, fs_err *err) {
-    const fs_proj_track *t = &p->tracks->t[k];
+    const fs_aligned_track *t = &p->tracks->t[k];
     fs_image *im = NULL;
     if (fs_project_load_crop(p, NULL, t->id, t->first + i, &im, err)) return fs_err_prefix(err, "crop missing (run align again)");
     if (im->w != S || im->h != S) {
@@ -172,7 +172,7 @@ static int compute_pivots(const char *dir, const fs_project *p, const fs_sg2 *g,
             fs_e4e_resize_input(x256, crop, S, S, 256, o->e4e_antialias);
             if (fs_e4e_encode(e, x256, 1, 256, 256, pivots + (size_t)j * row, 1, NULL, NULL, err)) goto done;
         } else {
-            if (fs_project_w(g, lp, crop, &o->proj, pivots + (size_t)j * row, NULL, err)) goto done;
+            if (fs_projector_run(g, lp, crop, &o->proj, pivots + (size_t)j * row, NULL, err)) goto done;
         }
         fs_progress_step(&prog, 1, NULL);
     }
@@ -224,7 +224,7 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
     if (ms->lpips[0] && fs_model_set_load_lpips(ms, &lp, err)) goto done;
     if (!lp) fs_info("invert: no LPIPS model: PTI uses the L2 loss only");
 
-    fs_align_opts ao = o->align;
+    fs_project_align_opts ao = o->align;
     ao.settings.size = g->cfg.resolution;
     if (video) {
         /* a project aligned before (`facestitch align --center-sigma 0 ...`) keeps its smoothing:

@@ -1,6 +1,6 @@
-/* metrics_landmarks.c — landmark stability (EDITED's tracks against ORIGINAL's) and the identity
+/* landmarks.c — landmark stability (EDITED's tracks against ORIGINAL's) and the identity
  * scores TL-ID / TG-ID from face embeddings (metrics.h). */
-#include "pipeline/metrics.h"
+#include "pipeline/metrics/metrics.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -52,7 +52,7 @@ static int cand_cmp(const void *pa, const void *pb) {
     return a->j - b->j;
 }
 
-int fs_metrics_landmarks(const fs_proj_tracks *orig, const fs_proj_tracks *edit, fs_metrics *m, fs_err *err) {
+int fs_metrics_landmarks(const fs_aligned_tracks *orig, const fs_aligned_tracks *edit, fs_metrics *m, fs_err *err) {
     int no = orig->count, ne = edit->count;
     fs_metrics_track *tracks = calloc((size_t)(no > 0 ? no : 1), sizeof *tracks);
     match_cand *cand = malloc(sizeof *cand * (size_t)(no > 0 && ne > 0 ? no * ne : 1));
@@ -66,9 +66,9 @@ int fs_metrics_landmarks(const fs_proj_tracks *orig, const fs_proj_tracks *edit,
     /* candidate pairs: summed box IoU over common frames, mean IoU >= 0.3 */
     int nc = 0;
     for (int k = 0; k < no; k++) {
-        const fs_proj_track *a = &orig->t[k];
+        const fs_aligned_track *a = &orig->t[k];
         for (int j = 0; j < ne; j++) {
-            const fs_proj_track *b = &edit->t[j];
+            const fs_aligned_track *b = &edit->t[j];
             int f0 = a->first > b->first ? a->first : b->first;
             int f1 = a->first + a->n < b->first + b->n ? a->first + a->n : b->first + b->n;
             if (f0 >= f1) continue;
@@ -107,17 +107,17 @@ int fs_metrics_landmarks(const fs_proj_tracks *orig, const fs_proj_tracks *edit,
     for (int k = 0; k < no; k++) {
         if (match[k] < 0) continue;
         matched++;
-        const fs_proj_track *a = &orig->t[k], *b = &edit->t[match[k]];
+        const fs_aligned_track *a = &orig->t[k], *b = &edit->t[match[k]];
         double jo = 0, je = 0, sh = 0;
         int np = 0, nf = 0;
         for (int f = a->first; f < a->first + a->n; f++) {
-            int ia = fs_proj_track_index(a, f), ib = fs_proj_track_index(b, f);
+            int ia = fs_aligned_track_index(a, f), ib = fs_aligned_track_index(b, f);
             if (ib < 0 || !a->observed[ia] || !b->observed[ib]) continue;
             double d = iod((const float(*)[2])a->lm[ia]);
             if (!(d >= 1.0)) continue;
             sh += mean_dist((const float(*)[2])a->lm[ia], (const float(*)[2])b->lm[ib]) / d;
             nf++;
-            int pa = fs_proj_track_index(a, f - 1), pb = fs_proj_track_index(b, f - 1);
+            int pa = fs_aligned_track_index(a, f - 1), pb = fs_aligned_track_index(b, f - 1);
             if (pa < 0 || pb < 0 || !a->observed[pa] || !b->observed[pb]) continue;
             jo += mean_dist((const float(*)[2])a->lm[ia], (const float(*)[2])a->lm[pa]) / d;
             je += mean_dist((const float(*)[2])b->lm[ib], (const float(*)[2])b->lm[pb]) / d;

@@ -1,4 +1,4 @@
-#include "pipeline/pti.h"
+#include "pipeline/invert/pti.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include "core/log.h"
 #include "core/rng.h"
 #include "nn/adam.h"
-#include "pipeline/gen_params.h"
+#include "pipeline/invert/gen_params.h"
 #include "weights/safetensors.h"
 
 void fs_pti_opts_default(fs_pti_opts *o) {

@@ -1,4 +1,4 @@
-#include "pipeline/direction.h"
+#include "pipeline/edit/direction.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "pipeline/stitch_masks.h"
+#include "pipeline/edit/stitch_masks.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -12,7 +12,7 @@
  * The two videos must have the same frame size and the same number of frames (capped at max_frames);
  * an edited video written by facestitch always does. Three passes, all streaming (memory does not
  * grow with the length except for a few KB of landmarks per frame, as in DESIGN.md §2):
- *   pass 1  decode ORIGINAL, detect + track faces (fs_detect_tracks): 68 landmarks per frame and the
+ *   pass 1  decode ORIGINAL, detect + track faces (fs_project_detect_tracks): 68 landmarks per frame and the
  *           smoothed FFHQ crop quad of every track;
  *   pass 2  decode ORIGINAL and EDITED in lockstep: pixel metrics below, and the face tracker run on
  *           EDITED too (landmark metrics).
@@ -68,7 +68,7 @@
 #include "core/err.h"
 #include "face/track.h"
 #include "image/image.h"
-#include "pipeline/project.h"
+#include "pipeline/project/project.h"
 
 /* The number JSON gives for an infinite PSNR (identical pixels). */
 #define FS_METRICS_PSNR_INF_JSON 999.0
@@ -167,12 +167,12 @@ void fs_metrics_print_text(const fs_metrics *m, FILE *fp);
 void fs_metrics_fill_convex(uint8_t *mask, int w, int h, const float *xy, int n, double margin);
 
 /* Regions of frame `frame` (w×h bytes each, overwritten; either may be NULL): face = F_t, quad = Q_t. */
-void fs_metrics_frame_masks(const fs_proj_tracks *t, int frame, const fs_metrics_opts *o, uint8_t *face,
+void fs_metrics_frame_masks(const fs_aligned_tracks *t, int frame, const fs_metrics_opts *o, uint8_t *face,
                             uint8_t *quad);
 
 /* Landmark stability of EDITED's tracks against ORIGINAL's (see above); fills tracks_*, lm_*,
  * track_count/tracks (replacing any) of m. */
-int fs_metrics_landmarks(const fs_proj_tracks *orig, const fs_proj_tracks *edit, fs_metrics *m, fs_err *err);
+int fs_metrics_landmarks(const fs_aligned_tracks *orig, const fs_aligned_tracks *edit, fs_metrics *m, fs_err *err);
 
 /* TL-ID and TG-ID from n embeddings of d floats per video (row i = frame i; normalised here):
  * R = (E_e E_eᵀ) ⊘ (E_s E_sᵀ), TL = mean R[i][i+1], TG = mean of R off the diagonal. Pairs whose source

@@ -1,7 +1,7 @@
 /* invert.h — `facestitch invert`: align, pivots, pivotal tuning (reference/stit.md §2).
  *
  * Stages, each recorded in DIR/manifest.json ("stages") so a rerun continues where it stopped:
- *   align   crops + tracks (pipeline/project.h)
+ *   align   crops + tracks (pipeline/project/project.h)
  *   pivots  DIR/pivots.safetensors: tensor "track.<id>" (n, num_ws, w_dim) per track
  *           (e4e + latent_avg; or W projection when there is no encoder)
  *   pti     DIR/generator.safetensors (the tuned generator), with DIR/checkpoint/ for resume
@@ -13,12 +13,12 @@
 
 #include "core/err.h"
 #include "pipeline/model_set.h"
-#include "pipeline/project.h"
-#include "pipeline/projector.h"
-#include "pipeline/pti.h"
+#include "pipeline/project/project.h"
+#include "pipeline/invert/projector.h"
+#include "pipeline/invert/pti.h"
 
 typedef struct fs_invert_opts {
-    fs_align_opts align;       /* settings.size is set to the generator's resolution */
+    fs_project_align_opts align;       /* settings.size is set to the generator's resolution */
     fs_pti_opts pti;           /* checkpoint_dir is set to DIR/checkpoint */
     fs_projector_opts proj;    /* used without an encoder */
     int e4e_antialias;         /* 0: STIT's plain bilinear 1024->256; 1: antialiased */

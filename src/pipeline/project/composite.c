@@ -1,6 +1,6 @@
-/* project_composite.c — paste a project's crops back into the source video and encode it.
+/* composite.c — paste a project's crops back into the source video and encode it.
  * Frames without a tracked face are written unchanged; pixels outside the masks stay exact. */
-#include "pipeline/project.h"
+#include "pipeline/project/project.h"
 
 #include <limits.h>
 #include <math.h>
@@ -23,7 +23,7 @@ void fs_composite_opts_default(fs_composite_opts *o) {
 }
 
 /* Paste strength of frame i of track tr: ramps at track ends that lie inside the video. */
-static float fade_weight(const fs_proj_track *tr, int i, int frames, int fade) {
+static float fade_weight(const fs_aligned_track *tr, int i, int frames, int fade) {
     if (fade <= 0) return 1.0f;
     float w = 1.0f;
     if (tr->first > 0 && i < fade) w = fminf(w, (float)(i + 1) / (float)(fade + 1));
@@ -32,7 +32,7 @@ static float fade_weight(const fs_proj_track *tr, int i, int frames, int fade) {
 }
 
 int fs_project_paste_alpha(const fs_project *p, int k, int i, float *alpha, int feather, fs_err *err) {
-    const fs_proj_track *tr = &p->tracks->t[k];
+    const fs_aligned_track *tr = &p->tracks->t[k];
     int S = p->settings.size;
     uint8_t *fg = malloc((size_t)S * S);
     if (!fg) return fs_errorf(err, "out of memory");
@@ -100,7 +100,7 @@ int fs_project_composite(const fs_project *p, const char *out_path, const fs_com
     char ro[PATH_MAX];
     if (realpath(out_path, ro) && !strcmp(ro, p->source))
         return fs_errorf(err, "%s: this is the project's source video; write the output elsewhere", out_path);
-    const fs_proj_tracks *t = p->tracks;
+    const fs_aligned_tracks *t = p->tracks;
     if (t->count == 0) fs_warn("%s: no face in the video; the output is a copy of it", p->dir);
     fs_video_open_opts vo;
     fs_video_open_opts_default(&vo);
@@ -139,8 +139,8 @@ int fs_project_composite(const fs_project *p, const char *out_path, const fs_com
     int64_t pasted = 0, frames = 0;
     while ((rc = fs_video_next(r, &f, err)) == FS_OK && f.image) {
         for (int k = 0; k < t->count && !rc; k++) {
-            const fs_proj_track *tr = &t->t[k];
-            int i = fs_proj_track_index(tr, (int)f.index);
+            const fs_aligned_track *tr = &t->t[k];
+            int i = fs_aligned_track_index(tr, (int)f.index);
             if (i < 0) continue;
             fs_image *crop = NULL;
             rc = load_crop(p, o, tr->id, (int)f.index, &crop, err);
@@ -156,7 +156,7 @@ int fs_project_composite(const fs_project *p, const char *out_path, const fs_com
             fs_image_destroy(crop);
         }
         if (rc) break;
-        if (o->debug) fs_draw_tracks(f.image, t, (int)f.index);
+        if (o->debug) fs_project_draw_tracks(f.image, t, (int)f.index);
         if ((rc = fs_video_write(w, f.image, f.pts, err))) break;
         frames++;
         fs_progress_step(&pg, 1, "%lld faces pasted", (long long)pasted);

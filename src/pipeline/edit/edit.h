@@ -3,7 +3,7 @@
  * For every frame of every selected face track: w = pivot + Σ strength(t)/2 · direction (STIT's
  * convention; strengths from --edit keyframes, faded in/out over `fade_frames` at track ends that
  * are not the video's ends), render with the PTI generator, then (unless no_stitch) tune a fresh
- * copy of the generator on that frame so the border matches the original crop (pipeline/stitch.h),
+ * copy of the generator on that frame so the border matches the original crop (pipeline/edit/stitch.h),
  * and paste the result back with the feathered mask while the video is re-encoded with its audio.
  * Frames stream through: memory does not grow with the video's length. Stitched crops are kept in
  * DIR/edits/KEY/tNNN/FFFFFF.png, KEY a hash of everything they depend on (generator, pivots,
@@ -14,10 +14,10 @@
 #define FS_PIPELINE_EDIT_H
 
 #include "core/err.h"
-#include "pipeline/edit_spec.h"
+#include "pipeline/edit/edit_spec.h"
 #include "pipeline/model_set.h"
-#include "pipeline/project.h"
-#include "pipeline/stitch.h"
+#include "pipeline/project/project.h"
+#include "pipeline/edit/stitch.h"
 
 typedef struct fs_edit_opts {
     fs_edit_spec spec;

@@ -1,4 +1,4 @@
-#include "pipeline/gen_params.h"
+#include "pipeline/invert/gen_params.h"
 
 #include <stdlib.h>
 #include <string.h>

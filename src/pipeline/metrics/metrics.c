@@ -1,6 +1,6 @@
 /* metrics.c — fs_metrics_compute: pass 1 tracks ORIGINAL's faces, pass 2 decodes both videos in
  * lockstep for the pixel metrics and tracks EDITED's faces (definitions in metrics.h). */
-#include "pipeline/metrics.h"
+#include "pipeline/metrics/metrics.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -91,11 +91,11 @@ static int emb_push(emb_store *s, fs_err *err) {
 }
 
 /* Embeds the first ORIGINAL face of frame f in both frames. */
-static int embed_frame(const fs_metrics_opts *o, const fs_proj_tracks *t, int f, const fs_image *a, const fs_image *b,
+static int embed_frame(const fs_metrics_opts *o, const fs_aligned_tracks *t, int f, const fs_image *a, const fs_image *b,
                        emb_store *s, fs_err *err) {
     for (int k = 0; k < t->count; k++) {
-        const fs_proj_track *tr = &t->t[k];
-        int i = fs_proj_track_index(tr, f);
+        const fs_aligned_track *tr = &t->t[k];
+        int i = fs_aligned_track_index(tr, f);
         if (i < 0) continue;
         const float(*lm)[2] = (const float(*)[2])tr->lm[i];
         if (o->embed(o->embed_user, a, (const double(*)[2])tr->quad[i], lm, s->tmp_s, err) ||
@@ -110,7 +110,7 @@ typedef struct {
     fs_video_reader *ra, *rb;
     fs_face_tracker *tr;
     fs_face_tracks *ft;
-    fs_proj_tracks *orig, *edit;
+    fs_aligned_tracks *orig, *edit;
     uint8_t *face, *face_prev, *quad;
     fs_image *prev_a, *prev_b;
     emb_store emb;
@@ -121,8 +121,8 @@ static void run_free(run_state *s) {
     fs_video_close(s->rb);
     fs_face_tracker_destroy(s->tr);
     fs_face_tracks_destroy(s->ft);
-    fs_proj_tracks_destroy(s->orig);
-    fs_proj_tracks_destroy(s->edit);
+    fs_aligned_tracks_destroy(s->orig);
+    fs_aligned_tracks_destroy(s->edit);
     free(s->face);
     free(s->face_prev);
     free(s->quad);
@@ -162,10 +162,10 @@ int fs_metrics_compute(const char *original, const char *edited, const fs_metric
                info.width, info.height, (long long)info.frames, o.max_frames > 0 ? " (capped by --max-frames)" : "",
                o.face_margin, o.margin_px);
     /* pass 1: ORIGINAL's faces */
-    fs_align_settings as;
-    fs_align_settings_default(&as);
+    fs_project_settings as;
+    fs_project_settings_default(&as);
     as.max_frames = o.max_frames;
-    if (fs_detect_tracks(original, &as, NULL, &s.orig, err)) return FS_ERR;
+    if (fs_project_detect_tracks(original, &as, NULL, &s.orig, err)) return FS_ERR;
 
     /* pass 2: both videos in lockstep */
     fs_video_open_opts vo;
@@ -278,7 +278,7 @@ int fs_metrics_compute(const char *original, const char *edited, const fs_metric
             }
         }
         fs_metrics_frame fr = {.frame = n, .flicker_original = NAN, .flicker_edited = NAN};
-        for (int k = 0; k < s.orig->count; k++) fr.faces += fs_proj_track_index(&s.orig->t[k], (int)n) >= 0;
+        for (int k = 0; k < s.orig->count; k++) fr.faces += fs_aligned_track_index(&s.orig->t[k], (int)n) >= 0;
         fr.bg_psnr_db = fs_metrics_psnr(bg.fsse, bg.fcount);
         fr.hull_psnr_db = fs_metrics_psnr(hull.fsse, hull.fcount);
         fr.face_psnr_db = fs_metrics_psnr(face.fsse, face.fcount);
@@ -323,7 +323,7 @@ int fs_metrics_compute(const char *original, const char *edited, const fs_metric
                        s.orig->frames);
     if (!rc && n == 0) rc = fs_errorf(err, "%s: no video frame", original);
     if (!rc) rc = fs_face_tracker_finish(s.tr, &s.ft, err);
-    if (!rc && fs_proj_tracks_from_faces(s.ft, (int)n, via->fps, w, h, &as, &s.edit, err)) {
+    if (!rc && fs_aligned_tracks_from_faces(s.ft, (int)n, via->fps, w, h, &as, &s.edit, err)) {
         /* a face the aligner cannot use in EDITED only costs the landmark metrics */
         fs_warn("%s: %s; landmark stability left out", edited, err->msg);
         s.edit = calloc(1, sizeof *s.edit);

@@ -1,4 +1,4 @@
-#include "pipeline/edit_spec.h"
+#include "pipeline/edit/edit_spec.h"
 
 #include <math.h>
 #include <stdio.h>

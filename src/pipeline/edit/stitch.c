@@ -1,12 +1,12 @@
-#include "pipeline/stitch.h"
+#include "pipeline/edit/stitch.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nn/adam.h"
-#include "pipeline/gen_params.h"
-#include "pipeline/masked_loss.h"
+#include "pipeline/invert/gen_params.h"
+#include "pipeline/edit/masked_loss.h"
 
 struct fs_stitcher {
     const fs_sg2 *g_pti;

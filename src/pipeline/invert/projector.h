@@ -19,7 +19,7 @@ void fs_projector_opts_default(fs_projector_opts *o);
 
 /* target (3, R, R) in [-1,1] -> ws (num_ws, w_dim). losses (steps+1) may be NULL: the loss before
  * every step and after the last. */
-int fs_project_w(const fs_sg2 *g, const fs_lpips *lp, const float *target, const fs_projector_opts *o, float *ws,
+int fs_projector_run(const fs_sg2 *g, const fs_lpips *lp, const float *target, const fs_projector_opts *o, float *ws,
                  double *losses, fs_err *err);
 
 #endif

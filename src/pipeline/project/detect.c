@@ -1,6 +1,6 @@
-/* project_detect.c — pass 1: decode, detect + track faces (face/track.h), align the tracks;
+/* detect.c — pass 1: decode, detect + track faces (face/track.h), align the tracks;
  * and the --debug overlay video. */
-#include "pipeline/project.h"
+#include "pipeline/project/project.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 #include "face/align.h"
 #include "image/image_ops.h"
 
-int fs_detect_tracks(const char *video, const fs_align_settings *s, const char *debug_video, fs_proj_tracks **out,
+int fs_project_detect_tracks(const char *video, const fs_project_settings *s, const char *debug_video, fs_aligned_tracks **out,
                      fs_err *err) {
     fs_video_open_opts vo;
     fs_video_open_opts_default(&vo);
@@ -27,7 +27,7 @@ int fs_detect_tracks(const char *video, const fs_align_settings *s, const char *
     }
     /* --range: faces only in frames [from, to); the other frames are decoded (and counted) only */
     int64_t from, until;
-    if (fs_align_range_frames(s->range, vi->fps, &from, &until, err)) {
+    if (fs_project_range_frames(s->range, vi->fps, &from, &until, err)) {
         fs_face_tracker_destroy(tr);
         fs_video_close(r);
         return FS_ERR;
@@ -55,14 +55,14 @@ int fs_detect_tracks(const char *video, const fs_align_settings *s, const char *
         fs_face_tracks_destroy(ft);
         return FS_ERR;
     }
-    rc = fs_proj_tracks_from_faces(ft, n, info.fps, info.width, info.height, s, out, err);
+    rc = fs_aligned_tracks_from_faces(ft, n, info.fps, info.width, info.height, s, out, err);
     fs_face_tracks_destroy(ft);
     if (rc) return FS_ERR;
     if ((*out)->count == 0 && s->range[0]) fs_warn("%s: no face found in the range %s", video, s->range);
     else if ((*out)->count == 0) fs_warn("%s: no face found in %d frames", video, n);
     else fs_verbose("%s: %d face track(s) in %d frames", video, (*out)->count, n);
-    if (debug_video && fs_write_debug_video(video, *out, s->max_frames, debug_video, err)) {
-        fs_proj_tracks_destroy(*out);
+    if (debug_video && fs_project_write_debug_video(video, *out, s->max_frames, debug_video, err)) {
+        fs_aligned_tracks_destroy(*out);
         *out = NULL;
         return FS_ERR;
     }

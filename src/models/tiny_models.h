@@ -8,16 +8,13 @@
  * Everything is deterministic for a seed. The weights are random: renders are not faces; the
  * set exercises the code paths and their numerics, not the visual quality.
  */
-#ifndef FS_PIPELINE_TINY_MODELS_H
-#define FS_PIPELINE_TINY_MODELS_H
+#ifndef FS_MODELS_TINY_MODELS_H
+#define FS_MODELS_TINY_MODELS_H
 
 #include <stdint.h>
 
 #include "core/err.h"
 
 int fs_tiny_models_write(const char *dir, uint32_t seed, fs_err *err);
-
-/* Writes a float32 C-order .npy (atomic). */
-int fs_npy_write_f32(const char *path, const float *data, int ndim, const int64_t *shape, fs_err *err);
 
 #endif

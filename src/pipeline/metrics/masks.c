@@ -1,6 +1,6 @@
-/* metrics_masks.c — the regions the metrics are measured on: grown convex polygons rasterised into
+/* masks.c — the regions the metrics are measured on: grown convex polygons rasterised into
  * frame masks (crop quads Q and face hulls F, see metrics.h). */
-#include "pipeline/metrics.h"
+#include "pipeline/metrics/metrics.h"
 
 #include <math.h>
 #include <string.h>
@@ -78,14 +78,14 @@ static double quad_side(const double q[4][2]) {
     return s / 4;
 }
 
-void fs_metrics_frame_masks(const fs_proj_tracks *t, int frame, const fs_metrics_opts *o, uint8_t *face,
+void fs_metrics_frame_masks(const fs_aligned_tracks *t, int frame, const fs_metrics_opts *o, uint8_t *face,
                             uint8_t *quad) {
     int w = t->width, h = t->height;
     if (face) memset(face, 0, (size_t)w * h);
     if (quad) memset(quad, 0, (size_t)w * h);
     for (int k = 0; k < t->count; k++) {
-        const fs_proj_track *tr = &t->t[k];
-        int i = fs_proj_track_index(tr, frame);
+        const fs_aligned_track *tr = &t->t[k];
+        int i = fs_aligned_track_index(tr, frame);
         if (i < 0) continue;
         if (quad) {
             float q[8];

@@ -27,7 +27,7 @@
 
 /* ---- tracks with alignment ---- */
 
-typedef struct fs_proj_track {
+typedef struct fs_aligned_track {
     int id;
     int first, n;                          /* frames [first, first+n) */
     float (*box)[4];                       /* (n) x0 y0 x1 y1 */
@@ -35,18 +35,18 @@ typedef struct fs_proj_track {
     unsigned char *observed;               /* (n) */
     double (*quad)[4][2];                  /* (n) smoothed quads: TL, BL, BR, TR */
     double (*coeffs)[8];                   /* (n) frame -> crop map for a crop of `size` */
-} fs_proj_track;
+} fs_aligned_track;
 
-typedef struct fs_proj_tracks {
+typedef struct fs_aligned_tracks {
     int frames;             /* frames decoded */
     double fps;
     int width, height;      /* displayed frame size */
     int size;               /* crop size the coeffs are for */
     int count;
-    fs_proj_track *t;
-} fs_proj_tracks;
+    fs_aligned_track *t;
+} fs_aligned_tracks;
 
-typedef struct fs_align_settings {
+typedef struct fs_project_settings {
     int size;               /* crop size (STIT: 1024) */
     double center_sigma;    /* 1.0 */
     double xy_sigma;        /* 3.0 */
@@ -55,32 +55,32 @@ typedef struct fs_align_settings {
     char range[64];         /* "" = every frame; else faces are found (and so edited) only in this
                                window, the rest of the video is copied: "FROM:TO", each end a time
                                "2.5s" or a frame "f75", TO exclusive, empty = to the end ("f75:") */
-} fs_align_settings;
+} fs_project_settings;
 
-void fs_align_settings_default(fs_align_settings *s);
+void fs_project_settings_default(fs_project_settings *s);
 /* Parses a range ("" = all) into frames [from, to) at fps (to = INT64_MAX when open). 0 on
  * success; an error names the text. */
-int fs_align_range_frames(const char *range, double fps, int64_t *from, int64_t *to, fs_err *err);
+int fs_project_range_frames(const char *range, double fps, int64_t *from, int64_t *to, fs_err *err);
 
 /* From the tracker's output: interpolates gaps, smooths, computes quads and coefficients. */
-int fs_proj_tracks_from_faces(const fs_face_tracks *ft, int frames, double fps, int width, int height,
-                              const fs_align_settings *s, fs_proj_tracks **out, fs_err *err);
+int fs_aligned_tracks_from_faces(const fs_face_tracks *ft, int frames, double fps, int width, int height,
+                              const fs_project_settings *s, fs_aligned_tracks **out, fs_err *err);
 /* JSON (the `faces` format; with_project adds "size", "coeffs" and "observed"). path NULL = stdout. */
-int fs_proj_tracks_write_json(const fs_proj_tracks *t, const char *path, int with_project, fs_err *err);
+int fs_aligned_tracks_write_json(const fs_aligned_tracks *t, const char *path, int with_project, fs_err *err);
 /* Reads a faces/tracks JSON; quads and coefficients are recomputed from the landmarks with s.
  * Untrusted input: "frames" may not exceed max_frames (the video's frame count; <= 0 means
  * FS_TRACKS_MAX_FRAMES) and a track may skip at most FS_TRACKS_MAX_GAP frames between two
  * entries (they are interpolated), so memory stays proportional to the video and the file. */
 #define FS_TRACKS_MAX_FRAMES (1 << 22) /* 39 hours at 30 fps */
 #define FS_TRACKS_MAX_GAP 256
-int fs_proj_tracks_read_json(const char *path, const fs_align_settings *s, int64_t max_frames, fs_proj_tracks **out,
+int fs_aligned_tracks_read_json(const char *path, const fs_project_settings *s, int64_t max_frames, fs_aligned_tracks **out,
                              fs_err *err);
 /* The same on text in memory; `name` names it in errors. */
-int fs_proj_tracks_parse_json(const char *text, size_t len, const char *name, const fs_align_settings *s,
-                              int64_t max_frames, fs_proj_tracks **out, fs_err *err);
-void fs_proj_tracks_destroy(fs_proj_tracks *t);
+int fs_aligned_tracks_parse_json(const char *text, size_t len, const char *name, const fs_project_settings *s,
+                              int64_t max_frames, fs_aligned_tracks **out, fs_err *err);
+void fs_aligned_tracks_destroy(fs_aligned_tracks *t);
 /* Index of frame f in track t, or -1. */
-static inline int fs_proj_track_index(const fs_proj_track *t, int f) {
+static inline int fs_aligned_track_index(const fs_aligned_track *t, int f) {
     return f >= t->first && f < t->first + t->n ? f - t->first : -1;
 }
 
@@ -92,8 +92,8 @@ typedef struct fs_project {
     int64_t source_size;
     char source_sha256[65];    /* of the first MiB */
     fs_video_info info;        /* of the source (frames = frames used) */
-    fs_align_settings settings;
-    fs_proj_tracks *tracks;    /* NULL until tracked */
+    fs_project_settings settings;
+    fs_aligned_tracks *tracks;    /* NULL until tracked */
     char align_status[32];     /* "", "tracked", "done" */
 } fs_project;
 
@@ -128,24 +128,24 @@ int fs_project_load_crop(const fs_project *p, const char *crops_dir, int track, 
 
 /* ---- the passes ---- */
 
-typedef struct fs_align_opts {
-    fs_align_settings settings;
+typedef struct fs_project_align_opts {
+    fs_project_settings settings;
     const char *tracks_json;   /* use these tracks instead of detecting (faces JSON) */
     const char *debug_video;   /* write an overlay video (boxes, landmarks, quads) */
     int force;                 /* re-cut crops that exist */
-} fs_align_opts;
+} fs_project_align_opts;
 
 /* Pass 1 (decode + detect + track + smooth, unless tracks_json) and pass 2 (decode + crops).
  * Resumable: tracks and finished crops of an earlier run with the same source/settings are kept. */
-int fs_project_align(const char *video, const char *dir, const fs_align_opts *o, fs_err *err);
+int fs_project_align(const char *video, const char *dir, const fs_project_align_opts *o, fs_err *err);
 
 /* Runs the tracker over a video (pass 1) and aligns the tracks. debug_video may be NULL. */
-int fs_detect_tracks(const char *video, const fs_align_settings *s, const char *debug_video, fs_proj_tracks **out,
+int fs_project_detect_tracks(const char *video, const fs_project_settings *s, const char *debug_video, fs_aligned_tracks **out,
                      fs_err *err);
 
 /* --debug overlays: draws boxes, landmarks and quads of frame `frame` on im; and a whole overlay video. */
-void fs_draw_tracks(fs_image *im, const fs_proj_tracks *t, int frame);
-int fs_write_debug_video(const char *video, const fs_proj_tracks *t, int64_t max_frames, const char *out, fs_err *err);
+void fs_project_draw_tracks(fs_image *im, const fs_aligned_tracks *t, int frame);
+int fs_project_write_debug_video(const char *video, const fs_aligned_tracks *t, int64_t max_frames, const char *out, fs_err *err);
 
 /* Supplies the crop of (track, frame) for compositing: fills *crop (S×S), or leaves it NULL to keep the
  * original pixels for that face. Return non-zero on error. */

@@ -1,5 +1,5 @@
 /* project.c — project directory: manifest (source fingerprint, settings, stages), opening, paths. */
-#include "pipeline/project.h"
+#include "pipeline/project/project.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -199,7 +199,7 @@ static double dbl_in(const cJSON *o, const char *k, double def, double lo, doubl
 
 void fs_project_close(fs_project *p) {
     if (!p) return;
-    fs_proj_tracks_destroy(p->tracks);
+    fs_aligned_tracks_destroy(p->tracks);
     free(p);
 }
 
@@ -244,7 +244,7 @@ int fs_project_open(const char *dir, fs_project **out, fs_err *err) {
     p->info.width = (int)dbl_in(src, "width", 0, 0, 1e6);
     p->info.height = (int)dbl_in(src, "height", 0, 0, 1e6);
     const cJSON *set = cJSON_GetObjectItemCaseSensitive(root, "settings");
-    fs_align_settings_default(&p->settings);
+    fs_project_settings_default(&p->settings);
     double crop = dbl(set, "size", 1024);
     p->settings.size = crop >= 8 && crop <= 8192 ? (int)crop : 0; /* 0: refused below */
     p->settings.center_sigma = dbl(set, "center_sigma", 1.0);
@@ -276,7 +276,7 @@ int fs_project_open(const char *dir, fs_project **out, fs_err *err) {
     }
     snprintf(path, sizeof path, "%s/tracks.json", dir);
     if (fs_file_exists(path)) {
-        if (fs_proj_tracks_read_json(path, &p->settings, p->info.frames, &p->tracks, err)) goto done;
+        if (fs_aligned_tracks_read_json(path, &p->settings, p->info.frames, &p->tracks, err)) goto done;
     }
     rc = FS_OK;
 done:
