@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipeline/edit_spec.h"
+#include "pipeline/edit/edit_spec.h"
 #include "serve/jobs.h"
 #include "serve/srv.h"
 

@@ -90,19 +90,19 @@ typedef struct faces_ctx {
     cJSON *o;
 } faces_ctx;
 
-static void faces_json(void *user, const fs_proj_tracks *t) {
+static void faces_json(void *user, const fs_aligned_tracks *t) {
     faces_ctx *fc = user;
     cJSON_AddBoolToObject(fc->o, "analysed", t != NULL);
     cJSON *faces = cJSON_AddArrayToObject(fc->o, "faces"), *tracks = cJSON_AddArrayToObject(fc->o, "tracks");
     cJSON_AddNumberToObject(fc->o, "analysed_frames", t ? t->frames : 0);
     for (int k = 0; t && k < t->count; k++) {
-        const fs_proj_track *tr = &t->t[k];
+        const fs_aligned_track *tr = &t->t[k];
         cJSON *tj = cJSON_CreateObject();
         cJSON_AddNumberToObject(tj, "id", tr->id);
         cJSON_AddNumberToObject(tj, "first", tr->first);
         cJSON_AddNumberToObject(tj, "frames", tr->n);
         cJSON_AddItemToArray(tracks, tj);
-        int i = fs_proj_track_index(tr, (int)fc->frame);
+        int i = fs_aligned_track_index(tr, (int)fc->frame);
         if (i < 0) continue;
         cJSON *fj = cJSON_CreateObject();
         cJSON_AddNumberToObject(fj, "track", tr->id);

@@ -75,7 +75,7 @@ int fs_srv_frame_jpeg(const fs_srv_project *p, long frame, unsigned char **out, 
 
 static struct {
     pthread_mutex_t mu;
-    fs_proj_tracks *t[FS_SRV_MAX_PROJECTS];
+    fs_aligned_tracks *t[FS_SRV_MAX_PROJECTS];
     long long stamp[FS_SRV_MAX_PROJECTS];
 } tc = {PTHREAD_MUTEX_INITIALIZER, {0}, {0}};
 
@@ -93,7 +93,7 @@ int fs_srv_with_tracks(const fs_srv_project *p, fs_tracks_fn fn, void *user, fs_
     long long stamp = tracks_stamp(p);
     int rc = FS_OK;
     if (!tc.t[p->id] || tc.stamp[p->id] != stamp) {
-        fs_proj_tracks_destroy(tc.t[p->id]);
+        fs_aligned_tracks_destroy(tc.t[p->id]);
         tc.t[p->id] = NULL;
         rc = fs_srv_project_tracks(p, &tc.t[p->id], err);
         tc.stamp[p->id] = tc.t[p->id] ? stamp : -2;

@@ -9,7 +9,7 @@
 #include "core/fileio.h"
 #include "core/log.h"
 #include "models/stylegan2.h"
-#include "pipeline/invert.h"
+#include "pipeline/invert/invert.h"
 #include "serve/jobs.h"
 #include "serve/metrics_json.h"
 #include "serve/srv.h"
@@ -55,7 +55,7 @@ static int analyse(fs_srv *s, const fs_job *job, const char *video, fs_err *err)
     if (fs_sg2_load(s->ms.generator, &g, err)) return FS_ERR;
     fs_invert_opts io;
     fs_invert_opts_default(&io);
-    fs_align_opts ao = io.align;
+    fs_project_align_opts ao = io.align;
     ao.settings.size = g->cfg.resolution;
     ao.settings.max_frames = s->o.job.max_frames;
     if (s->o.job.range) snprintf(ao.settings.range, sizeof ao.settings.range, "%s", s->o.job.range);

@@ -9,7 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/fileio.h"
-#include "pipeline/metrics.h"
+#include "pipeline/metrics/metrics.h"
 
 typedef struct series {
     cJSON *frame, *bg, *face, *fo, *fe;

@@ -14,9 +14,9 @@
 #include "image/image_ops.h"
 #include "models/e4e.h"
 #include "models/stylegan2.h"
-#include "pipeline/direction.h"
-#include "pipeline/edit_spec.h"
-#include "pipeline/invert.h"
+#include "pipeline/edit/direction.h"
+#include "pipeline/edit/edit_spec.h"
+#include "pipeline/invert/invert.h"
 #include "serve/srv.h"
 
 /* Models kept between previews (under preview_mu). */
@@ -163,7 +163,7 @@ static int parse(fs_req *r, const cJSON *b, fs_srv_project *sp, long *frame, int
 static int find_face(const fs_project *p, int face, long frame, int *k, int *i, fs_err *err) {
     for (*k = 0; p->tracks && *k < p->tracks->count; (*k)++)
         if (p->tracks->t[*k].id == face) {
-            *i = fs_proj_track_index(&p->tracks->t[*k], (int)frame);
+            *i = fs_aligned_track_index(&p->tracks->t[*k], (int)frame);
             if (*i >= 0) return FS_OK;
             return fs_errorf(err, "face %d is not in frame %ld", face, frame);
         }

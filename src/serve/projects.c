@@ -120,7 +120,7 @@ int fs_srv_project_get(fs_srv *s, long id, fs_srv_project *out) {
     return ok ? 0 : 404;
 }
 
-int fs_srv_project_tracks(const fs_srv_project *p, fs_proj_tracks **out, fs_err *err) {
+int fs_srv_project_tracks(const fs_srv_project *p, fs_aligned_tracks **out, fs_err *err) {
     *out = NULL;
     char st[64];
     fs_project_get_stage(p->dir, "align", st, sizeof st);

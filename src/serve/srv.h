@@ -8,8 +8,8 @@
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
 
-#include "pipeline/edit_spec.h"
-#include "pipeline/project.h"
+#include "pipeline/edit/edit_spec.h"
+#include "pipeline/project/project.h"
 #include "serve/serve.h"
 
 #if MHD_VERSION < 0x00097002
@@ -122,7 +122,7 @@ int fs_srv_project_open(fs_srv *s, const char *path, int *id, fs_err *err);
 /* A copy of project `id` (0 when found). */
 int fs_srv_project_get(fs_srv *s, long id, fs_srv_project *out);
 /* The project's tracks (newly read; NULL when not analysed yet). */
-int fs_srv_project_tracks(const fs_srv_project *p, fs_proj_tracks **out, fs_err *err);
+int fs_srv_project_tracks(const fs_srv_project *p, fs_aligned_tracks **out, fs_err *err);
 /* The project's folder for studio files ("DIR/studio/SUB"), created. */
 int fs_srv_studio_dir(const fs_srv_project *p, const char *sub, char *out, size_t n, fs_err *err);
 
@@ -130,7 +130,7 @@ int fs_srv_studio_dir(const fs_srv_project *p, const char *sub, char *out, size_
 /* Frame `frame` of the project's video as a new JPEG buffer (decoded once, then cached). */
 int fs_srv_frame_jpeg(const fs_srv_project *p, long frame, unsigned char **out, size_t *len, fs_err *err);
 /* Calls fn with the project's tracks (NULL when not analysed yet) under the cache's lock. */
-typedef void (*fs_tracks_fn)(void *user, const fs_proj_tracks *t);
+typedef void (*fs_tracks_fn)(void *user, const fs_aligned_tracks *t);
 int fs_srv_with_tracks(const fs_srv_project *p, fs_tracks_fn fn, void *user, fs_err *err);
 
 /* ---- assets.c ---- */
