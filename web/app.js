@@ -157,6 +157,11 @@ async function render() {
   } catch (e) { fail(e); }
 }
 
+async function retry() {
+  if (!state.job) return;
+  try { showProgress(await api('/api/jobs/retry', { job: state.job })); } catch (e) { fail(e); }
+}
+
 async function cancel() {
   if (!state.job) return;
   try { await api('/api/jobs/cancel', { job: state.job }); } catch (e) { fail(e); }
@@ -175,6 +180,7 @@ function showProgress(job) {
   $('progress-fill').style.width = `${pct}%`;
   $('progress-text').textContent = `${job.state}: ${job.stage} ${pct}% ${fmtEta(job.eta)} ${job.error || ''}`.trim();
   $('cancel-btn').disabled = !(job.state === 'running' || job.state === 'queued');
+  $('retry-btn').disabled = !['cancelled', 'failed', 'interrupted'].includes(job.state);
 }
 
 function latestDone() {
@@ -295,6 +301,7 @@ function wire() {
   $('preview-btn').addEventListener('click', preview);
   $('render-btn').addEventListener('click', render);
   $('cancel-btn').addEventListener('click', cancel);
+  $('retry-btn').addEventListener('click', retry);
   $('wipe').addEventListener('input', applyWipe);
   for (const ev of ['play', 'pause', 'seeked', 'timeupdate']) $('result-video').addEventListener(ev, syncOriginal);
   applyWipe();

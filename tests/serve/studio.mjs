@@ -1,7 +1,8 @@
 // studio.mjs — browser test of the studio page (playwright-core driving Debian's chromium, headless):
 // open a clip by its path, select a face, move the Frame and age sliders, Preview shows an image,
 // Add keyframe draws on the timeline, Render reaches 100 on the progress bar, the result video plays
-// (readyState >= 2), Download returns the file, metrics appear; the page is usable by keyboard.
+// (readyState >= 2), Download returns the file, metrics appear, Cancel stops a second render; the
+// page is usable by keyboard.
 // A screenshot of each state goes to OUTDIR.   node studio.mjs URL VIDEO OUTDIR
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -112,6 +113,23 @@ try {
   const head = fs.readFileSync(file).subarray(4, 8).toString('latin1');
   check('download_is_mp4', fs.statSync(file).size > 1000 && head === 'ftyp', `${fs.statSync(file).size} bytes`);
 
+
+  // Cancel, by keyboard: a second render with another strength stops and says so
+  await page.getByLabel('age', { exact: true }).fill('4');
+  await page.getByRole('button', { name: 'Clear keyframes', exact: true }).click();
+  await page.getByRole('button', { name: 'Render', exact: true }).click();
+  await page.waitForFunction(() => !document.getElementById('cancel-btn').disabled, null, { timeout: 30000 });
+  await page.getByRole('button', { name: 'Cancel', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /^(cancelled|done)/.test(document.getElementById('progress-text').textContent),
+    null, { timeout: 60000 });
+  const after = await page.locator('#progress-text').textContent();
+  check('cancel_stops_render', after.startsWith('cancelled'), after);
+  await shot(page, '5-cancelled');
+  await page.getByRole('button', { name: 'Retry', exact: true }).click();
+  await page.waitForFunction(() =>
+    document.querySelector('[role=progressbar]').getAttribute('aria-valuenow') === '100', null, { timeout: 180000 });
+  check('retry_completes', (await page.locator('#progress-text').textContent()).startsWith('done'));
   // every control reachable by Tab
   await page.locator('body').click({ position: { x: 1, y: 1 } });
   const reached = new Set();
@@ -119,7 +137,8 @@ try {
     await page.keyboard.press('Tab');
     reached.add(await page.evaluate(() => document.activeElement.id || document.activeElement.textContent));
   }
-  const want = ['video-path', 'frame-slider', 'dir-age', 'dir-smile', 'add-key', 'preview-btn', 'render-btn', 'wipe', 'download', 'Face 0'];
+  const want = ['video-path', 'open', 'frame-slider', 'Face 0', 'dir-age', 'dir-smile', 'add-key', 'preview-btn',
+    'render-btn', 'wipe', 'download'];
   const missing = want.filter(w => !reached.has(w));
   check('keyboard_reaches_controls', missing.length === 0, missing.join(' '));
   check('no_page_errors', errors.length === 0, errors.join(' | '));
