@@ -221,6 +221,7 @@ MHD_Result fs_api_preview(fs_req *r) {
     fs_http_common_headers(resp);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "image/jpeg");
     MHD_add_response_header(resp, "Server-Timing", timing);
+    MHD_add_response_header(resp, "X-Preview-Latent", inverted ? "pivot, PTI generator" : "e4e, generator");
     MHD_Result ret = MHD_queue_response(r->c, 200, resp);
     MHD_destroy_response(resp);
     return ret;

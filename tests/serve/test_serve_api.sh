@@ -70,6 +70,7 @@ check source_served "[ \$(api GET '/api/file?project=0&name=source') = 200 ] && 
 
 # preview: the crop | its edit, one JPEG twice as wide as high
 check preview_jpeg "[ \$(api POST /api/preview '{\"project\":0,\"frame\":2,\"face\":0,\"edit\":\"age=-6\"}') = 200 ] && [ \$(head -c 2 $T/body | od -An -tx1 | tr -d ' ') = ffd8 ]"
+check preview_e4e_before_inversion "curl -s -D - -o /dev/null -H 'X-Facestitch-Token: $TOK' -d '{\"project\":0,\"frame\":2,\"face\":0,\"edit\":\"age=-6\"}' $BASE/api/preview | grep -qi 'x-preview-latent: e4e, generator'"
 check preview_bad_face_400 "[ \$(api POST /api/preview '{\"project\":0,\"frame\":2,\"face\":7,\"edit\":\"age=-6\"}') = 400 ]"
 check preview_bad_direction_400 "[ \$(api POST /api/preview '{\"project\":0,\"frame\":2,\"face\":0,\"edit\":\"nosuch=2\"}') = 400 ]"
 
@@ -119,9 +120,15 @@ done
 curl -s --no-progress-meter --parallel --parallel-immediate --parallel-max 200 -K "$T/load.cfg" >"$T/load.codes"
 check load_200_all_ok "[ \$(grep -c '^200 ' $T/load.codes) -eq 200 ]"
 sort -k2 -n "$T/load.codes" | awk '{t[NR]=$2} END {printf "  latency under load (200 concurrent, job running): p50 %.1f ms, p95 %.1f ms, max %.1f ms\n", t[int(NR*0.5)]*1000, t[int(NR*0.95)]*1000, t[NR]*1000}'
+: >"$T/seq.times"
+for k in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+  curl -s -o /dev/null -w '%{time_total}\n' -H "X-Facestitch-Token: $TOK" "$BASE/api/jobs" >>"$T/seq.times"
+done
+sort -n "$T/seq.times" | awk '{t[NR]=$1} END {printf "  latency of single /api/jobs requests during the job: median %.1f ms, max %.1f ms\n", t[int(NR/2)]*1000, t[NR]*1000}'
 check render_done "wait_job '$RJ' done 120"
 OUT=$(grep -o "\"id\":\"$RJ\",[^}]*" "$T/body" | grep -o '"output":"[^"]*"' | cut -d'"' -f4)
 check render_output "[ \$(api GET '/api/file?project=0&name=$OUT') = 200 ] && [ \$(ffprobe -v error -select_streams v:0 -show_entries stream=nb_frames -of default=nw=1:nk=1 $T/body) = 6 ]"
+check preview_after_inversion "[ \$(curl -s -D $T/hdr -o $T/body -w '%{http_code}' -H 'X-Facestitch-Token: $TOK' -d '{\"project\":0,\"frame\":2,\"face\":0,\"edit\":\"age=-6\"}' $BASE/api/preview) = 200 ] && grep -qi 'x-preview-latent: pivot, PTI generator' $T/hdr"
 check render_metrics "[ \$(api GET '/api/metrics?job=$RJ') = 200 ] && grep -q '\"bg_psnr_db\"' $T/body"
 check range_206 "[ \$(curl -s -o $T/part -w '%{http_code}' -r 10-19 -H 'X-Facestitch-Token: $TOK' '$BASE/api/file?project=0&name=$OUT') = 206 ] && [ \$(wc -c <$T/part) -eq 10 ]"
 check sse_progress "grep -q '^data: {\"jobs\"' $T/sse.txt && grep -q '\"state\":\"running\"' $T/sse.txt"
