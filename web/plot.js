@@ -6,7 +6,7 @@ export function drawPlot(el, x, series) {
   el.textContent = '';
   const width = Math.max(260, el.clientWidth - 4), height = 170;
   if (window.uPlot) {
-    const opts = { width, height, series: [{ label: 'frame' }],
+    const opts = { width, height, scales: { x: { time: false } }, series: [{ label: 'frame' }],
                    axes: [{}, { size: 44 }] };
     series.forEach((s, i) => opts.series.push({ label: s.label, stroke: COLORS[i % COLORS.length], spanGaps: true }));
     new window.uPlot(opts, [x, ...series.map(s => s.values)], el);
