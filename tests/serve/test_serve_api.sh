@@ -8,7 +8,7 @@ set -u
 echo "top secret marker 7f3a" >"$T/secret/secret.txt"
 ln -s "$T/secret/secret.txt" "$T/media/link.txt"
 ln -s "$T/secret" "$T/media/linkdir"
-serve_start
+serve_start --node-dir "$T/no-node"
 check print_line "grep -Eq '^open http://127\.0\.0\.1:[0-9]+/\?token=[0-9a-f]{64}$' $T/serve.out"
 
 # every API route without the token, or with a wrong one: 403
@@ -34,6 +34,9 @@ check page_wrong_token_no_cookie "! curl -s -D - -o /dev/null '$BASE/?token=abc'
 check host_foreign_403 "[ \$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: evil.example:${BASE##*:}' -H 'X-Facestitch-Token: $TOK' $BASE/api/state) = 403 ]"
 check host_page_403 "[ \$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: evil.example' $BASE/) = 403 ]"
 check host_localhost_200 "[ \$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: localhost:${BASE##*:}' -H 'X-Facestitch-Token: $TOK' $BASE/api/state) = 200 ]"
+check page_served "[ \$(curl -s -o $T/body -w '%{http_code}' $BASE/) = 200 ] && grep -q 'type=\"range\"' $T/body && grep -q '>Open<' $T/body"
+check page_csp "curl -s -D - -o /dev/null $BASE/app.js | grep -qi \"^content-security-policy: default-src 'self'\""
+check vendor_absent_404 "[ \$(curl -s -o /dev/null -w '%{http_code}' $BASE/vendor/uPlot.iife.min.js) = 404 ] && [ \$(curl -s -o /dev/null -w '%{http_code}' $BASE/vendor/../app.js) != 500 ]"
 
 # the analysis job of the opened video finishes
 AJ=$(job_id analyse)
