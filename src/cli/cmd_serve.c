@@ -33,6 +33,7 @@ static void usage(FILE *fp) {
             "  --pti-steps N      pivotal tuning passes (default 80)\n"
             "  --stitch-steps N   stitching tuning steps per frame (default 100)   --no-stitch\n"
             "  --max-frames N     only the first N frames of each video            --crf N (default 18)\n"
+            "  --range FROM:TO    edit only this window of each video (2.5s:7s or f75:f210)\n"
             "\n"
             "Security: the token is needed by every API call; the Host header must name this machine;\n"
             "only files under the opened videos' and projects' folders (and --root) are read.\n"
@@ -74,6 +75,8 @@ int fs_cmd_serve(int argc, char **argv) {
     fs_serve_opts o;
     fs_serve_opts_default(&o);
     const char *roots[MAX_ROOTS];
+    fs_project_settings range; /* --range, kept here: o.job.range points into it */
+    fs_project_settings_default(&range);
     static const struct option opts[] = {
         {"port", required_argument, 0, O_PORT},          {"bind", required_argument, 0, O_BIND},
         {"root", required_argument, 0, O_ROOT},          {"projects", required_argument, 0, O_PROJECTS},
@@ -81,6 +84,7 @@ int fs_cmd_serve(int argc, char **argv) {
         {"pti-steps", required_argument, 0, O_PTI},      {"stitch-steps", required_argument, 0, O_SSTEPS},
         {"no-stitch", no_argument, 0, O_NOSTITCH},       {"max-frames", required_argument, 0, O_MAXF},
         {"crf", required_argument, 0, O_CRF},            {"help", no_argument, 0, 'h'},
+        FS_RANGE_OPTION,
         {0, 0, 0, 0}};
     int c;
     long v;
@@ -100,6 +104,12 @@ int fs_cmd_serve(int argc, char **argv) {
         case O_PROJECTS: o.projects_dir = optarg; break;
         case O_NODE: o.node_dir = optarg; break;
         case FS_OPT_MODELS: o.models.models_dir = optarg; break;
+        case FS_OPT_RANGE: {
+            int rc = fs_cli_tracking_option("serve", c, optarg, &range);
+            if (rc != 1) return rc ? rc : 2;
+            o.job.range = range.range;
+            break;
+        }
         case '?': return fs_cli_usage_error("serve", "unknown option");
         default: {
             int rc = job_option(c, optarg, &o);
