@@ -68,7 +68,8 @@ const char *fs_http_mime(const char *path) {
 }
 
 MHD_Result fs_http_file(struct MHD_Connection *c, const char *path, const char *type) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* O_NONBLOCK: a FIFO or device must not block the thread; only regular files are served */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         if (fd >= 0) close(fd);

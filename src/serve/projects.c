@@ -81,6 +81,9 @@ int fs_srv_project_open(fs_srv *s, const char *path, int *id, fs_err *err) {
         if (!realpath(tmp, video)) return fs_errorf(err, "%s: its source video %s is gone", path, tmp);
         snprintf(dir, sizeof dir, "%s", real);
     } else {
+        struct stat st;
+        if (stat(real, &st) != 0 || !S_ISREG(st.st_mode)) /* a FIFO or device would block the probe */
+            return fs_errorf(err, "%s: not a regular file", path);
         snprintf(video, sizeof video, "%s", real);
         project_dir_for(s, real, tmp, sizeof tmp);
         if (fs_mkdirs(tmp, err)) {
@@ -89,6 +92,9 @@ int fs_srv_project_open(fs_srv *s, const char *path, int *id, fs_err *err) {
         }
         if (!realpath(tmp, dir)) return fs_errorf(err, "%s: cannot create the project folder", tmp);
     }
+    struct stat vs;
+    if (stat(video, &vs) != 0 || !S_ISREG(vs.st_mode)) /* a FIFO or device would block the probe */
+        return fs_errorf(err, "%s: not a regular file", video);
     fs_video_info vi;
     if (fs_video_probe(video, &vi, err)) return FS_ERR;
     char parent[PATH_MAX];

@@ -68,6 +68,21 @@ for u in /../../etc/passwd /%2e%2e/%2e%2e/etc/passwd /vendor/../../etc/passwd /a
   grep -q 'root:' "$T/body" && leak=1
 done
 check traversal_refused "[ $leak -eq 0 ]"
+# "read nothing": a FIFO would block whoever opens it, so these requests must answer at once
+mkfifo "$T/secret/fifo" "$T/media/fifo"
+ln -s "$T/media/fifo" "$T/proj/clip.fs/fifo_link"
+mkfifo "$T/proj/clip.fs/fifo_in"
+fifo_ok=1
+for q in "GET /api/file?project=0&name=../../secret/fifo" "GET /api/file?project=0&name=fifo_in" \
+         "GET /api/file?project=0&name=fifo_link"; do
+  c=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -X "${q%% *}" -H "X-Facestitch-Token: $TOK" "$BASE${q#* }")
+  case $c in 403|404) ;; *) echo "  $q: $c"; fifo_ok=0 ;; esac
+done
+for p in "$T/secret/fifo" "$T/media/fifo"; do
+  c=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -H "X-Facestitch-Token: $TOK" -d "{\"path\":\"$p\"}" "$BASE/api/open")
+  case $c in 400|403|404) ;; *) echo "  open $p: $c"; fifo_ok=0 ;; esac
+done
+check fifo_never_opened "[ $fifo_ok -eq 1 ]"
 check direction_path_refused "[ \$(api POST /api/preview '{\"project\":0,\"frame\":2,\"face\":0,\"edit\":\"/etc/passwd=2\"}') = 400 ]"
 check source_served "[ \$(api GET '/api/file?project=0&name=source') = 200 ] && cmp -s $T/body $T/media/clip.mp4"
 

@@ -12,7 +12,7 @@ SERVE_INPUT=""
 . "$(dirname "$0")/serve_lib.sh"
 serve_start --root "$T/media" --node-dir "$NODE_DIR"
 OUTDIR=$FS_SRC/out/studio
-mkdir -p "$OUTDIR"
+mkdir -p "$OUTDIR" 2>/dev/null || { OUTDIR=${FS_BUILD:?}/out/studio; mkdir -p "$OUTDIR"; }
 FS_NODE_DIR=$NODE_DIR FS_CHROMIUM=$CHROMIUM timeout 400 node "$(dirname "$0")/studio.mjs" "$URL" "$T/media/clip.mp4" "$OUTDIR"
 rc=$?
 [ $rc -eq 0 ] || { echo "server log:"; tail -n 20 "$T/serve.err"; }
