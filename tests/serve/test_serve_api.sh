@@ -123,6 +123,15 @@ check malformed_oversize_413 "[ $extra -eq 0 ]"
 echo "  $((n_cfg + 40)) malformed requests sent"
 check still_serving "[ \$(api GET /api/state) = 200 ] && kill -0 $PID"
 
+# command-line errors: one line, exit 1 or 2, no server left running
+PORT=${BASE##*:}
+timeout 10 $B serve "$T/media/clip.mp4" --port "$PORT" --models "$T/m" --projects "$T/proj" >/dev/null 2>"$T/e1"; rc=$?
+check port_in_use "[ $rc -eq 1 ] && grep -q 'cannot listen there' $T/e1"
+timeout 10 $B serve "$S/media/broken_text_file.mp4" --port 0 --models "$T/m" --projects "$T/proj" >/dev/null 2>"$T/e2"; rc=$?
+check broken_input "[ $rc -eq 1 ] && [ \$(wc -l <$T/e2) -eq 1 ] && grep -q broken_text_file $T/e2"
+timeout 10 $B serve --port 70000 >/dev/null 2>"$T/e3"; rc=$?
+check bad_port_usage "[ $rc -eq 2 ] && grep -q -- '--port' $T/e3"
+
 # a render job while 200 concurrent API requests hit the server
 check render_queued "[ \$(api POST /api/jobs '{\"project\":0,\"edit\":\"age=-6\",\"face\":0}') = 202 ]"
 RJ=$(job_id render)
