@@ -1,4 +1,4 @@
-/* manifest.c — the built-in model table (reference/formats.md §(d)) and the optional JSON manifest
+/* manifest.c — the built-in model table (docs/models.md) and the optional JSON manifest
  * named by FACESTITCH_REGISTRY_MANIFEST that extends or replaces it. */
 #include "registry/registry.h"
 
