@@ -243,14 +243,9 @@ int fs_safetensors_load_mem(const void *buf, size_t len, int flags, fs_tensor_ma
 }
 
 int fs_safetensors_load(const char *path, int flags, fs_tensor_map **out, fs_err *err) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return fs_errorf(err, "%s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return fs_errorf(err, "%s: not a regular file", path);
-    }
-    size_t len = (size_t)st.st_size;
+    int fd;
+    size_t len;
+    if (fs_open_regular(path, &fd, &len, err)) return FS_ERR;
     if (len < 8) {
         close(fd);
         return fs_errorf(err, "%s: not a safetensors file: %zu bytes, shorter than the 8-byte header length", path, len);
