@@ -5,13 +5,10 @@
 set -u
 S=${FS_SRC:?}
 CHK="$S/scripts/check-comment-paths"
-fail=0
-check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
+. "$S/tests/core/checker_lib.sh"
 
 "$CHK" "$S" || fail=1
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/fs-comment-paths.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT INT TERM
 mkdir -p "$T/src/core" "$T/docs" "$T/tests/core"
 echo "# Notes" > "$T/docs/notes.md"
 printf '/* a.h - see docs/notes.md, core/b.h, tests/core/*.sh and dlib/serialize.h (not ours) */\n' > "$T/src/core/a.h"

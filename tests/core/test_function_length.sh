@@ -5,13 +5,10 @@
 set -u
 S=${FS_SRC:?}
 CHK="$S/scripts/check-function-length"
-fail=0
-check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
+. "$S/tests/core/checker_lib.sh"
 
 "$CHK" "$S/src" || fail=1
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/fs-function-length.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT INT TERM
 mkdir -p "$T/src/weights" "$T/src/core"
 # body N: a function whose braces are N lines apart inclusive, after a two-line signature
 body() {
