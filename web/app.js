@@ -178,7 +178,8 @@ function showProgress(job) {
   $('progress').setAttribute('aria-valuenow', String(pct));
   $('progress').setAttribute('aria-valuetext', `${pct}% ${job.stage}`);
   $('progress-fill').style.width = `${pct}%`;
-  $('progress-text').textContent = `${job.state}: ${job.stage} ${pct}% ${fmtEta(job.eta)} ${job.error || ''}`.trim();
+  const eta = job.state === 'running' ? fmtEta(job.eta) : '';
+  $('progress-text').textContent = `${job.state}: ${job.stage} ${pct}% ${eta} ${job.error || ''}`.replace(/ +/g, ' ').trim();
   $('cancel-btn').disabled = !(job.state === 'running' || job.state === 'queued');
   $('retry-btn').disabled = !['cancelled', 'failed', 'interrupted'].includes(job.state);
 }
@@ -209,7 +210,8 @@ function onJobs(list) {
       loadResultOf(mine);
       say('Render done: the result is on the right.');
     }
-    if (mine.state === 'failed' && before.get(mine.id) !== 'failed') say(`Render failed: `);
+    if (mine.state === 'failed' && before.get(mine.id) !== 'failed') say(`Render failed: ${mine.error}`);
+    if (mine.state === 'cancelled' && before.get(mine.id) !== 'cancelled') say('Render cancelled: Retry resumes it from the project.');
   }
 }
 
