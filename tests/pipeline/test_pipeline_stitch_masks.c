@@ -25,7 +25,7 @@ int main(void) {
         for (int x = 0; x < G2; x++) fg[y * G2 + x] = (x - 256) * (x - 256) + (y - 256) * (y - 256) < 150 * 150;
     fs_err err = {0};
     fs_stitch_masks *m = NULL;
-    CHECK(fs_stitch_masks_create(fg, G2, G2, &m, &err) == FS_OK);
+    CHECK(fs_stitch_masks_create(fg, G2, G2, NULL, &m, &err) == FS_OK);
     /* inside the face: content 1, border 0; ring just outside (within 25 px): border 1;
        far outside: all 0; full = disc dilated by 25 */
     CHECK(m->content[256 * G2 + 256] == 1.0f && m->border[256 * G2 + 256] == 0.0f);
@@ -39,13 +39,13 @@ int main(void) {
     memset(fg, 0, sizeof fg);
     for (int y = 0; y < 200; y++)
         for (int x = 200; x < 300; x++) fg[y * G2 + x] = 1;
-    CHECK(fs_stitch_masks_create(fg, G2, G2, &m, &err) == FS_OK);
+    CHECK(fs_stitch_masks_create(fg, G2, G2, NULL, &m, &err) == FS_OK);
     CHECK(m->border[10 * G2 + 250] == 1.0f && m->content[10 * G2 + 250] == 0.0f);
     CHECK(m->content[100 * G2 + 250] == 1.0f);
     fs_stitch_masks_destroy(m);
 
     /* upsampling 512 -> 1024 keeps values in [0,1] and corners exact */
-    CHECK(fs_stitch_masks_create(fg, G2, 1024, &m, &err) == FS_OK);
+    CHECK(fs_stitch_masks_create(fg, G2, 1024, NULL, &m, &err) == FS_OK);
     float mn = 1, mx = 0;
     for (int i = 0; i < 1024 * 1024; i++) mn = fminf(mn, m->border[i]), mx = fmaxf(mx, m->border[i]);
     CHECK(mn >= 0 && mx <= 1 && mx == 1.0f);

@@ -21,9 +21,22 @@
 void fs_edit_opts_default(fs_edit_opts *o) {
     memset(o, 0, sizeof *o);
     fs_stitch_opts_default(&o->stitch);
-    o->face = "all";
-    o->fade_frames = 5;
     fs_composite_opts_default(&o->comp);
+    fs_params d;
+    fs_params_default(&d);
+    fs_params_to_edit(&d, o);
+}
+
+/* STIT's --freeze_fine_layers: layers >= k0 of every frame's latent take their mean over the track. */
+static void freeze_fine(float *piv, int n, int L, int D, int k0) {
+    if (k0 <= 0 || k0 >= L || n < 2) return;
+    for (int l = k0; l < L; l++)
+        for (int d = 0; d < D; d++) {
+            double s = 0;
+            for (int i = 0; i < n; i++) s += piv[((size_t)i * L + l) * D + d];
+            float m = (float)(s / n);
+            for (int i = 0; i < n; i++) piv[((size_t)i * L + l) * D + d] = m;
+        }
 }
 
 #define PREVIEW_ROWS 4
@@ -230,7 +243,7 @@ static void slot_work(void *ctx, int64_t begin, int64_t end, int thread_index) {
         const float *result = s->edited;
         if (!c->o->no_stitch) {
             fs_stitch_masks *m = NULL;
-            s->rc = fs_stitch_masks_create(s->fg, c->S / 2, c->S, &m, &s->err);
+            s->rc = fs_stitch_masks_create(s->fg, c->S / 2, c->S, &c->o->stitch.masks, &m, &s->err);
             if (!s->rc)
                 s->rc = c->has_s ? fs_stitcher_tune_styles(s->stitcher, (const float *const *)s->styles, s->crop, s->edited,
                                                            m, &c->o->stitch, s->tuned, &s->sr, &s->err)
@@ -370,11 +383,10 @@ static int tuned_dir_init(edit_ctx *c, fs_sha256_ctx *h, const char *dir, const 
         fs_edit_format(&c->o->spec.edits[e], one, (int)sizeof one);
         n += snprintf(text + n, sizeof text - (size_t)n, " %s", one);
     }
-    const fs_stitch_opts *so = &c->o->stitch;
+    if (n < (int)sizeof text) n += snprintf(text + n, sizeof text - (size_t)n, "\n");
+    if (n < (int)sizeof text) n += fs_params_describe(&c->o->params, FS_PC_KEY, text + n, sizeof text - (size_t)n);
     if (n < (int)sizeof text)
-        snprintf(text + n, sizeof text - (size_t)n,
-                 "\nstitch steps %d lr %.9g content %.9g threshold %.9g\nfade %d\nparser %s\nrun %s %d\n",
-                 so->steps, so->lr, so->content_lambda, so->border_threshold, c->o->fade_frames,
+        snprintf(text + n, sizeof text - (size_t)n, "parser %s\nrun %s %d\n",
                  ms->parser[0] ? "yes" : "no (landmark masks)", c->B > 1 ? "frames-per-thread" : "threads",
                  c->B > 1 ? 1 : fs_threads_count());
     fs_sha256_update(h, text, strlen(text));
@@ -477,12 +489,13 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
         if (c.dirs[e]->space == FS_DIR_S) c.has_s = 1;
         if (!o->no_stitch && key_file(&key, "direction", path, err)) goto done;
     }
-    if (fs_project_select_tracks(p, o->face, sel, err)) goto done;
+    if (fs_project_select_tracks(p, &o->face, sel, err)) goto done;
     if (fs_invert_pti_covers(dir, p, sel, err)) goto done;
     long total = 0;
     for (int k = 0; k < ntr; k++) {
         if (!sel[k]) continue;
         if (fs_invert_load_pivots(dir, p, k, c.L, c.D, &c.pivots[k], err)) goto done;
+        freeze_fine(c.pivots[k], p->tracks->t[k].n, c.L, c.D, o->freeze_fine_layers);
         rep->tracks_selected++;
         total += p->tracks->t[k].n;
         if (c.prev_n == 0 && o->preview_path) {
@@ -548,8 +561,8 @@ int fs_edit_video(const char *video, const char *dir, const fs_model_set *ms, co
     char tmp[4096] = "";
     fs_invert_report ir0;
     fs_edit_report er0;
-    if (!video && io && (io->align.settings.range[0] || io->align.settings.max_frames))
-        fs_warn("%s: --range and --max-frames apply when a video is aligned; the project keeps its own", dir);
+    if (!video && io && (io->align.settings.range.set || io->align.settings.max_frames))
+        fs_warn("%s: range and max_frames apply when a video is aligned; the project keeps its own", dir);
     /* a misspelt edit or an unwritable output must fail now, not after hours of inversion */
     if (fs_video_writer_check(out_path, &eo->comp.writer, err)) return FS_ERR;
     for (int e = 0; e < eo->spec.count; e++) {
@@ -566,7 +579,7 @@ int fs_edit_video(const char *video, const char *dir, const fs_model_set *ms, co
     }
     int rc = FS_OK;
     fs_invert_opts io2 = *io;
-    if (!io2.face) io2.face = eo->face; /* PTI tunes on the faces that are edited, as STIT */
+    io2.face = eo->face; /* PTI tunes on the faces that are edited, as STIT */
     if (video) rc = fs_invert_run(video, dir, ms, &io2, ir ? ir : &ir0, err);
     if (!rc) rc = fs_edit_run(dir, ms, eo, out_path, er ? er : &er0, err);
     if (tmp[0] && rc && fs_should_abort()) {

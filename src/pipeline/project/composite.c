@@ -19,6 +19,8 @@ void fs_composite_opts_default(fs_composite_opts *o) {
     memset(o, 0, sizeof *o);
     fs_video_writer_opts_default(&o->writer);
     o->feather = 1;
+    o->dilation = 50;
+    o->feather_radius = 25;
     o->fade_frames = 4;
 }
 
@@ -32,6 +34,19 @@ static float fade_weight(const fs_aligned_track *tr, int i, int frames, int fade
 }
 
 int fs_project_paste_alpha(const fs_project *p, int k, int i, float *alpha, int feather, fs_err *err) {
+    fs_composite_opts o;
+    fs_composite_opts_default(&o);
+    o.feather = feather;
+    return fs_project_paste_alpha_opts(p, k, i, alpha, &o, err);
+}
+
+int fs_project_paste_alpha_opts(const fs_project *p, int k, int i, float *alpha, const fs_composite_opts *o,
+                                fs_err *err) {
+    int S0 = p->settings.size;
+    if (o->no_mask) {
+        for (size_t q = 0; q < (size_t)S0 * S0; q++) alpha[q] = 1.0f;
+        return FS_OK;
+    }
     const fs_aligned_track *tr = &p->tracks->t[k];
     int S = p->settings.size;
     uint8_t *fg = malloc((size_t)S * S);
@@ -60,7 +75,7 @@ int fs_project_paste_alpha(const fs_project *p, int k, int i, float *alpha, int 
         fs_align_landmarks_to_crop(tr->coeffs[i], (const float(*)[2])tr->lm[i], lmc);
         fs_mask_from_landmarks(fg, S, (const float(*)[2])lmc);
     }
-    int rc = fs_mask_paste_alpha(alpha, fg, S, feather, err);
+    int rc = fs_mask_paste_alpha_ex(alpha, fg, S, o->dilation, o->feather ? o->feather_radius : 0, err);
     free(fg);
     return rc;
 }
@@ -145,7 +160,7 @@ int fs_project_composite(const fs_project *p, const char *out_path, const fs_com
             fs_image *crop = NULL;
             rc = load_crop(p, o, tr->id, (int)f.index, &crop, err);
             if (rc || !crop) continue;
-            rc = fs_project_paste_alpha(p, k, i, alpha, o->feather, err);
+            rc = fs_project_paste_alpha_opts(p, k, i, alpha, o, err);
             float fw = fade_weight(tr, i, t->frames, o->fade_frames);
             if (!rc && fw < 1.0f)
                 for (size_t q = 0; q < (size_t)S * S; q++) alpha[q] *= fw;
