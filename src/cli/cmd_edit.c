@@ -38,6 +38,8 @@ static void usage(FILE *fp) {
             "  -o, --output OUT       output video (.mp4 .mkv .mov), or a directory for PNG frames\n"
             "  --project DIR          project dir (kept; later edits reuse it)\n"
             "  --preview SHEET.png    contact sheet: original | inversion | edit | stitched\n"
+            "  --hard-mask HARD.mp4   also the video pasted with the hard (unfeathered) mask (STIT writes\n"
+            "                         both; the stitched crops are reused)\n"
             "  --preset P, --codec C  encoder settings (see 'facestitch composite --help')\n"
             "\nEdit, stitching and paste (a changed value never reuses stitched crops of another):\n");
     fs_cli_param_help(fp, FS_PC_EDIT, 0);
@@ -56,11 +58,12 @@ static void usage(FILE *fp) {
 }
 
 int fs_cmd_edit(int argc, char **argv) {
-    enum { O_EDIT = 256, O_PROJECT, O_PREVIEW, O_PRESET, O_CODEC };
+    enum { O_EDIT = 256, O_PROJECT, O_PREVIEW, O_PRESET, O_CODEC, O_HARD };
     static const struct option base[] = {{"edit", required_argument, 0, O_EDIT},
                                          {"output", required_argument, 0, 'o'},
                                          {"project", required_argument, 0, O_PROJECT},
                                          {"preview", required_argument, 0, O_PREVIEW},
+                                         {"hard-mask", required_argument, 0, O_HARD},
                                          {"preset", required_argument, 0, O_PRESET},
                                          {"codec", required_argument, 0, O_CODEC},
                                          FS_PIPELINE_MODEL_OPTIONS,
@@ -92,6 +95,7 @@ int fs_cmd_edit(int argc, char **argv) {
         case 'o': out = optarg; break;
         case O_PROJECT: dir = optarg; break;
         case O_PREVIEW: eo.preview_path = optarg; break;
+        case O_HARD: eo.hard_mask_path = optarg; break;
         case O_PRESET: preset = optarg; break;
         case O_CODEC: codec = optarg; break;
         case 'h': usage(stdout); return 0;

@@ -429,8 +429,25 @@ static int slot_init(slot *s, const edit_ctx *c, fs_err *err) {
     return FS_OK;
 }
 
+static int edit_run_one(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, const char *out_path,
+                        fs_edit_report *rep, fs_err *err);
+
 int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, const char *out_path,
                 fs_edit_report *rep, fs_err *err) {
+    if (o->hard_mask_path && fs_video_writer_check(o->hard_mask_path, &o->comp.writer, err)) return FS_ERR;
+    if (edit_run_one(dir, ms, o, out_path, rep, err)) return FS_ERR;
+    if (!o->hard_mask_path) return FS_OK;
+    fs_edit_opts hard = *o;
+    hard.hard_mask_path = NULL;
+    hard.preview_path = NULL;
+    hard.comp.feather = 0;
+    hard.comp.no_mask = 0;
+    fs_edit_report r2;
+    return edit_run_one(dir, ms, &hard, o->hard_mask_path, &r2, err);
+}
+
+static int edit_run_one(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, const char *out_path,
+                        fs_edit_report *rep, fs_err *err) {
     memset(rep, 0, sizeof *rep);
     edit_ctx c;
     memset(&c, 0, sizeof c);
@@ -565,6 +582,7 @@ int fs_edit_video(const char *video, const char *dir, const fs_model_set *ms, co
         fs_warn("%s: range and max_frames apply when a video is aligned; the project keeps its own", dir);
     /* a misspelt edit or an unwritable output must fail now, not after hours of inversion */
     if (fs_video_writer_check(out_path, &eo->comp.writer, err)) return FS_ERR;
+    if (eo->hard_mask_path && fs_video_writer_check(eo->hard_mask_path, &eo->comp.writer, err)) return FS_ERR;
     for (int e = 0; e < eo->spec.count; e++) {
         char path[4096];
         if (fs_model_set_direction(ms, eo->spec.edits[e].name, path, sizeof path, err)) return FS_ERR;

@@ -25,6 +25,8 @@ typedef struct fs_edit_opts {
     int no_stitch;
     fs_stitch_opts stitch;
     const char *preview_path;   /* contact sheet PNG (original | inversion | edit | stitched), or NULL */
+    const char *hard_mask_path; /* also write the video pasted with the hard (unfeathered) mask, as STIT
+                                   writes both; the stitched crops are reused, not tuned again */
     fs_face_pick face;          /* all (default), the largest or one track id */
     int fade_frames;            /* 5 */
     int freeze_fine_layers;     /* STIT's --freeze_fine_layers N: latent layers >= N take their mean over
