@@ -10,6 +10,7 @@
 #include "cli/pipeline_args.h"
 #include "core/log.h"
 #include "pipeline/edit/edit.h"
+#include "pipeline/edit/sweep.h"
 #include "pipeline/invert/invert.h"
 
 static void usage(FILE *fp) {
@@ -31,6 +32,10 @@ static void usage(FILE *fp) {
             "  --edit age=-6,smile=2            several at once (or repeat --edit)\n"
             "  --edit \"age=0@0s,-6@2s\"          keyframes in seconds, linear in between\n"
             "  --edit \"smile=0@f0,2@f120\"       keyframes at frame numbers\n"
+            "  --edit age=-6:6:3                strength sweep (STIT's --edit_range -6 6 3): NUM strengths\n"
+            "                                   from FROM to TO, one video each: OUT_age-6.mp4, OUT_age0.mp4,\n"
+            "                                   OUT_age6.mp4 (from one inversion)\n"
+            "  --sweep-grid GRID.mp4            with a sweep: all strengths side by side, labelled\n"
             "  NAME is a direction of the models dir / registry (age, smile, gender, pitch, yaw, ...)\n"
             "  or a direction file (.npy/.pt/.safetensors of shape (512), (1,512) or (num_ws,512)).\n"
             "\n"
@@ -58,12 +63,13 @@ static void usage(FILE *fp) {
 }
 
 int fs_cmd_edit(int argc, char **argv) {
-    enum { O_EDIT = 256, O_PROJECT, O_PREVIEW, O_PRESET, O_CODEC, O_HARD };
+    enum { O_EDIT = 256, O_PROJECT, O_PREVIEW, O_PRESET, O_CODEC, O_HARD, O_GRID };
     static const struct option base[] = {{"edit", required_argument, 0, O_EDIT},
                                          {"output", required_argument, 0, 'o'},
                                          {"project", required_argument, 0, O_PROJECT},
                                          {"preview", required_argument, 0, O_PREVIEW},
                                          {"hard-mask", required_argument, 0, O_HARD},
+                                         {"sweep-grid", required_argument, 0, O_GRID},
                                          {"preset", required_argument, 0, O_PRESET},
                                          {"codec", required_argument, 0, O_CODEC},
                                          FS_PIPELINE_MODEL_OPTIONS,
@@ -78,7 +84,9 @@ int fs_cmd_edit(int argc, char **argv) {
     fs_params_default(&prm);
     fs_model_args ma;
     memset(&ma, 0, sizeof ma);
-    const char *dir = NULL, *out = NULL, *preset = NULL, *codec = NULL;
+    const char *dir = NULL, *out = NULL, *preset = NULL, *codec = NULL, *grid = NULL;
+    fs_edit_sweep sweep;
+    int sweeps = 0;
     fs_err err = {0};
     optind = 1;
     opterr = 0;
@@ -89,9 +97,17 @@ int fs_cmd_edit(int argc, char **argv) {
         if (t == 2) return 2;
         if (t) continue;
         switch (c) {
-        case O_EDIT:
+        case O_EDIT: {
+            int is_sweep = fs_edit_sweep_parse(optarg, &sweep, &err);
+            if (is_sweep < 0) return fs_cli_usage_error("edit", "--edit %s", err.msg);
+            if (is_sweep) {
+                if (sweeps++) return fs_cli_usage_error("edit", "one strength sweep per run");
+                break;
+            }
             if (fs_edit_spec_parse(optarg, &eo.spec, &err)) return fs_cli_usage_error("edit", "%s", err.msg);
             break;
+        }
+        case O_GRID: grid = optarg; break;
         case 'o': out = optarg; break;
         case O_PROJECT: dir = optarg; break;
         case O_PREVIEW: eo.preview_path = optarg; break;
@@ -112,10 +128,22 @@ int fs_cmd_edit(int argc, char **argv) {
     if (optind + 1 < argc) return fs_cli_usage_error("edit", "one VIDEO only");
     if (!video && !dir) return fs_cli_usage_error("edit", "give a VIDEO or --project DIR");
     if (!out) return fs_cli_usage_error("edit", "-o OUT is required");
-    if (eo.spec.count == 0) return fs_cli_usage_error("edit", "--edit NAME=STRENGTH is required (e.g. --edit age=-6)");
+    if (sweeps && eo.spec.count)
+        return fs_cli_usage_error("edit", "a strength sweep cannot be combined with other edits or keyframes");
+    if (grid && !sweeps) return fs_cli_usage_error("edit", "--sweep-grid needs a sweep, e.g. --edit age=-6:6:3");
+    if (sweeps && (eo.preview_path || eo.hard_mask_path))
+        return fs_cli_usage_error("edit", "--preview and --hard-mask are for one strength, not a sweep");
+    if (eo.spec.count == 0 && !sweeps)
+        return fs_cli_usage_error("edit", "--edit NAME=STRENGTH is required (e.g. --edit age=-6)");
 
     fs_model_set ms;
     if (fs_model_set_resolve(&ma, &ms, &err)) return fs_cli_fail(&err);
+    if (sweeps) {
+        if (fs_edit_sweep_run(video, dir, &ms, &io, &eo, &sweep, out, grid, &err)) return fs_cli_fail(&err);
+        fs_info("edit: wrote %d strengths of %s%s%s", sweep.count, sweep.name, grid ? " and the grid " : "",
+                grid ? grid : "");
+        return 0;
+    }
     fs_invert_report ir;
     fs_edit_report er;
     memset(&ir, 0, sizeof ir);
