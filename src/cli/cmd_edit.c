@@ -43,6 +43,11 @@ static void usage(FILE *fp) {
             "  -o, --output OUT       output video (.mp4 .mkv .mov), or a directory for PNG frames\n"
             "  --project DIR          project dir (kept; later edits reuse it)\n"
             "  --preview SHEET.png    contact sheet: original | inversion | edit | stitched\n"
+            "  --side-by-side SBS.mp4 the first edited face's aligned crops: original | inversion | naive\n"
+            "                         edit | stitched, labelled, at the source's fps with its audio (STIT's\n"
+            "                         side-by-side out.mp4)\n"
+            "  --output-frames DIR    per-stage frames DIR/{inversion,naive,stitched,final}/NNNNNN.png\n"
+            "                         (STIT's --output_frames; NNNNNN = source frame)\n"
             "  --hard-mask HARD.mp4   also the video pasted with the hard (unfeathered) mask (STIT writes\n"
             "                         both; the stitched crops are reused)\n"
             "  --preset P, --codec C  encoder settings (see 'facestitch composite --help')\n"
@@ -63,13 +68,15 @@ static void usage(FILE *fp) {
 }
 
 int fs_cmd_edit(int argc, char **argv) {
-    enum { O_EDIT = 256, O_PROJECT, O_PREVIEW, O_PRESET, O_CODEC, O_HARD, O_GRID };
+    enum { O_EDIT = 256, O_PROJECT, O_PREVIEW, O_PRESET, O_CODEC, O_HARD, O_GRID, O_SBS, O_FRAMES };
     static const struct option base[] = {{"edit", required_argument, 0, O_EDIT},
                                          {"output", required_argument, 0, 'o'},
                                          {"project", required_argument, 0, O_PROJECT},
                                          {"preview", required_argument, 0, O_PREVIEW},
                                          {"hard-mask", required_argument, 0, O_HARD},
                                          {"sweep-grid", required_argument, 0, O_GRID},
+                                         {"side-by-side", required_argument, 0, O_SBS},
+                                         {"output-frames", required_argument, 0, O_FRAMES},
                                          {"preset", required_argument, 0, O_PRESET},
                                          {"codec", required_argument, 0, O_CODEC},
                                          FS_PIPELINE_MODEL_OPTIONS,
@@ -112,6 +119,8 @@ int fs_cmd_edit(int argc, char **argv) {
         case O_PROJECT: dir = optarg; break;
         case O_PREVIEW: eo.preview_path = optarg; break;
         case O_HARD: eo.hard_mask_path = optarg; break;
+        case O_SBS: eo.side_by_side = optarg; break;
+        case O_FRAMES: eo.frames_dir = optarg; break;
         case O_PRESET: preset = optarg; break;
         case O_CODEC: codec = optarg; break;
         case 'h': usage(stdout); return 0;
@@ -131,8 +140,9 @@ int fs_cmd_edit(int argc, char **argv) {
     if (sweeps && eo.spec.count)
         return fs_cli_usage_error("edit", "a strength sweep cannot be combined with other edits or keyframes");
     if (grid && !sweeps) return fs_cli_usage_error("edit", "--sweep-grid needs a sweep, e.g. --edit age=-6:6:3");
-    if (sweeps && (eo.preview_path || eo.hard_mask_path))
-        return fs_cli_usage_error("edit", "--preview and --hard-mask are for one strength, not a sweep");
+    if (sweeps && (eo.preview_path || eo.hard_mask_path || eo.side_by_side || eo.frames_dir))
+        return fs_cli_usage_error("edit", "--preview, --hard-mask, --side-by-side and --output-frames are for one "
+                                          "strength, not a sweep");
     if (eo.spec.count == 0 && !sweeps)
         return fs_cli_usage_error("edit", "--edit NAME=STRENGTH is required (e.g. --edit age=-6)");
 

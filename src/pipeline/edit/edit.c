@@ -15,6 +15,7 @@
 #include "models/bisenet.h"
 #include "models/stylegan2.h"
 #include "pipeline/edit/direction.h"
+#include "pipeline/edit/stages.h"
 #include "pipeline/invert/invert.h"
 #include "pipeline/edit/stitch_masks.h"
 
@@ -83,7 +84,11 @@ typedef struct edit_ctx {
     int prev_track, prev_idx[PREVIEW_ROWS], prev_n;
     fs_image *sheet;
     char tuned_dir[4400];       /* DIR/edits/KEY: stitched crops of this exact edit ("" = off) */
+    char stages_dir[4400];      /* per-stage crops of track stages_track go here ("" = off) */
+    int stages_track;
 } edit_ctx;
+
+static int wants_stages(const edit_ctx *c, const slot *s) { return c->stages_dir[0] && s->k == c->stages_track; }
 
 static int track_by_id(const fs_project *p, int id) {
     for (int k = 0; k < p->tracks->count; k++)
@@ -170,7 +175,7 @@ static void tuned_path(const edit_ctx *c, int k, int i, char *path, size_t n) {
  * here). A file that does not load is computed again. Preview rows are always computed (the sheet
  * shows the intermediate images), and with a parser its mask must be there for the paste. */
 static int load_tuned(edit_ctx *c, slot *s) {
-    if (!c->tuned_dir[0] || s->prow >= 0) return 0;
+    if (!c->tuned_dir[0] || s->prow >= 0 || wants_stages(c, s)) return 0;
     char path[4500];
     tuned_path(c, s->k, s->i, path, sizeof path);
     if (!fs_file_exists(path)) return 0;
@@ -200,6 +205,13 @@ static int save_tuned(const edit_ctx *c, const slot *s, fs_err *err) {
     return fs_image_save_png_level(s->result, path, 1, err);
 }
 
+static int save_stages(const edit_ctx *c, const slot *s, fs_err *err) {
+    int frame = c->p->tracks->t[s->k].first + s->i;
+    if (fs_stages_save(c->stages_dir, "inversion", frame, s->inv, c->S, err)) return FS_ERR;
+    if (fs_stages_save(c->stages_dir, "naive", frame, s->edited, c->S, err)) return FS_ERR;
+    return fs_stages_save(c->stages_dir, "stitched", frame, c->o->no_stitch ? s->edited : s->tuned, c->S, err);
+}
+
 /* Sequential part before the heavy work: the latent, the crop, the foreground. */
 static int slot_prepare(edit_ctx *c, slot *s, fs_err *err) {
     const fs_aligned_track *t = &c->p->tracks->t[s->k];
@@ -227,7 +239,7 @@ static void slot_work(void *ctx, int64_t begin, int64_t end, int thread_index) {
         fs_sg2_opts so = fs_sg2_opts_default();
         s->rc = FS_OK;
         if (s->cached) continue;
-        if (s->prow >= 0) {
+        if (s->prow >= 0 || wants_stages(c, s)) {
             fs_sg2_synthesis_forward(c->g, s->acts, c->pivots[s->k] + (size_t)s->i * c->L * c->D, &so);
             memcpy(s->inv, s->acts->img, sizeof(float) * (size_t)img_n);
         }
@@ -319,6 +331,12 @@ static int run_batch(edit_ctx *c, int k, int i, fs_err *err) {
                 fs_warn("track %d, frame %d: stitching diverged at step %d; kept step %d", c->p->tracks->t[k].id,
                         c->p->tracks->t[k].first + s->i, s->sr.steps_taken, s->sr.best_step);
             }
+        }
+        if (wants_stages(c, s) && !s->cached && save_stages(c, s, err)) {
+            rc = FS_ERR;
+            fs_image_destroy(s->result);
+            s->result = NULL;
+            continue;
         }
         if (s->prow >= 0 && !s->cached) {
             put_tile(c->sheet, s->prow, 0, s->crop, c->S);
@@ -435,11 +453,14 @@ static int edit_run_one(const char *dir, const fs_model_set *ms, const fs_edit_o
 int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, const char *out_path,
                 fs_edit_report *rep, fs_err *err) {
     if (o->hard_mask_path && fs_video_writer_check(o->hard_mask_path, &o->comp.writer, err)) return FS_ERR;
+    if (o->side_by_side && fs_video_writer_check(o->side_by_side, &o->comp.writer, err)) return FS_ERR;
     if (edit_run_one(dir, ms, o, out_path, rep, err)) return FS_ERR;
     if (!o->hard_mask_path) return FS_OK;
     fs_edit_opts hard = *o;
     hard.hard_mask_path = NULL;
     hard.preview_path = NULL;
+    hard.side_by_side = NULL;
+    hard.frames_dir = NULL;
     hard.comp.feather = 0;
     hard.comp.no_mask = 0;
     fs_edit_report r2;
@@ -515,6 +536,13 @@ static int edit_run_one(const char *dir, const fs_model_set *ms, const fs_edit_o
         freeze_fine(c.pivots[k], p->tracks->t[k].n, c.L, c.D, o->freeze_fine_layers);
         rep->tracks_selected++;
         total += p->tracks->t[k].n;
+        if (!c.stages_dir[0] && (o->frames_dir || o->side_by_side)) {
+            c.stages_track = k;
+            if (o->frames_dir)
+                snprintf(c.stages_dir, sizeof c.stages_dir, "%s", o->frames_dir);
+            else
+                snprintf(c.stages_dir, sizeof c.stages_dir, "%s/stages.tmp", dir);
+        }
         if (c.prev_n == 0 && o->preview_path) {
             c.prev_track = k;
             int n = p->tracks->t[k].n;
@@ -548,6 +576,11 @@ static int edit_run_one(const char *dir, const fs_model_set *ms, const fs_edit_o
     co.crop_user = &c;
     if (fs_project_composite(p, out_path, &co, err)) goto done;
     fs_progress_end(&c.prog);
+    if (o->frames_dir && fs_stages_save_final(out_path, o->frames_dir, err)) goto done;
+    if (o->side_by_side && c.stages_dir[0] &&
+        fs_stages_side_by_side(p, p->tracks->t[c.stages_track].id, c.stages_dir, out_path, &o->comp.writer,
+                               o->side_by_side, err))
+        goto done;
     if (rep->stitch_reused) fs_info("edit: %d stitched crop(s) reused from %s", rep->stitch_reused, c.tuned_dir);
     if (c.n_stitched) {
         rep->border_before_mean = c.sum_before / c.n_stitched;
@@ -556,6 +589,10 @@ static int edit_run_one(const char *dir, const fs_model_set *ms, const fs_edit_o
     if (c.sheet && fs_image_save_png(c.sheet, o->preview_path, err)) goto done;
     rc = FS_OK;
 done:
+    if (c.stages_dir[0] && !o->frames_dir) {
+        fs_err e2 = {0};
+        fs_remove_tree(c.stages_dir, &e2);
+    }
     if (c.cache)
         for (int k = 0; k < ntr; k++) cache_clear(&c, k);
     for (int j = 0; j < nslots; j++) slot_free(&c.slots[j]);
@@ -583,6 +620,7 @@ int fs_edit_video(const char *video, const char *dir, const fs_model_set *ms, co
     /* a misspelt edit or an unwritable output must fail now, not after hours of inversion */
     if (fs_video_writer_check(out_path, &eo->comp.writer, err)) return FS_ERR;
     if (eo->hard_mask_path && fs_video_writer_check(eo->hard_mask_path, &eo->comp.writer, err)) return FS_ERR;
+    if (eo->side_by_side && fs_video_writer_check(eo->side_by_side, &eo->comp.writer, err)) return FS_ERR;
     for (int e = 0; e < eo->spec.count; e++) {
         char path[4096];
         if (fs_model_set_direction(ms, eo->spec.edits[e].name, path, sizeof path, err)) return FS_ERR;

@@ -25,6 +25,10 @@ typedef struct fs_edit_opts {
     int no_stitch;
     fs_stitch_opts stitch;
     const char *preview_path;   /* contact sheet PNG (original | inversion | edit | stitched), or NULL */
+    const char *side_by_side;   /* video of the first edited face's aligned crops: original | inversion |
+                                   naive edit | stitched, labelled, with the output's timing and audio */
+    const char *frames_dir;     /* per-stage frames DIR/{inversion,naive,stitched,final}/FFFFFF.png
+                                   (pipeline/edit/stages.h) */
     const char *hard_mask_path; /* also write the video pasted with the hard (unfeathered) mask, as STIT
                                    writes both; the stitched crops are reused, not tuned again */
     fs_face_pick face;          /* all (default), the largest or one track id */
