@@ -228,6 +228,7 @@ void fs_params_to_edit(const fs_params *p, fs_edit_opts *o) {
     o->freeze_fine_layers = (int)p->freeze_fine_layers;
     o->comp.writer.crf = (int)p->crf;
     o->comp.no_mask = p->no_mask;
+    o->comp.keep_occluders = (int)p->keep_occluders;
     o->comp.feather = p->feather_radius > 0;
     o->comp.feather_radius = (int)p->feather_radius;
     o->params = *p;

@@ -84,6 +84,9 @@ typedef enum { FS_PT_INT, FS_PT_REAL, FS_PT_FLAG, FS_PT_RANGE, FS_PT_FACE } fs_p
     X(NO_MASK, no_mask, FLAG, "0", 0, 1, NULL, FS_PC_EDIT, "--no_mask", "paste the whole crop (naive paste)")       \
     X(FEATHER_RADIUS, feather_radius, INT, "25", 0, 500, "PX", FS_PC_EDIT, "--feathering_radius",                 \
       "erode + blur of the paste mask, in 1024-crop pixels (0 = hard edge; STIT: outer dilation / 2)")           \
+    X(KEEP_OCCLUDERS, keep_occluders, INT, "1", 0, 1, "0|1", FS_PC_EDIT, "(none: STIT issue #47)",              \
+      "with the face parser: pixels of the face hull it labels background/cloth/hat (a hand in front of "        \
+      "the face) keep the original frame")                                                                       \
     X(FADE, fade, INT, "5", 0, 10000, "N", FS_PC_EDIT | FS_PC_KEY, "(none)",                                      \
       "ramp the edit in/out over N frames where a face appears or leaves")                                       \
     X(STITCH_BATCH, stitch_batch, INT, "0", 0, 256, "N", FS_PC_EDIT, "(none)",                                    \

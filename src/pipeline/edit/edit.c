@@ -572,10 +572,13 @@ static int edit_run_one(const char *dir, const fs_model_set *ms, const fs_edit_o
     fs_verbose("edit: %d frame(s) tuned at a time", c.B);
     fs_progress_begin(&c.prog, o->no_stitch ? "edit" : "edit + stitch", total);
     fs_composite_opts co = o->comp;
+    int64_t occluders = 0;
+    if (c.parser && co.keep_occluders) co.occluder_px = &occluders;
     co.crop_fn = crop_source;
     co.crop_user = &c;
     if (fs_project_composite(p, out_path, &co, err)) goto done;
     fs_progress_end(&c.prog);
+    rep->occluder_pixels = occluders;
     if (o->frames_dir && fs_stages_save_final(out_path, o->frames_dir, err)) goto done;
     if (o->side_by_side && c.stages_dir[0] &&
         fs_stages_side_by_side(p, p->tracks->t[c.stages_track].id, c.stages_dir, out_path, &o->comp.writer,

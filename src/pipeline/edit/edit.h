@@ -55,6 +55,7 @@ typedef struct fs_edit_report {
     int stitch_kept_earlier;    /* frames where stitching diverged: an earlier step's render was kept */
     int stitch_diverged;        /* frames whose loss turned non-finite (tuning stopped there) */
     int stitch_reused;          /* frames whose stitched crop came from DIR/edits/KEY (earlier run) */
+    long long occluder_pixels;  /* crop pixels kept from the source in front of the faces (keep_occluders) */
 } fs_edit_report;
 
 /* dir: an inverted project (fs_invert_run). */

@@ -181,6 +181,9 @@ typedef struct fs_composite_opts {
     int dilation;              /* Full = the face mask dilated by this many 1024-crop pixels (50) */
     int feather_radius;        /* erode + blur radius of the feathered mask, 1024-crop pixels (25) */
     int no_mask;               /* paste the whole crop (STIT's --no_mask) */
+    int keep_occluders;        /* 1 (default): where a label map exists, pixels of the landmark hull it labels
+                                  background/cloth/hat (an occluding hand) keep the original frame */
+    int64_t *occluder_px;      /* when set, adds the number of crop pixels kept that way */
     int debug;                 /* draw quads and landmarks on the output */
     int fade_frames;           /* ramp the paste in/out over this many frames where a track starts or
                                   ends inside the video, so an edit does not pop (default 4; 0 = off) */
