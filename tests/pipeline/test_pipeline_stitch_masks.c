@@ -73,7 +73,38 @@ int main(void) {
     gradcheck("masked_mse.da", a, N * C * H * W, da, loss, &ctx, 1e-2, 1e-5, 1e-3, 1000);
     static float zero[H * W];
     CHECK(fs_masked_mse_forward(a, b, zero, N, C, H, W) == 0.0);
+    /* STIT's --l1: Σ |(a − b)·M| / (N Σ M) and its gradient (random a, b: no kink within the step) */
+    double want1 = 0;
+    for (int n = 0; n < N * C; n++)
+        for (int i = 0; i < H * W; i++) want1 += fabs((a[n * H * W + i] - b[n * H * W + i]) * mask[i]);
+    want1 /= msum * N;
+    CHECK_CLOSE(fs_masked_l1_forward(a, b, mask, N, C, H, W), want1, 1e-6 * want1);
+    fs_masked_l1_backward(da, a, b, mask, N, C, H, W, 1.0, 0);
+    double loss_l1(void *c);
+    gradcheck("masked_l1.da", a, N * C * H * W, da, loss_l1, &ctx, 1e-3, 1e-5, 1e-3, 1000);
+    /* the mask knobs: inner dilation grows the content, whole-image border covers all outside T */
+    {
+        enum { G = 64 };
+        static uint8_t f[G * G];
+        for (int y = 0; y < G; y++)
+            for (int x = 0; x < G; x++) f[y * G + x] = (x - 32) * (x - 32) + (y - 32) * (y - 32) < 100;
+        fs_stitch_masks *m0 = NULL, *mi = NULL, *mw = NULL;
+        fs_stitch_mask_opts oi = {50, 40, 0}, ow = {50, 0, 1};
+        CHECK(fs_stitch_masks_create(f, G, G, NULL, &m0, &err) == FS_OK);
+        CHECK(fs_stitch_masks_create(f, G, G, &oi, &mi, &err) == FS_OK);
+        CHECK(fs_stitch_masks_create(f, G, G, &ow, &mw, &err) == FS_OK);
+        double b0 = 0, bi = 0, bw = 0;
+        for (int i = 0; i < G * G; i++) b0 += m0->border[i], bi += mi->border[i], bw += mw->border[i];
+        CHECK(bw > b0 && bi != b0);
+        CHECK(mw->border[0] == 1.0f && m0->border[0] < 1.0f); /* a far corner: border only with whole_image_border */
+        fs_stitch_masks_destroy(m0), fs_stitch_masks_destroy(mi), fs_stitch_masks_destroy(mw);
+    }
     return check_finish();
+}
+
+double loss_l1(void *c) {
+    struct { float *a, *b, *m; } *ctx = c;
+    return fs_masked_l1_forward(ctx->a, ctx->b, ctx->m, 2, 3, 5, 7);
 }
 
 double loss(void *c) {
