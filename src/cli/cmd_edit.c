@@ -111,7 +111,7 @@ int fs_cmd_edit(int argc, char **argv) {
                 if (sweeps++) return fs_cli_usage_error("edit", "one strength sweep per run");
                 break;
             }
-            if (fs_edit_spec_parse(optarg, &eo.spec, &err)) return fs_cli_usage_error("edit", "%s", err.msg);
+            if (fs_edit_spec_parse(optarg, &eo.spec, &err)) return fs_cli_usage_error("edit", "--%s", err.msg);
             break;
         }
         case O_GRID: grid = optarg; break;

@@ -497,7 +497,7 @@ static int edit_run_one(const char *dir, const fs_model_set *ms, const fs_edit_o
     c.g = g;
     c.S = g->cfg.resolution, c.L = g->cfg.num_ws, c.D = g->cfg.w_dim;
     if (o->spec.count == 0) {
-        fs_errorf(err, "no --edit given (e.g. --edit age=-6)");
+        fs_errorf(err, "no edit given (e.g. age=-6)");
         goto done;
     }
     c.B = o->stitch_batch > 0 ? o->stitch_batch : (c.S <= 256 ? fs_threads_count() : 1);

@@ -84,7 +84,7 @@ int fs_project_align(const char *video, const char *dir, const fs_project_align_
     char sha[65];
     if (fs_project_fingerprint(real, &size, sha, err)) return FS_ERR;
     if (o->settings.size < 8 || o->settings.size > 8192)
-        return fs_errorf(err, "--size %d out of range (8..8192)", o->settings.size);
+        return fs_errorf(err, "crop size %d out of range (8..8192)", o->settings.size);
 
     fs_project *p = NULL;
     char mpath[4200];
