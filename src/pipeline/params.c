@@ -160,7 +160,8 @@ int fs_params_check_recorded(const fs_params *p, const char *dir, unsigned mask,
     cJSON *obj = fs_project_manifest_get(dir, "params", NULL);
     int rc = FS_OK;
     for (int i = 0; i < FS_P_COUNT && !rc && obj; i++) {
-        if (!(g_table[i].cmds & mask) || !p->given[i]) continue;
+        /* face: a subset of the tuned faces is fine (fs_invert_pti_covers checks it) */
+        if (!(g_table[i].cmds & mask) || !p->given[i] || i == FS_P_FACE) continue;
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, g_table[i].key);
         char now[96], was[96];
         fs_params_format(p, (fs_param_id)i, now, sizeof now);
