@@ -42,7 +42,7 @@ static void usage(FILE *fp) {
             "  facestitch serve talk.mp4 --models tiny --pti-steps 2\n");
 }
 
-enum { O_PORT = 2000, O_BIND, O_ROOT, O_PROJECTS, O_NODE, O_PTI, O_SSTEPS, O_NOSTITCH, O_MAXF, O_CRF };
+enum { O_PORT = 2000, O_BIND, O_ROOT, O_PROJECTS, O_NODE, O_PTI, O_SSTEPS, O_NOSTITCH, O_MAXF, O_CRF, O_RANGE };
 
 #define MAX_ROOTS 16
 
@@ -75,8 +75,6 @@ int fs_cmd_serve(int argc, char **argv) {
     fs_serve_opts o;
     fs_serve_opts_default(&o);
     const char *roots[MAX_ROOTS];
-    fs_project_settings range; /* --range, kept here: o.job.range points into it */
-    fs_project_settings_default(&range);
     static const struct option opts[] = {
         {"port", required_argument, 0, O_PORT},          {"bind", required_argument, 0, O_BIND},
         {"root", required_argument, 0, O_ROOT},          {"projects", required_argument, 0, O_PROJECTS},
@@ -84,7 +82,7 @@ int fs_cmd_serve(int argc, char **argv) {
         {"pti-steps", required_argument, 0, O_PTI},      {"stitch-steps", required_argument, 0, O_SSTEPS},
         {"no-stitch", no_argument, 0, O_NOSTITCH},       {"max-frames", required_argument, 0, O_MAXF},
         {"crf", required_argument, 0, O_CRF},            {"help", no_argument, 0, 'h'},
-        FS_RANGE_OPTION,
+        {"range", required_argument, 0, O_RANGE},
         {0, 0, 0, 0}};
     int c;
     long v;
@@ -104,10 +102,11 @@ int fs_cmd_serve(int argc, char **argv) {
         case O_PROJECTS: o.projects_dir = optarg; break;
         case O_NODE: o.node_dir = optarg; break;
         case FS_OPT_MODELS: o.models.models_dir = optarg; break;
-        case FS_OPT_RANGE: {
-            int rc = fs_cli_tracking_option("serve", c, optarg, &range);
-            if (rc != 1) return rc ? rc : 2;
-            o.job.range = range.range;
+        case O_RANGE: { /* checked here, parsed again by each job */
+            fs_frame_range r;
+            fs_err e = {0};
+            if (fs_frame_range_parse(optarg, &r, &e)) return fs_cli_usage_error("serve", "--range: %s", e.msg);
+            o.job.range = optarg;
             break;
         }
         case '?': return fs_cli_usage_error("serve", "unknown option");

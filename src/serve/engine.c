@@ -58,8 +58,8 @@ static int analyse(fs_srv *s, const fs_job *job, const char *video, fs_err *err)
     fs_project_align_opts ao = io.align;
     ao.settings.size = g->cfg.resolution;
     ao.settings.max_frames = s->o.job.max_frames;
-    if (s->o.job.range) snprintf(ao.settings.range, sizeof ao.settings.range, "%s", s->o.job.range);
     fs_sg2_destroy(g);
+    if (s->o.job.range && fs_frame_range_parse(s->o.job.range, &ao.settings.range, err)) return FS_ERR;
     return fs_project_align(video, job->dir, &ao, err);
 }
 
