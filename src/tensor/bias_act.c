@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "core/threads.h"
+#include "tensor/backend.h"
 
 static inline float act_fwd(float t, fs_act act, float alpha, float gain, float clamp) {
     if (act == FS_ACT_LRELU && !(t > 0)) t = t * alpha;
@@ -101,14 +102,14 @@ static void bwd_chunk(void *vc, int64_t b, int64_t e, int t) {
     }
 }
 
-void fs_bias_act_forward(float *out, const float *in, const float *bias, int N, int C, long HW, fs_act act,
-                         float alpha, float gain, float clamp) {
+void fs_bias_act_forward_cpu(float *out, const float *in, const float *bias, int N, int C, long HW, fs_act act,
+                             float alpha, float gain, float clamp) {
     ba_ctx c = {out, NULL, in, bias, NULL, N, C, HW, act, alpha, gain, clamp, NULL};
     fs_parallel_for((int64_t)N * C, 1, fwd_chunk, &c);
 }
 
-void fs_bias_act_backward(float *din, float *dbias, const float *dout, const float *in, const float *bias, int N,
-                          int C, long HW, fs_act act, float alpha, float gain, float clamp) {
+void fs_bias_act_backward_cpu(float *din, float *dbias, const float *dout, const float *in, const float *bias, int N,
+                              int C, long HW, fs_act act, float alpha, float gain, float clamp) {
     if (!din && !dbias) return;
     double *part = NULL;
     if (dbias) {
@@ -128,4 +129,14 @@ void fs_bias_act_backward(float *din, float *dbias, const float *dout, const flo
         }
         free(part);
     }
+}
+
+void fs_bias_act_forward(float *out, const float *in, const float *bias, int N, int C, long HW, fs_act act,
+                         float alpha, float gain, float clamp) {
+    fs_backend_get()->bias_act_forward(out, in, bias, N, C, HW, act, alpha, gain, clamp);
+}
+
+void fs_bias_act_backward(float *din, float *dbias, const float *dout, const float *in, const float *bias, int N,
+                          int C, long HW, fs_act act, float alpha, float gain, float clamp) {
+    fs_backend_get()->bias_act_backward(din, dbias, dout, in, bias, N, C, HW, act, alpha, gain, clamp);
 }
