@@ -63,7 +63,13 @@ int fs_device_select(const char *spec, fs_err *err) {
     return FS_OK;
 }
 
-int fs_device_from_env(fs_err *err) { return fs_device_select(getenv("FS_DEVICE"), err); }
+int fs_device_from_env(fs_err *err) {
+    const char *ps = getenv("FS_PRECISION");
+    fs_precision p = FS_PRECISION_FP32;
+    if (ps && *ps && fs_precision_parse(ps, &p, err)) return FS_ERR;
+    fs_precision_set(p);
+    return fs_device_select(getenv("FS_DEVICE"), err);
+}
 
 const char *fs_device_describe(char *buf, size_t n) {
     const fs_backend *b = fs_backend_get();

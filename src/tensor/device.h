@@ -35,7 +35,7 @@ int fs_dev_is_host(void);
 /* Parses and selects "cpu" | "cpu-ref" | "sim" | "cuda" | "cuda:I" (NULL or "" = "cpu"). Fails with a clear
  * message on an unknown name, a build without CUDA, or no usable GPU. Call once, before any buffer exists. */
 int fs_device_select(const char *spec, fs_err *err);
-/* fs_device_select(getenv("FS_DEVICE")) — what tests and the CLI call at start. */
+/* fs_device_select(getenv("FS_DEVICE")) and the precision of getenv("FS_PRECISION") — what tests call at start. */
 int fs_device_from_env(fs_err *err);
 /* One line naming the device ("cpu (OpenBLAS, 2 threads)", "cuda:0 NVIDIA H100 80GB, driver 13.0, ..."). */
 const char *fs_device_describe(char *buf, size_t n);

@@ -346,11 +346,11 @@ int main(int argc, char **argv) {
         printf("SKIP: device %s not usable here: %s\n", dev, err.msg);
         return 77;
     }
+    fs_threads_init(2);
     dut = fs_backend_get();
     exact = !strcmp(dut->name, "sim");
     char buf[256];
     printf("device under test: %s (%s)\n", fs_device_describe(buf, sizeof buf), exact ? "bit-exact" : "tolerance");
-    fs_threads_init(2);
     gemm_ops();
     conv_ops();
     resample_ops();
