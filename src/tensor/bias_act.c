@@ -6,25 +6,7 @@
 
 #include "core/threads.h"
 #include "tensor/backend.h"
-
-static inline float act_fwd(float t, fs_act act, float alpha, float gain, float clamp) {
-    if (act == FS_ACT_LRELU && !(t > 0)) t = t * alpha;
-    if (gain != 1.0f) t = t * gain;
-    if (clamp >= 0) t = t < -clamp ? -clamp : (t > clamp ? clamp : t);
-    return t;
-}
-
-/* d out / d (in + bias) */
-static inline float act_grad(float t, fs_act act, float alpha, float gain, float clamp) {
-    float s = 1.0f;
-    if (act == FS_ACT_LRELU && !(t > 0)) {
-        s = alpha;
-        t = t * alpha;
-    }
-    if (gain != 1.0f) t = t * gain;
-    if (clamp >= 0 && (t < -clamp || t > clamp)) return 0.0f;
-    return s * gain;
-}
+#include "tensor/kernel_math.h"
 
 void fs_bias_act_forward_ref(float *out, const float *in, const float *bias, int N, int C, long HW, fs_act act,
                              float alpha, float gain, float clamp) {
@@ -32,7 +14,7 @@ void fs_bias_act_forward_ref(float *out, const float *in, const float *bias, int
         for (int c = 0; c < C; c++)
             for (long i = 0; i < HW; i++) {
                 long k = ((long)n * C + c) * HW + i;
-                out[k] = act_fwd(in[k] + (bias ? bias[c] : 0.0f), act, alpha, gain, clamp);
+                out[k] = fs__act_fwd(in[k] + (bias ? bias[c] : 0.0f), act, alpha, gain, clamp);
             }
 }
 
@@ -43,7 +25,7 @@ void fs_bias_act_backward_ref(float *din, float *dbias, const float *dout, const
         for (int n = 0; n < N; n++)
             for (long i = 0; i < HW; i++) {
                 long k = ((long)n * C + c) * HW + i;
-                float g = dout[k] * act_grad(in[k] + (bias ? bias[c] : 0.0f), act, alpha, gain, clamp);
+                float g = dout[k] * fs__act_grad(in[k] + (bias ? bias[c] : 0.0f), act, alpha, gain, clamp);
                 if (din) din[k] = g;
                 db += g;
             }
@@ -77,7 +59,7 @@ static void fwd_chunk(void *vc, int64_t b, int64_t e, int t) {
                 y[i] = v * g;
             }
         } else {
-            for (long i = 0; i < c->HW; i++) y[i] = act_fwd(x[i] + bv, c->act, c->alpha, c->gain, c->clamp);
+            for (long i = 0; i < c->HW; i++) y[i] = fs__act_fwd(x[i] + bv, c->act, c->alpha, c->gain, c->clamp);
         }
     }
 }
@@ -94,7 +76,7 @@ static void bwd_chunk(void *vc, int64_t b, int64_t e, int t) {
         float *dx = c->din ? c->din + p * c->HW : NULL;
         double acc = 0;
         for (long i = 0; i < c->HW; i++) {
-            float g = dy[i] * act_grad(x[i] + bv, c->act, c->alpha, c->gain, c->clamp);
+            float g = dy[i] * fs__act_grad(x[i] + bv, c->act, c->alpha, c->gain, c->clamp);
             if (dx) dx[i] = g;
             acc += g;
         }

@@ -4,6 +4,7 @@
 
 #include "core/threads.h"
 #include "tensor/devops.h"
+#include "tensor/kernel_math.h"
 
 typedef struct {
     float *out;
@@ -66,12 +67,7 @@ static void modact_bwd_fn(void *vc, int64_t b, int64_t e, int t) {
         double sy = 0, sb = 0, sn = 0;
         for (long i = 0; i < c->HW; i++) {
             float v = (nz ? y[i] * d + nz[i] * st : y[i] * d) + bv;
-            float slope = v > 0 ? 1.0f : 0.2f;
-            if (cl >= 0) {
-                float a = (v > 0 ? v : v * 0.2f) * g;
-                if (a < -cl || a > cl) slope = 0;
-            }
-            float dz = dc[i] * (slope * g);
+            float dz = fs__modact_dz(dc[i], v, g, cl);
             sy += (double)dz * y[i];
             sb += dz;
             if (nz) sn += (double)dz * nz[i];

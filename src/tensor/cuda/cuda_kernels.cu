@@ -3,6 +3,10 @@
  * double (deterministic, close to the CPU's sequential double sums). */
 #include "tensor/cuda/cuda_internal.h"
 
+extern "C" {
+#include "tensor/kernel_math.h"
+}
+
 #define GRID_LOOP(i, n) for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < (n); i += (long)gridDim.x * blockDim.x)
 
 /* Sum of v over the block (blockDim.x == FS_CU_THREADS), valid in thread 0. */
@@ -198,12 +202,7 @@ __global__ void k_modact_backward(float *dcur, double *dd, double *db, double *d
     double sy = 0, sb = 0, sn = 0;
     for (long i = threadIdx.x; i < HW; i += blockDim.x) {
         float v = (nz ? yp[i] * d + nz[i] * st : yp[i] * d) + bv;
-        float slope = v > 0 ? 1.0f : 0.2f;
-        if (cl >= 0) {
-            float a = (v > 0 ? v : v * 0.2f) * g;
-            if (a < -cl || a > cl) slope = 0;
-        }
-        float dz = dc[i] * (slope * g);
+        float dz = fs__modact_dz(dc[i], v, g, cl);
         sy += (double)dz * yp[i];
         sb += dz;
         if (nz) sn += (double)dz * nz[i];
@@ -222,42 +221,26 @@ void fs__cu_modact_backward(float *dcur, double *dd, double *db, double *dn, con
 }
 
 /* ---- bias_act (tensor/bias_act.h) ---- */
-__device__ float act_fwd(float t, int act, float alpha, float gain, float clamp) {
-    if (act == FS_ACT_LRELU && !(t > 0)) t = t * alpha;
-    if (gain != 1.0f) t = t * gain;
-    if (clamp >= 0) t = t < -clamp ? -clamp : (t > clamp ? clamp : t);
-    return t;
-}
-__device__ float act_grad(float t, int act, float alpha, float gain, float clamp) {
-    float s = 1.0f;
-    if (act == FS_ACT_LRELU && !(t > 0)) {
-        s = alpha;
-        t = t * alpha;
-    }
-    if (gain != 1.0f) t = t * gain;
-    if (clamp >= 0 && (t < -clamp || t > clamp)) return 0.0f;
-    return s * gain;
-}
-__global__ void k_bias_act_fwd(float *out, const float *in, const float *bias, int C, long HW, int act, float alpha,
+__global__ void k_bias_act_fwd(float *out, const float *in, const float *bias, int C, long HW, fs_act act, float alpha,
                                float gain, float clamp, long n) {
-    GRID_LOOP(i, n) out[i] = act_fwd(in[i] + (bias ? bias[i / HW % C] : 0.0f), act, alpha, gain, clamp);
+    GRID_LOOP(i, n) out[i] = fs__act_fwd(in[i] + (bias ? bias[i / HW % C] : 0.0f), act, alpha, gain, clamp);
 }
 void fs__cu_bias_act_forward(float *out, const float *in, const float *bias, int N, int C, long HW, fs_act act,
                              float alpha, float gain, float clamp) {
     long n = (long)N * C * HW;
-    LAUNCH(k_bias_act_fwd, n, out, in, bias, C, HW, (int)act, alpha, gain, clamp, n);
+    LAUNCH(k_bias_act_fwd, n, out, in, bias, C, HW, act, alpha, gain, clamp, n);
 }
 /* din (may alias dout) = dout * act'(in + bias); then the bias gradient from din */
 __global__ void k_bias_act_bwd(float *din, const float *dout, const float *in, const float *bias, int C, long HW,
-                               int act, float alpha, float gain, float clamp, long n) {
-    GRID_LOOP(i, n) din[i] = dout[i] * act_grad(in[i] + (bias ? bias[i / HW % C] : 0.0f), act, alpha, gain, clamp);
+                               fs_act act, float alpha, float gain, float clamp, long n) {
+    GRID_LOOP(i, n) din[i] = dout[i] * fs__act_grad(in[i] + (bias ? bias[i / HW % C] : 0.0f), act, alpha, gain, clamp);
 }
 void fs__cu_bias_act_backward(float *din, float *dbias, const float *dout, const float *in, const float *bias, int N,
                               int C, long HW, fs_act act, float alpha, float gain, float clamp) {
     long n = (long)N * C * HW;
     if (!din && !dbias) return;
     float *g = din ? din : fs__cu_scratch(3, (size_t)n);
-    LAUNCH(k_bias_act_bwd, n, g, dout, in, bias, C, HW, (int)act, alpha, gain, clamp, n);
+    LAUNCH(k_bias_act_bwd, n, g, dout, in, bias, C, HW, act, alpha, gain, clamp, n);
     if (dbias) fs__cu_channel_sum_add(dbias, g, N, C, HW);
 }
 
