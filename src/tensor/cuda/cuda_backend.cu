@@ -55,8 +55,9 @@ void fs__cu_sgemm(int transA, int transB, int M, int N, int K, float alpha, cons
     fs_precision p = fs_precision_get();
     if (p == FS_PRECISION_TF32) ct = CUBLAS_COMPUTE_32F_FAST_TF32;
     if (p == FS_PRECISION_BF16) ct = CUBLAS_COMPUTE_32F_FAST_16BF;
-    if (K <= 0) { /* BLAS: C = beta C */
-        FS_CUBLAS(cublasSgeam(blas, CUBLAS_OP_N, CUBLAS_OP_N, N, M, &beta, C, ldc, &beta, C, ldc, C, ldc));
+    if (K <= 0) { /* BLAS: C = beta C (in place: A = C, the B term weighted 0) */
+        const float zero = 0.0f;
+        FS_CUBLAS(cublasSgeam(blas, CUBLAS_OP_N, CUBLAS_OP_N, N, M, &beta, C, ldc, &zero, C, ldc, C, ldc));
         return;
     }
     FS_CUBLAS(cublasGemmEx(blas, transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K,
