@@ -1,0 +1,58 @@
+#!/bin/sh
+# `mpirun -np 2 facestitch edit --project DIR` (tiny models, 6 frames): the ranks share the stitching
+# and the video's frames equal the 1-process video's (decoded frames bit-identical: PSNR inf);
+# one rank killed with SIGKILL mid-stitching, then a rerun with 1 process: the same video, reusing
+# the crops written; a job that cannot run fails with one line on every rank.
+set -u
+B=${FS_BIN:?}
+S=${FS_SHARED:-../shared}
+CLIP=$S/media/synthetic_talking_head_grace_hopper_25fps_3s_aac.mp4
+[ -f "$CLIP" ] || { echo "SKIP: $CLIP not found (../shared is absent)"; exit 77; }
+[ "${FS_HAVE_MPI:-0}" = 1 ] || { echo "SKIP: built without MPI (-DFS_MPI=OFF or MPI not found)"; exit 77; }
+MPI=${FS_MPIEXEC:-}
+case "$MPI" in ""|*NOTFOUND) MPI=$(command -v mpirun || true) ;; esac
+[ -n "$MPI" ] || { echo "SKIP: mpirun not found (install openmpi-bin)"; exit 77; }
+command -v ffmpeg >/dev/null || { echo "SKIP: ffmpeg not found"; exit 77; }
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" # Open MPI's own allocations at exit
+T=$(mktemp -d /tmp/fs_test_dist_edit_XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fail=0
+check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
+# the decoded frames (the encoder's header names its thread count, so files may differ)
+frames() { ffmpeg -v error -i "$1" -map 0:v -f framemd5 - | grep -v '^#'; }
+same_frames() { [ -s "$1" ] && [ -s "$2" ] && [ "$(frames "$1")" = "$(frames "$2")" ]; }
+crops() { ls "$1"/edits/*/t000/*.png 2>/dev/null | wc -l; }
+
+$B -q models init --tiny --out "$T/m" || exit 1
+$B -q --threads 2 invert "$CLIP" --project "$T/a" --models "$T/m" --pti-steps 20 --max-frames 6 || { echo "FAIL invert"; exit 1; }
+cp -r "$T/a" "$T/b" && cp -r "$T/a" "$T/c"
+EARGS="--models $T/m --edit age=-6 --stitch-steps 60 --crf 0 --preset ultrafast"
+$B -q --threads 2 edit --project "$T/a" $EARGS -o "$T/ea.mp4" || { echo "FAIL 1-process edit"; exit 1; }
+
+"$MPI" -np 2 --oversubscribe $B --threads 1 edit --project "$T/b" $EARGS -o "$T/eb.mp4" 2>"$T/logb"; rc=$?
+check two_ranks_exit0 "[ $rc -eq 0 ]"
+check two_ranks_shared "grep -q 'stitch (2 ranks; rank 0 does 3 of 6 frames)' $T/logb && [ \$(grep -c 'wrote' $T/logb) -eq 1 ]"
+check two_ranks_same_frames "same_frames $T/ea.mp4 $T/eb.mp4"
+
+# kill -9 one rank once the first crop is written; mpirun ends the other
+"$MPI" -np 2 --oversubscribe $B -q --threads 1 edit --project "$T/c" $EARGS -o "$T/ec.mp4" 2>/dev/null &
+mpid=$!
+i=0
+while [ "$(crops "$T/c")" -lt 1 ] && kill -0 $mpid 2>/dev/null && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done
+victim=$(ps -o pid= --ppid $mpid | tail -1)
+[ -n "$victim" ] && kill -9 $victim; killed=$?
+wait $mpid; rc=$?
+n=$(crops "$T/c")
+echo "one rank killed with $n of 6 stitched crops written"
+check killed_mid_stitch "[ $killed -eq 0 ] && [ $rc -ne 0 ] && [ $n -ge 1 ] && [ $n -lt 6 ] && [ ! -e $T/ec.mp4 ]"
+$B --threads 2 edit --project "$T/c" $EARGS -o "$T/ec.mp4" 2>"$T/logc"; rc=$?
+check rerun_one_process_reused "[ $rc -eq 0 ] && grep -q \"edit: $n stitched crop(s) reused\" $T/logc"
+check rerun_same_frames "same_frames $T/ea.mp4 $T/ec.mp4"
+
+# a job that cannot run: one line on every rank, exit status 1
+"$MPI" -np 2 --oversubscribe $B -q edit "$CLIP" $EARGS -o "$T/ed.mp4" 2>"$T/logd"; rc=$?
+check fails_on_every_rank "[ $rc -ne 0 ] && grep -q 'rank 0 of 2: several ranks work in one project' $T/logd &&
+  grep -q 'rank 1 of 2: rank 0 failed: several ranks' $T/logd && [ ! -e $T/ed.mp4 ]"
+[ $fail -eq 0 ] || { echo "--- 2-rank log"; cat "$T/logb"; echo "--- failure log"; cat "$T/logd"; }
+exit $fail
