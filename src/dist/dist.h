@@ -40,11 +40,16 @@ typedef enum { FS_DIST_SUM, FS_DIST_MAX } fs_dist_op;
 int fs_dist_allreduce_f64(double *buf, size_t n, fs_dist_op op, fs_err *err);
 int fs_dist_broadcast(void *buf, size_t bytes, int root, fs_err *err);
 
-/* Collective status: returns FS_OK when rc == FS_OK on every rank; else FS_ERR on every rank, with
- * err = "rank R: <its message>" of the lowest failed rank (err as given on that rank). */
+/* Collective status: returns FS_OK when rc == FS_OK on every rank; else FS_ERR on every rank: the
+ * lowest failed rank R keeps its message, the others get "rank R failed: <its message>". */
 int fs_dist_agree(int rc, fs_err *err);
 /* Non-zero once fs_dist_agree has reported a failure: every rank knows, so each may just exit. */
 int fs_dist_failure_shared(void);
+
+/* Returns rc. In a job of several ranks, a failure that the other ranks do not know of (not agreed
+ * with fs_dist_agree) ends the job with its message (fs_dist_abort): they may be waiting for this
+ * rank in a collective. Call it where a stage that talks to other ranks returns. */
+int fs_dist_fail_alone(int rc, const fs_err *err);
 
 /* Prints "facestitch: rank R of N: MSG" and ends every rank of the job (exit status `code`). */
 void fs_dist_abort(const char *msg, int code)
@@ -54,7 +59,7 @@ void fs_dist_abort(const char *msg, int code)
     ;
 
 /* Static deal of n items over the ranks: rank r gets [*begin, *end) (contiguous, sizes differ by
- * at most one). */
+ * at most one, lower ranks take the extra ones: rank 0 gets an item whenever n > 0). */
 void fs_dist_share(int64_t n, int rank, int size, int64_t *begin, int64_t *end);
 
 #endif

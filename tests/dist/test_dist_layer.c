@@ -93,7 +93,8 @@ static void test_small(int size) {
             for (int k = 0; k < N; k++) {
                 int64_t b, e;
                 fs_dist_share(n, k, N, &b, &e);
-                CHECK(b == next && e >= b && e - b <= n / N + 1, "share n=%lld N=%d", (long long)n, N);
+                CHECK(b == next && e >= b && e - b <= n / N + 1 && e - b >= n / N, "share n=%lld N=%d", (long long)n, N);
+                CHECK(k != 0 || n == 0 || e > b, "rank 0 gets an item: n=%lld N=%d", (long long)n, N);
                 next = e;
             }
             CHECK(next == n, "share covers n=%lld N=%d", (long long)n, N);

@@ -575,6 +575,7 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
     if (c.sheet && fs_image_save_png(c.sheet, o->preview_path, err)) goto done;
     rc = FS_OK;
 done:
+    fs_dist_fail_alone(rc, err); /* several ranks: a rank failing alone ends the job */
     if (c.cache)
         for (int k = 0; k < ntr; k++) cache_clear(&c, k);
     for (int j = 0; j < nslots; j++) slot_free(&c.slots[j]);
@@ -619,8 +620,7 @@ int fs_edit_video(const char *video, const char *dir, const fs_model_set *ms, co
     int rc = FS_OK;
     fs_invert_opts io2 = *io;
     if (!io2.face) io2.face = eo->face; /* PTI tunes on the faces that are edited, as STIT */
-    if (video) rc = fs_dist_agree(fs_dist_rank() == 0 ? fs_invert_run(video, dir, ms, &io2, ir ? ir : &ir0, err) : FS_OK,
-                                  err); /* the inversion runs on rank 0 (PTI over ranks: not yet) */
+    if (video) rc = fs_dist_agree(fs_invert_run(video, dir, ms, &io2, ir ? ir : &ir0, err), err); /* rank 0 wrote G */
     if (!rc) rc = fs_edit_run(dir, ms, eo, out_path, er ? er : &er0, err);
     if (tmp[0] && rc && fs_should_abort()) {
         /* interrupted (Ctrl-C): the work so far is worth keeping, and "the same command" would start
