@@ -165,6 +165,8 @@ int main(int argc, char **argv) {
             /* several ranks: rank 0 speaks for the job (errors and warnings come from every rank) */
             fs_log_set_verbosity(fs_dist_rank() > 0 && fs_cli_globals.verbosity == 1 ? 0 : fs_cli_globals.verbosity);
             fs_threads_init(fs_cli_globals.threads);
+            static char device[64]; /* under mpirun, --device cuda means cuda:<local rank> */
+            fs_cli_globals.device = fs_dist_device(fs_cli_globals.device, device, sizeof device);
             catch_interrupts();
             int rc = run_command(&commands[i], argc - 1, argv + 1);
             fs_threads_shutdown();

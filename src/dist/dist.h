@@ -58,6 +58,11 @@ void fs_dist_abort(const char *msg, int code)
 #endif
     ;
 
+/* The device this rank computes on: "cuda" becomes "cuda:<local rank>" (one GPU per rank on each
+ * machine); "cpu" and an explicit "cuda:i" stay. Writes into buf and returns it. The hook for the
+ * CUDA backend: main() passes --device through it once the backend exists. */
+const char *fs_dist_device(const char *requested, char *buf, size_t n);
+
 /* Static deal of n items over the ranks: rank r gets [*begin, *end) (contiguous, sizes differ by
  * at most one, lower ranks take the extra ones: rank 0 gets an item whenever n > 0). */
 void fs_dist_share(int64_t n, int rank, int size, int64_t *begin, int64_t *end);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # `mpirun -np 2 facestitch invert` (tiny models, 6 frames, global batch 4): pivots computed half by
 # each rank equal one process's (bit for bit); data-parallel PTI gives a generator within 1e-5 of one
-# process's with the same global batch; one rank killed with SIGKILL after a PTI checkpoint, then a
+# process's with the same global batch; with batch 1 (rank 0 alone) the same bits; one rank killed with SIGKILL after a PTI checkpoint, then a
 # rerun with 1 process resumes from it and ends within 1e-5 of the uninterrupted run.
 set -u
 B=${FS_BIN:?}
@@ -28,6 +28,11 @@ check two_ranks_exit0 "[ $rc -eq 0 ] && [ \$(grep -c 'invert: done' $T/logb) -eq
 check two_ranks_same_tracks "cmp -s $T/a/tracks.json $T/b/tracks.json"
 check two_ranks_same_pivots "$DIFF $T/a/pivots.safetensors $T/b/pivots.safetensors 0"
 check two_ranks_generator_1e-5 "$DIFF $T/a/generator.safetensors $T/b/generator.safetensors 1e-5"
+
+# STIT's batch 1 cannot be split: rank 0 tunes alone and the others receive its generator
+$B -q --threads 1 invert --project "$T/a1" "$CLIP" $ARGS --batch 1 || { echo "FAIL 1-process invert, batch 1"; exit 1; }
+"$MPI" -np 2 --oversubscribe $B -q --threads 1 invert "$CLIP" --project "$T/b1" $ARGS --batch 1; rc=$?
+check batch1_two_ranks_same_generator "[ $rc -eq 0 ] && $DIFF $T/a1/generator.safetensors $T/b1/generator.safetensors 0"
 
 # kill -9 one rank after the first checkpoint (update 4 of 20), resume with one process
 "$MPI" -np 2 --oversubscribe $B -q --threads 1 invert "$CLIP" --project "$T/c" $ARGS 2>/dev/null &

@@ -99,7 +99,12 @@ static void test_small(int size) {
             }
             CHECK(next == n, "share covers n=%lld N=%d", (long long)n, N);
         }
-    if (r == 0) printf("OK max/sum f64, broadcast, barrier, agree, share\n");
+    char dev[32];
+    snprintf(want, sizeof want, "cuda:%d", fs_dist_local_rank());
+    CHECK(!strcmp(fs_dist_device("cuda", dev, sizeof dev), want), "device %s", dev);
+    CHECK(!strcmp(fs_dist_device("cuda:3", dev, sizeof dev), "cuda:3"), "device %s", dev);
+    CHECK(!strcmp(fs_dist_device("cpu", dev, sizeof dev), "cpu"), "device %s", dev);
+    if (r == 0) printf("OK max/sum f64, broadcast, barrier, agree, share, device\n");
 }
 
 int main(int argc, char **argv) {

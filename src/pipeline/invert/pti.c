@@ -273,6 +273,10 @@ int fs_pti_run(fs_sg2 *g, const float *pivots, int n, fs_crop_fn get_crop, void 
     if (n <= 0) return fs_errorf(err, "PTI: no frames");
     int B = o->batch > 0 ? o->batch : 1;
     if (B > n) B = n;
+    if (fs_pti_dist_solo_begin(B)) { /* several ranks, batch 1: rank 0 tunes, the others get its G */
+        int rc = fs_dist_rank() == 0 ? fs_pti_run(g, pivots, n, get_crop, user, lpips, o, rep, err) : FS_OK;
+        return fs_pti_dist_solo_end(rc, g, rep, sizeof *rep, err);
+    }
     long steps_per_pass = (n + B - 1) / B;
     long total = steps_per_pass * (long)(o->passes > 0 ? o->passes : 0);
     fs_sg2_grads *gr = NULL;

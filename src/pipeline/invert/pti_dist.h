@@ -13,6 +13,13 @@
 #include "core/err.h"
 #include "models/stylegan2.h"
 
+/* A batch of one frame (STIT's schedule) cannot be split: rank 0 tunes alone, as one process, and
+ * the other ranks receive its generator at the end (one broadcast instead of a gradient sum per
+ * step). fs_pti_dist_solo_begin returns 1 when that is the case (and the calls below then act as
+ * one process); fs_pti_dist_solo_end (every rank) shares rank 0's status, generator and report. */
+int fs_pti_dist_solo_begin(int B);
+int fs_pti_dist_solo_end(int rc, fs_sg2 *g, void *report, size_t report_size, fs_err *err);
+
 /* Frames per rank at most, for a global batch of B. */
 int fs_pti_dist_local_batch(int B);
 /* This rank's share [*lfirst, *lfirst + *lb) of the mini-batch [first, first + b). */
