@@ -1,14 +1,9 @@
-/* stylegan2_names.c — TEMPORARY FALLBACK: rosinality -> canonical stylegan2 names.
- *
- * weights/load.h's fs_weights_load_canonical is meant to do this mapping; until it does, the generator
- * loader asks this table so rosinality checkpoints (`g_ema.*` + `latent_avg`, e4e `decoder.*`) load
- * directly. Remove once the weights stage maps rosinality files itself (the loader then simply finds
- * canonical names). Mapping from docs/canonical-names.md. */
+/* rosinality_names.h — the rosinality name of a canonical StyleGAN2 tensor, written independently of
+ * weights/canonical.c (which maps the other way) so a test can build a rosinality map by hand. */
+#ifndef TESTS_ROSINALITY_NAMES_H
+#define TESTS_ROSINALITY_NAMES_H
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-
-#include "models/stylegan2_internal.h"
 
 static int log2i(int v) {
     int k = 0;
@@ -16,7 +11,7 @@ static int log2i(int v) {
     return k;
 }
 
-void fs__sg2_rosinality_name(const char *canon, char *out, size_t n) {
+static void test_rosinality_name(const char *canon, char *out, size_t n) {
     out[0] = 0;
     int i, res;
     char layer[16], rest[64];
@@ -75,3 +70,5 @@ void fs__sg2_rosinality_name(const char *canon, char *out, size_t n) {
     else if (!strcmp(rest, "noise_const"))
         snprintf(out, n, "noises.noise_%d", noise_idx);
 }
+
+#endif
