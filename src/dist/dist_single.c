@@ -4,9 +4,17 @@
 #if !FS_HAVE_MPI
 
 #include <stdio.h>
+#include <stdlib.h>
 
+/* Several copies started by a launcher would each run the whole job in the same project. */
 int fs_dist_init(fs_err *err) {
-    (void)err;
+    static const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && atoi(v) > 1)
+            return fs_errorf(err, "started as one of %s processes (%s), but this build has no MPI: rebuild with "
+                                  "-DFS_MPI=ON (libopenmpi-dev) or run one process", v, vars[i]);
+    }
     return FS_OK;
 }
 void fs_dist_finalize(void) {}

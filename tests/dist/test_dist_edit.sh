@@ -8,17 +8,9 @@ B=${FS_BIN:?}
 S=${FS_SHARED:-../shared}
 CLIP=$S/media/synthetic_talking_head_grace_hopper_25fps_3s_aac.mp4
 [ -f "$CLIP" ] || { echo "SKIP: $CLIP not found (../shared is absent)"; exit 77; }
-[ "${FS_HAVE_MPI:-0}" = 1 ] || { echo "SKIP: built without MPI (-DFS_MPI=OFF or MPI not found)"; exit 77; }
-MPI=${FS_MPIEXEC:-}
-case "$MPI" in ""|*NOTFOUND) MPI=$(command -v mpirun || true) ;; esac
-[ -n "$MPI" ] || { echo "SKIP: mpirun not found (install openmpi-bin)"; exit 77; }
 command -v ffmpeg >/dev/null || { echo "SKIP: ffmpeg not found"; exit 77; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" # Open MPI's own allocations at exit
-T=$(mktemp -d /tmp/fs_test_dist_edit_XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fail=0
-check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
+NAME=dist_edit
+. "$(dirname "$0")/mpi_common.sh"
 # the decoded frames (the encoder's header names its thread count, so files may differ)
 frames() { ffmpeg -v error -i "$1" -map 0:v -f framemd5 - | grep -v '^#'; }
 same_frames() { [ -s "$1" ] && [ -s "$2" ] && [ "$(frames "$1")" = "$(frames "$2")" ]; }
@@ -40,8 +32,7 @@ check two_ranks_same_frames "same_frames $T/ea.mp4 $T/eb.mp4"
 mpid=$!
 i=0
 while [ "$(crops "$T/c")" -lt 1 ] && kill -0 $mpid 2>/dev/null && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done
-victim=$(ps -o pid= --ppid $mpid | tail -1)
-[ -n "$victim" ] && kill -9 $victim; killed=$?
+kill_one_rank $mpid; killed=$?
 wait $mpid; rc=$?
 n=$(crops "$T/c")
 echo "one rank killed with $n of 6 stitched crops written"

@@ -9,16 +9,8 @@ S=${FS_SHARED:-../shared}
 CLIP=$S/media/synthetic_talking_head_grace_hopper_25fps_3s_aac.mp4
 DIFF=${FS_BUILD:?}/tests/dist/st_maxdiff
 [ -f "$CLIP" ] || { echo "SKIP: $CLIP not found (../shared is absent)"; exit 77; }
-[ "${FS_HAVE_MPI:-0}" = 1 ] || { echo "SKIP: built without MPI (-DFS_MPI=OFF or MPI not found)"; exit 77; }
-MPI=${FS_MPIEXEC:-}
-case "$MPI" in ""|*NOTFOUND) MPI=$(command -v mpirun || true) ;; esac
-[ -n "$MPI" ] || { echo "SKIP: mpirun not found (install openmpi-bin)"; exit 77; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" # Open MPI's own allocations at exit
-T=$(mktemp -d /tmp/fs_test_dist_invert_XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fail=0
-check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
+NAME=dist_invert
+. "$(dirname "$0")/mpi_common.sh"
 $B -q models init --tiny --out "$T/m" || exit 1
 ARGS="--models $T/m --pti-steps 10 --batch 4 --max-frames 6 --checkpoint-every 4"
 
@@ -39,8 +31,7 @@ check batch1_two_ranks_same_generator "[ $rc -eq 0 ] && $DIFF $T/a1/generator.sa
 mpid=$!
 i=0
 while [ ! -f "$T/c/checkpoint/state.json" ] && kill -0 $mpid 2>/dev/null && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done
-victim=$(ps -o pid= --ppid $mpid | tail -1)
-[ -n "$victim" ] && kill -9 $victim; killed=$?
+kill_one_rank $mpid; killed=$?
 wait $mpid; rc=$?
 check killed_mid_pti "[ $killed -eq 0 ] && [ $rc -ne 0 ] && [ ! -f $T/c/generator.safetensors ]"
 $B --threads 1 invert "$CLIP" --project "$T/c" $ARGS 2>"$T/logc"; rc=$?
