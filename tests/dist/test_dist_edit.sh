@@ -2,7 +2,8 @@
 # `mpirun -np 2 facestitch edit --project DIR` (tiny models, 6 frames): the ranks share the stitching
 # and the video's frames equal the 1-process video's (decoded frames bit-identical: PSNR inf);
 # one rank killed with SIGKILL mid-stitching, then a rerun with 1 process: the same video, reusing
-# the crops written; a job that cannot run fails with one line on every rank.
+# the crops written; a damaged crop in one rank's share, and a job that cannot run, end every rank
+# with one line each.
 set -u
 B=${FS_BIN:?}
 S=${FS_SHARED:-../shared}
@@ -18,7 +19,7 @@ crops() { ls "$1"/edits/*/t000/*.png 2>/dev/null | wc -l; }
 
 $B -q models init --tiny --out "$T/m" || exit 1
 $B -q --threads 2 invert "$CLIP" --project "$T/a" --models "$T/m" --pti-steps 20 --max-frames 6 || { echo "FAIL invert"; exit 1; }
-cp -r "$T/a" "$T/b" && cp -r "$T/a" "$T/c"
+cp -r "$T/a" "$T/b" && cp -r "$T/a" "$T/c" && cp -r "$T/a" "$T/d"
 EARGS="--models $T/m --edit age=-6 --stitch-steps 60 --crf 0 --preset ultrafast"
 $B -q --threads 2 edit --project "$T/a" $EARGS -o "$T/ea.mp4" || { echo "FAIL 1-process edit"; exit 1; }
 
@@ -41,9 +42,15 @@ $B --threads 2 edit --project "$T/c" $EARGS -o "$T/ec.mp4" 2>"$T/logc"; rc=$?
 check rerun_one_process_reused "[ $rc -eq 0 ] && grep -q \"edit: $n stitched crop(s) reused\" $T/logc"
 check rerun_same_frames "same_frames $T/ea.mp4 $T/ec.mp4"
 
+# a damaged crop in rank 1's share (frames 3-5): every rank stops with one line, no video
+printf 'not a png' > "$T/d/crops/t000/000005.png"
+"$MPI" -np 2 --oversubscribe $B -q --threads 1 edit --project "$T/d" $EARGS -o "$T/ed.mp4" 2>"$T/logf"; rc=$?
+check rank_failure_one_line_each "[ $rc -ne 0 ] && [ ! -e $T/ed.mp4 ] && grep -q '^facestitch: rank 1 of 2: .*000005.png' $T/logf &&
+  grep -q '^facestitch: rank 0 of 2: rank 1 failed: .*000005.png' $T/logf && [ \$(grep -c '^facestitch:' $T/logf) -eq 2 ]"
+
 # a job that cannot run: one line on every rank, exit status 1
-"$MPI" -np 2 --oversubscribe $B -q edit "$CLIP" $EARGS -o "$T/ed.mp4" 2>"$T/logd"; rc=$?
+"$MPI" -np 2 --oversubscribe $B -q edit "$CLIP" $EARGS -o "$T/ee.mp4" 2>"$T/logd"; rc=$?
 check fails_on_every_rank "[ $rc -ne 0 ] && grep -q 'rank 0 of 2: several ranks work in one project' $T/logd &&
-  grep -q 'rank 1 of 2: rank 0 failed: several ranks' $T/logd && [ ! -e $T/ed.mp4 ]"
-[ $fail -eq 0 ] || { echo "--- 2-rank log"; cat "$T/logb"; echo "--- failure log"; cat "$T/logd"; }
+  grep -q 'rank 1 of 2: rank 0 failed: several ranks' $T/logd && [ ! -e $T/ee.mp4 ]"
+[ $fail -eq 0 ] || { echo "--- 2-rank log"; cat "$T/logb"; echo "--- failure logs"; cat "$T/logf" "$T/logd"; }
 exit $fail
