@@ -23,13 +23,13 @@ cp -r "$T/a" "$T/b" && cp -r "$T/a" "$T/c" && cp -r "$T/a" "$T/d"
 EARGS="--models $T/m --edit age=-6 --stitch-steps 60 --crf 0 --preset ultrafast"
 $B -q --threads 2 edit --project "$T/a" $EARGS -o "$T/ea.mp4" || { echo "FAIL 1-process edit"; exit 1; }
 
-"$MPI" -np 2 --oversubscribe $B --threads 1 edit --project "$T/b" $EARGS -o "$T/eb.mp4" 2>"$T/logb"; rc=$?
+mpi -np 2 --oversubscribe $B --threads 1 edit --project "$T/b" $EARGS -o "$T/eb.mp4" 2>"$T/logb"; rc=$?
 check two_ranks_exit0 "[ $rc -eq 0 ]"
 check two_ranks_shared "grep -q 'stitch (2 ranks; rank 0 does 3 of 6 frames)' $T/logb && [ \$(grep -c 'wrote' $T/logb) -eq 1 ]"
 check two_ranks_same_frames "same_frames $T/ea.mp4 $T/eb.mp4"
 
 # kill -9 one rank once the first crop is written; mpirun ends the other
-"$MPI" -np 2 --oversubscribe $B -q --threads 1 edit --project "$T/c" $EARGS -o "$T/ec.mp4" 2>/dev/null &
+mpi -np 2 --oversubscribe $B -q --threads 1 edit --project "$T/c" $EARGS -o "$T/ec.mp4" 2>/dev/null &
 mpid=$!
 i=0
 while [ "$(crops "$T/c")" -lt 1 ] && kill -0 $mpid 2>/dev/null && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done
@@ -44,12 +44,12 @@ check rerun_same_frames "same_frames $T/ea.mp4 $T/ec.mp4"
 
 # a damaged crop in rank 1's share (frames 3-5): every rank stops with one line, no video
 printf 'not a png' > "$T/d/crops/t000/000005.png"
-"$MPI" -np 2 --oversubscribe $B -q --threads 1 edit --project "$T/d" $EARGS -o "$T/ed.mp4" 2>"$T/logf"; rc=$?
+mpi -np 2 --oversubscribe $B -q --threads 1 edit --project "$T/d" $EARGS -o "$T/ed.mp4" 2>"$T/logf"; rc=$?
 check rank_failure_one_line_each "[ $rc -ne 0 ] && [ ! -e $T/ed.mp4 ] && grep -q '^facestitch: rank 1 of 2: .*000005.png' $T/logf &&
   grep -q '^facestitch: rank 0 of 2: rank 1 failed: .*000005.png' $T/logf && [ \$(grep -c '^facestitch:' $T/logf) -eq 2 ]"
 
 # a job that cannot run: one line on every rank, exit status 1
-"$MPI" -np 2 --oversubscribe $B -q edit "$CLIP" $EARGS -o "$T/ee.mp4" 2>"$T/logd"; rc=$?
+mpi -np 2 --oversubscribe $B -q edit "$CLIP" $EARGS -o "$T/ee.mp4" 2>"$T/logd"; rc=$?
 check fails_on_every_rank "[ $rc -ne 0 ] && grep -q 'rank 0 of 2: several ranks work in one project' $T/logd &&
   grep -q 'rank 1 of 2: rank 0 failed: several ranks' $T/logd && [ ! -e $T/ee.mp4 ]"
 [ $fail -eq 0 ] || { echo "--- 2-rank log"; cat "$T/logb"; echo "--- failure logs"; cat "$T/logf" "$T/logd"; }

@@ -15,7 +15,7 @@ $B -q models init --tiny --out "$T/m" || exit 1
 ARGS="--models $T/m --pti-steps 10 --batch 4 --max-frames 6 --checkpoint-every 4"
 
 $B -q --threads 1 invert "$CLIP" --project "$T/a" $ARGS || { echo "FAIL 1-process invert"; exit 1; }
-"$MPI" -np 2 --oversubscribe $B --threads 1 invert "$CLIP" --project "$T/b" $ARGS 2>"$T/logb"; rc=$?
+mpi -np 2 --oversubscribe $B --threads 1 invert "$CLIP" --project "$T/b" $ARGS 2>"$T/logb"; rc=$?
 check two_ranks_exit0 "[ $rc -eq 0 ] && [ \$(grep -c 'invert: done' $T/logb) -eq 1 ]"
 check two_ranks_same_tracks "cmp -s $T/a/tracks.json $T/b/tracks.json"
 check two_ranks_same_pivots "$DIFF $T/a/pivots.safetensors $T/b/pivots.safetensors 0"
@@ -23,11 +23,11 @@ check two_ranks_generator_1e-5 "$DIFF $T/a/generator.safetensors $T/b/generator.
 
 # STIT's batch 1 cannot be split: rank 0 tunes alone and the others receive its generator
 $B -q --threads 1 invert --project "$T/a1" "$CLIP" $ARGS --batch 1 || { echo "FAIL 1-process invert, batch 1"; exit 1; }
-"$MPI" -np 2 --oversubscribe $B -q --threads 1 invert "$CLIP" --project "$T/b1" $ARGS --batch 1; rc=$?
+mpi -np 2 --oversubscribe $B -q --threads 1 invert "$CLIP" --project "$T/b1" $ARGS --batch 1; rc=$?
 check batch1_two_ranks_same_generator "[ $rc -eq 0 ] && $DIFF $T/a1/generator.safetensors $T/b1/generator.safetensors 0"
 
 # kill -9 one rank after the first checkpoint (update 4 of 20), resume with one process
-"$MPI" -np 2 --oversubscribe $B -q --threads 1 invert "$CLIP" --project "$T/c" $ARGS 2>/dev/null &
+mpi -np 2 --oversubscribe $B -q --threads 1 invert "$CLIP" --project "$T/c" $ARGS 2>/dev/null &
 mpid=$!
 i=0
 while [ ! -f "$T/c/checkpoint/state.json" ] && kill -0 $mpid 2>/dev/null && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done

@@ -6,6 +6,6 @@ BIN=${1:?test binary}
 "$BIN" 1 || { echo "FAIL one process"; exit 1; }
 NAME=dist_layer
 . "$(dirname "$0")/mpi_common.sh"
-"$MPI" -np 2 --oversubscribe "$BIN" 2 || { echo "FAIL 2 ranks"; exit 1; }
-"$MPI" -np 3 --oversubscribe "$BIN" 3 || { echo "FAIL 3 ranks"; exit 1; }
+mpi -np 2 --oversubscribe "$BIN" 2 || { echo "FAIL 2 ranks"; exit 1; }
+mpi -np 3 --oversubscribe "$BIN" 3 || { echo "FAIL 3 ranks"; exit 1; }
 echo "OK"
