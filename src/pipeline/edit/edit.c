@@ -419,17 +419,7 @@ static int edit_over_ranks(edit_ctx *c, fs_err *err) {
     int64_t computed = 0;
     int rc = fs_edit_dist_stitch(&ops, &c->prog, &computed, err);
     free(len);
-    fs_edit_report *r = c->rep;
-    double sum[6] = {c->sum_before, c->sum_after, c->n_stitched, r->border_improved, r->stitch_kept_earlier,
-                     r->stitch_diverged}, worst = r->border_worst_ratio;
-    if (rc || fs_dist_allreduce_f64(sum, 6, FS_DIST_SUM, err) || fs_dist_allreduce_f64(&worst, 1, FS_DIST_MAX, err))
-        return FS_ERR;
-    c->sum_before = sum[0], c->sum_after = sum[1], c->n_stitched = (int)sum[2];
-    r->border_improved = (int)sum[3], r->stitch_kept_earlier = (int)sum[4], r->stitch_diverged = (int)sum[5];
-    r->border_worst_ratio = worst;
-    r->faces_edited = 0;                 /* the composite counts every face */
-    r->stitch_reused = -(int)computed;   /* and takes this job's crops from the cache */
-    return FS_OK;
+    return rc ? FS_ERR : fs_edit_dist_report(c->rep, &c->sum_before, &c->sum_after, &c->n_stitched, computed, err);
 }
 
 static void slot_free(slot *s) {

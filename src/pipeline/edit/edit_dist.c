@@ -38,6 +38,20 @@ static int run_share(const fs_edit_dist_ops *ops, const uint8_t *todo, int64_t b
     return FS_OK;
 }
 
+int fs_edit_dist_report(fs_edit_report *r, double *border_before_sum, double *border_after_sum, int *n_stitched,
+                        int64_t computed, fs_err *err) {
+    double sum[6] = {*border_before_sum, *border_after_sum, *n_stitched, r->border_improved, r->stitch_kept_earlier,
+                     r->stitch_diverged}, worst = r->border_worst_ratio;
+    if (fs_dist_allreduce_f64(sum, 6, FS_DIST_SUM, err) || fs_dist_allreduce_f64(&worst, 1, FS_DIST_MAX, err))
+        return FS_ERR;
+    *border_before_sum = sum[0], *border_after_sum = sum[1], *n_stitched = (int)sum[2];
+    r->border_improved = (int)sum[3], r->stitch_kept_earlier = (int)sum[4], r->stitch_diverged = (int)sum[5];
+    r->border_worst_ratio = worst;
+    r->faces_edited = 0;               /* the composite counts every face */
+    r->stitch_reused = -(int)computed; /* and takes this job's crops from the cache */
+    return FS_OK;
+}
+
 int fs_edit_dist_stitch(const fs_edit_dist_ops *ops, fs_progress *prog, int64_t *computed, fs_err *err) {
     int64_t total = 0, n = 0, begin, end;
     for (int k = 0; k < ops->n_tracks; k++) total += ops->track_len[k];

@@ -13,6 +13,7 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "pipeline/edit/edit.h"
 
 typedef struct fs_edit_dist_ops {
     int n_tracks;
@@ -28,5 +29,11 @@ typedef struct fs_edit_dist_ops {
 /* Collective. *computed = frames computed by all ranks together. prog is begun on rank 0 with its
  * share (an even deal: its ETA is the job's). Fails on every rank when one rank fails. */
 int fs_edit_dist_stitch(const fs_edit_dist_ops *ops, fs_progress *prog, int64_t *computed, fs_err *err);
+
+/* Collective, after fs_edit_dist_stitch: the stitching figures of every rank summed into each rank's
+ * report (worst ratio: the max), and the report prepared for rank 0's composite, which counts every
+ * face and takes the `computed` crops of this job from the cache. */
+int fs_edit_dist_report(fs_edit_report *r, double *border_before_sum, double *border_after_sum, int *n_stitched,
+                        int64_t computed, fs_err *err);
 
 #endif
