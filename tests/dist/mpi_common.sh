@@ -1,7 +1,7 @@
 # Sourced by the MPI tests of this folder (after setting NAME): skips (exit 77) when the build has
 # no MPI or mpirun is absent; sets mpi (runs the launcher), the environment mpirun needs on CI (root,
 # 2 cores: --oversubscribe), T (a temporary dir removed at exit), check NAME CONDITION, and
-# kill_one_rank MPIRUN_PID (SIGKILL to one of its ranks: mpirun then ends the others).
+# kill_one_rank PID (SIGKILL to one rank of the job: mpirun then ends the others), ranks_gone.
 [ "${FS_HAVE_MPI:-0}" = 1 ] || { echo "SKIP: built without MPI (-DFS_MPI=OFF or MPI not found)"; exit 77; }
 MPI=${FS_MPIEXEC:-}
 case "$MPI" in ""|*NOTFOUND) MPI=$(command -v mpirun || true) ;; esac
@@ -18,7 +18,20 @@ T=$(mktemp -d "/tmp/fs_test_${NAME:-dist}_XXXXXX")
 trap 'rm -rf "$T"' EXIT
 fail=0
 check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
+descendants() { for c in $(ps -o pid= --ppid "$1"); do echo "$c"; descendants "$c"; done; }
+# PID: the background job started with `mpi ... &` (a subshell above mpirun, above the ranks)
 kill_one_rank() {
-  victim=$(ps -o pid= --ppid "$1" | tail -1)
+  RANKS=$(for p in $(descendants "$1"); do ps -o pid=,comm= -p "$p"; done | awk '$2 == "facestitch" { print $1 }')
+  [ "$(echo $RANKS | wc -w)" -ge 2 ] || return 1
+  victim=$(echo "$RANKS" | tail -1)
   [ -n "$victim" ] && kill -9 $victim
+}
+# after `wait MPIRUN_PID`: waits (at most 60 s) until the other ranks are gone too (one stopped by
+# SIGTERM finishes the frame it is on and keeps it)
+ranks_gone() {
+  i=0
+  for p in $RANKS; do
+    while kill -0 "$p" 2>/dev/null && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done
+  done
+  for p in $RANKS; do ! kill -0 "$p" 2>/dev/null || return 1; done
 }

@@ -35,6 +35,7 @@ i=0
 while [ "$(crops "$T/c")" -lt 1 ] && kill -0 $mpid 2>/dev/null && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done
 kill_one_rank $mpid; killed=$?
 wait $mpid; rc=$?
+ranks_gone || echo "FAIL a rank outlived mpirun by 60 s"
 n=$(crops "$T/c")
 echo "one rank killed with $n of 6 stitched crops written"
 check killed_mid_stitch "[ $killed -eq 0 ] && [ $rc -ne 0 ] && [ $n -ge 1 ] && [ $n -lt 6 ] && [ ! -e $T/ec.mp4 ]"
@@ -52,5 +53,5 @@ check rank_failure_one_line_each "[ $rc -ne 0 ] && [ ! -e $T/ed.mp4 ] && grep -q
 mpi -np 2 --oversubscribe $B -q edit "$CLIP" $EARGS -o "$T/ee.mp4" 2>"$T/logd"; rc=$?
 check fails_on_every_rank "[ $rc -ne 0 ] && grep -q 'rank 0 of 2: several ranks work in one project' $T/logd &&
   grep -q 'rank 1 of 2: rank 0 failed: several ranks' $T/logd && [ ! -e $T/ee.mp4 ]"
-[ $fail -eq 0 ] || { echo "--- 2-rank log"; cat "$T/logb"; echo "--- failure logs"; cat "$T/logf" "$T/logd"; }
+[ $fail -eq 0 ] || { echo "--- 2-rank log"; cat "$T/logb"; echo "--- 1-process rerun log"; cat "$T/logc"; echo "--- failure logs"; cat "$T/logf" "$T/logd"; }
 exit $fail

@@ -33,6 +33,7 @@ i=0
 while [ ! -f "$T/c/checkpoint/state.json" ] && kill -0 $mpid 2>/dev/null && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done
 kill_one_rank $mpid; killed=$?
 wait $mpid; rc=$?
+ranks_gone || echo "FAIL a rank outlived mpirun by 60 s"
 check killed_mid_pti "[ $killed -eq 0 ] && [ $rc -ne 0 ] && [ ! -f $T/c/generator.safetensors ]"
 $B --threads 1 invert "$CLIP" --project "$T/c" $ARGS 2>"$T/logc"; rc=$?
 check resumed_with_one_process "[ $rc -eq 0 ] && grep -q 'resuming from update' $T/logc"
