@@ -14,7 +14,9 @@
 #include "image/image_ops.h"
 #include "models/bisenet.h"
 #include "models/stylegan2.h"
+#include "dist/dist.h"
 #include "pipeline/edit/direction.h"
+#include "pipeline/edit/edit_dist.h"
 #include "pipeline/edit/stages.h"
 #include "pipeline/invert/invert.h"
 #include "pipeline/edit/stitch_masks.h"
@@ -174,17 +176,22 @@ static void tuned_path(const edit_ctx *c, int k, int i, char *path, size_t n) {
 /* The stitched crop of slot s from an earlier run of the same edit (an interrupted run resumes
  * here). A file that does not load is computed again. Preview rows are always computed (the sheet
  * shows the intermediate images), and with a parser its mask must be there for the paste. */
-static int load_tuned(edit_ctx *c, slot *s) {
-    if (!c->tuned_dir[0] || s->prow >= 0 || wants_stages(c, s)) return 0;
+static int tuned_exists(const edit_ctx *c, int k, int i) {
     char path[4500];
-    tuned_path(c, s->k, s->i, path, sizeof path);
+    tuned_path(c, k, i, path, sizeof path);
     if (!fs_file_exists(path)) return 0;
     if (c->parser) {
-        const fs_aligned_track *t = &c->p->tracks->t[s->k];
-        char mask[4400];
-        fs_project_mask_path(c->p, t->id, t->first + s->i, mask, sizeof mask);
-        if (!fs_file_exists(mask)) return 0;
+        const fs_aligned_track *t = &c->p->tracks->t[k];
+        fs_project_mask_path(c->p, t->id, t->first + i, path, sizeof path);
+        if (!fs_file_exists(path)) return 0;
     }
+    return 1;
+}
+
+static int load_tuned(edit_ctx *c, slot *s) {
+    if (!c->tuned_dir[0] || s->prow >= 0 || wants_stages(c, s) || !tuned_exists(c, s->k, s->i)) return 0;
+    char path[4500];
+    tuned_path(c, s->k, s->i, path, sizeof path);
     fs_image *im = NULL;
     fs_err e = {0};
     if (fs_image_load(path, &im, &e) || im->w != c->S || im->h != c->S) {
@@ -282,10 +289,10 @@ static void cache_clear(edit_ctx *c, int k) {
     c->cache_n[k] = 0;
 }
 
-/* Edits frames [i, i+nb) of track k, nb <= B, and leaves the results in the track's cache. */
-static int run_batch(edit_ctx *c, int k, int i, fs_err *err) {
+/* Edits frames [i, i+nb) of track k, nb <= nmax <= B, and leaves the results in the track's cache. */
+static int run_batch(edit_ctx *c, int k, int i, int nmax, fs_err *err) {
     const fs_aligned_track *t = &c->p->tracks->t[k];
-    int nb = t->n - i < c->B ? t->n - i : c->B;
+    int nb = t->n - i < nmax ? t->n - i : nmax;
     cache_clear(c, k);
     for (int j = 0; j < nb; j++) {
         slot *s = &c->slots[j];
@@ -365,7 +372,7 @@ static int crop_source(void *user, int track_id, int frame, fs_image **out, fs_e
     if (i < 0) return FS_OK;
     int j = i - c->cache_first[k];
     if (j < 0 || j >= c->cache_n[k] || !c->cache[(size_t)k * c->B + j]) {
-        if (run_batch(c, k, i, err)) return FS_ERR;
+        if (run_batch(c, k, i, c->B, err)) return FS_ERR;
         j = 0;
     }
     *out = c->cache[(size_t)k * c->B + j];
@@ -405,7 +412,8 @@ static int tuned_dir_init(edit_ctx *c, fs_sha256_ctx *h, const char *dir, const 
     if (n < (int)sizeof text) n += fs_params_describe(&c->o->params, FS_PC_KEY, text + n, sizeof text - (size_t)n);
     if (n < (int)sizeof text)
         snprintf(text + n, sizeof text - (size_t)n, "parser %s\nrun %s %d\n",
-                 ms->parser[0] ? "yes" : "no (landmark masks)", c->B > 1 ? "frames-per-thread" : "threads",
+                 ms->parser[0] ? "yes" : "no (landmark masks)",
+                 c->B > 1 || fs_threads_count() == 1 ? "frames-per-thread" : "threads",
                  c->B > 1 ? 1 : fs_threads_count());
     fs_sha256_update(h, text, strlen(text));
     uint8_t d[32];
@@ -418,6 +426,30 @@ static int tuned_dir_init(edit_ctx *c, fs_sha256_ctx *h, const char *dir, const 
     snprintf(txt, sizeof txt, "%s/edit.txt", c->tuned_dir);
     if (!fs_file_exists(txt) && fs_write_file_atomic(txt, text, strlen(text), err)) return FS_ERR;
     return FS_OK;
+}
+
+/* Several ranks (src/dist/): every rank stitches its share of the frames into the tuned-crop cache
+ * first; rank 0 then composites from the cache. The callbacks of the deal: */
+static int dist_done(void *user, int k, int i) {
+    edit_ctx *c = user;
+    slot probe = {.k = k, .i = i};
+    return !c->pivots[k] || preview_row(c, &probe) >= 0 || tuned_exists(c, k, i);
+}
+static int dist_run(void *user, int k, int i, int n, fs_err *err) {
+    edit_ctx *c = user;
+    int rc = run_batch(c, k, i, n, err);
+    cache_clear(c, k);
+    return rc;
+}
+static int edit_over_ranks(edit_ctx *c, fs_err *err) {
+    int ntr = c->p->tracks->count, *len = calloc((size_t)ntr, sizeof *len);
+    if (!len) return fs_errorf(err, "out of memory");
+    for (int k = 0; k < ntr; k++) len[k] = c->pivots[k] ? c->p->tracks->t[k].n : 0;
+    fs_edit_dist_ops ops = {ntr, len, c->B, dist_done, dist_run, c};
+    int64_t computed = 0;
+    int rc = fs_edit_dist_stitch(&ops, &c->prog, &computed, err);
+    free(len);
+    return rc ? FS_ERR : fs_edit_dist_report(c->rep, &c->sum_before, &c->sum_after, &c->n_stitched, computed, err);
 }
 
 static void slot_free(slot *s) {
@@ -484,7 +516,7 @@ static int edit_run_one(const char *dir, const fs_model_set *ms, const fs_edit_o
     if (ntr == 0) {
         fs_verbose("%s: no faces in this video: the output is a copy of the input", p->source);
         fs_composite_opts co = o->comp;
-        rc = fs_project_composite(p, out_path, &co, err);
+        rc = fs_dist_rank() == 0 ? fs_project_composite(p, out_path, &co, err) : FS_OK;
         fs_project_close(p);
         return rc;
     }
@@ -570,6 +602,13 @@ static int edit_run_one(const char *dir, const fs_model_set *ms, const fs_edit_o
             goto done;
         }
     fs_verbose("edit: %d frame(s) tuned at a time", c.B);
+    if (fs_dist_size() > 1) {
+        if (c.tuned_dir[0] && edit_over_ranks(&c, err)) goto done;
+        if (fs_dist_rank() != 0) { /* rank 0 composites */
+            rc = FS_OK;
+            goto done;
+        }
+    }
     fs_progress_begin(&c.prog, o->no_stitch ? "edit" : "edit + stitch", total);
     fs_composite_opts co = o->comp;
     int64_t occluders = 0;
@@ -592,6 +631,7 @@ static int edit_run_one(const char *dir, const fs_model_set *ms, const fs_edit_o
     if (c.sheet && fs_image_save_png(c.sheet, o->preview_path, err)) goto done;
     rc = FS_OK;
 done:
+    fs_dist_fail_alone(rc, err); /* several ranks: a rank failing alone ends the job */
     if (c.stages_dir[0] && !o->frames_dir) {
         fs_err e2 = {0};
         fs_remove_tree(c.stages_dir, &e2);
@@ -628,6 +668,9 @@ int fs_edit_video(const char *video, const char *dir, const fs_model_set *ms, co
         char path[4096];
         if (fs_model_set_direction(ms, eo->spec.edits[e].name, path, sizeof path, err)) return FS_ERR;
     }
+    if (!dir && fs_dist_size() > 1)
+        return fs_dist_agree(fs_errorf(err, "several ranks work in one project: give --project DIR on a filesystem "
+                                            "that every rank sees"), err);
     if (!dir) {
         fs_video_info vi;
         if (video && fs_video_probe(video, &vi, err)) return FS_ERR; /* a bad input: one line, nothing made */
@@ -639,7 +682,7 @@ int fs_edit_video(const char *video, const char *dir, const fs_model_set *ms, co
     int rc = FS_OK;
     fs_invert_opts io2 = *io;
     io2.face = eo->face; /* PTI tunes on the faces that are edited, as STIT */
-    if (video) rc = fs_invert_run(video, dir, ms, &io2, ir ? ir : &ir0, err);
+    if (video) rc = fs_dist_agree(fs_invert_run(video, dir, ms, &io2, ir ? ir : &ir0, err), err); /* rank 0 wrote G */
     if (!rc) rc = fs_edit_run(dir, ms, eo, out_path, er ? er : &er0, err);
     if (tmp[0] && rc && fs_should_abort()) {
         /* interrupted (Ctrl-C): the work so far is worth keeping, and "the same command" would start

@@ -8,6 +8,7 @@
 
 #include "core/fileio.h"
 #include "core/log.h"
+#include "dist/dist.h"
 #include "image/image_ops.h"
 #include "models/e4e.h"
 #include "pipeline/invert/gen_params.h"
@@ -167,9 +168,12 @@ static int compute_pivots(const char *dir, const fs_project *p, const fs_sg2 *g,
         fs_errorf(err, "out of memory");
         goto done;
     }
+    int64_t mine, end; /* several ranks: each its share of the crops, then summed with zeros (exact) */
+    fs_dist_share(n, fs_dist_rank(), fs_dist_size(), &mine, &end);
+    memset(pivots, 0, sizeof(float) * row * (size_t)n);
     fs_progress prog;
-    fs_progress_begin(&prog, e ? "e4e pivots" : "projection pivots", n);
-    for (int j = 0; j < n; j++) {
+    fs_progress_begin(&prog, e ? "e4e pivots" : "projection pivots", end - mine);
+    for (int j = (int)mine; j < (int)end; j++) {
         if (fs_invert_load_crop(p, refs[j].track, refs[j].index, S, crop, err)) goto done;
         if (e) {
             fs_e4e_resize_input(x256, crop, S, S, 256, o->e4e_antialias);
@@ -180,6 +184,11 @@ static int compute_pivots(const char *dir, const fs_project *p, const fs_sg2 *g,
         fs_progress_step(&prog, 1, NULL);
     }
     fs_progress_end(&prog);
+    if (fs_dist_allreduce_sum_f32(pivots, row * (size_t)n, err)) goto done;
+    if (fs_dist_rank() != 0) { /* rank 0 writes */
+        rc = FS_OK;
+        goto done;
+    }
     /* save per track */
     fs_tensor_map *m = fs_tensor_map_create();
     int j = 0;
@@ -242,7 +251,7 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
             ao.settings.antialias = q->settings.antialias;
             fs_project_close(q);
         }
-        if (fs_project_align(video, dir, &ao, err)) goto done;
+        if (fs_dist_agree(fs_dist_rank() == 0 ? fs_project_align(video, dir, &ao, err) : FS_OK, err)) goto done;
     }
     if (fs_project_open(dir, &p, err)) goto done;
     if (strcmp(p->align_status, "done") != 0) {
@@ -254,13 +263,13 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
                   p->settings.size, g->cfg.resolution);
         goto done;
     }
-    if (check_models(dir, ms, err)) goto done;
+    if (fs_dist_agree(fs_dist_rank() == 0 ? check_models(dir, ms, err) : FS_OK, err)) goto done;
     if (fs_invert_crop_list(p, &refs, &n, err)) goto done;
     rep->crops = n;
     if (n == 0) {
         fs_verbose("%s: no faces were found in the video: nothing to invert (edit will copy the video)", dir);
-        fs_project_set_stage(dir, "pivots", "done", NULL);
-        fs_project_set_stage(dir, "pti", "done", NULL);
+        if (fs_dist_rank() == 0) fs_project_set_stage(dir, "pivots", "done", NULL);
+        if (fs_dist_rank() == 0) fs_project_set_stage(dir, "pti", "done", NULL);
         rc = FS_OK;
         goto done;
     }
@@ -283,7 +292,7 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
         fs_info("invert: pivots already computed (%d crops)", n);
     } else {
         if (compute_pivots(dir, p, g, ms, lp, o, refs, n, pivots, err)) goto done;
-        if (fs_project_set_stage(dir, "pivots", "done", err)) goto done;
+        if (fs_dist_rank() == 0 && fs_project_set_stage(dir, "pivots", "done", err)) goto done;
     }
 
     /* PTI on the selected faces only (all by default) */
@@ -325,6 +334,10 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
     fs_pti_report pr;
     if (fs_pti_run(g, pivots, n, get_crop, &cc, lp, &po, &pr, err)) goto done;
     if (fs_pti_eval(g, pivots, n, get_crop, &cc, lp, &po, &rep->pti_loss_after, err)) goto done;
+    if (fs_dist_rank() != 0) { /* every rank holds the same generator: rank 0 writes it */
+        rc = FS_OK;
+        goto done;
+    }
     if (fs_gen_params_save(g, gen_path, err)) goto done;
     cJSON *info = cJSON_CreateObject();
     cJSON_AddNumberToObject(info, "passes", po.passes);
@@ -342,6 +355,7 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
     if (fs_project_set_stage(dir, "pti", "done", err)) goto done;
     rc = FS_OK;
 done:
+    fs_dist_fail_alone(rc, err); /* several ranks: a rank failing alone ends the job */
     free(sel);
     free(pivots);
     free(refs);
