@@ -1,0 +1,48 @@
+/* test_faceapi_units.c — each face-api network alone on the reference crop of each image
+ * (data/reference.json "unit"), against face-api's own JavaScript: landmarks within 0.5 px,
+ * expressions within 1e-3. Usage: test_faceapi_units FRAMES_DIR (test_faceapi_units.sh). */
+#include <stdio.h>
+
+#include "faceapi_ref.h"
+#include "models/faceapi_landmarks.h"
+
+static const char *frames;
+static const cJSON *images;
+
+static void landmarks_parity(void) {
+    fs_fa_landmarks *net;
+    fs_err err;
+    if (fs_fa_landmarks_load(ref_model("face-api-face_landmark_68_model-manifest"), &net, &err)) {
+        fprintf(stderr, "FAIL %s\n", err.msg);
+        exit(1);
+    }
+    double worst = 0;
+    const cJSON *img;
+    cJSON_ArrayForEach(img, images) {
+        fs_image *im = ref_image(frames, img);
+        const cJSON *u = cJSON_GetObjectItem(img, "unit");
+        float crop[4], want[136], got[136];
+        ref_floats(cJSON_GetObjectItem(u, "crop"), crop, 4);
+        CHECK(ref_floats(cJSON_GetObjectItem(u, "landmarks"), want, 136) == 136);
+        CHECK(fs_fa_landmarks_run(net, im->rgb, im->stride, (int)crop[0], (int)crop[1], (int)crop[2], (int)crop[3], got,
+                                  &err) == FS_OK);
+        double d = ref_maxdiff(got, want, 136);
+        printf("landmarks %-10s crop %gx%g: got (%.3f, %.3f) want (%.3f, %.3f) maxdiff %.4f px\n",
+               cJSON_GetObjectItem(img, "name")->valuestring, crop[2], crop[3], got[0], got[1], want[0], want[1], d);
+        CHECK_MSG(d <= 0.5, "landmarks maxdiff %g px > 0.5", d);
+        if (!(d <= worst)) worst = d;
+        fs_image_destroy(im);
+    }
+    printf("%s landmarks68 units maxdiff=%.4f px (tolerance 0.5)\n", worst <= 0.5 ? "OK" : "FAIL", worst);
+    fs_fa_landmarks_destroy(net);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) test_skip("no frames dir given (run through test_faceapi_units.sh)");
+    frames = argv[1];
+    cJSON *ref = ref_load();
+    images = cJSON_GetObjectItem(ref, "images");
+    landmarks_parity();
+    cJSON_Delete(ref);
+    return check_finish();
+}
