@@ -178,3 +178,11 @@ int fs_fa_input(float *out, const uint8_t *rgb, int stride, int x, int y, int w,
     free(sq);
     return FS_OK;
 }
+
+void fs_fa_softmax(float *out, const float *in, int n) {
+    double mx = in[0], s = 0;
+    for (int i = 1; i < n; i++)
+        if (!(in[i] <= mx)) mx = in[i];
+    for (int i = 0; i < n; i++) s += exp((double)in[i] - mx);
+    for (int i = 0; i < n; i++) out[i] = (float)(exp((double)in[i] - mx) / s);
+}

@@ -59,6 +59,7 @@ void fs_fa_sepconv_forward(float *out, float *tmp, const float *in, const fs_fa_
 void fs_fa_fc_forward(float *out, const float *in, const fs_fa_fc *c); /* in: (in); out: (out) */
 void fs_fa_relu(float *x, long n);
 void fs_fa_add(float *acc, const float *x, long n); /* acc += x */
+void fs_fa_softmax(float *out, const float *in, int n); /* NaN in gives NaN out */
 
 /* face-api's NetInput.toBatchTensor(size, centre=true) on the crop rgb[y:y+h, x:x+w] (3 bytes per
  * pixel, `stride` bytes per row): zero-pad the short side to a square (round(diff/2) after, the

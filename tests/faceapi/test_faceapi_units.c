@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "faceapi_ref.h"
+#include "models/faceapi_expression.h"
 #include "models/faceapi_landmarks.h"
 
 static const char *frames;
@@ -37,12 +38,41 @@ static void landmarks_parity(void) {
     fs_fa_landmarks_destroy(net);
 }
 
+static void expression_parity(void) {
+    fs_fa_expression *net;
+    fs_err err;
+    if (fs_fa_expression_load(ref_model("face-api-face_expression_model-manifest"), &net, &err)) {
+        fprintf(stderr, "FAIL %s\n", err.msg);
+        exit(1);
+    }
+    double worst = 0;
+    const cJSON *img;
+    cJSON_ArrayForEach(img, images) {
+        fs_image *im = ref_image(frames, img);
+        const cJSON *u = cJSON_GetObjectItem(img, "unit"), *ex = cJSON_GetObjectItem(u, "expressions");
+        float crop[4], want[FS_FA_N_EXPRESSIONS], got[FS_FA_N_EXPRESSIONS];
+        ref_floats(cJSON_GetObjectItem(u, "crop"), crop, 4);
+        for (int i = 0; i < FS_FA_N_EXPRESSIONS; i++) want[i] = (float)ref_num(ex, fs_fa_expression_names[i]);
+        CHECK(fs_fa_expression_run(net, im->rgb, im->stride, (int)crop[0], (int)crop[1], (int)crop[2], (int)crop[3],
+                                   got, &err) == FS_OK);
+        double d = ref_maxdiff(got, want, FS_FA_N_EXPRESSIONS);
+        printf("expressions %-10s neutral %.5f happy %.5f (want %.5f %.5f) maxdiff %.2g\n",
+               cJSON_GetObjectItem(img, "name")->valuestring, got[0], got[1], want[0], want[1], d);
+        CHECK_MSG(d <= 1e-3, "expressions maxdiff %g > 1e-3", d);
+        if (!(d <= worst)) worst = d;
+        fs_image_destroy(im);
+    }
+    printf("%s expression units maxdiff=%.2g (tolerance 1e-3)\n", worst <= 1e-3 ? "OK" : "FAIL", worst);
+    fs_fa_expression_destroy(net);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) test_skip("no frames dir given (run through test_faceapi_units.sh)");
     frames = argv[1];
     cJSON *ref = ref_load();
     images = cJSON_GetObjectItem(ref, "images");
     landmarks_parity();
+    expression_parity();
     cJSON_Delete(ref);
     return check_finish();
 }
