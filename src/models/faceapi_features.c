@@ -47,17 +47,12 @@ static void dense_block(const fs_fa_features *f, int b, float *x, float **buf, i
 
 int fs_fa_features_forward(const fs_fa_features *f, const float *img, float *out, fs_err *err) {
     const int S = FS_FA_FEATURES_SIZE;
-    const float mean[3] = {122.782f, 117.001f, 104.298f};
     size_t cap = (size_t)32 * (S / 2) * (S / 2); /* the largest activation (dense0 output) */
     float *mem = malloc(6 * cap * sizeof(float));
     if (!mem) return fs_errorf(err, "out of memory");
     float *x = mem, *buf[5];
     for (int i = 0; i < 5; i++) buf[i] = mem + (size_t)(i + 1) * cap;
-    for (int c = 0; c < 3; c++)
-        for (int i = 0; i < S * S; i++) {
-            float v = (float)((double)img[c * S * S + i] - mean[c]);
-            x[c * S * S + i] = (float)((double)v / 255.0);
-        }
+    fs_fa_normalize(x, img, S);
     int H = S, W = S, C = 3;
     for (int b = 0; b < 4; b++) dense_block(f, b, x, buf, &H, &W, &C);
     /* avgPool 7x7 stride 2 'valid' on the 7x7 map: the mean of each channel */

@@ -186,3 +186,33 @@ void fs_fa_softmax(float *out, const float *in, int n) {
     for (int i = 0; i < n; i++) s += exp((double)in[i] - mx);
     for (int i = 0; i < n; i++) out[i] = (float)(exp((double)in[i] - mx) / s);
 }
+
+void fs_fa_maxpool_same(float *out, const float *in, int C, int H, int W, int k, int s, int *Ho, int *Wo) {
+    int ho = fs_fa_same_out(H, s), wo = fs_fa_same_out(W, s);
+    int ph = (ho - 1) * s + k - H, pw = (wo - 1) * s + k - W;
+    int top = ph > 0 ? ph / 2 : 0, left = pw > 0 ? pw / 2 : 0;
+    for (int c = 0; c < C; c++)
+        for (int oy = 0; oy < ho; oy++)
+            for (int ox = 0; ox < wo; ox++) {
+                float m = -INFINITY;
+                for (int ky = 0; ky < k; ky++)
+                    for (int kx = 0; kx < k; kx++) {
+                        int iy = oy * s + ky - top, ix = ox * s + kx - left;
+                        if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue; /* padding never wins */
+                        float v = in[((size_t)c * H + iy) * W + ix];
+                        if (!(v <= m)) m = v;
+                    }
+                out[((size_t)c * ho + oy) * wo + ox] = m;
+            }
+    *Ho = ho;
+    *Wo = wo;
+}
+
+void fs_fa_normalize(float *x, const float *img, int S) {
+    const float mean[3] = {122.782f, 117.001f, 104.298f};
+    for (int c = 0; c < 3; c++)
+        for (long i = 0; i < (long)S * S; i++) {
+            float v = (float)((double)img[c * (long)S * S + i] - mean[c]);
+            x[c * (long)S * S + i] = (float)((double)v / 255.0);
+        }
+}

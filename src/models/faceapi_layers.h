@@ -60,6 +60,10 @@ void fs_fa_fc_forward(float *out, const float *in, const fs_fa_fc *c); /* in: (i
 void fs_fa_relu(float *x, long n);
 void fs_fa_add(float *acc, const float *x, long n); /* acc += x */
 void fs_fa_softmax(float *out, const float *in, int n); /* NaN in gives NaN out */
+/* TF maxPool(k, s, 'same'): padded cells never win. in: (1, C, H, W); out: (1, C, Ho, Wo). */
+void fs_fa_maxpool_same(float *out, const float *in, int C, int H, int W, int k, int s, int *Ho, int *Wo);
+/* face-api's normalize(x, [122.782, 117.001, 104.298]) / 255 of an (1, 3, S, S) 0..255 input. */
+void fs_fa_normalize(float *x, const float *img, int S);
 
 /* face-api's NetInput.toBatchTensor(size, centre=true) on the crop rgb[y:y+h, x:x+w] (3 bytes per
  * pixel, `stride` bytes per row): zero-pad the short side to a square (round(diff/2) after, the

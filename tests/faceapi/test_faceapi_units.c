@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "faceapi_ref.h"
+#include "models/faceapi_age_gender.h"
 #include "models/faceapi_expression.h"
 #include "models/faceapi_landmarks.h"
 
@@ -66,6 +67,37 @@ static void expression_parity(void) {
     fs_fa_expression_destroy(net);
 }
 
+static void age_gender_parity(void) {
+    fs_fa_age_gender *net;
+    fs_err err;
+    if (fs_fa_age_gender_load(ref_model("face-api-age_gender_model-manifest"), &net, &err)) {
+        fprintf(stderr, "FAIL %s\n", err.msg);
+        exit(1);
+    }
+    double worst_age = 0, worst_p = 0;
+    const cJSON *img;
+    cJSON_ArrayForEach(img, images) {
+        fs_image *im = ref_image(frames, img);
+        const cJSON *u = cJSON_GetObjectItem(img, "unit");
+        float crop[4];
+        ref_floats(cJSON_GetObjectItem(u, "crop"), crop, 4);
+        fs_fa_age_gender_out r;
+        CHECK(fs_fa_age_gender_run(net, im->rgb, im->stride, (int)crop[0], (int)crop[1], (int)crop[2], (int)crop[3],
+                                   &r, &err) == FS_OK);
+        double da = fabs(r.age - ref_num(u, "age")), dp = fabs(r.probability - ref_num(u, "gender_probability"));
+        int same = !strcmp(r.male ? "male" : "female", cJSON_GetObjectItem(u, "gender")->valuestring);
+        printf("age_gender %-10s age %.4f (want %.4f) %s p %.6f (want %.6f)\n", cJSON_GetObjectItem(img, "name")->valuestring,
+               r.age, ref_num(u, "age"), r.male ? "male" : "female", r.probability, ref_num(u, "gender_probability"));
+        CHECK_MSG(da <= 0.1 && dp <= 1e-3 && same, "age diff %g, gender probability diff %g, same gender %d", da, dp, same);
+        if (!(da <= worst_age)) worst_age = da;
+        if (!(dp <= worst_p)) worst_p = dp;
+        fs_image_destroy(im);
+    }
+    printf("%s age_gender units: age maxdiff=%.2g years (0.1), gender probability maxdiff=%.2g (1e-3)\n",
+           worst_age <= 0.1 && worst_p <= 1e-3 ? "OK" : "FAIL", worst_age, worst_p);
+    fs_fa_age_gender_destroy(net);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) test_skip("no frames dir given (run through test_faceapi_units.sh)");
     frames = argv[1];
@@ -73,6 +105,7 @@ int main(int argc, char **argv) {
     images = cJSON_GetObjectItem(ref, "images");
     landmarks_parity();
     expression_parity();
+    age_gender_parity();
     cJSON_Delete(ref);
     return check_finish();
 }
