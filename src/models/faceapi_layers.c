@@ -101,12 +101,24 @@ int fs_fa_fc_load(fs_fa_params *p, const fs_tensor_map *m, const char *prefix, i
     return FS_OK;
 }
 
+static int copy_named(fs_fa_params *p, const fs_tensor_map *m, const char *name, int ndim, const int64_t *shape,
+                      float **out, fs_err *err) {
+    size_t n = (size_t)shape[0] * (size_t)(ndim > 1 ? shape[1] : 1);
+    const float *v;
+    if (need(m, "", name, ndim, shape, &v, err) || !(*out = alloc(p, n, err))) return FS_ERR;
+    memcpy(*out, v, n * sizeof(float));
+    return FS_OK;
+}
+
 int fs_fa_vec_load(fs_fa_params *p, const fs_tensor_map *m, const char *name, int n, float **out, fs_err *err) {
     int64_t s[1] = {n};
-    const float *v;
-    if (need(m, "", name, 1, s, &v, err) || !(*out = alloc(p, (size_t)n, err))) return FS_ERR;
-    memcpy(*out, v, (size_t)n * sizeof(float));
-    return FS_OK;
+    return copy_named(p, m, name, 1, s, out, err);
+}
+
+int fs_fa_mat_load(fs_fa_params *p, const fs_tensor_map *m, const char *name, int rows, int cols, float **out,
+                   fs_err *err) {
+    int64_t s[2] = {rows, cols};
+    return copy_named(p, m, name, 2, s, out, err);
 }
 
 /* TF "same" geometry of a k x k, stride-s conv on H x W. */
@@ -215,4 +227,16 @@ void fs_fa_normalize(float *x, const float *img, int S) {
             float v = (float)((double)img[c * (long)S * S + i] - mean[c]);
             x[c * (long)S * S + i] = (float)((double)v / 255.0);
         }
+}
+
+void fs_fa_conv_valid_forward(float *out, const float *in, const fs_fa_conv *c, int H, int W, int stride, int *Ho,
+                              int *Wo) {
+    fs_conv2d_dims d = {.N = 1, .C_in = c->cin, .H = H, .W = W, .C_out = c->cout, .KH = c->k, .KW = c->k,
+                        .stride_h = stride, .stride_w = stride, .dil_h = 1, .dil_w = 1, .groups = 1};
+    fs_err err;
+    int rc = fs_conv2d_dims_init(&d, &err);
+    (void)rc;
+    fs_conv2d_forward(out, in, c->w, c->b, &d);
+    *Ho = d.H_out;
+    *Wo = d.W_out;
 }

@@ -47,12 +47,18 @@ int fs_fa_fc_load(fs_fa_params *p, const fs_tensor_map *m, const char *prefix, i
                   fs_err *err);
 /* A copy of a named 1-D tensor of n values (owned by p). */
 int fs_fa_vec_load(fs_fa_params *p, const fs_tensor_map *m, const char *name, int n, float **out, fs_err *err);
+/* A copy of a named (rows, cols) matrix (owned by p). */
+int fs_fa_mat_load(fs_fa_params *p, const fs_tensor_map *m, const char *name, int rows, int cols, float **out,
+                   fs_err *err);
 
 /* TF "same" output size of a stride-s conv. */
 static inline int fs_fa_same_out(int in, int s) { return (in + s - 1) / s; }
 
 void fs_fa_conv_forward(float *out, const float *in, const fs_fa_conv *c, int H, int W, int stride, int *Ho,
                         int *Wo); /* in: (1, cin, H, W); out: (1, cout, Ho, Wo) */
+/* The same conv with TF "valid" padding (none). */
+void fs_fa_conv_valid_forward(float *out, const float *in, const fs_fa_conv *c, int H, int W, int stride, int *Ho,
+                              int *Wo);
 /* tmp: cin * Ho * Wo floats (the depthwise result). */
 void fs_fa_sepconv_forward(float *out, float *tmp, const float *in, const fs_fa_sepconv *c, int H, int W, int stride,
                            int *Ho, int *Wo); /* in: (1, cin, H, W); out: (1, cout, Ho, Wo) */

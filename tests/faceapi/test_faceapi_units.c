@@ -6,6 +6,7 @@
 #include "faceapi_ref.h"
 #include "models/faceapi_age_gender.h"
 #include "models/faceapi_expression.h"
+#include "models/faceapi_recognition.h"
 #include "models/faceapi_landmarks.h"
 
 static const char *frames;
@@ -98,6 +99,46 @@ static void age_gender_parity(void) {
     fs_fa_age_gender_destroy(net);
 }
 
+static double cosine(const float *a, const float *b, int n) {
+    double ab = 0, aa = 0, bb = 0;
+    for (int i = 0; i < n; i++) {
+        ab += (double)a[i] * b[i];
+        aa += (double)a[i] * a[i];
+        bb += (double)b[i] * b[i];
+    }
+    return ab / sqrt(aa * bb);
+}
+
+static void recognition_parity(void) {
+    fs_fa_recognition *net;
+    fs_err err;
+    if (fs_fa_recognition_load(ref_model("face-api-face_recognition_model-manifest"), &net, &err)) {
+        fprintf(stderr, "FAIL %s\n", err.msg);
+        exit(1);
+    }
+    double worst_cos = 1, worst_abs = 0;
+    const cJSON *img;
+    cJSON_ArrayForEach(img, images) {
+        fs_image *im = ref_image(frames, img);
+        const cJSON *u = cJSON_GetObjectItem(img, "unit");
+        float crop[4], want[FS_FA_DESCRIPTOR], got[FS_FA_DESCRIPTOR];
+        ref_floats(cJSON_GetObjectItem(u, "crop"), crop, 4);
+        CHECK(ref_floats(cJSON_GetObjectItem(u, "descriptor"), want, FS_FA_DESCRIPTOR) == FS_FA_DESCRIPTOR);
+        CHECK(fs_fa_recognition_run(net, im->rgb, im->stride, (int)crop[0], (int)crop[1], (int)crop[2], (int)crop[3],
+                                    got, &err) == FS_OK);
+        double c = cosine(got, want, FS_FA_DESCRIPTOR), d = ref_maxdiff(got, want, FS_FA_DESCRIPTOR);
+        printf("descriptor %-10s [0] %.6f (want %.6f) cosine %.8f maxdiff %.2g\n", cJSON_GetObjectItem(img, "name")->valuestring,
+               got[0], want[0], c, d);
+        CHECK_MSG(c >= 0.9999, "descriptor cosine %.8f < 0.9999", c);
+        if (!(c >= worst_cos)) worst_cos = c;
+        if (!(d <= worst_abs)) worst_abs = d;
+        fs_image_destroy(im);
+    }
+    printf("%s recognition units: min cosine=%.8f (>= 0.9999), maxdiff=%.2g\n", worst_cos >= 0.9999 ? "OK" : "FAIL",
+           worst_cos, worst_abs);
+    fs_fa_recognition_destroy(net);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) test_skip("no frames dir given (run through test_faceapi_units.sh)");
     frames = argv[1];
@@ -106,6 +147,7 @@ int main(int argc, char **argv) {
     landmarks_parity();
     expression_parity();
     age_gender_parity();
+    recognition_parity();
     cJSON_Delete(ref);
     return check_finish();
 }
