@@ -101,9 +101,10 @@ int fs_fa_fc_load(fs_fa_params *p, const fs_tensor_map *m, const char *prefix, i
     return FS_OK;
 }
 
-static int copy_named(fs_fa_params *p, const fs_tensor_map *m, const char *name, int ndim, const int64_t *shape,
+int fs_fa_tensor_load(fs_fa_params *p, const fs_tensor_map *m, const char *name, int ndim, const int64_t *shape,
                       float **out, fs_err *err) {
-    size_t n = (size_t)shape[0] * (size_t)(ndim > 1 ? shape[1] : 1);
+    size_t n = 1;
+    for (int i = 0; i < ndim; i++) n *= (size_t)shape[i];
     const float *v;
     if (need(m, "", name, ndim, shape, &v, err) || !(*out = alloc(p, n, err))) return FS_ERR;
     memcpy(*out, v, n * sizeof(float));
@@ -112,13 +113,13 @@ static int copy_named(fs_fa_params *p, const fs_tensor_map *m, const char *name,
 
 int fs_fa_vec_load(fs_fa_params *p, const fs_tensor_map *m, const char *name, int n, float **out, fs_err *err) {
     int64_t s[1] = {n};
-    return copy_named(p, m, name, 1, s, out, err);
+    return fs_fa_tensor_load(p, m, name, 1, s, out, err);
 }
 
 int fs_fa_mat_load(fs_fa_params *p, const fs_tensor_map *m, const char *name, int rows, int cols, float **out,
                    fs_err *err) {
     int64_t s[2] = {rows, cols};
-    return copy_named(p, m, name, 2, s, out, err);
+    return fs_fa_tensor_load(p, m, name, 2, s, out, err);
 }
 
 /* TF "same" geometry of a k x k, stride-s conv on H x W. */
@@ -174,9 +175,14 @@ void fs_fa_add(float *acc, const float *x, long n) {
 }
 
 int fs_fa_input(float *out, const uint8_t *rgb, int stride, int x, int y, int w, int h, int size, fs_err *err) {
+    return fs_fa_input_ex(out, rgb, stride, x, y, w, h, size, 1, err);
+}
+
+int fs_fa_input_ex(float *out, const uint8_t *rgb, int stride, int x, int y, int w, int h, int size, int centre,
+                   fs_err *err) {
     if (w <= 0 || h <= 0 || size <= 0) return fs_errorf(err, "face-api input: empty crop %dx%d", w, h);
     int side = w > h ? w : h, diff = side - (w > h ? h : w);
-    int after = (int)floor(diff * 0.5 + 0.5), before = diff - after; /* JS Math.round */
+    int after = centre ? (int)floor(diff * 0.5 + 0.5) : diff, before = diff - after; /* JS Math.round */
     int ox = w < h ? before : 0, oy = h < w ? before : 0;
     float *sq = calloc((size_t)3 * side * side, sizeof(float));
     if (!sq) return fs_errorf(err, "out of memory");
@@ -237,6 +243,22 @@ void fs_fa_conv_valid_forward(float *out, const float *in, const fs_fa_conv *c, 
     int rc = fs_conv2d_dims_init(&d, &err);
     (void)rc;
     fs_conv2d_forward(out, in, c->w, c->b, &d);
+    *Ho = d.H_out;
+    *Wo = d.W_out;
+}
+
+int fs_fa_depthwise_load(fs_fa_params *p, const fs_tensor_map *m, const char *name, int c, float **out, fs_err *err) {
+    int64_t s[4] = {3, 3, c, 1};
+    const float *v;
+    if (need(m, "", name, 4, s, &v, err) || !(*out = alloc(p, (size_t)9 * c, err))) return FS_ERR;
+    hwio_to_oihw(*out, v, 3, 1, c); /* [3,3,C,1] read as [3,3,1,C]: same bytes */
+    return FS_OK;
+}
+
+void fs_fa_depthwise_forward(float *out, const float *in, const float *dw, int C, int H, int W, int stride, int *Ho,
+                             int *Wo) {
+    fs_conv2d_dims d = same_dims(C, H, W, C, 3, stride, C);
+    fs_conv2d_forward(out, in, dw, NULL, &d);
     *Ho = d.H_out;
     *Wo = d.W_out;
 }

@@ -47,9 +47,17 @@ int fs_fa_fc_load(fs_fa_params *p, const fs_tensor_map *m, const char *prefix, i
                   fs_err *err);
 /* A copy of a named 1-D tensor of n values (owned by p). */
 int fs_fa_vec_load(fs_fa_params *p, const fs_tensor_map *m, const char *name, int n, float **out, fs_err *err);
+/* A copy of a named tensor of the given shape (owned by p). */
+int fs_fa_tensor_load(fs_fa_params *p, const fs_tensor_map *m, const char *name, int ndim, const int64_t *shape,
+                      float **out, fs_err *err);
 /* A copy of a named (rows, cols) matrix (owned by p). */
 int fs_fa_mat_load(fs_fa_params *p, const fs_tensor_map *m, const char *name, int rows, int cols, float **out,
                    fs_err *err);
+
+/* A depthwise 3x3 filter [3, 3, c, 1] as (c, 1, 3, 3) (owned by p), and its TF "same" forward. */
+int fs_fa_depthwise_load(fs_fa_params *p, const fs_tensor_map *m, const char *name, int c, float **out, fs_err *err);
+void fs_fa_depthwise_forward(float *out, const float *in, const float *dw, int C, int H, int W, int stride, int *Ho,
+                             int *Wo); /* in: (1, C, H, W); out: (1, C, Ho, Wo) */
 
 /* TF "same" output size of a stride-s conv. */
 static inline int fs_fa_same_out(int in, int s) { return (in + s - 1) / s; }
@@ -76,5 +84,8 @@ void fs_fa_normalize(float *x, const float *img, int S);
  * rest before), TF-bilinear-resize to size x size unless already that size.
  * out: (1, 3, size, size) floats in 0..255. */
 int fs_fa_input(float *out, const uint8_t *rgb, int stride, int x, int y, int w, int h, int size, fs_err *err);
+/* The same with centre = 0 (toBatchTensor(size, false), the SSD's): all padding after the image. */
+int fs_fa_input_ex(float *out, const uint8_t *rgb, int stride, int x, int y, int w, int h, int size, int centre,
+                   fs_err *err);
 
 #endif

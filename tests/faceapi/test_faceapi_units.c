@@ -7,6 +7,7 @@
 #include "models/faceapi_age_gender.h"
 #include "models/faceapi_expression.h"
 #include "models/faceapi_recognition.h"
+#include "models/faceapi_ssd.h"
 #include "models/faceapi_landmarks.h"
 
 static const char *frames;
@@ -99,6 +100,47 @@ static void age_gender_parity(void) {
     fs_fa_age_gender_destroy(net);
 }
 
+static void ssd_parity(void) {
+    fs_fa_ssd *net;
+    fs_err err;
+    if (fs_fa_ssd_load(ref_model("face-api-ssd_mobilenetv1_model-manifest"), &net, &err)) {
+        fprintf(stderr, "FAIL %s\n", err.msg);
+        exit(1);
+    }
+    double worst_box = 0, worst_score = 0;
+    const cJSON *img;
+    cJSON_ArrayForEach(img, images) {
+        fs_image *im = ref_image(frames, img);
+        const cJSON *faces = cJSON_GetObjectItem(img, "faces"), *f;
+        fs_fa_box got[FS_FA_SSD_MAX_RESULTS];
+        int n = 0;
+        CHECK(fs_fa_ssd_detect(net, im->rgb, im->stride, im->w, im->h, 0.5f, 100, got, &n, &err) == FS_OK);
+        printf("ssd %-10s %d faces (want %d)\n", cJSON_GetObjectItem(img, "name")->valuestring, n,
+               cJSON_GetArraySize(faces));
+        CHECK_MSG(n == cJSON_GetArraySize(faces), "face count %d, want %d", n, cJSON_GetArraySize(faces));
+        cJSON_ArrayForEach(f, faces) { /* match each reference face to the nearest box */
+            float want[4], best = INFINITY;
+            int bi = -1;
+            ref_floats(cJSON_GetObjectItem(f, "box"), want, 4);
+            for (int k = 0; k < n; k++) {
+                float d = (float)ref_maxdiff(&got[k].x, want, 4);
+                if (d < best) best = d, bi = k;
+            }
+            double ds = bi >= 0 ? fabs(got[bi].score - ref_num(f, "score")) : INFINITY;
+            printf("  box [%.3f %.3f %.3f %.3f] want [%.3f %.3f %.3f %.3f] maxdiff %.4f px, score %.6f diff %.2g\n",
+                   bi >= 0 ? got[bi].x : 0, bi >= 0 ? got[bi].y : 0, bi >= 0 ? got[bi].w : 0, bi >= 0 ? got[bi].h : 0,
+                   want[0], want[1], want[2], want[3], best, bi >= 0 ? got[bi].score : 0, ds);
+            CHECK_MSG(best <= 0.5 && ds <= 1e-3, "box maxdiff %g px, score diff %g", best, ds);
+            if (!(best <= worst_box)) worst_box = best;
+            if (!(ds <= worst_score)) worst_score = ds;
+        }
+        fs_image_destroy(im);
+    }
+    printf("%s ssd: box maxdiff=%.4f px (0.5), score maxdiff=%.2g (1e-3)\n",
+           worst_box <= 0.5 && worst_score <= 1e-3 ? "OK" : "FAIL", worst_box, worst_score);
+    fs_fa_ssd_destroy(net);
+}
+
 static double cosine(const float *a, const float *b, int n) {
     double ab = 0, aa = 0, bb = 0;
     for (int i = 0; i < n; i++) {
@@ -148,6 +190,7 @@ int main(int argc, char **argv) {
     expression_parity();
     age_gender_parity();
     recognition_parity();
+    ssd_parity();
     cJSON_Delete(ref);
     return check_finish();
 }
