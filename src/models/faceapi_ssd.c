@@ -244,8 +244,7 @@ int fs_fa_ssd_detect(const fs_fa_ssd *net, const uint8_t *rgb, int stride, int w
         const float *b = boxes + 4 * keep[k];
         double top = fmax(0, b[0]) * py, bottom = fmin(1.0, b[2]) * py;
         double left = fmax(0, b[1]) * px, right = fmin(1.0, b[3]) * px;
-        out[k] = (fs_fa_box){(float)(left * w), (float)(top * h), (float)((right - left) * w),
-                             (float)((bottom - top) * h), logit[keep[k]]};
+        out[k] = (fs_fa_box){left * w, top * h, (right - left) * w, (bottom - top) * h, logit[keep[k]]};
     }
     *n = rc == FS_OK ? nk : 0;
     free(x);

@@ -23,7 +23,7 @@
 #include "core/err.h"
 
 typedef struct fs_fa_box {
-    float x, y, w, h; /* input pixels */
+    double x, y, w, h; /* input pixels (double, as face-api keeps them) */
     float score;
 } fs_fa_box;
 

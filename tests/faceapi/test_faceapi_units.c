@@ -123,7 +123,8 @@ static void ssd_parity(void) {
             int bi = -1;
             ref_floats(cJSON_GetObjectItem(f, "box"), want, 4);
             for (int k = 0; k < n; k++) {
-                float d = (float)ref_maxdiff(&got[k].x, want, 4);
+                float g4[4] = {(float)got[k].x, (float)got[k].y, (float)got[k].w, (float)got[k].h};
+                float d = (float)ref_maxdiff(g4, want, 4);
                 if (d < best) best = d, bi = k;
             }
             double ds = bi >= 0 ? fabs(got[bi].score - ref_num(f, "score")) : INFINITY;
