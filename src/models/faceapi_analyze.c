@@ -133,10 +133,17 @@ static int one_face(const fs_fa_nets *n, const uint8_t *rgb, int stride, int W, 
 int fs_fa_analyze(const fs_fa_nets *n, const uint8_t *rgb, int stride, int w, int h, float min_confidence,
                   fs_fa_face *out, int *count, fs_err *err) {
     fs_fa_box boxes[FS_FA_SSD_MAX_RESULTS];
-    int nb = 0, k = 0;
+    int nb = 0;
     *count = 0;
     if (fs_fa_ssd_detect(n->ssd, rgb, stride, w, h, min_confidence, FS_FA_SSD_MAX_RESULTS, boxes, &nb, err))
         return FS_ERR;
+    return fs_fa_analyze_boxes(n, rgb, stride, w, h, boxes, nb, out, count, err);
+}
+
+int fs_fa_analyze_boxes(const fs_fa_nets *n, const uint8_t *rgb, int stride, int w, int h, const fs_fa_box *boxes,
+                        int nb, fs_fa_face *out, int *count, fs_err *err) {
+    int k = 0;
+    *count = 0;
     for (int i = 0; i < nb; i++) {
         memset(&out[k], 0, sizeof out[k]);
         out[k].box = boxes[i];

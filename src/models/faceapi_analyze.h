@@ -45,5 +45,9 @@ int fs_fa_nets_present(void);
 
 int fs_fa_analyze(const fs_fa_nets *nets, const uint8_t *rgb, int stride, int w, int h, float min_confidence,
                   fs_fa_face *out, int *n, fs_err *err);
+/* The same chain on given boxes (another detector's): out has room for nb faces; faces whose crop is
+ * empty are dropped. */
+int fs_fa_analyze_boxes(const fs_fa_nets *nets, const uint8_t *rgb, int stride, int w, int h, const fs_fa_box *boxes,
+                        int nb, fs_fa_face *out, int *n, fs_err *err);
 
 #endif
