@@ -9,7 +9,7 @@ int fs_fa_features_load(fs_fa_params *p, const fs_tensor_map *m, fs_fa_features 
     if (fs_fa_conv_load(p, m, "dense0/conv0", "filters", "bias", &f->conv0, err)) return FS_ERR;
     for (int b = 0; b < 4; b++)
         for (int i = b ? 0 : 1; i < 4; i++) {
-            char pre[32];
+            char pre[48];
             snprintf(pre, sizeof pre, "dense%d/conv%d", b, i);
             if (fs_fa_sepconv_load(p, m, pre, &f->sep[b][i], err)) return FS_ERR;
         }

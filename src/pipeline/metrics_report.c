@@ -99,6 +99,17 @@ void fs_metrics_write_json(const fs_metrics *m, FILE *fp) {
     json_num(fp, m->tg_id, 0);
     KEY("identity_note");
     json_str(fp, m->id_note);
+    KEY("identity_to_source");
+    json_num(fp, m->effect_frames ? m->identity_to_source : NAN, 0);
+    KEY("edit_effect");
+    if (!m->effect_frames) fputs("null", fp);
+    else {
+        fprintf(fp, "{\"frames\": %lld, \"age_delta\": ", (long long)m->effect_frames);
+        json_num(fp, m->age_delta, 0);
+        fputs(", \"happy_delta\": ", fp);
+        json_num(fp, m->happy_delta, 0);
+        fputc('}', fp);
+    }
     KEY("seconds");
     fprintf(fp, "%.3f", m->seconds);
     KEY("tracks");
@@ -172,4 +183,10 @@ void fs_metrics_print_text(const fs_metrics *m, FILE *fp) {
     else
         fprintf(fp, "\n%-34s %s / %s   (%s)\n", "identity TL-ID / TG-ID", fmt(a, sizeof a, m->tl_id, 4),
                 fmt(b, sizeof b, m->tg_id, 4), m->id_note);
+    if (m->effect_frames) {
+        fprintf(fp, "%-34s %s   (mean cosine edited vs original face, same frame)\n", "identity to source",
+                fmt(a, sizeof a, m->identity_to_source, 4));
+        fprintf(fp, "%-34s age %s years, happy %s   (edited - original, mean of %lld frames)\n", "edit effect",
+                fmt(b, sizeof b, m->age_delta, 2), fmt(c, sizeof c, m->happy_delta, 3), (long long)m->effect_frames);
+    }
 }
