@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "models/faceapi_layers.h"
-#include "weights/tfjs.h"
 
 enum { S = 112, N_MAIN = 2 };
 
@@ -40,7 +39,8 @@ static int load_rb(fs_fa_age_gender *net, const fs_tensor_map *m, const char *pr
            fs_fa_conv_load(&net->params, m, c, "filters", "bias", &rb->expansion, err);
 }
 
-static int load_all(fs_fa_age_gender *net, const fs_tensor_map *m, fs_err *err) {
+static int load_all(void *user, const fs_tensor_map *m, fs_err *err) {
+    fs_fa_age_gender *net = user;
     if (fs_fa_conv_load(&net->params, m, "entry_flow/conv_in", "filters", "bias", &net->conv_in, err) ||
         load_rb(net, m, "entry_flow/reduction_block_0", &net->rb[0], err) ||
         load_rb(net, m, "entry_flow/reduction_block_1", &net->rb[1], err) ||
@@ -59,13 +59,9 @@ static int load_all(fs_fa_age_gender *net, const fs_tensor_map *m, fs_err *err) 
 }
 
 int fs_fa_age_gender_load(const char *manifest, fs_fa_age_gender **out, fs_err *err) {
-    fs_tensor_map *m = NULL;
-    if (fs_tfjs_load(manifest, &m, err)) return FS_ERR;
     fs_fa_age_gender *net = calloc(1, sizeof *net);
-    int rc = net ? FS_OK : fs_errorf(err, "out of memory");
-    if (rc == FS_OK && load_all(net, m, err)) rc = fs_err_prefix(err, manifest);
-    fs_tensor_map_destroy(m);
-    if (rc) {
+    if (!net) return fs_errorf(err, "out of memory");
+    if (fs_fa_load(manifest, load_all, net, err)) {
         fs_fa_age_gender_destroy(net);
         return FS_ERR;
     }

@@ -64,3 +64,29 @@ int fs_fa_features_forward(const fs_fa_features *f, const float *img, float *out
     free(mem);
     return FS_OK;
 }
+
+static int load_head(void *user, const fs_tensor_map *m, fs_err *err) {
+    fs_fa_feature_net *n = user;
+    return fs_fa_features_load(&n->params, m, &n->features, err) ||
+           fs_fa_fc_load(&n->params, m, "fc", FS_FA_FEATURES_OUT, n->fc.out, &n->fc, err);
+}
+
+int fs_fa_feature_net_load(const char *manifest, int n_out, fs_fa_feature_net *n, fs_err *err) {
+    memset(n, 0, sizeof *n);
+    n->fc.out = n_out;
+    if (fs_fa_load(manifest, load_head, n, err) == FS_OK) return FS_OK;
+    fs_fa_params_free(&n->params);
+    return FS_ERR;
+}
+
+int fs_fa_feature_net_run(const fs_fa_feature_net *n, const uint8_t *rgb, int stride, int x, int y, int w, int h,
+                          float *out, fs_err *err) {
+    const int S = FS_FA_FEATURES_SIZE;
+    float *img = malloc((size_t)3 * S * S * sizeof(float)), feat[FS_FA_FEATURES_OUT];
+    if (!img) return fs_errorf(err, "out of memory");
+    int rc = fs_fa_input(img, rgb, stride, x, y, w, h, S, err);
+    if (rc == FS_OK) rc = fs_fa_features_forward(&n->features, img, feat, err);
+    free(img);
+    if (rc == FS_OK) fs_fa_fc_forward(out, feat, &n->fc);
+    return rc;
+}

@@ -17,4 +17,15 @@ int fs_fa_features_load(fs_fa_params *p, const fs_tensor_map *m, fs_fa_features 
 /* img: (1, 3, 112, 112) in 0..255 (fs_fa_input); out: 256 features. */
 int fs_fa_features_forward(const fs_fa_features *f, const float *img, float *out, fs_err *err);
 
+/* The trunk plus a 256 -> n_out dense layer "fc": the 68-landmark and expression nets. */
+typedef struct fs_fa_feature_net {
+    fs_fa_params params;
+    fs_fa_features features;
+    fs_fa_fc fc;
+} fs_fa_feature_net;
+int fs_fa_feature_net_load(const char *manifest, int n_out, fs_fa_feature_net *n, fs_err *err);
+/* The crop rgb[y:y+h, x:x+w] through input preparation, trunk and fc; out: n_out raw values. */
+int fs_fa_feature_net_run(const fs_fa_feature_net *n, const uint8_t *rgb, int stride, int x, int y, int w, int h,
+                          float *out, fs_err *err);
+
 #endif

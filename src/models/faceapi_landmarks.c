@@ -5,31 +5,22 @@
 #include <stdlib.h>
 
 #include "models/faceapi_features.h"
-#include "weights/tfjs.h"
 
 struct fs_fa_landmarks {
-    fs_fa_params params;
-    fs_fa_features features;
-    fs_fa_fc fc; /* 256 -> 136 */
+    fs_fa_feature_net net; /* fc: 256 -> 136 */
 };
 
 void fs_fa_landmarks_destroy(fs_fa_landmarks *net) {
     if (!net) return;
-    fs_fa_params_free(&net->params);
+    fs_fa_params_free(&net->net.params);
     free(net);
 }
 
 int fs_fa_landmarks_load(const char *manifest, fs_fa_landmarks **out, fs_err *err) {
-    fs_tensor_map *m = NULL;
-    if (fs_tfjs_load(manifest, &m, err)) return FS_ERR;
     fs_fa_landmarks *net = calloc(1, sizeof *net);
-    int rc = net ? FS_OK : fs_errorf(err, "out of memory");
-    if (rc == FS_OK && (fs_fa_features_load(&net->params, m, &net->features, err) ||
-                        fs_fa_fc_load(&net->params, m, "fc", 256, 136, &net->fc, err)))
-        rc = fs_err_prefix(err, manifest);
-    fs_tensor_map_destroy(m);
-    if (rc) {
-        fs_fa_landmarks_destroy(net);
+    if (!net) return fs_errorf(err, "out of memory");
+    if (fs_fa_feature_net_load(manifest, 136, &net->net, err)) {
+        free(net);
         return FS_ERR;
     }
     *out = net;
@@ -39,13 +30,8 @@ int fs_fa_landmarks_load(const char *manifest, fs_fa_landmarks **out, fs_err *er
 int fs_fa_landmarks_run(const fs_fa_landmarks *net, const uint8_t *rgb, int stride, int x, int y, int w, int h,
                         float pts[136], fs_err *err) {
     const int S = FS_FA_FEATURES_SIZE;
-    float *img = malloc((size_t)3 * S * S * sizeof(float)), feat[FS_FA_FEATURES_OUT], o[136];
-    if (!img) return fs_errorf(err, "out of memory");
-    int rc = fs_fa_input(img, rgb, stride, x, y, w, h, S, err);
-    if (rc == FS_OK) rc = fs_fa_features_forward(&net->features, img, feat, err);
-    free(img);
-    if (rc) return FS_ERR;
-    fs_fa_fc_forward(o, feat, &net->fc);
+    float o[136];
+    if (fs_fa_feature_net_run(&net->net, rgb, stride, x, y, w, h, o, err)) return FS_ERR;
     /* postProcess: (o * 112 - pad) / scaled size, float32 steps as TF.js; then * crop size. */
     double scale = (double)S / (w > h ? w : h);
     float sw = (float)(w * scale), sh = (float)(h * scale);

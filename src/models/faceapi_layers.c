@@ -8,6 +8,7 @@
 
 #include "tensor/conv2d.h"
 #include "tensor/resize.h"
+#include "weights/tfjs.h"
 
 void fs_fa_params_free(fs_fa_params *p) {
     for (int i = 0; i < p->n; i++) free(p->arrays[i]);
@@ -261,4 +262,13 @@ void fs_fa_depthwise_forward(float *out, const float *in, const float *dw, int C
     fs_conv2d_forward(out, in, dw, NULL, &d);
     *Ho = d.H_out;
     *Wo = d.W_out;
+}
+
+int fs_fa_load(const char *manifest, fs_fa_load_fn fn, void *net, fs_err *err) {
+    fs_tensor_map *m = NULL;
+    if (fs_tfjs_load(manifest, &m, err)) return FS_ERR;
+    int rc = fn(net, m, err);
+    fs_tensor_map_destroy(m);
+    if (rc) return fs_err_prefix(err, manifest);
+    return FS_OK;
 }

@@ -18,6 +18,11 @@
 
 #include "weights/tensormap.h"
 
+/* Reads a TF.js manifest and hands its tensors to fn(net, map) (which copies what it keeps); errors are
+ * prefixed with the manifest path. */
+typedef int (*fs_fa_load_fn)(void *net, const fs_tensor_map *m, fs_err *err);
+int fs_fa_load(const char *manifest, fs_fa_load_fn fn, void *net, fs_err *err);
+
 /* Owner of every array a network loads. */
 typedef struct fs_fa_params {
     float **arrays;

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "models/faceapi_layers.h"
-#include "weights/tfjs.h"
 
 enum { S = 150, N_RES = 14 };
 
@@ -47,7 +46,8 @@ static int load_conv_layer(fs_fa_params *p, const fs_tensor_map *m, const char *
     return fs_fa_vec_load(p, m, sw, c->conv.cout, &c->sw, err) || fs_fa_vec_load(p, m, sb, c->conv.cout, &c->sb, err);
 }
 
-static int load_all(fs_fa_recognition *net, const fs_tensor_map *m, fs_err *err) {
+static int load_all(void *user, const fs_tensor_map *m, fs_err *err) {
+    fs_fa_recognition *net = user;
     if (load_conv_layer(&net->params, m, "conv32_down", &net->stem, err)) return FS_ERR;
     for (int i = 0; i < N_RES; i++) {
         char a[64], b[64];
@@ -62,13 +62,9 @@ static int load_all(fs_fa_recognition *net, const fs_tensor_map *m, fs_err *err)
 }
 
 int fs_fa_recognition_load(const char *manifest, fs_fa_recognition **out, fs_err *err) {
-    fs_tensor_map *m = NULL;
-    if (fs_tfjs_load(manifest, &m, err)) return FS_ERR;
     fs_fa_recognition *net = calloc(1, sizeof *net);
-    int rc = net ? FS_OK : fs_errorf(err, "out of memory");
-    if (rc == FS_OK && load_all(net, m, err)) rc = fs_err_prefix(err, manifest);
-    fs_tensor_map_destroy(m);
-    if (rc) {
+    if (!net) return fs_errorf(err, "out of memory");
+    if (fs_fa_load(manifest, load_all, net, err)) {
         fs_fa_recognition_destroy(net);
         return FS_ERR;
     }

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "models/faceapi_layers.h"
-#include "weights/tfjs.h"
 
 enum { S = 512, N_PAIRS = 13, N_PRED = 8, N_BOXP = 6, N_ANCHORS = 5118 };
 
@@ -48,7 +47,8 @@ static int load_pair(fs_fa_ssd *net, const fs_tensor_map *m, int i, conv_pair *c
     return FS_OK;
 }
 
-static int load_all(fs_fa_ssd *net, const fs_tensor_map *m, fs_err *err) {
+static int load_all(void *user, const fs_tensor_map *m, fs_err *err) {
+    fs_fa_ssd *net = user;
     if (fs_fa_conv_load(&net->params, m, "MobilenetV1/Conv2d_0_pointwise", "weights", "convolution_bn_offset",
                         &net->conv0, err))
         return FS_ERR;
@@ -72,13 +72,9 @@ static int load_all(fs_fa_ssd *net, const fs_tensor_map *m, fs_err *err) {
 }
 
 int fs_fa_ssd_load(const char *manifest, fs_fa_ssd **out, fs_err *err) {
-    fs_tensor_map *m = NULL;
-    if (fs_tfjs_load(manifest, &m, err)) return FS_ERR;
     fs_fa_ssd *net = calloc(1, sizeof *net);
-    int rc = net ? FS_OK : fs_errorf(err, "out of memory");
-    if (rc == FS_OK && load_all(net, m, err)) rc = fs_err_prefix(err, manifest);
-    fs_tensor_map_destroy(m);
-    if (rc) {
+    if (!net) return fs_errorf(err, "out of memory");
+    if (fs_fa_load(manifest, load_all, net, err)) {
         fs_fa_ssd_destroy(net);
         return FS_ERR;
     }
