@@ -2,7 +2,7 @@
  * through the callback, fails cleanly with a message, and can be aborted without output. */
 #include "check.h"
 #include "facestitch.h"
-#include "pipeline/tiny_models.h"
+#include "models/tiny_models.h"
 
 static long calls;
 static int abort_now;
