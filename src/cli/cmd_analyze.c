@@ -12,6 +12,7 @@
 #include "face/cascade.h"
 #include "face/detect.h"
 #include "models/faceapi_analyze.h"
+#include "registry/registry.h"
 #include "video/video.h"
 
 static void usage(FILE *fp) {
@@ -160,7 +161,8 @@ static int parse_opts(int argc, char **argv, analyze_opts *o, const char **input
 static int run(const char *input, const analyze_opts *o, fs_video_reader *r, fs_err *err) {
     fs_fa_nets nets;
     fs_haar_cascade *cas = NULL;
-    if (fs_fa_nets_load(&nets, NULL, err)) return FS_ERR;
+    char dir[4096];
+    if (fs_registry_face_api_dir(dir, sizeof dir, err) || fs_fa_nets_load(&nets, dir, err)) return FS_ERR;
     if (o->haar && fs_haar_cascade_load(FS_HAAR_DIR "/haarcascade_frontalface_alt2.xml", &cas, err)) {
         fs_fa_nets_free(&nets);
         return FS_ERR;
@@ -202,8 +204,6 @@ int fs_cmd_analyze(int argc, char **argv) {
     int u = parse_opts(argc, argv, &o, &input);
     if (u) return u < 0 ? 0 : u;
     fs_err err;
-    if (!fs_fa_nets_present())
-        fs_info("analyze: the face-api networks are not installed; 'facestitch models fetch face-api' gets them");
     fs_video_open_opts vo;
     fs_video_open_opts_default(&vo);
     vo.max_frames = o.max_frames;

@@ -9,7 +9,7 @@
 #include "cli/cli.h"
 #include "core/fileio.h"
 #include "core/log.h"
-#include "models/faceapi_analyze.h"
+#include "registry/registry.h"
 #include "pipeline/metrics/faceapi.h"
 #include "pipeline/metrics/metrics.h"
 
@@ -159,7 +159,9 @@ int fs_cmd_metrics(int argc, char **argv) {
         o.frame_user = &af;
     }
     fs_metrics_faceapi fa = {0};
-    if (fs_fa_nets_present() || plot) {
+    char fa_dir[4096];
+    fs_err fa_err;
+    if (fs_registry_face_api_dir(fa_dir, sizeof fa_dir, &fa_err) == FS_OK || plot) {
         if (fs_metrics_faceapi_init(&fa, &o, &err)) {
             if (csv) fs_atomic_abort(&af);
             return fs_cli_fail(&err);

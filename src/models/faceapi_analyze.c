@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "registry/registry.h"
-
 static const char *const files[5] = {"ssd_mobilenetv1_model", "face_landmark_68_model", "face_recognition_model",
                                      "age_gender_model", "face_expression_model"};
 
@@ -21,25 +19,11 @@ void fs_fa_nets_free(fs_fa_nets *n) {
     memset(n, 0, sizeof *n);
 }
 
-int fs_fa_nets_present(void) {
-    for (int i = 0; i < 5; i++) {
-        char name[96], p[4096];
-        fs_err err;
-        snprintf(name, sizeof name, "face-api-%s", files[i]);
-        const fs_model_entry *e = fs_registry_find(name);
-        if (!e || fs_registry_locate(e, p, sizeof p, &err) != 1) return 0;
-    }
-    return 1;
-}
-
 int fs_fa_nets_load(fs_fa_nets *n, const char *dir, fs_err *err) {
     memset(n, 0, sizeof *n);
     char p[5][4096];
     for (int i = 0; i < 5; i++) {
-        char name[96];
-        snprintf(name, sizeof name, "face-api-%s-manifest", files[i]);
-        if (dir) snprintf(p[i], sizeof p[i], "%s/%s-weights_manifest.json", dir, files[i]);
-        else if (fs_registry_path(name, p[i], sizeof p[i], err)) return FS_ERR;
+        snprintf(p[i], sizeof p[i], "%s/%s-weights_manifest.json", dir, files[i]);
     }
     if (fs_fa_ssd_load(p[0], &n->ssd, err) || fs_fa_landmarks_load(p[1], &n->landmarks, err) ||
         fs_fa_recognition_load(p[2], &n->recognition, err) || fs_fa_age_gender_load(p[3], &n->age_gender, err) ||

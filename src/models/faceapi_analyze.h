@@ -5,7 +5,7 @@
  * expressions on the landmarks' bounding box padded by 20%. Everything in input pixels.
  *
  *   fs_fa_nets nets;
- *   if (fs_fa_nets_load(&nets, &err)) ...;        // the five networks from the models cache
+ *   if (fs_fa_nets_load(&nets, dir, &err)) ...;   // dir: fs_registry_face_api_dir (registry.h)
  *   fs_fa_face faces[FS_FA_SSD_MAX_RESULTS];
  *   int n;
  *   fs_fa_analyze(&nets, rgb, stride, w, h, 0.5f, faces, &n, &err);   // best score first
@@ -36,12 +36,10 @@ typedef struct fs_fa_face {
     float expressions[FS_FA_N_EXPRESSIONS]; /* fs_fa_expression_names order */
 } fs_fa_face;
 
-/* Loads the five networks from `dir` (the files of the face-api package's model/ folder), or from
- * the models cache when dir is NULL (fails naming what is missing and how to get it). */
+/* Loads the five networks from `dir`, the files of the face-api package's model/ folder (the models
+ * cache keeps them in fs_registry_face_api_dir). */
 int fs_fa_nets_load(fs_fa_nets *nets, const char *dir, fs_err *err);
 void fs_fa_nets_free(fs_fa_nets *nets);
-/* 1 when every face-api network is in the models cache. */
-int fs_fa_nets_present(void);
 
 int fs_fa_analyze(const fs_fa_nets *nets, const uint8_t *rgb, int stride, int w, int h, float min_confidence,
                   fs_fa_face *out, int *n, fs_err *err);

@@ -141,3 +141,18 @@ int fs_registry_fetch_face_api(const fs_fetch_opts *opts, fs_err *err) {
     fs_remove_tree(tmp, &ignored);
     return rc;
 }
+
+int fs_registry_face_api_dir(char *buf, size_t n, fs_err *err) {
+    if (fs_registry_load(err)) return FS_ERR;
+    for (int i = 0; i < fs_registry_count(); i++) {
+        const fs_model_entry *e = fs_registry_at(i);
+        char p[4096];
+        if (fs_registry_is_face_api(e) && fs_registry_locate(e, p, sizeof p, err) != 1)
+            return fs_errorf(err, "face-api networks not installed (%s missing): run 'facestitch models fetch face-api' "
+                             "(or scripts/fetch-face-api)", p);
+    }
+    char dir[4096];
+    if (fs_registry_cache_dir(dir, sizeof dir, err)) return FS_ERR;
+    if ((size_t)snprintf(buf, n, "%s/face-api", dir) >= n) return fs_errorf(err, "%s/face-api: path too long", dir);
+    return FS_OK;
+}

@@ -126,6 +126,8 @@ int fs_registry_is_face_api(const fs_model_entry *e);
  * when all are present and good (unless opts->force). Fails with one line: npm missing, npm failed
  * (offline), a file missing from the package or with the wrong hash (nothing of it installed). */
 int fs_registry_fetch_face_api(const fs_fetch_opts *opts, fs_err *err);
+/* The folder holding all ten face-api files (<cache>/face-api), or an error saying how to get them. */
+int fs_registry_face_api_dir(char *buf, size_t n, fs_err *err);
 
 /* "1.2 GB", "6.0 KB", "?" — human size (decimal units). */
 void fs_registry_format_size(int64_t bytes, char *buf, size_t n);

@@ -45,7 +45,8 @@ int main(int argc, char **argv) {
     cJSON *ref = ref_load();
     fs_fa_nets nets;
     fs_err err;
-    if (fs_fa_nets_load(&nets, NULL, &err)) {
+    char dir[4096];
+    if (fs_registry_face_api_dir(dir, sizeof dir, &err) || fs_fa_nets_load(&nets, dir, &err)) {
         fprintf(stderr, "FAIL %s\n", err.msg);
         return 1;
     }
