@@ -10,7 +10,7 @@
 #include "core/threads.h"
 #include "core/version.h"
 
-fs_global_opts fs_cli_globals = {0, "cpu", 1};
+fs_global_opts fs_cli_globals = {0, NULL, NULL, 1};
 
 int fs_cli_fail(const fs_err *err) {
     fprintf(stderr, "facestitch: %s\n", err && err->msg[0] ? err->msg : "failed");
@@ -71,7 +71,9 @@ static void print_help(FILE *fp) {
             "\n"
             "Global options:\n"
             "  --threads N       worker threads (default: all cores)\n"
-            "  --device DEV      cpu (default) or cuda[:i] (not built yet)\n"
+            "  --device DEV      cpu (default), sim (tests: CPU kernels on protected device memory) or cuda[:i];\n"
+            "                    env FS_DEVICE; only `bench generator` runs on a GPU so far (docs/gpu.md)\n"
+            "  --precision P     fp32 (default, parity), tf32 or bf16: tensor-core GEMMs on cuda\n"
             "  -q, --quiet       errors only\n"
             "  -v, --verbose     more detail\n"
             "  --version         print the version\n"
@@ -103,14 +105,17 @@ static int take_globals(int argc, char **argv) {
         } else if (!strcmp(a, "--device") || !strncmp(a, "--device=", 9)) {
             const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v) {
-                fprintf(stderr, "facestitch: --device needs cpu or cuda[:i]\n");
+                fprintf(stderr, "facestitch: --device needs cpu, sim or cuda[:i]\n");
                 return -1;
             }
-            if (strcmp(v, "cpu") != 0) {
-                fprintf(stderr, "facestitch: --device %s: this build has only the cpu backend\n", v);
-                return -2;
+            fs_cli_globals.device = v; /* checked by fs_cli_device_setup */
+        } else if (!strcmp(a, "--precision") || !strncmp(a, "--precision=", 12)) {
+            const char *v = a[11] == '=' ? a + 12 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v) {
+                fprintf(stderr, "facestitch: --precision needs fp32, tf32 or bf16\n");
+                return -1;
             }
-            fs_cli_globals.device = v;
+            fs_cli_globals.precision = v;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             fs_cli_globals.verbosity = 0;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
@@ -145,6 +150,12 @@ int main(int argc, char **argv) {
             fs_log_set_verbosity(fs_cli_globals.verbosity);
             fs_threads_init(fs_cli_globals.threads);
             catch_interrupts();
+            fs_err derr = {0};
+            if (fs_cli_device_setup(argc - 1, argv + 1, &derr)) {
+                fprintf(stderr, "facestitch %s: %s\n", cmd, derr.msg);
+                fs_threads_shutdown();
+                return 1;
+            }
             int rc = commands[i].fn(argc - 1, argv + 1);
             fs_threads_shutdown();
             return rc;

@@ -15,15 +15,29 @@
 #include "models/bisenet.h"
 #include "models/stylegan2.h"
 #include "pipeline/edit/direction.h"
+#include "pipeline/edit/stages.h"
 #include "pipeline/invert/invert.h"
 #include "pipeline/edit/stitch_masks.h"
 
 void fs_edit_opts_default(fs_edit_opts *o) {
     memset(o, 0, sizeof *o);
     fs_stitch_opts_default(&o->stitch);
-    o->face = "all";
-    o->fade_frames = 5;
     fs_composite_opts_default(&o->comp);
+    fs_params d;
+    fs_params_default(&d);
+    fs_params_to_edit(&d, o);
+}
+
+/* STIT's --freeze_fine_layers: layers >= k0 of every frame's latent take their mean over the track. */
+static void freeze_fine(float *piv, int n, int L, int D, int k0) {
+    if (k0 <= 0 || k0 >= L || n < 2) return;
+    for (int l = k0; l < L; l++)
+        for (int d = 0; d < D; d++) {
+            double s = 0;
+            for (int i = 0; i < n; i++) s += piv[((size_t)i * L + l) * D + d];
+            float m = (float)(s / n);
+            for (int i = 0; i < n; i++) piv[((size_t)i * L + l) * D + d] = m;
+        }
 }
 
 #define PREVIEW_ROWS 4
@@ -70,7 +84,11 @@ typedef struct edit_ctx {
     int prev_track, prev_idx[PREVIEW_ROWS], prev_n;
     fs_image *sheet;
     char tuned_dir[4400];       /* DIR/edits/KEY: stitched crops of this exact edit ("" = off) */
+    char stages_dir[4400];      /* per-stage crops of track stages_track go here ("" = off) */
+    int stages_track;
 } edit_ctx;
+
+static int wants_stages(const edit_ctx *c, const slot *s) { return c->stages_dir[0] && s->k == c->stages_track; }
 
 static int track_by_id(const fs_project *p, int id) {
     for (int k = 0; k < p->tracks->count; k++)
@@ -157,7 +175,7 @@ static void tuned_path(const edit_ctx *c, int k, int i, char *path, size_t n) {
  * here). A file that does not load is computed again. Preview rows are always computed (the sheet
  * shows the intermediate images), and with a parser its mask must be there for the paste. */
 static int load_tuned(edit_ctx *c, slot *s) {
-    if (!c->tuned_dir[0] || s->prow >= 0) return 0;
+    if (!c->tuned_dir[0] || s->prow >= 0 || wants_stages(c, s)) return 0;
     char path[4500];
     tuned_path(c, s->k, s->i, path, sizeof path);
     if (!fs_file_exists(path)) return 0;
@@ -187,6 +205,13 @@ static int save_tuned(const edit_ctx *c, const slot *s, fs_err *err) {
     return fs_image_save_png_level(s->result, path, 1, err);
 }
 
+static int save_stages(const edit_ctx *c, const slot *s, fs_err *err) {
+    int frame = c->p->tracks->t[s->k].first + s->i;
+    if (fs_stages_save(c->stages_dir, "inversion", frame, s->inv, c->S, err)) return FS_ERR;
+    if (fs_stages_save(c->stages_dir, "naive", frame, s->edited, c->S, err)) return FS_ERR;
+    return fs_stages_save(c->stages_dir, "stitched", frame, c->o->no_stitch ? s->edited : s->tuned, c->S, err);
+}
+
 /* Sequential part before the heavy work: the latent, the crop, the foreground. */
 static int slot_prepare(edit_ctx *c, slot *s, fs_err *err) {
     const fs_aligned_track *t = &c->p->tracks->t[s->k];
@@ -214,7 +239,7 @@ static void slot_work(void *ctx, int64_t begin, int64_t end, int thread_index) {
         fs_sg2_opts so = fs_sg2_opts_default();
         s->rc = FS_OK;
         if (s->cached) continue;
-        if (s->prow >= 0) {
+        if (s->prow >= 0 || wants_stages(c, s)) {
             fs_sg2_synthesis_forward(c->g, s->acts, c->pivots[s->k] + (size_t)s->i * c->L * c->D, &so);
             memcpy(s->inv, s->acts->img, sizeof(float) * (size_t)img_n);
         }
@@ -230,7 +255,7 @@ static void slot_work(void *ctx, int64_t begin, int64_t end, int thread_index) {
         const float *result = s->edited;
         if (!c->o->no_stitch) {
             fs_stitch_masks *m = NULL;
-            s->rc = fs_stitch_masks_create(s->fg, c->S / 2, c->S, &m, &s->err);
+            s->rc = fs_stitch_masks_create(s->fg, c->S / 2, c->S, &c->o->stitch.masks, &m, &s->err);
             if (!s->rc)
                 s->rc = c->has_s ? fs_stitcher_tune_styles(s->stitcher, (const float *const *)s->styles, s->crop, s->edited,
                                                            m, &c->o->stitch, s->tuned, &s->sr, &s->err)
@@ -307,6 +332,12 @@ static int run_batch(edit_ctx *c, int k, int i, fs_err *err) {
                         c->p->tracks->t[k].first + s->i, s->sr.steps_taken, s->sr.best_step);
             }
         }
+        if (wants_stages(c, s) && !s->cached && save_stages(c, s, err)) {
+            rc = FS_ERR;
+            fs_image_destroy(s->result);
+            s->result = NULL;
+            continue;
+        }
         if (s->prow >= 0 && !s->cached) {
             put_tile(c->sheet, s->prow, 0, s->crop, c->S);
             put_tile(c->sheet, s->prow, 1, s->inv, c->S);
@@ -370,11 +401,10 @@ static int tuned_dir_init(edit_ctx *c, fs_sha256_ctx *h, const char *dir, const 
         fs_edit_format(&c->o->spec.edits[e], one, (int)sizeof one);
         n += snprintf(text + n, sizeof text - (size_t)n, " %s", one);
     }
-    const fs_stitch_opts *so = &c->o->stitch;
+    if (n < (int)sizeof text) n += snprintf(text + n, sizeof text - (size_t)n, "\n");
+    if (n < (int)sizeof text) n += fs_params_describe(&c->o->params, FS_PC_KEY, text + n, sizeof text - (size_t)n);
     if (n < (int)sizeof text)
-        snprintf(text + n, sizeof text - (size_t)n,
-                 "\nstitch steps %d lr %.9g content %.9g threshold %.9g\nfade %d\nparser %s\nrun %s %d\n",
-                 so->steps, so->lr, so->content_lambda, so->border_threshold, c->o->fade_frames,
+        snprintf(text + n, sizeof text - (size_t)n, "parser %s\nrun %s %d\n",
                  ms->parser[0] ? "yes" : "no (landmark masks)", c->B > 1 ? "frames-per-thread" : "threads",
                  c->B > 1 ? 1 : fs_threads_count());
     fs_sha256_update(h, text, strlen(text));
@@ -417,8 +447,28 @@ static int slot_init(slot *s, const edit_ctx *c, fs_err *err) {
     return FS_OK;
 }
 
+static int edit_run_one(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, const char *out_path,
+                        fs_edit_report *rep, fs_err *err);
+
 int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, const char *out_path,
                 fs_edit_report *rep, fs_err *err) {
+    if (o->hard_mask_path && fs_video_writer_check(o->hard_mask_path, &o->comp.writer, err)) return FS_ERR;
+    if (o->side_by_side && fs_video_writer_check(o->side_by_side, &o->comp.writer, err)) return FS_ERR;
+    if (edit_run_one(dir, ms, o, out_path, rep, err)) return FS_ERR;
+    if (!o->hard_mask_path) return FS_OK;
+    fs_edit_opts hard = *o;
+    hard.hard_mask_path = NULL;
+    hard.preview_path = NULL;
+    hard.side_by_side = NULL;
+    hard.frames_dir = NULL;
+    hard.comp.feather = 0;
+    hard.comp.no_mask = 0;
+    fs_edit_report r2;
+    return edit_run_one(dir, ms, &hard, o->hard_mask_path, &r2, err);
+}
+
+static int edit_run_one(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, const char *out_path,
+                        fs_edit_report *rep, fs_err *err) {
     memset(rep, 0, sizeof *rep);
     edit_ctx c;
     memset(&c, 0, sizeof c);
@@ -447,7 +497,7 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
     c.g = g;
     c.S = g->cfg.resolution, c.L = g->cfg.num_ws, c.D = g->cfg.w_dim;
     if (o->spec.count == 0) {
-        fs_errorf(err, "no --edit given (e.g. --edit age=-6)");
+        fs_errorf(err, "no edit given (e.g. age=-6)");
         goto done;
     }
     c.B = o->stitch_batch > 0 ? o->stitch_batch : (c.S <= 256 ? fs_threads_count() : 1);
@@ -477,14 +527,22 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
         if (c.dirs[e]->space == FS_DIR_S) c.has_s = 1;
         if (!o->no_stitch && key_file(&key, "direction", path, err)) goto done;
     }
-    if (fs_project_select_tracks(p, o->face, sel, err)) goto done;
+    if (fs_project_select_tracks(p, &o->face, sel, err)) goto done;
     if (fs_invert_pti_covers(dir, p, sel, err)) goto done;
     long total = 0;
     for (int k = 0; k < ntr; k++) {
         if (!sel[k]) continue;
         if (fs_invert_load_pivots(dir, p, k, c.L, c.D, &c.pivots[k], err)) goto done;
+        freeze_fine(c.pivots[k], p->tracks->t[k].n, c.L, c.D, o->freeze_fine_layers);
         rep->tracks_selected++;
         total += p->tracks->t[k].n;
+        if (!c.stages_dir[0] && (o->frames_dir || o->side_by_side)) {
+            c.stages_track = k;
+            if (o->frames_dir)
+                snprintf(c.stages_dir, sizeof c.stages_dir, "%s", o->frames_dir);
+            else
+                snprintf(c.stages_dir, sizeof c.stages_dir, "%s/stages.tmp", dir);
+        }
         if (c.prev_n == 0 && o->preview_path) {
             c.prev_track = k;
             int n = p->tracks->t[k].n;
@@ -514,10 +572,18 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
     fs_verbose("edit: %d frame(s) tuned at a time", c.B);
     fs_progress_begin(&c.prog, o->no_stitch ? "edit" : "edit + stitch", total);
     fs_composite_opts co = o->comp;
+    int64_t occluders = 0;
+    if (c.parser && co.keep_occluders) co.occluder_px = &occluders;
     co.crop_fn = crop_source;
     co.crop_user = &c;
     if (fs_project_composite(p, out_path, &co, err)) goto done;
     fs_progress_end(&c.prog);
+    rep->occluder_pixels = occluders;
+    if (o->frames_dir && fs_stages_save_final(out_path, o->frames_dir, err)) goto done;
+    if (o->side_by_side && c.stages_dir[0] &&
+        fs_stages_side_by_side(p, p->tracks->t[c.stages_track].id, c.stages_dir, out_path, &o->comp.writer,
+                               o->side_by_side, err))
+        goto done;
     if (rep->stitch_reused) fs_info("edit: %d stitched crop(s) reused from %s", rep->stitch_reused, c.tuned_dir);
     if (c.n_stitched) {
         rep->border_before_mean = c.sum_before / c.n_stitched;
@@ -526,6 +592,10 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
     if (c.sheet && fs_image_save_png(c.sheet, o->preview_path, err)) goto done;
     rc = FS_OK;
 done:
+    if (c.stages_dir[0] && !o->frames_dir) {
+        fs_err e2 = {0};
+        fs_remove_tree(c.stages_dir, &e2);
+    }
     if (c.cache)
         for (int k = 0; k < ntr; k++) cache_clear(&c, k);
     for (int j = 0; j < nslots; j++) slot_free(&c.slots[j]);
@@ -548,10 +618,12 @@ int fs_edit_video(const char *video, const char *dir, const fs_model_set *ms, co
     char tmp[4096] = "";
     fs_invert_report ir0;
     fs_edit_report er0;
-    if (!video && io && (io->align.settings.range[0] || io->align.settings.max_frames))
-        fs_warn("%s: --range and --max-frames apply when a video is aligned; the project keeps its own", dir);
+    if (!video && io && (io->align.settings.range.set || io->align.settings.max_frames))
+        fs_warn("%s: range and max_frames apply when a video is aligned; the project keeps its own", dir);
     /* a misspelt edit or an unwritable output must fail now, not after hours of inversion */
     if (fs_video_writer_check(out_path, &eo->comp.writer, err)) return FS_ERR;
+    if (eo->hard_mask_path && fs_video_writer_check(eo->hard_mask_path, &eo->comp.writer, err)) return FS_ERR;
+    if (eo->side_by_side && fs_video_writer_check(eo->side_by_side, &eo->comp.writer, err)) return FS_ERR;
     for (int e = 0; e < eo->spec.count; e++) {
         char path[4096];
         if (fs_model_set_direction(ms, eo->spec.edits[e].name, path, sizeof path, err)) return FS_ERR;
@@ -566,7 +638,7 @@ int fs_edit_video(const char *video, const char *dir, const fs_model_set *ms, co
     }
     int rc = FS_OK;
     fs_invert_opts io2 = *io;
-    if (!io2.face) io2.face = eo->face; /* PTI tunes on the faces that are edited, as STIT */
+    io2.face = eo->face; /* PTI tunes on the faces that are edited, as STIT */
     if (video) rc = fs_invert_run(video, dir, ms, &io2, ir ? ir : &ir0, err);
     if (!rc) rc = fs_edit_run(dir, ms, eo, out_path, er ? er : &er0, err);
     if (tmp[0] && rc && fs_should_abort()) {

@@ -18,6 +18,9 @@ void fs_invert_opts_default(fs_invert_opts *o) {
     fs_project_settings_default(&o->align.settings);
     fs_pti_opts_default(&o->pti);
     fs_projector_opts_default(&o->proj);
+    fs_params d;
+    fs_params_default(&d);
+    fs_params_to_invert(&d, o);
 }
 
 /* Records the models' fingerprints, or refuses when the project was inverted with others. */
@@ -227,15 +230,15 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
     fs_project_align_opts ao = o->align;
     ao.settings.size = g->cfg.resolution;
     if (video) {
-        /* a project aligned before (`facestitch align --center-sigma 0 ...`) keeps its smoothing:
-         * invert has no options for it, so it takes the project's rather than refusing it */
+        /* a project aligned before (`facestitch align --center-sigma 0 ...`) keeps its smoothing unless
+         * invert is given other values (then alignment refuses the project: a new dir is needed) */
         char mpath[4200];
         snprintf(mpath, sizeof mpath, "%s/manifest.json", dir);
         fs_project *q = NULL;
         fs_err e2 = {0};
         if (fs_file_exists(mpath) && fs_project_open(dir, &q, &e2) == FS_OK) {
-            ao.settings.center_sigma = q->settings.center_sigma;
-            ao.settings.xy_sigma = q->settings.xy_sigma;
+            if (!o->params.given[FS_P_CENTER_SIGMA]) ao.settings.center_sigma = q->settings.center_sigma;
+            if (!o->params.given[FS_P_XY_SIGMA]) ao.settings.xy_sigma = q->settings.xy_sigma;
             ao.settings.antialias = q->settings.antialias;
             fs_project_close(q);
         }
@@ -289,12 +292,13 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
         fs_errorf(err, "out of memory");
         goto done;
     }
-    if (fs_project_select_tracks(p, o->face, sel, err)) goto done;
+    if (fs_project_select_tracks(p, &o->face, sel, err)) goto done;
     char gen_path[4200], ck[4200];
     snprintf(gen_path, sizeof gen_path, "%s/generator.safetensors", dir);
     snprintf(ck, sizeof ck, "%s/checkpoint", dir);
     if (strcmp(fs_project_get_stage(dir, "pti", st, sizeof st), "done") == 0 && fs_file_exists(gen_path)) {
         if (fs_invert_pti_covers(dir, p, sel, err)) goto done;
+        if (fs_params_check_recorded(&o->params, dir, FS_PC_INVERT, err)) goto done;
         rep->pti_skipped = 1;
         fs_info("invert: PTI already done (%s)", gen_path);
         rc = FS_OK;
@@ -307,7 +311,11 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
             memmove(pivots + (size_t)m * row, pivots + (size_t)j * row, sizeof(float) * row);
             m++;
         }
-    if (m < n) fs_info("invert: PTI on %d of %d face crops (--face %s)", m, n, o->face);
+    if (m < n) {
+        char ftext[32];
+        fs_face_pick_format(&o->face, ftext, sizeof ftext);
+        fs_info("invert: PTI on %d of %d face crops (face %s)", m, n, ftext);
+    }
     n = m;
     rep->pti_crops = m;
     crop_ctx cc = {p, refs, g->cfg.resolution};
@@ -330,6 +338,7 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
     for (int k = 0; k < p->tracks->count; k++)
         if (sel[k]) cJSON_AddItemToArray(ids, cJSON_CreateNumber(p->tracks->t[k].id));
     if (fs_project_manifest_set(dir, "pti", info, err)) goto done;
+    if (fs_params_record(&o->params, dir, FS_PC_FACES | FS_PC_INVERT, err)) goto done;
     if (fs_project_set_stage(dir, "pti", "done", err)) goto done;
     rc = FS_OK;
 done:

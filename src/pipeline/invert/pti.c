@@ -1,5 +1,7 @@
 #include "pipeline/invert/pti.h"
 
+#include "pipeline/params.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +19,9 @@
 
 void fs_pti_opts_default(fs_pti_opts *o) {
     memset(o, 0, sizeof *o);
-    o->passes = 80;
-    o->batch = 1;
-    o->lr = 3e-5f;
-    o->l2_lambda = 10.0f;
+    fs_params d;
+    fs_params_default(&d);
+    fs_params_to_pti(&d, o);
     o->lpips_lambda = 1.0f;
     o->checkpoint_seconds = 180;
 }
@@ -283,7 +284,7 @@ int fs_pti_run(fs_sg2 *g, const float *pivots, int n, fs_crop_fn get_crop, void 
     int rc = FS_ERR;
     if (fs_sg2_grads_create(&gr, g, err)) goto done;
     if (fs_gen_params_list(g, gr, &params, &n_params, err)) goto done;
-    if (fs_adam_create(&adam, params, n_params, o->lr, 0.9f, 0.999f, 1e-8f, err)) goto done;
+    if (fs_adam_create(&adam, params, n_params, o->lr, o->beta1, 0.999f, 1e-8f, err)) goto done;
     if (work_init(&w, g, B, err)) goto done;
     if (o->locality && locality_init(&lw, g, err)) goto done; /* g is still untuned here */
 
