@@ -48,6 +48,7 @@ int fs_cli_usage_error(const char *cmd, const char *fmt, ...)
     X(invert, "invert a video's faces (e4e + pivotal tuning) into a project dir")                    \
     X(edit, "edit the faces of a video (age, smile, ...) and write the whole video")                 \
     X(metrics, "compare an edited video with its original")                                          \
+    X(analyze, "face-api networks per face: box, landmarks, descriptor, age, gender, expressions")     \
     X(serve, "a local web studio: pick the face, preview edits, render, compare")                   \
     X(bench, "measure the speed of kernels and networks")
 

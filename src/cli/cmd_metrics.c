@@ -9,6 +9,8 @@
 #include "cli/cli.h"
 #include "core/fileio.h"
 #include "core/log.h"
+#include "registry/registry.h"
+#include "pipeline/metrics/faceapi.h"
 #include "pipeline/metrics/metrics.h"
 
 /* --csv: one line per frame, "inf" for identical pixels, empty for "not defined". */
@@ -59,7 +61,14 @@ static void usage(FILE *fp) {
             "                    the original and the re-tracked edited faces (tracks matched by box\n"
             "                    overlap); ratio = edited/original\n"
             "  landmark shift    mean distance edited vs original landmarks / inter-ocular distance\n"
-            "  TL-ID / TG-ID     identity consistency (STIT): n/a, needs a face-embedding model\n"
+            "  TL-ID / TG-ID     identity consistency (STIT, reference in docs/models.md): cosine-similarity\n"
+            "                    matrices of per-frame face embeddings, edited ⊘ original; TL = mean of\n"
+            "                    adjacent frames, TG = mean of all pairs (1 = as consistent as the source).\n"
+            "                    The embedding is face-api's 128-D descriptor standing in for STIT's ArcFace\n"
+            "                    ('facestitch models fetch face-api'; n/a without it), on the first track\n"
+            "  identity to source  mean cosine of each edited face to the same frame's original\n"
+            "  edit effect       face-api's estimated age and happy probability, edited - original, mean\n"
+            "                    over frames (age=+6 should raise the age, smile the happy probability)\n"
             "\n"
             "Options:\n"
             "  --json              print one JSON object instead of the table. Keys: original, edited,\n"
@@ -84,6 +93,8 @@ static void usage(FILE *fp) {
             "                      frame_psnr_db, flicker_original, flicker_edited ('inf' identical,\n"
             "                      empty = not defined); flicker of frame t is against frame t-1\n"
             "  --face-margin F     grow the face region by F x the crop side (default 0.10)\n"
+            "  --plot FILE.png     plot age and happy probability per frame, original (blue) vs edited\n"
+            "                      (red); needs the face-api networks\n"
             "  -h, --help          this help\n"
             "\n"
             "Exit status: 0 measured; 1 unreadable/broken video or videos that do not match\n"
@@ -101,12 +112,14 @@ int fs_cmd_metrics(int argc, char **argv) {
                                          {"max-frames", required_argument, 0, 'm'},
                                          {"face-margin", required_argument, 0, 'f'},
                                          {"csv", required_argument, 0, 'c'},
+                                         {"plot", required_argument, 0, 'p'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     fs_metrics_opts o;
     fs_metrics_opts_default(&o);
     int json = 0;
     const char *csv = NULL;
+    const char *plot = NULL;
     optind = 1;
     opterr = 0;
     int c;
@@ -114,6 +127,7 @@ int fs_cmd_metrics(int argc, char **argv) {
         switch (c) {
         case 'j': json = 1; break;
         case 'c': csv = optarg; break;
+        case 'p': plot = optarg; break;
         case 'm': {
             char *end;
             long long v = strtoll(optarg, &end, 10);
@@ -144,13 +158,25 @@ int fs_cmd_metrics(int argc, char **argv) {
         o.frame_fn = csv_frame;
         o.frame_user = &af;
     }
-    fs_metrics m;
-    if (fs_metrics_compute(argv[optind], argv[optind + 1], &o, &m, &err)) {
-        if (csv) fs_atomic_abort(&af);
-        return fs_cli_fail(&err);
+    fs_metrics_faceapi fa = {0};
+    char fa_dir[4096];
+    fs_err fa_err;
+    if (fs_registry_face_api_dir(fa_dir, sizeof fa_dir, &fa_err) == FS_OK || plot) {
+        if (fs_metrics_faceapi_init(&fa, &o, &err)) {
+            if (csv) fs_atomic_abort(&af);
+            return fs_cli_fail(&err);
+        }
+    } else {
+        fs_info("metrics: TL-ID / TG-ID and the edit effect need the face-api networks ('facestitch models fetch face-api')");
     }
-    if (csv && fs_atomic_commit(&af, &err)) {
-        fs_metrics_free(&m);
+    fs_metrics m;
+    int rc = fs_metrics_compute(argv[optind], argv[optind + 1], &o, &m, &err);
+    if (rc == FS_OK && plot) rc = fs_metrics_faceapi_plot(&fa, plot, &err);
+    if (rc == FS_OK) fs_metrics_faceapi_finish(&fa, &m);
+    fs_metrics_faceapi_free(&fa);
+    if (rc || (csv && fs_atomic_commit(&af, &err))) {
+        if (rc && csv) fs_atomic_abort(&af);
+        fs_metrics_free(&m); /* zeroed when compute failed */
         return fs_cli_fail(&err);
     }
     if (json) fs_metrics_write_json(&m, stdout);

@@ -29,6 +29,10 @@ static void print_help(FILE *fp) {
             "            Where upstream publishes no hash, the first download's sha256 is pinned in\n"
             "            <file>.sha256. Google Drive models cannot be fetched automatically: fetch says\n"
             "            where to get them and exactly where to put them.\n"
+            "            'fetch face-api' gets the face-api networks (SSD face detector, 68 landmarks,\n"
+            "            128-D descriptor, age/gender, expressions; MIT) with the npm client: npm pack\n"
+            "            " FS_FACE_API_PACKAGE ", every file sha256-checked. Without them facestitch\n"
+            "            uses the Haar detector and dlib landmarks.\n"
             "  verify    sha256 of every present model (or the NAMEs) against the manifest or the pin;\n"
             "            lists the missing ones with where to get them. Exit 1 when a file is bad or a\n"
             "            named model is missing.\n"
@@ -50,6 +54,7 @@ static void print_help(FILE *fp) {
             "Examples:\n"
             "  facestitch models list\n"
             "  facestitch models fetch stylegan2-ffhq lpips-alex alexnet-trunk\n"
+            "  facestitch models fetch face-api\n"
             "  FACESTITCH_MIRROR=https://models.example.org/facestitch facestitch models fetch e4e-ffhq\n"
             "  facestitch models verify\n"
             "  facestitch generate --model \"$(facestitch models path stylegan2-ffhq)\" --seed 1 -o face.png\n"
@@ -176,7 +181,7 @@ static int cmd_list(int argc, char **argv) {
             missing++;
             if (!e->auto_fetch) manual_missing++;
         }
-        printf("%-*s  %-10s %-8s %-7s %s\n", w, e->name, sz, status, e->auto_fetch ? "auto" : "manual", e->licence);
+        printf("%-*s  %-10s %-8s %-7s %s\n", w, e->name, sz, status, e->auto_fetch ? "auto" : fs_registry_is_face_api(e) ? "npm" : "manual", e->licence);
     }
     printf("\n%d models, %d missing.", n, missing);
     if (missing) printf(" 'facestitch models fetch NAME' downloads the 'auto' ones;");
@@ -225,14 +230,22 @@ static int cmd_fetch(int argc, char **argv) {
     fs_err err;
     if (fs_registry_load(&err)) return fs_cli_fail(&err);
     for (int i = optind; i < argc; i++)
-        if (!fs_registry_find(argv[i]))
+        if (!fs_registry_find(argv[i]) && strcmp(argv[i], "face-api"))
             return fs_cli_usage_error("models fetch", "unknown model '%s' ('facestitch models list' shows them)",
                                       argv[i]);
     int failed = 0;
     int n = all ? fs_registry_count() : argc - optind;
     const char *mirror = getenv("FACESTITCH_MIRROR");
+    int face_api_done = 0;
     for (int i = 0; i < n; i++) {
         const fs_model_entry *e = all ? fs_registry_at(i) : fs_registry_find(argv[optind + i]);
+        if (!e || fs_registry_is_face_api(e)) { /* "face-api" or one of its files: all at once, by npm */
+            if (!face_api_done++ && fs_registry_fetch_face_api(&o, &err)) {
+                fs_cli_fail(&err);
+                failed++;
+            }
+            continue;
+        }
         if (all && !e->auto_fetch && !(mirror && mirror[0])) {
             char path[4096];
             if (fs_registry_locate(e, path, sizeof path, &err) != 1) {

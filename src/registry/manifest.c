@@ -17,6 +17,16 @@
     {"direction-" #n, "directions/" #n ".npy", STIT_DIR_URL #n ".npy", STIT_DIR_PAGE, -1, 74000, NULL, \
      DIR_LICENCE, "W-space edit direction '" #n "' (18x512 npy, STIT editings/w_directions)", NULL, 1, NULL}
 
+/* face-api (npm @vladmandic/face-api, see docs/models.md): each network is a TF.js weights manifest plus one
+ * shard; both are fetched with the npm client (registry/npm_fetch.c) and checked against these sha256s. */
+#define FACE_API_PAGE "npm package " FS_FACE_API_PACKAGE " (model/ folder)"
+#define FACE_API_HOW "fetched with the npm client: run 'facestitch models fetch face-api' (npm pack " FS_FACE_API_PACKAGE ")"
+#define FACE_API(n, what, msha, msize, bsha, bsize)                                                          \
+    {"face-api-" #n "-manifest", "face-api/" #n "-weights_manifest.json", NULL, FACE_API_PAGE, msize, 0, msha, "MIT", \
+     "face-api " what ": TF.js weights manifest", FACE_API_HOW, 0, NULL},                                   \
+    {"face-api-" #n, "face-api/" #n ".bin", NULL, FACE_API_PAGE, bsize, 0, bsha, "MIT",                    \
+     "face-api " what ": weights shard", FACE_API_HOW, 0, NULL}
+
 /* The LPIPS v0.1 linear heads of backbone net (alex, vgg): one small file each in the LPIPS repository. */
 #define LPIPS_REPO "https://github.com/richzhang/PerceptualSimilarity"
 #define LPIPS_RAW "https://raw.githubusercontent.com/richzhang/PerceptualSimilarity/master/"
@@ -85,6 +95,21 @@ static const fs_model_entry builtin[] = {
     DIRECTION(nose_mouth_distance),
     DIRECTION(nose_ratio),
     DIRECTION(nose_tip),
+    FACE_API(ssd_mobilenetv1_model, "SSD MobileNet-V1 face detector",
+             "888f744dffbc84f5f060d1f8427d9742341943a2dfaaf9205d10029b7e7a2955", 28233,
+             "2835640602d53718aa6ae9a42896327eaa21beefed056c218d32ca7d79e1e2f8", 5616957),
+    FACE_API(face_landmark_68_model, "68-point face landmark CNN",
+             "ca4886639f86e99b39fed0c155f81b63317225773bd9616716e887b0153389c9", 8485,
+             "4611ef65c87d836d03d684b30eec4d195d8b219fa1dd58fc58945831c6b9299b", 356840),
+    FACE_API(face_recognition_model, "ResNet-34-style 128-D face descriptor",
+             "cbaffa501b0b9275a12b63357a6843e7e30c054e1c9151e1a5f879b26e32986b", 19615,
+             "b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589", 6444032),
+    FACE_API(age_gender_model, "age regression + gender",
+             "74b60bf3ebf981bf4e661e9cca3a185614e10b25d797118b62e2a68d3ff2569f", 8392,
+             "49f92bbc0afef2342c4385e4a2b0acb6d7a727c6f0aa539499719a81acf9abaa", 429708),
+    FACE_API(face_expression_model, "7 face expressions",
+             "5b349c17c7836da506e03422cd6461c74085d8bb2713ad4114647dc5d28174c8", 6980,
+             "9a9840f2cf1f4c7eab95f197512569345c00d2426754d4608b92af30e0300f3d", 329468),
 };
 enum { N_BUILTIN = (int)(sizeof builtin / sizeof builtin[0]) };
 

@@ -116,6 +116,19 @@ int fs_registry_verify(const fs_model_entry *e, fs_model_status *st, fs_err *err
 /* Writes <file>.sha256 for a present model with no manifest hash (sha256sum format). */
 int fs_registry_pin(const fs_model_entry *e, const char *path, const char hex[65], fs_err *err);
 
+/* The face-api networks (docs/models.md): npm package name@version and the file `npm pack` writes. */
+#define FS_FACE_API_PACKAGE "@vladmandic/face-api@1.7.15"
+#define FS_FACE_API_TARBALL "vladmandic-face-api-1.7.15.tgz"
+/* 1 when the entry is one of the face-api files (fetched all together with npm, not by URL). */
+int fs_registry_is_face_api(const fs_model_entry *e);
+/* Runs `npm pack` (FACESTITCH_NPM overrides the npm command) in a scratch dir, checks every face-api
+ * file against its pinned size and sha256 and installs it under <cache>/face-api/. Nothing is done
+ * when all are present and good (unless opts->force). Fails with one line: npm missing, npm failed
+ * (offline), a file missing from the package or with the wrong hash (nothing of it installed). */
+int fs_registry_fetch_face_api(const fs_fetch_opts *opts, fs_err *err);
+/* The folder holding all ten face-api files (<cache>/face-api), or an error saying how to get them. */
+int fs_registry_face_api_dir(char *buf, size_t n, fs_err *err);
+
 /* "1.2 GB", "6.0 KB", "?" — human size (decimal units). */
 void fs_registry_format_size(int64_t bytes, char *buf, size_t n);
 

@@ -63,4 +63,9 @@ void fs_resize_bilinear_aa_forward_ref(float *out, const float *in, int N, int C
  * up to `cap` weights (returns the count needed; a count > cap means the buffer was too small). */
 int fs_resize_aa_taps(int dst, int in_size, int out_size, int *first, float *weights, int cap);
 
+/* TensorFlow's bilinear resize (tf.image.resizeBilinear, TF.js CPU semantics; resize_tf.c), NCHW:
+ * align_corners and half_pixel as TF's flags (both 0: TF's legacy default, what face-api uses). */
+void fs_resize_bilinear_tf_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out,
+                                   int align_corners, int half_pixel);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include "core/fileio.h"
 #include "weights/safetensors.h"
+#include "weights/tfjs.h"
 #include "weights/torch.h"
 #include "weights/wutil.h"
 
@@ -49,6 +50,10 @@ int fs_weights_load(const char *path, fs_tensor_map **out, fs_err *err) {
     unsigned char head[16] = {0};
     ssize_t hn = pread(fd, head, sizeof head, 0);
     if (hn < 0) hn = 0;
+    if (fs_tfjs_is_manifest(path, head, (size_t)hn)) { /* TF.js: manifest + shards next to it */
+        close(fd);
+        return fs_tfjs_load(path, out, err);
+    }
     const char *fmt = fs_weights_format_name(head, (size_t)hn);
     if (fmt && !strcmp(fmt, "safetensors")) { /* mmap-backed reader: tensors may point into the mapping */
         close(fd);

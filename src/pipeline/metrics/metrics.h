@@ -139,6 +139,10 @@ typedef struct fs_metrics {
     double tl_id, tg_id;                /* NAN when not available */
     int64_t id_frames;                  /* frames embedded */
     char id_note[160];                  /* "n/a: needs a face-embedding model", or the model's name */
+    /* face-api's view (metrics/faceapi.h; NAN / 0 without it): mean cosine of each edited face to the
+     * same frame's original, and mean edited - original estimated age and happy probability */
+    double identity_to_source, age_delta, happy_delta;
+    int64_t effect_frames;
     double seconds;                     /* wall time */
 } fs_metrics;
 

@@ -27,7 +27,7 @@ static void json_num(FILE *fp, double v, int is_db) {
 }
 
 /* The scalar fields of the JSON object, in output order. */
-typedef enum { J_PATH, J_NOTE, J_INT, J_I64, J_FRAME, J_NUM, J_DB, J_SECONDS, J_PSNR_INF } json_kind;
+typedef enum { J_PATH, J_NOTE, J_INT, J_I64, J_FRAME, J_NUM, J_DB, J_SECONDS, J_PSNR_INF, J_EFFECT } json_kind;
 #define F(key, kind, field) {key, kind, offsetof(fs_metrics, field)}
 static const struct {
     const char *key;
@@ -69,6 +69,7 @@ static const struct {
     F("tl_id", J_NUM, tl_id),
     F("tg_id", J_NUM, tg_id),
     F("identity_note", J_NOTE, id_note),
+    F("identity_to_source", J_EFFECT, identity_to_source),
     F("seconds", J_SECONDS, seconds),
 };
 #undef F
@@ -88,6 +89,7 @@ static void json_field(FILE *fp, const fs_metrics *m, json_kind kind, size_t off
     case J_DB: json_num(fp, *(const double *)p, 1); break;
     case J_SECONDS: fprintf(fp, "%.3f", *(const double *)p); break;
     case J_PSNR_INF: json_num(fp, FS_METRICS_PSNR_INF_JSON, 0); break;
+    case J_EFFECT: json_num(fp, m->effect_frames ? *(const double *)p : NAN, 0); break; /* face-api figures */
     }
 }
 
@@ -95,6 +97,15 @@ void fs_metrics_write_json(const fs_metrics *m, FILE *fp) {
     for (size_t i = 0; i < sizeof json_fields / sizeof json_fields[0]; i++) {
         fprintf(fp, "%s\"%s\": ", i ? ",\n  " : "{\n  ", json_fields[i].key);
         json_field(fp, m, json_fields[i].kind, json_fields[i].off);
+    }
+    fputs(",\n  \"edit_effect\": ", fp);
+    if (!m->effect_frames) fputs("null", fp);
+    else {
+        fprintf(fp, "{\"frames\": %lld, \"age_delta\": ", (long long)m->effect_frames);
+        json_num(fp, m->age_delta, 0);
+        fputs(", \"happy_delta\": ", fp);
+        json_num(fp, m->happy_delta, 0);
+        fputc('}', fp);
     }
     fputs(",\n  \"tracks\": ", fp);
     fputc('[', fp);
@@ -167,4 +178,10 @@ void fs_metrics_print_text(const fs_metrics *m, FILE *fp) {
     else
         fprintf(fp, "\n%-34s %s / %s   (%s)\n", "identity TL-ID / TG-ID", fmt(a, sizeof a, m->tl_id, 4),
                 fmt(b, sizeof b, m->tg_id, 4), m->id_note);
+    if (m->effect_frames) {
+        fprintf(fp, "%-34s %s   (mean cosine edited vs original face, same frame)\n", "identity to source",
+                fmt(a, sizeof a, m->identity_to_source, 4));
+        fprintf(fp, "%-34s age %s years, happy %s   (edited - original, mean of %lld frames)\n", "edit effect",
+                fmt(b, sizeof b, m->age_delta, 2), fmt(c, sizeof c, m->happy_delta, 3), (long long)m->effect_frames);
+    }
 }
