@@ -1,12 +1,12 @@
 #!/bin/sh
-# Extracts the images named in tests/faceapi/data/inputs.txt from the shared media folder to
+# Extracts the images named in tests/models/faceapi/data/inputs.txt from the shared media folder to
 # rgb24 PNGs (and raw .rgb files) with ffmpeg: the exact pixels both the reference script and the
 # C parity tests read. Usage: faceapi_frames.sh SHARED_MEDIA_DIR OUT_DIR
 # Prints one line per image: NAME W H PNG RGB.
 set -eu
 MEDIA=$1
 OUT=$2
-LIST="$(cd "$(dirname "$0")/../faceapi/data" && pwd)/inputs.txt"
+LIST="$(cd "$(dirname "$0")/../models/faceapi/data" && pwd)/inputs.txt"
 mkdir -p "$OUT"
 grep -v '^#' "$LIST" | while read -r name file frame; do
   [ -n "$name" ] || continue

@@ -1,6 +1,6 @@
 // faceapi_reference.js — reference outputs of the face-api networks, made with the package's own
 // JavaScript (dist/face-api.node-wasm.js) on TF.js's pure-JS CPU backend; the C networks are tested
-// against them (tests/faceapi/). How to regenerate: tests/tools/make_faceapi_reference.sh.
+// against them (tests/models/faceapi/). How to regenerate: tests/tools/make_faceapi_reference.sh.
 //
 //   node faceapi_reference.js MODEL_DIR OUT.json NAME:W:H:RGB_FILE...
 //

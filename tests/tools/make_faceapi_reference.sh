@@ -1,5 +1,5 @@
 #!/bin/sh
-# Regenerates tests/faceapi/data/reference.json: installs @vladmandic/face-api@1.7.15 and
+# Regenerates tests/models/faceapi/data/reference.json: installs @vladmandic/face-api@1.7.15 and
 # @tensorflow/tfjs@4.22.0 (+ the wasm backend its node-wasm bundle loads) with npm into a scratch
 # dir (nothing is committed but the JSON), extracts the images of inputs.txt with ffmpeg
 # (faceapi_frames.sh) and runs faceapi_reference.js on TF.js's CPU backend.
@@ -20,5 +20,5 @@ specs=$(sh "$HERE/faceapi_frames.sh" "$SHARED/media" "$T/frames" | awk '{print $
 cp "$HERE/faceapi_reference.js" "$T/"
 # shellcheck disable=SC2086
 node "$T/faceapi_reference.js" node_modules/@vladmandic/face-api/model "$T/reference.json" $specs
-mv "$T/reference.json" "$ROOT/tests/faceapi/data/reference.json"
-echo "wrote tests/faceapi/data/reference.json"
+mv "$T/reference.json" "$ROOT/tests/models/faceapi/data/reference.json"
+echo "wrote tests/models/faceapi/data/reference.json"

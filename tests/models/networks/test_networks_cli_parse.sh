@@ -3,7 +3,7 @@
 set -u
 B=${FS_BIN:?}
 F=${FS_SHARED:?}/fixtures/bisenet
-CMP=${FS_BUILD:?}/tests/networks/nt_compare
+CMP=${FS_BUILD:?}/tests/models/networks/nt_compare
 [ -f "$F/io.safetensors" ] || { echo "SKIP: $F absent"; exit 77; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

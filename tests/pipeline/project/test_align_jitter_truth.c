@@ -4,7 +4,7 @@
  *
  * On a real clip nobody knows where the face truly is, so "jitter" there mixes the head's own
  * motion (blinks and speech move the eye and mouth landmarks too) with the landmark noise, and
- * sigma = 1 rightly keeps the motion (tests/align/test_align_jitter_video.c prints those figures).
+ * sigma = 1 rightly keeps the motion (tests/pipeline/project/test_align_jitter_video.c prints those figures).
  * Here the motion is known: a real photo (../shared/media) is moved by a smooth similarity
  * transform per frame (translation, rotation and scale about the face, at talking-head speeds of
  * ~0.2-0.6 % of the quad side per frame), a little sensor noise is added, and the clip goes through

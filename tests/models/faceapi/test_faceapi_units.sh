@@ -7,4 +7,4 @@ command -v ffmpeg >/dev/null 2>&1 || { echo "SKIP: ffmpeg not found"; exit 77; }
 T=$(mktemp -d /tmp/fs_faceapi_XXXXXX)
 trap 'rm -rf "$T"' EXIT INT TERM
 sh "$FS_SRC/tests/tools/faceapi_frames.sh" "$FS_SHARED/media" "$T" > /dev/null || exit 1
-"$FS_BUILD/tests/faceapi/${1:-test_faceapi_units}" "$T"
+"$FS_BUILD/tests/models/faceapi/${1:-test_faceapi_units}" "$T"

@@ -1,4 +1,4 @@
-/* ops_test.h — shared helpers for the tests in tests/ops (finite-difference losses, adjoint
+/* ops_test.h — shared helpers for the tests in tests/tensor/ops (finite-difference losses, adjoint
  * checks, bit-equality). Include after check.h / gradcheck.h. */
 #ifndef FS_TESTS_OPS_TEST_H
 #define FS_TESTS_OPS_TEST_H

@@ -16,7 +16,7 @@
 /* The reference JSON (exits 1 when unreadable: it is committed). */
 static inline cJSON *ref_load(void) {
     char p[4096];
-    snprintf(p, sizeof p, "%s/tests/faceapi/data/reference.json", getenv("FS_SRC") ? getenv("FS_SRC") : ".");
+    snprintf(p, sizeof p, "%s/tests/models/faceapi/data/reference.json", getenv("FS_SRC") ? getenv("FS_SRC") : ".");
     unsigned char *d;
     size_t n;
     fs_err err;
