@@ -1,6 +1,8 @@
 /* lpips.c — LPIPS v0.1 (alex / vgg trunks): forward, and backward w.r.t. the first image.
  * The trunk is torchvision's `features` Sequential, run layer by layer; every activation is
- * kept for the backward pass (ReLUs run in place: relu'(x) = relu'(relu(x)) for the mask). */
+ * kept for the backward pass (ReLUs run in place: relu'(x) = relu'(relu(x)) for the mask).
+ * On the device seam (docs/gpu.md): weights, activations and gradients are device memory, every loop is an op
+ * of tensor/devops.h; only the distances (N floats per tap) come back to the host. */
 #include "models/lpips.h"
 
 #include <math.h>
@@ -9,9 +11,9 @@
 #include <string.h>
 
 #include "core/checked.h"
-#include "core/threads.h"
-#include "tensor/activation.h"
 #include "tensor/conv2d.h"
+#include "tensor/device.h"
+#include "tensor/devops.h"
 #include "tensor/pool.h"
 #include "weights/load.h"
 
@@ -22,7 +24,7 @@ typedef struct lp_layer {
     int index;        /* torchvision features index */
     int k, stride, pad;
     int tap;          /* -1, or the tap number this layer's output is */
-    const float *w, *b;
+    float *w, *b; /* device copies */
     int cin, cout;
 } lp_layer;
 
@@ -32,16 +34,17 @@ struct fs_lpips {
     fs_lpips_net net;
     int n_layers;
     lp_layer layers[LP_MAX_LAYERS];
-    const float *lin[FS_LPIPS_TAPS];
+    float *lin[FS_LPIPS_TAPS]; /* device */
     int tap_c[FS_LPIPS_TAPS];
     float shift[3], scale[3];
+    float *dev_shift, *dev_scale; /* device copies of shift/scale */
     fs_tensor_map *owned;
 };
 
 struct fs_lpips_target {
     int N, H, W;
     int dims[FS_LPIPS_TAPS][3];
-    float *nf[FS_LPIPS_TAPS]; /* normalised features of b */
+    float *nf[FS_LPIPS_TAPS]; /* normalised features of b (device) */
 };
 
 /* ---- architecture tables (torchvision features indices) ---- */
@@ -66,11 +69,12 @@ static const lp_spec vgg_spec[] = {
 #undef RL
 #undef PL
 
-static float *falloc(long n) {
-    size_t bytes;
-    if (n <= 0) n = 1;
-    if (!fs_mul_size((size_t)n, sizeof(float), &bytes)) return NULL;
-    return malloc(bytes);
+/* device floats (NULL when out of memory) */
+static float *falloc(long n) { return fs_dev_alloc_f32(n > 0 ? n : 1, NULL); }
+static float *dev_copy(const float *host, long n, fs_err *err) {
+    float *d = fs_dev_alloc_f32(n, err);
+    if (d) fs_dev_upload(d, host, (size_t)n * sizeof(float));
+    return d;
 }
 
 fs_lpips_net fs_lpips_net_kind(const fs_lpips *lp) { return lp->net; }
@@ -79,6 +83,10 @@ int fs_lpips_tap_channels(const fs_lpips *lp, int k) { return k >= 0 && k < FS_L
 
 void fs_lpips_destroy(fs_lpips *lp) {
     if (!lp) return;
+    for (int i = 0; i < lp->n_layers; i++) fs_dev_free(lp->layers[i].w), fs_dev_free(lp->layers[i].b);
+    for (int k = 0; k < FS_LPIPS_TAPS; k++) fs_dev_free(lp->lin[k]);
+    fs_dev_free(lp->dev_shift);
+    fs_dev_free(lp->dev_scale);
     fs_tensor_map_destroy(lp->owned);
     free(lp);
 }
@@ -153,8 +161,9 @@ int fs_lpips_create(fs_lpips **out, fs_tensor_map *m, int take_ownership, fs_err
                 fs_errorf(err, "%s has %lld entries, expected %d", name, (long long)b->shape[0], c);
                 goto fail;
             }
-            L->w = fs_tensor_f32(w);
-            L->b = fs_tensor_f32(b);
+            L->w = dev_copy(fs_tensor_f32(w), (long)fs_tensor_numel(w), err);
+            L->b = L->w ? dev_copy(fs_tensor_f32(b), c, err) : NULL;
+            if (!L->b) goto fail;
             L->cout = c;
         }
         if (L->tap >= 0) {
@@ -168,7 +177,8 @@ int fs_lpips_create(fs_lpips **out, fs_tensor_map *m, int take_ownership, fs_err
                           fs_tensor_shape_str(lw, sb, sizeof sb), c, L->tap);
                 goto fail;
             }
-            lp->lin[L->tap] = fs_tensor_f32(lw);
+            lp->lin[L->tap] = dev_copy(fs_tensor_f32(lw), c, err);
+            if (!lp->lin[L->tap]) goto fail;
             lp->tap_c[L->tap] = c;
         }
     }
@@ -194,6 +204,9 @@ int fs_lpips_create(fs_lpips **out, fs_tensor_map *m, int take_ownership, fs_err
             }
         }
     }
+    lp->dev_shift = dev_copy(lp->shift, 3, err);
+    lp->dev_scale = lp->dev_shift ? dev_copy(lp->scale, 3, err) : NULL;
+    if (!lp->dev_scale) goto fail;
     *out = lp;
     return FS_OK;
 fail:
@@ -219,8 +232,8 @@ typedef struct lp_run {
 } lp_run;
 
 static void run_free(lp_run *r) {
-    for (int i = 0; i <= LP_MAX_LAYERS; i++) free(r->act[i]);
-    for (int i = 0; i < LP_MAX_LAYERS; i++) free(r->argmax[i]);
+    for (int i = 0; i <= LP_MAX_LAYERS; i++) fs_dev_free(r->act[i]);
+    for (int i = 0; i < LP_MAX_LAYERS; i++) fs_dev_free(r->argmax[i]);
     memset(r, 0, sizeof *r);
 }
 
@@ -236,16 +249,9 @@ static int trunk_forward(const fs_lpips *lp, const float *x, int N, int H, int W
     r->C[0] = 3;
     r->H[0] = H;
     r->W[0] = W;
-    long hw = (long)H * W;
     r->act[0] = falloc(numel4(N, 3, H, W));
     if (!r->act[0]) goto oom;
-    for (int n = 0; n < N; n++)
-        for (int c = 0; c < 3; c++) {
-            const float *s = x + ((long)n * 3 + c) * hw;
-            float *d = r->act[0] + ((long)n * 3 + c) * hw;
-            const float sh = lp->shift[c], sc = lp->scale[c];
-            for (long i = 0; i < hw; i++) d[i] = (s[i] - sh) / sc;
-        }
+    fs_channel_affine(r->act[0], x, lp->dev_shift, lp->dev_scale, N, 3, (long)H * W);
     for (int i = 0; i < lp->n_layers; i++) {
         const lp_layer *L = &lp->layers[i];
         int C = r->C[i], h = r->H[i], w = r->W[i];
@@ -280,7 +286,7 @@ static int trunk_forward(const fs_lpips *lp, const float *x, int N, int H, int W
             r->W[i + 1] = w;
             r->act[i + 1] = r->act[i];
             r->act[i] = NULL;
-            fs_relu_forward(r->act[i + 1], r->act[i + 1], numel4(N, C, h, w));
+            fs_relu(r->act[i + 1], r->act[i + 1], numel4(N, C, h, w));
         } else {
             fs_pool2d_dims *d = &r->pd[i];
             memset(d, 0, sizeof *d);
@@ -302,15 +308,15 @@ static int trunk_forward(const fs_lpips *lp, const float *x, int N, int H, int W
             if (keep_all) {
                 size_t bytes;
                 if (!fs_mul_size((size_t)numel4(N, C, d->H_out, d->W_out), sizeof(int32_t), &bytes)) goto oom;
-                r->argmax[i] = malloc(bytes);
+                r->argmax[i] = fs_dev_alloc(bytes, NULL);
                 if (!r->argmax[i]) goto oom;
             }
             if (!r->act[i + 1]) goto oom;
-            fs_maxpool2d_forward(r->act[i + 1], r->argmax[i], r->act[i], d);
+            fs_maxpool2d(r->act[i + 1], r->argmax[i], r->act[i], d);
         }
         /* without backward, an input that is no tap is not needed any more */
         if (!keep_all && r->act[i] && (i == 0 || lp->layers[i - 1].tap < 0)) {
-            free(r->act[i]);
+            fs_dev_free(r->act[i]);
             r->act[i] = NULL;
         }
     }
@@ -320,119 +326,6 @@ oom:
     return fs_errorf(err, "LPIPS: out of memory for a %dx%dx%d batch", N, H, W);
 }
 
-/* The per-pixel work runs over blocks of pixels in parallel, channels in the outer loop (unit
- * stride); every pixel's sums still go over c = 0..C-1 in order, so results do not depend on the
- * thread count. */
-#define LP_PIX_BLOCK 1024
-
-typedef struct norm_job {
-    float *nf, *norm;
-    const float *f;
-    int C;
-    long HW;
-} norm_job;
-
-static void norm_run(void *ctx, int64_t b0, int64_t b1, int ti) {
-    (void)ti;
-    const norm_job *j = ctx;
-    const long HW = j->HW;
-    float s[LP_PIX_BLOCK];
-    for (int64_t blk = b0; blk < b1; blk++) {
-        long p0 = blk * LP_PIX_BLOCK, np = HW - p0 < LP_PIX_BLOCK ? HW - p0 : LP_PIX_BLOCK;
-        for (long q = 0; q < np; q++) s[q] = 0.0f;
-        for (int c = 0; c < j->C; c++) {
-            const float *fc = j->f + c * HW + p0;
-            for (long q = 0; q < np; q++) s[q] += fc[q] * fc[q];
-        }
-        for (long q = 0; q < np; q++) {
-            float nr = sqrtf(s[q]);
-            if (j->norm) j->norm[p0 + q] = nr;
-            s[q] = nr + 1e-10f;
-        }
-        for (int c = 0; c < j->C; c++) { /* a division, as normalize_tensor does */
-            const float *fc = j->f + c * HW + p0;
-            float *nc = j->nf + c * HW + p0;
-            for (long q = 0; q < np; q++) nc[q] = fc[q] / s[q];
-        }
-    }
-}
-
-/* Channel unit-normalisation at every pixel: nf = f / (sqrt(sum_c f^2) + 1e-10); norm = the
- * sqrt (kept for the backward). f, nf: (N, C, HW) (may alias); norm: (N, HW) or NULL. */
-static void normalize(float *nf, float *norm, const float *f, int N, int C, long HW) {
-    for (int n = 0; n < N; n++) {
-        norm_job j = {nf + (long)n * C * HW, norm ? norm + (long)n * HW : NULL, f + (long)n * C * HW, C, HW};
-        fs_parallel_for((HW + LP_PIX_BLOCK - 1) / LP_PIX_BLOCK, 1, norm_run, &j);
-    }
-}
-
-typedef struct tap_job {
-    float *pix;       /* (HW) per-pixel lin-weighted squared distance */
-    float *g;         /* (C, HW) gradient w.r.t. f, or NULL */
-    const float *f, *a, *b, *norm, *lin;
-    int C;
-    long HW;
-    float k;          /* gscale / HW */
-} tap_job;
-
-static void tap_run(void *ctx, int64_t b0, int64_t b1, int ti) {
-    (void)ti;
-    const tap_job *j = ctx;
-    const long HW = j->HW;
-    float dot[LP_PIX_BLOCK];
-    for (int64_t blk = b0; blk < b1; blk++) {
-        long p0 = blk * LP_PIX_BLOCK, np = HW - p0 < LP_PIX_BLOCK ? HW - p0 : LP_PIX_BLOCK;
-        float *s = j->pix + p0;
-        for (long q = 0; q < np; q++) s[q] = 0.0f, dot[q] = 0.0f;
-        for (int c = 0; c < j->C; c++) {
-            const float *ac = j->a + c * HW + p0, *bc = j->b + c * HW + p0;
-            const float w = j->lin[c];
-            for (long q = 0; q < np; q++) {
-                float e = ac[q] - bc[q];
-                s[q] += w * e * e;
-            }
-        }
-        if (!j->g) continue;
-        /* dn_c = 2 k lin_c (a_c - b_c); df_c = dn_c / (nr + eps) - f_c (sum_j dn_j f_j) / ((nr + eps)^2 nr) */
-        for (int c = 0; c < j->C; c++) {
-            const float *ac = j->a + c * HW + p0, *bc = j->b + c * HW + p0, *fc = j->f + c * HW + p0;
-            float *gc = j->g + c * HW + p0;
-            const float w2k = 2.0f * j->k * j->lin[c];
-            for (long q = 0; q < np; q++) {
-                float dn = w2k * (ac[q] - bc[q]);
-                gc[q] = dn;
-                dot[q] += dn * fc[q];
-            }
-        }
-        const float *nr = j->norm + p0;
-        for (long q = 0; q < np; q++) {
-            /* all channels 0 (nr = 0): the ReLU before blocks the gradient anyway; give 0, not NaN */
-            float den = nr[q] + 1e-10f;
-            dot[q] = nr[q] > 0.0f ? dot[q] / (den * den * nr[q]) : 0.0f;
-        }
-        for (int c = 0; c < j->C; c++) {
-            const float *fc = j->f + c * HW + p0;
-            float *gc = j->g + c * HW + p0;
-            for (long q = 0; q < np; q++) gc[q] = nr[q] > 0.0f ? gc[q] / (nr[q] + 1e-10f) - fc[q] * dot[q] : 0.0f;
-        }
-    }
-}
-
-/* One tap: layer distance per image into d[n]; with df non-NULL also the gradient w.r.t. the
- * raw features f0 of (sum_n gscale * d[n]) (ASSIGNED). pix: (HW) scratch. */
-static void tap_distance(float *d, float *df, float *pix, const float *f0, const float *n0, const float *norm0,
-                         const float *n1, const float *lin, int N, int C, long HW, float gscale) {
-    for (int n = 0; n < N; n++) {
-        const long off = (long)n * C * HW;
-        tap_job j = {pix, df ? df + off : NULL, f0 + off, n0 + off, n1 + off, norm0 + (long)n * HW, lin, C, HW,
-                     gscale / (float)HW};
-        fs_parallel_for((HW + LP_PIX_BLOCK - 1) / LP_PIX_BLOCK, 1, tap_run, &j);
-        double acc = 0.0;
-        for (long p = 0; p < HW; p++) acc += pix[p];
-        d[n] = (float)(acc / (double)HW);
-    }
-}
-
 /* the layer whose output is tap k */
 static int tap_layer(const fs_lpips *lp, int k) {
     for (int i = 0; i < lp->n_layers; i++)
@@ -440,8 +333,9 @@ static int tap_layer(const fs_lpips *lp, int k) {
     return -1;
 }
 
-int fs_lpips_features(const fs_lpips *lp, const float *x, int N, int H, int W, float *feats[FS_LPIPS_TAPS],
-                      int dims[FS_LPIPS_TAPS][3], fs_err *err) {
+/* the tap outputs of a forward pass, as device buffers (the caller frees them with fs_dev_free) */
+static int features_dev(const fs_lpips *lp, const float *x, int N, int H, int W, float *feats[FS_LPIPS_TAPS],
+                        int dims[FS_LPIPS_TAPS][3], fs_err *err) {
     lp_run r;
     if (trunk_forward(lp, x, N, H, W, &r, 0, err)) return FS_ERR;
     for (int k = 0; k < FS_LPIPS_TAPS; k++) {
@@ -456,9 +350,25 @@ int fs_lpips_features(const fs_lpips *lp, const float *x, int N, int H, int W, f
     return FS_OK;
 }
 
+int fs_lpips_features(const fs_lpips *lp, const float *x, int N, int H, int W, float *feats[FS_LPIPS_TAPS],
+                      int dims[FS_LPIPS_TAPS][3], fs_err *err) {
+    float *dev[FS_LPIPS_TAPS];
+    if (features_dev(lp, x, N, H, W, dev, dims, err)) return FS_ERR;
+    int rc = FS_OK;
+    for (int k = 0; k < FS_LPIPS_TAPS; k++) {
+        feats[k] = rc ? NULL : fs_dev_to_host_f32(dev[k], numel4(N, dims[k][0], dims[k][1], dims[k][2]));
+        if (!rc && !feats[k]) {
+            rc = fs_errorf(err, "LPIPS: out of memory for the features");
+            for (int j = 0; j < k; j++) free(feats[j]), feats[j] = NULL;
+        }
+        fs_dev_free(dev[k]);
+    }
+    return rc;
+}
+
 void fs_lpips_target_destroy(fs_lpips_target *t) {
     if (!t) return;
-    for (int k = 0; k < FS_LPIPS_TAPS; k++) free(t->nf[k]);
+    for (int k = 0; k < FS_LPIPS_TAPS; k++) fs_dev_free(t->nf[k]);
     free(t);
 }
 
@@ -470,16 +380,56 @@ int fs_lpips_target_create(fs_lpips_target **out, const fs_lpips *lp, const floa
     t->H = H;
     t->W = W;
     float *f[FS_LPIPS_TAPS];
-    if (fs_lpips_features(lp, b, N, H, W, f, t->dims, err)) {
+    if (features_dev(lp, b, N, H, W, f, t->dims, err)) {
         free(t);
         return FS_ERR;
     }
     for (int k = 0; k < FS_LPIPS_TAPS; k++) {
         /* normalise in place */
-        normalize(f[k], NULL, f[k], N, t->dims[k][0], (long)t->dims[k][1] * t->dims[k][2]);
+        fs_channel_norm(f[k], NULL, f[k], N, t->dims[k][0], (long)t->dims[k][1] * t->dims[k][2]);
         t->nf[k] = f[k];
     }
     *out = t;
+    return FS_OK;
+}
+
+/* Backward through the trunk, from the last layer to the ScalingLayer: grad_a = d/da of the taps' gradients
+ * dtap (device, per tap). */
+static int trunk_backward(const fs_lpips *lp, const lp_run *r, float *const dtap[FS_LPIPS_TAPS], float *grad_a,
+                          fs_err *err) {
+    const int N = r->N, last = lp->n_layers - 1;
+    long cap = 0;
+    for (int i = 0; i <= lp->n_layers; i++) {
+        long e = numel4(N, r->C[i], r->H[i], r->W[i]);
+        if (e > cap) cap = e;
+    }
+    float *g = falloc(cap), *g2 = falloc(cap);
+    if (!g || !g2) {
+        fs_dev_free(g);
+        fs_dev_free(g2);
+        return fs_errorf(err, "LPIPS: out of memory for the backward pass");
+    }
+    fs_dev_zero(g, (size_t)numel4(N, r->C[last + 1], r->H[last + 1], r->W[last + 1]) * sizeof(float));
+    for (int i = last; i >= 0; i--) {
+        const lp_layer *L = &lp->layers[i];
+        long n_out = numel4(N, r->C[i + 1], r->H[i + 1], r->W[i + 1]);
+        if (L->tap >= 0) fs_add(g, dtap[L->tap], n_out);
+        if (L->type == L_RELU) {
+            /* the conv output was overwritten in place: the mask of relu(x) equals that of x */
+            fs_relu_grad(g2, g, r->act[i + 1], n_out);
+        } else if (L->type == L_CONV) {
+            /* conv inputs are kept (only a ReLU's input moves to its output) */
+            fs_conv2d_backward(g2, NULL, NULL, g, r->act[i], L->w, &r->cd[i]);
+        } else {
+            fs_maxpool2d_grad(g2, g, r->argmax[i], &r->pd[i]);
+        }
+        float *tmp = g;
+        g = g2;
+        g2 = tmp;
+    }
+    fs_channel_affine(grad_a, g, NULL, lp->dev_scale, N, 3, (long)r->H[0] * r->W[0]);
+    fs_dev_free(g);
+    fs_dev_free(g2);
     return FS_OK;
 }
 
@@ -490,12 +440,9 @@ int fs_lpips_distance_to(const fs_lpips *lp, const fs_lpips_target *t, const flo
     if (trunk_forward(lp, a, N, H, W, &r, grad_a != NULL, err)) return FS_ERR;
     int rc = FS_OK;
     float *dtap[FS_LPIPS_TAPS] = {0};
-    float *nf = NULL, *norm = NULL, dl[64];
-    float *dlayer = N <= 64 ? dl : falloc(N);
-    if (!dlayer) {
-        run_free(&r);
-        return fs_errorf(err, "out of memory");
-    }
+    float *nf = NULL, *norm = NULL;
+    float *dlayer = malloc(sizeof(float) * (size_t)N), *ddev = falloc(N);
+    if (!dlayer || !ddev) rc = fs_errorf(err, "out of memory");
     for (int n = 0; n < N; n++) dist[n] = 0.0f;
     for (int k = 0; k < FS_LPIPS_TAPS && rc == FS_OK; k++) {
         int i = tap_layer(lp, k) + 1;
@@ -511,64 +458,23 @@ int fs_lpips_distance_to(const fs_lpips *lp, const fs_lpips_target *t, const flo
         if (!nf || !norm || (grad_a && !dtap[k])) {
             rc = fs_errorf(err, "LPIPS: out of memory");
         } else {
-            normalize(nf, norm, r.act[i], N, C, HW);
-            tap_distance(dlayer, dtap[k], norm + (long)N * HW, r.act[i], nf, norm, t->nf[k], lp->lin[k], N, C, HW,
+            fs_channel_norm(nf, norm, r.act[i], N, C, HW);
+            fs_lpips_tap(ddev, dtap[k], norm + (long)N * HW, r.act[i], nf, norm, t->nf[k], lp->lin[k], N, C, HW,
                          grad_scale);
+            fs_dev_download(dlayer, ddev, sizeof(float) * (size_t)N);
             for (int n = 0; n < N; n++) {
                 dist[n] += dlayer[n];
                 if (per_layer) per_layer[(long)k * N + n] = dlayer[n];
             }
         }
-        free(nf);
-        free(norm);
+        fs_dev_free(nf);
+        fs_dev_free(norm);
         nf = norm = NULL;
     }
-    if (rc == FS_OK && grad_a) {
-        /* backward through the trunk, from the last layer to the ScalingLayer */
-        int last = lp->n_layers - 1;
-        long cap = 0;
-        for (int i = 0; i <= lp->n_layers; i++) {
-            long e = numel4(N, r.C[i], r.H[i], r.W[i]);
-            if (e > cap) cap = e;
-        }
-        float *g = falloc(cap), *g2 = falloc(cap);
-        if (!g || !g2) {
-            rc = fs_errorf(err, "LPIPS: out of memory for the backward pass");
-        } else {
-            long n_last = numel4(N, r.C[last + 1], r.H[last + 1], r.W[last + 1]);
-            memset(g, 0, (size_t)n_last * sizeof(float));
-            for (int i = last; i >= 0; i--) {
-                const lp_layer *L = &lp->layers[i];
-                long n_out = numel4(N, r.C[i + 1], r.H[i + 1], r.W[i + 1]);
-                if (L->tap >= 0)
-                    for (long j = 0; j < n_out; j++) g[j] += dtap[L->tap][j];
-                if (L->type == L_RELU) {
-                    /* the conv output was overwritten in place: the mask of relu(x) equals that of x */
-                    fs_relu_backward(g2, g, r.act[i + 1], n_out);
-                } else if (L->type == L_CONV) {
-                    /* conv inputs are kept (only a ReLU's input moves to its output) */
-                    fs_conv2d_backward(g2, NULL, NULL, g, r.act[i], L->w, &r.cd[i]);
-                } else {
-                    fs_maxpool2d_backward(g2, g, r.argmax[i], &r.pd[i]);
-                }
-                float *tmp = g;
-                g = g2;
-                g2 = tmp;
-            }
-            long hw = (long)H * W;
-            for (int n = 0; n < N; n++)
-                for (int c = 0; c < 3; c++) {
-                    const float *s = g + ((long)n * 3 + c) * hw;
-                    float *d = grad_a + ((long)n * 3 + c) * hw;
-                    const float sc = lp->scale[c];
-                    for (long j = 0; j < hw; j++) d[j] = s[j] / sc;
-                }
-        }
-        free(g);
-        free(g2);
-    }
-    for (int k = 0; k < FS_LPIPS_TAPS; k++) free(dtap[k]);
-    if (dlayer != dl) free(dlayer);
+    if (rc == FS_OK && grad_a) rc = trunk_backward(lp, &r, dtap, grad_a, err);
+    for (int k = 0; k < FS_LPIPS_TAPS; k++) fs_dev_free(dtap[k]);
+    free(dlayer);
+    fs_dev_free(ddev);
     run_free(&r);
     return rc;
 }

@@ -9,6 +9,8 @@
  *   fs_lpips_destroy(lp);
  *
  * Images are NCHW float32 RGB in [-1, 1] (the network's ScalingLayer is applied inside).
+ * Device seam (docs/gpu.md): the images a, b, x and grad_a are DEVICE memory of the selected backend (host
+ * memory on the cpu backends); dist, per_layer and the features fs_lpips_features returns are host memory.
  * distance(a, b) = sum over 5 taps k of mean_{h,w} sum_c lin_k[c] (n(a)_k - n(b)_k)^2 where
  * n(f) = f / (sqrt(sum_c f^2) + 1e-10) (the official normalize_tensor).
  * Taps: alex relu1..relu5 (features 1,4,7,9,11); vgg relu1_2, relu2_2, relu3_3, relu4_3, relu5_3

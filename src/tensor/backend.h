@@ -28,6 +28,7 @@
 #include "tensor/bias_act.h"
 #include "tensor/conv2d.h"
 #include "tensor/conv_transpose2d.h"
+#include "tensor/pool.h"
 #include "tensor/upfirdn2d.h"
 
 struct fs_adam_consts; /* nn/adam.h: the per-step scalars of one Adam update */
@@ -99,7 +100,23 @@ struct fs_adam_consts; /* nn/adam.h: the per-step scalars of one Adam update */
       (dcur, dd, db, dn, y, demod, noise, noise_stride, strength, bias, clamp, N, C, HW))                          \
     X(adam_update, (float *x, float *m, float *v, const float *g, const struct fs_adam_consts *k, long n),         \
       (x, m, v, g, k, n))                                                                                          \
-    X(fill, (float *x, float value, long n), (x, value, n))
+    X(fill, (float *x, float value, long n), (x, value, n))                                                       \
+    FS_BACKEND_LPIPS_OPS(X)
+
+/* The ops LPIPS adds (tensor/devops.h). */
+#define FS_BACKEND_LPIPS_OPS(X)                                                                                    \
+    X(relu, (float *out, const float *in, long n), (out, in, n))                                                   \
+    X(relu_grad, (float *din, const float *dout, const float *in, long n), (din, dout, in, n))                     \
+    X(maxpool2d, (float *out, int32_t *argmax, const float *in, const fs_pool2d_dims *d), (out, argmax, in, d))    \
+    X(maxpool2d_grad, (float *din, const float *dout, const int32_t *argmax, const fs_pool2d_dims *d),             \
+      (din, dout, argmax, d))                                                                                      \
+    X(channel_affine, (float *out, const float *x, const float *shift, const float *scale, int N, int C, long HW), \
+      (out, x, shift, scale, N, C, HW))                                                                            \
+    X(channel_norm, (float *nf, float *norm, const float *f, int N, int C, long HW), (nf, norm, f, N, C, HW))      \
+    X(lpips_tap,                                                                                                   \
+      (float *dist, float *df, float *pix, const float *f, const float *nf, const float *norm, const float *tnf,   \
+       const float *lin, int N, int C, long HW, float gscale),                                                     \
+      (dist, df, pix, f, nf, norm, tnf, lin, N, C, HW, gscale))
 
 #define FS__BACKEND_FIELD(name, params, args) void(*name) params;
 

@@ -11,6 +11,10 @@
 #ifndef FS_TENSOR_DEVOPS_H
 #define FS_TENSOR_DEVOPS_H
 
+#include <stdint.h>
+
+#include "tensor/pool.h"
+
 /* The per-step scalars of one Adam update (nn/adam.h gives their meaning). */
 typedef struct fs_adam_consts {
     float wd, w1, b2, one_m_b2, bc2s, eps, neg_step;
@@ -46,6 +50,23 @@ void fs_modact_backward(float *dcur, double *dd, double *db, double *dn, const f
 /* One Adam step on n elements (PyTorch's arithmetic, nn/adam.h); k is host memory. */
 void fs_adam_update(float *x, float *m, float *v, const float *g, const fs_adam_consts *k, long n);
 void fs_fill(float *x, float value, long n);
+
+/* LPIPS pieces (models/lpips.c). relu/relu_grad as tensor/activation.h (out may alias in, din may alias dout);
+ * maxpool2d/_grad as tensor/pool.h (argmax: int32 device memory, NULL ok in the forward; d: host). */
+void fs_relu(float *out, const float *in, long n);
+void fs_relu_grad(float *din, const float *dout, const float *in, long n);
+void fs_maxpool2d(float *out, int32_t *argmax, const float *in, const fs_pool2d_dims *d);
+void fs_maxpool2d_grad(float *din, const float *dout, const int32_t *argmax, const fs_pool2d_dims *d);
+/* out[n,c,i] = (x[n,c,i] - shift[c]) / scale[c]; shift NULL = 0 (a division, as torch's ScalingLayer does) */
+void fs_channel_affine(float *out, const float *x, const float *shift, const float *scale, int N, int C, long HW);
+/* Unit length over channels at every pixel: nf = f / (sqrt(sum_c f^2) + 1e-10), norm = the sqrt (NULL ok);
+ * f, nf: (N, C, HW), may alias; norm: (N, HW). The sum runs over c in order (float). */
+void fs_channel_norm(float *nf, float *norm, const float *f, int N, int C, long HW);
+/* One LPIPS tap: dist[n] = mean_i sum_c lin[c] (nf - tnf)^2 (a double sum over i in order); with df non-NULL
+ * also df = d(gscale sum_n dist[n]) / df through the normalisation (ASSIGNED; 0 where norm = 0).
+ * f, nf, tnf, df: (N, C, HW); norm: (N, HW); lin: (C); pix: (HW) scratch; dist: (N). */
+void fs_lpips_tap(float *dist, float *df, float *pix, const float *f, const float *nf, const float *norm,
+                  const float *tnf, const float *lin, int N, int C, long HW, float gscale);
 
 /* The CPU kernels (reference for every backend). */
 #define FS__DEVOPS_CPU_DECL(name, params, args) void fs_##name##_cpu params;

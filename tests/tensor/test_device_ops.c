@@ -335,6 +335,85 @@ static void model_ops(void) {
     free(x), free(m), free(v), free(g), free(x0), free(m0), free(v0);
 }
 
+/* the LPIPS ops: relu, max-pool with argmax (overlapping windows, padding, ceil mode), ScalingLayer, channel
+ * normalisation (one pixel all zero), one tap with and without gradient */
+static void lpips_ops(void) {
+    int N = 2, C = 5;
+    long HW = 31, n = (long)N * C * HW;
+    float *x = rnd(n, 1), *dy = rnd(n, 1), *r = rnd(n, 1), *rg = rnd(n, 1);
+    CPU();
+    fs_relu_cpu(r, x, n);
+    fs_relu_grad_cpu(rg, dy, x, n);
+    float *gx = up(x, 4 * n), *gdy = up(dy, 4 * n), *gr = up(x, 4 * n), *grg = up(x, 4 * n);
+    dut->relu(gr, gx, n);
+    dut->relu_grad(grg, gdy, gx, n);
+    cmp("relu", gr, r, n, 0);
+    cmp("relu_grad", grg, rg, n, 0);
+    for (int k = 0; k < 2; k++) { /* alexnet's 3/2 pool; a padded ceil-mode 2/2 pool */
+        fs_pool2d_dims d = {.N = 2, .C = 3, .H = 13, .W = 10, .KH = k ? 2 : 3, .KW = k ? 2 : 3, .stride_h = 2,
+                            .stride_w = 2, .pad_h = k, .pad_w = k, .ceil_mode = k};
+        CHECK(fs_pool2d_dims_init(&d, NULL) == FS_OK);
+        long ni = (long)d.N * d.C * d.H * d.W, no = (long)d.N * d.C * d.H_out * d.W_out;
+        float *in = rnd(ni, 1), *out = rnd(no, 1), *dout = rnd(no, 1), *din = rnd(ni, 1);
+        int32_t *idx = malloc(sizeof(int32_t) * (size_t)no);
+        CPU();
+        fs_maxpool2d_cpu(out, idx, in, &d);
+        fs_maxpool2d_grad_cpu(din, dout, idx, &d);
+        float *gi = up(in, 4 * ni), *go = up(out, 4 * no), *go2 = up(out, 4 * no), *gdo = up(dout, 4 * no);
+        float *gdi = up(din, 4 * ni);
+        int32_t *gidx = up(idx, sizeof(int32_t) * (size_t)no);
+        dut->maxpool2d(go, gidx, gi, &d);
+        dut->maxpool2d(go2, NULL, gi, &d);
+        dut->maxpool2d_grad(gdi, gdo, gidx, &d);
+        cmp(k ? "maxpool2d forward (pad, ceil)" : "maxpool2d forward (3/2)", go, out, no, 0);
+        cmp("maxpool2d forward, no argmax", go2, out, no, 0);
+        cmp(k ? "maxpool2d backward (pad, ceil)" : "maxpool2d backward (3/2)", gdi, din, ni, 1e-6);
+        fs_backend_set(dut);
+        fs_dev_free(gi), fs_dev_free(gdo), fs_dev_free(gidx);
+        free(in), free(out), free(dout), free(din), free(idx);
+    }
+    float *sh = rnd(C, 1), *sc = rnd(C, 1), *aff = rnd(n, 1), *aff2 = rnd(n, 1);
+    for (int c = 0; c < C; c++) sc[c] = 0.3f + fabsf(sc[c]);
+    CPU();
+    fs_channel_affine_cpu(aff, x, sh, sc, N, C, HW);
+    fs_channel_affine_cpu(aff2, x, NULL, sc, N, C, HW);
+    float *gsh = up(sh, 4L * C), *gsc = up(sc, 4L * C), *gaff = up(x, 4 * n), *gaff2 = up(x, 4 * n);
+    dut->channel_affine(gaff, gx, gsh, gsc, N, C, HW);
+    dut->channel_affine(gaff2, gx, NULL, gsc, N, C, HW);
+    cmp("channel_affine", gaff, aff, n, 1e-6);
+    cmp("channel_affine (no shift)", gaff2, aff2, n, 1e-6);
+    /* normalisation and a tap on relu'd features (pixel 3 of image 1 all zero: norm 0, gradient 0) */
+    float *f = fdup(r, n), *t = rnd(n, 1), *lin = rnd(C, 1);
+    for (int c = 0; c < C; c++) f[((long)1 * C + c) * HW + 3] = 0.0f, lin[c] = fabsf(lin[c]);
+    float *nf = rnd(n, 1), *norm = rnd(N * HW, 1), *tn = fdup(t, n), *dist = rnd(N, 1), *dist2 = rnd(N, 1);
+    float *df = rnd(n, 1), *pix = rnd(HW, 1);
+    CPU();
+    fs_channel_norm_cpu(nf, norm, f, N, C, HW);
+    fs_channel_norm_cpu(tn, NULL, tn, N, C, HW);
+    fs_lpips_tap_cpu(dist, df, pix, f, nf, norm, tn, lin, N, C, HW, 0.7f);
+    fs_lpips_tap_cpu(dist2, NULL, pix, f, nf, norm, tn, lin, N, C, HW, 0.7f);
+    float *gf = up(f, 4 * n), *gnf = up(x, 4 * n), *gnorm = up(x, 4L * N * HW), *gtn = up(t, 4 * n);
+    float *glin = up(lin, 4L * C), *gdist = up(dist2, 4L * N), *gdist2 = up(dist, 4L * N), *gdf = up(x, 4 * n);
+    float *gpix = up(x, 4 * HW), *gnf2 = up(x, 4 * n), *gnorm2 = up(x, 4L * N * HW);
+    dut->channel_norm(gnf, gnorm, gf, N, C, HW);
+    dut->channel_norm(gtn, NULL, gtn, N, C, HW);
+    dut->lpips_tap(gdist, gdf, gpix, gf, gnf, gnorm, gtn, glin, N, C, HW, 0.7f);
+    dut->lpips_tap(gdist2, NULL, gpix, gf, gnf, gnorm, gtn, glin, N, C, HW, 0.7f);
+    fs_dev_copy(gnf2, gnf, 4 * (size_t)n);
+    fs_dev_copy(gnorm2, gnorm, 4 * (size_t)N * HW);
+    cmp("channel_norm", gnf2, nf, n, 1e-6);
+    cmp("channel_norm (norm)", gnorm2, norm, N * HW, 1e-6);
+    cmp("channel_norm (in place)", gtn, tn, n, 1e-6);
+    cmp("lpips_tap dist", gdist, dist, N, 1e-5);
+    cmp("lpips_tap dist (no gradient)", gdist2, dist2, N, 1e-5);
+    cmp("lpips_tap gradient", gdf, df, n, 1e-5);
+    fs_backend_set(dut);
+    fs_dev_free(gx), fs_dev_free(gdy), fs_dev_free(gsh), fs_dev_free(gsc), fs_dev_free(gf), fs_dev_free(gnf);
+    fs_dev_free(gnorm), fs_dev_free(glin), fs_dev_free(gpix);
+    free(x), free(dy), free(r), free(rg), free(sh), free(sc), free(aff), free(aff2), free(f), free(t), free(lin);
+    free(nf), free(norm), free(tn), free(dist), free(dist2), free(df), free(pix);
+}
+
 int main(int argc, char **argv) {
     const char *dev = argc > 1 ? argv[1] : "cuda";
     fs_err err = {0};
@@ -356,6 +435,7 @@ int main(int argc, char **argv) {
     resample_ops();
     small_ops();
     model_ops();
+    lpips_ops();
     fs_backend_set(NULL);
     fs_threads_shutdown();
     return check_finish();

@@ -39,6 +39,38 @@ static inline unsigned fs_cu_blocks(long n) {
     return b > 65535L * 32 ? 65535u * 32u : (unsigned)b;
 }
 
+/* Elementwise grid-stride loops, launches (one thread per element; one block per plane) and a block-wide sum. */
+#define GRID_LOOP(i, n) for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < (n); i += (long)gridDim.x * blockDim.x)
+
+/* Sum of v over the block (blockDim.x == FS_CU_THREADS), valid in thread 0. */
+static __device__ inline double block_sum(double v) {
+    __shared__ double sh[FS_CU_THREADS];
+    sh[threadIdx.x] = v;
+    __syncthreads();
+    for (int s = FS_CU_THREADS / 2; s > 0; s >>= 1) {
+        if (threadIdx.x < s) sh[threadIdx.x] += sh[threadIdx.x + s];
+        __syncthreads();
+    }
+    double r = sh[0];
+    __syncthreads();
+    return r;
+}
+
+#define LAUNCH(kernel, n, ...)                                                     \
+    do {                                                                           \
+        if ((n) > 0) {                                                             \
+            kernel<<<fs_cu_blocks(n), FS_CU_THREADS>>>(__VA_ARGS__);               \
+            FS_CU_LAUNCHED();                                                      \
+        }                                                                          \
+    } while (0)
+#define LAUNCH_PLANES(kernel, planes, ...)                                         \
+    do {                                                                           \
+        if ((planes) > 0) {                                                        \
+            kernel<<<(unsigned)(planes), FS_CU_THREADS>>>(__VA_ARGS__);            \
+            FS_CU_LAUNCHED();                                                      \
+        }                                                                          \
+    } while (0)
+
 cublasHandle_t fs__cu_blas(void);
 /* Row-major C (M, N) = alpha op(A) op(B) + beta C, with the math mode of fs_precision_get(). */
 void fs__cu_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,

@@ -7,37 +7,6 @@ extern "C" {
 #include "tensor/kernel_math.h"
 }
 
-#define GRID_LOOP(i, n) for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < (n); i += (long)gridDim.x * blockDim.x)
-
-/* Sum of v over the block (blockDim.x == FS_CU_THREADS), valid in thread 0. */
-__device__ double block_sum(double v) {
-    __shared__ double sh[FS_CU_THREADS];
-    sh[threadIdx.x] = v;
-    __syncthreads();
-    for (int s = FS_CU_THREADS / 2; s > 0; s >>= 1) {
-        if (threadIdx.x < s) sh[threadIdx.x] += sh[threadIdx.x + s];
-        __syncthreads();
-    }
-    double r = sh[0];
-    __syncthreads();
-    return r;
-}
-
-#define LAUNCH(kernel, n, ...)                                                     \
-    do {                                                                           \
-        if ((n) > 0) {                                                             \
-            kernel<<<fs_cu_blocks(n), FS_CU_THREADS>>>(__VA_ARGS__);               \
-            FS_CU_LAUNCHED();                                                      \
-        }                                                                          \
-    } while (0)
-#define LAUNCH_PLANES(kernel, planes, ...)                                         \
-    do {                                                                           \
-        if ((planes) > 0) {                                                        \
-            kernel<<<(unsigned)(planes), FS_CU_THREADS>>>(__VA_ARGS__);            \
-            FS_CU_LAUNCHED();                                                      \
-        }                                                                          \
-    } while (0)
-
 /* ---- helpers shared with the GEMM-shaped ops ---- */
 __global__ void k_add_channel_bias(float *x, const float *b, long C, long HW, long n) {
     GRID_LOOP(i, n) x[i] += b[i / HW % C];
