@@ -116,7 +116,8 @@ struct fs_adam_consts; /* nn/adam.h: the per-step scalars of one Adam update */
     X(lpips_tap,                                                                                                   \
       (float *dist, float *df, float *pix, const float *f, const float *nf, const float *norm, const float *tnf,   \
        const float *lin, int N, int C, long HW, float gscale),                                                     \
-      (dist, df, pix, f, nf, norm, tnf, lin, N, C, HW, gscale))
+      (dist, df, pix, f, nf, norm, tnf, lin, N, C, HW, gscale))                                                  \
+    X(l2_diff, (double *sum, float *grad, const float *x, const float *y, double k, long n), (sum, grad, x, y, k, n))
 
 #define FS__BACKEND_FIELD(name, params, args) void(*name) params;
 

@@ -67,6 +67,9 @@ void fs_channel_norm(float *nf, float *norm, const float *f, int N, int C, long 
  * f, nf, tnf, df: (N, C, HW); norm: (N, HW); lin: (C); pix: (HW) scratch; dist: (N). */
 void fs_lpips_tap(float *dist, float *df, float *pix, const float *f, const float *nf, const float *norm,
                   const float *tnf, const float *lin, int N, int C, long HW, float gscale);
+/* The L2 loss of PTI and stitching: sum[0] = sum_j (x_j - y_j)^2 (double, j in order); with grad non-NULL also
+ * grad_j += (float)(k (x_j - y_j)). sum: one device double. */
+void fs_l2_diff(double *sum, float *grad, const float *x, const float *y, double k, long n);
 
 /* The CPU kernels (reference for every backend). */
 #define FS__DEVOPS_CPU_DECL(name, params, args) void fs_##name##_cpu params;

@@ -1,5 +1,5 @@
-/* devops_lpips_cpu.c — the CPU kernels of the LPIPS ops of tensor/devops.h (relu, max-pool, the ScalingLayer,
- * channel normalisation, one tap's distance and gradient). The reference for every other backend.
+/* devops_lpips_cpu.c — the CPU kernels of the loss ops of tensor/devops.h (LPIPS: relu, max-pool, the
+ * ScalingLayer, channel normalisation, one tap's distance and gradient; the L2 loss of PTI and stitching). The reference for every other backend.
  * The per-pixel work runs over blocks of pixels in parallel, channels in the outer loop (unit stride); every
  * pixel's sums still go over c = 0..C-1 in order, so results do not depend on the thread count. */
 #include <math.h>
@@ -132,4 +132,14 @@ void fs_lpips_tap_cpu(float *dist, float *df, float *pix, const float *f, const 
         for (long p = 0; p < HW; p++) acc += pix[p];
         dist[n] = (float)(acc / (double)HW);
     }
+}
+
+void fs_l2_diff_cpu(double *sum, float *grad, const float *x, const float *y, double k, long n) {
+    double s = 0;
+    for (long j = 0; j < n; j++) {
+        double e = (double)x[j] - y[j];
+        s += e * e;
+        if (grad) grad[j] += (float)(k * e);
+    }
+    sum[0] = s;
 }

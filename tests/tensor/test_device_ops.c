@@ -394,7 +394,7 @@ static void lpips_ops(void) {
     fs_lpips_tap_cpu(dist2, NULL, pix, f, nf, norm, tn, lin, N, C, HW, 0.7f);
     float *gf = up(f, 4 * n), *gnf = up(x, 4 * n), *gnorm = up(x, 4L * N * HW), *gtn = up(t, 4 * n);
     float *glin = up(lin, 4L * C), *gdist = up(dist2, 4L * N), *gdist2 = up(dist, 4L * N), *gdf = up(x, 4 * n);
-    float *gpix = up(x, 4 * HW), *gnf2 = up(x, 4 * n), *gnorm2 = up(x, 4L * N * HW);
+    float *gtn2 = up(t, 4 * n), *gpix = up(x, 4 * HW), *gnf2 = up(x, 4 * n), *gnorm2 = up(x, 4L * N * HW);
     dut->channel_norm(gnf, gnorm, gf, N, C, HW);
     dut->channel_norm(gtn, NULL, gtn, N, C, HW);
     dut->lpips_tap(gdist, gdf, gpix, gf, gnf, gnorm, gtn, glin, N, C, HW, 0.7f);
@@ -407,7 +407,21 @@ static void lpips_ops(void) {
     cmp("lpips_tap dist", gdist, dist, N, 1e-5);
     cmp("lpips_tap dist (no gradient)", gdist2, dist2, N, 1e-5);
     cmp("lpips_tap gradient", gdf, df, n, 1e-5);
+    /* the L2 loss, with and without gradient */
+    double l2[2];
+    float *l2g = fdup(dy, n);
+    CPU();
+    fs_l2_diff_cpu(l2, l2g, x, t, 0.3, n);
+    fs_l2_diff_cpu(l2 + 1, NULL, x, t, 0.3, n);
+    double *gl2 = up(l2, sizeof l2);
+    float *gl2g = up(dy, 4 * n);
+    dut->l2_diff(gl2, gl2g, gx, gtn2, 0.3, n);
+    dut->l2_diff(gl2 + 1, NULL, gx, gtn2, 0.3, n);
+    cmp_d("l2_diff sums", gl2, l2, 2);
+    cmp("l2_diff gradient (+=)", gl2g, l2g, n, 1e-6);
+    free(l2g);
     fs_backend_set(dut);
+    fs_dev_free(gtn2);
     fs_dev_free(gx), fs_dev_free(gdy), fs_dev_free(gsh), fs_dev_free(gsc), fs_dev_free(gf), fs_dev_free(gnf);
     fs_dev_free(gnorm), fs_dev_free(glin), fs_dev_free(gpix);
     free(x), free(dy), free(r), free(rg), free(sh), free(sc), free(aff), free(aff2), free(f), free(t), free(lin);

@@ -17,6 +17,8 @@
 #include "nn/adam.h"
 #include "pipeline/invert/gen_params.h"
 #include "pipeline/invert/pti_dist.h"
+#include "tensor/device.h"
+#include "tensor/devops.h"
 #include "weights/safetensors.h"
 
 void fs_pti_opts_default(fs_pti_opts *o) {
@@ -28,23 +30,28 @@ void fs_pti_opts_default(fs_pti_opts *o) {
     o->checkpoint_seconds = 180;
 }
 
-/* Work buffers for one mini-batch. */
+/* Work buffers for one mini-batch: ws, crops and dimg are device memory (tensor/device.h); pivots and crops
+ * are uploaded at the edge (load_batch), the losses come back as a few scalars. */
 typedef struct pti_work {
     int B, C, R;
     long img_n;         /* C*R*R */
     fs_sg2_acts *acts;
-    float *ws;          /* (B, num_ws, w_dim) */
-    float *crops;       /* (B, C, R, R) */
-    float *dimg;        /* (B, C, R, R) */
-    float *dist;        /* (B) */
+    float *ws;          /* (B, num_ws, w_dim), device */
+    float *crops;       /* (B, C, R, R), device */
+    float *dimg;        /* (B, C, R, R), device */
+    float *dist;        /* (B), host */
+    float *crop_host;   /* (C, R, R): one crop on its way up */
+    double *l2;         /* (1), device: the L2 sum of one frame */
 } pti_work;
 
 static void work_free(pti_work *w) {
     fs_sg2_acts_destroy(w->acts);
-    free(w->ws);
-    free(w->crops);
-    free(w->dimg);
+    fs_dev_free(w->ws);
+    fs_dev_free(w->crops);
+    fs_dev_free(w->dimg);
+    fs_dev_free(w->l2);
     free(w->dist);
+    free(w->crop_host);
     memset(w, 0, sizeof *w);
 }
 
@@ -56,11 +63,13 @@ static int work_init(pti_work *w, const fs_sg2 *g, int B, fs_err *err) {
     w->img_n = (long)w->C * w->R * w->R;
     size_t wsn = (size_t)B * g->cfg.num_ws * g->cfg.w_dim;
     if (fs_sg2_acts_create(&w->acts, g, B, err)) return FS_ERR;
-    w->ws = malloc(wsn * sizeof(float));
-    w->crops = malloc((size_t)B * w->img_n * sizeof(float));
-    w->dimg = malloc((size_t)B * w->img_n * sizeof(float));
+    w->ws = fs_dev_alloc_f32((long)wsn, NULL);
+    w->crops = fs_dev_alloc_f32((long)B * w->img_n, NULL);
+    w->dimg = fs_dev_alloc_f32((long)B * w->img_n, NULL);
+    w->l2 = fs_dev_alloc(sizeof(double), NULL);
     w->dist = malloc((size_t)B * sizeof(float));
-    if (!w->ws || !w->crops || !w->dimg || !w->dist) {
+    w->crop_host = malloc((size_t)w->img_n * sizeof(float));
+    if (!w->ws || !w->crops || !w->dimg || !w->l2 || !w->dist || !w->crop_host) {
         work_free(w);
         return fs_errorf(err, "PTI: out of memory");
     }
@@ -71,9 +80,11 @@ static int work_init(pti_work *w, const fs_sg2 *g, int B, fs_err *err) {
 static int load_batch(pti_work *w, const fs_sg2 *g, const float *pivots, int first, int b, fs_crop_fn get_crop,
                       void *user, fs_err *err) {
     size_t row = (size_t)g->cfg.num_ws * g->cfg.w_dim;
-    memcpy(w->ws, pivots + (size_t)first * row, (size_t)b * row * sizeof(float));
-    for (int i = 0; i < b; i++)
-        if (get_crop(user, first + i, w->crops + (size_t)i * w->img_n, err)) return FS_ERR;
+    fs_dev_upload(w->ws, pivots + (size_t)first * row, (size_t)b * row * sizeof(float));
+    for (int i = 0; i < b; i++) {
+        if (get_crop(user, first + i, w->crop_host, err)) return FS_ERR;
+        fs_dev_upload(w->crops + (size_t)i * w->img_n, w->crop_host, (size_t)w->img_n * sizeof(float));
+    }
     return FS_OK;
 }
 
@@ -86,8 +97,8 @@ static int batch_loss(const fs_sg2 *g, pti_work *w, int b, int norm, const fs_lp
        whose gradient is dropped */
     for (int i = b; i < w->B; i++) {
         size_t row = (size_t)g->cfg.num_ws * g->cfg.w_dim;
-        memcpy(w->ws + i * row, w->ws, row * sizeof(float));
-        memcpy(w->crops + i * w->img_n, w->crops, (size_t)w->img_n * sizeof(float));
+        fs_dev_copy(w->ws + i * row, w->ws, row * sizeof(float));
+        fs_dev_copy(w->crops + i * w->img_n, w->crops, (size_t)w->img_n * sizeof(float));
     }
     fs_sg2_synthesis_forward(g, w->acts, w->ws, &so);
     const float *img = w->acts->img;
@@ -99,22 +110,19 @@ static int batch_loss(const fs_sg2 *g, pti_work *w, int b, int norm, const fs_lp
             return FS_ERR;
         for (int i = 0; i < b; i++) total += o->lpips_lambda * (double)w->dist[i];
     } else if (want_grad) {
-        memset(w->dimg, 0, (size_t)w->B * w->img_n * sizeof(float));
+        fs_dev_zero(w->dimg, (size_t)w->B * w->img_n * sizeof(float));
     }
     double k = 2.0 * o->l2_lambda / ((double)w->img_n * norm);
     for (int i = 0; i < w->B; i++) {
         const float *x = img + (size_t)i * w->img_n, *y = w->crops + (size_t)i * w->img_n;
         float *d = w->dimg + (size_t)i * w->img_n;
         if (i >= b) {
-            if (want_grad) memset(d, 0, (size_t)w->img_n * sizeof(float));
+            if (want_grad) fs_dev_zero(d, (size_t)w->img_n * sizeof(float));
             continue;
         }
         double s = 0;
-        for (long j = 0; j < w->img_n; j++) {
-            double e = (double)x[j] - y[j];
-            s += e * e;
-            if (want_grad) d[j] += (float)(k * e);
-        }
+        fs_l2_diff(w->l2, want_grad ? d : NULL, x, y, k, w->img_n);
+        fs_dev_download(&s, w->l2, sizeof s);
         total += o->l2_lambda * s / (double)w->img_n;
     }
     *loss_sum = total;
@@ -337,7 +345,9 @@ int fs_pti_run(fs_sg2 *g, const float *pivots, int n, fs_crop_fn get_crop, void 
         }
         if (o->locality && fs_dist_rank() == 0) { /* once per step: rank 0, whose first frame is the batch's */
             double lr_loss;
-            if (locality_step(&lw, g, gr, lpips, w.ws, u, o->locality_seed, &lr_loss, err)) goto done;
+            /* around the batch's first pivot (host memory; w.ws holds the same row on the device) */
+            const float *wp = pivots + (size_t)lfirst * g->cfg.num_ws * g->cfg.w_dim;
+            if (locality_step(&lw, g, gr, lpips, wp, u, o->locality_seed, &lr_loss, err)) goto done;
         }
         if (fs_pti_dist_reduce(gr, &ls, err)) goto done;
         fs_adam_step(adam);

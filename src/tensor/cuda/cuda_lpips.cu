@@ -1,7 +1,7 @@
 /* cuda_lpips.cu — the LPIPS ops of tensor/devops.h on the GPU: relu, max-pool (argmax forward; the backward in
  * gather form, each input pixel summing its windows' gradients in output order: no atomics, the CPU's order),
  * the ScalingLayer, channel normalisation and one tap (one thread per pixel, channels in order as on the CPU;
- * the mean over pixels is one block per image with a fixed tree in double). */
+ * the mean over pixels is one block per image with a fixed tree in double), and the L2 loss. */
 #include "tensor/cuda/cuda_internal.h"
 
 __global__ void k_relu(float *out, const float *in, long n) {
@@ -138,4 +138,22 @@ void fs__cu_lpips_tap(float *dist, float *df, float *pix, const float *f, const 
                HW, gscale / (float)HW);
         LAUNCH_PLANES(k_mean_to, 1, dist + n, pix, HW);
     }
+}
+
+/* the L2 loss: gradient elementwise, the sum one block with a fixed tree in double */
+__global__ void k_l2_grad(float *grad, const float *x, const float *y, double k, long n) {
+    GRID_LOOP(j, n) grad[j] += (float)(k * ((double)x[j] - y[j]));
+}
+__global__ void k_l2_sum(double *sum, const float *x, const float *y, long n) {
+    double acc = 0;
+    for (long j = threadIdx.x; j < n; j += blockDim.x) {
+        double e = (double)x[j] - y[j];
+        acc += e * e;
+    }
+    acc = block_sum(acc);
+    if (threadIdx.x == 0) sum[0] = acc;
+}
+void fs__cu_l2_diff(double *sum, float *grad, const float *x, const float *y, double k, long n) {
+    LAUNCH_PLANES(k_l2_sum, 1, sum, x, y, n);
+    if (grad) LAUNCH(k_l2_grad, n, grad, x, y, k, n);
 }
