@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tensor/device.h"
 #include "weights/safetensors.h"
 
 int fs_gen_params_list(fs_sg2 *g, fs_sg2_grads *gr, fs_param **out, int *n, fs_err *err) {
@@ -34,7 +35,7 @@ int fs_gen_params_load(fs_sg2 *g, const char *path, fs_err *err) {
             return fs_errorf(err, "%s: tensor '%s' missing or of another shape: not a checkpoint of this generator",
                              path, t->name);
         }
-        memcpy(g->data + t->offset, s->data, sizeof(float) * (size_t)t->numel);
+        fs_dev_upload(g->data + t->offset, s->data, sizeof(float) * (size_t)t->numel); /* g->data: device */
     }
     fs_tensor_map_destroy(m);
     return FS_OK;

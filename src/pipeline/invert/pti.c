@@ -134,14 +134,17 @@ static int batch_loss(const fs_sg2 *g, pti_work *w, int b, int norm, const fs_lp
 typedef struct locality_work {
     fs_sg2 *orig;            /* frozen copy of the untuned generator */
     fs_sg2_acts *acts_o, *acts; /* batch 1 */
-    float *z, *wz, *wr, *target, *dimg;
+    float *z, *wz, *wr;      /* host */
+    float *wr_dev, *target, *dimg; /* device */
+    double *l2;              /* device (1) */
 } locality_work;
 
 static void locality_free(locality_work *l) {
     fs_sg2_destroy(l->orig);
     fs_sg2_acts_destroy(l->acts_o);
     fs_sg2_acts_destroy(l->acts);
-    free(l->z), free(l->wz), free(l->wr), free(l->target), free(l->dimg);
+    free(l->z), free(l->wz), free(l->wr);
+    fs_dev_free(l->wr_dev), fs_dev_free(l->target), fs_dev_free(l->dimg), fs_dev_free(l->l2);
     memset(l, 0, sizeof *l);
 }
 
@@ -150,7 +153,7 @@ static int locality_init(locality_work *l, const fs_sg2 *g, fs_err *err) {
     const fs_sg2_config *c = &g->cfg;
     size_t row = (size_t)c->num_ws * c->w_dim, img = (size_t)c->img_channels * c->resolution * c->resolution;
     if (fs_sg2_create(&l->orig, c, err)) return FS_ERR;
-    memcpy(l->orig->data, g->data, sizeof(float) * (size_t)c->n_floats);
+    fs_dev_copy(l->orig->data, g->data, sizeof(float) * (size_t)c->n_floats);
     if (fs_sg2_acts_create(&l->acts_o, g, 1, err) || fs_sg2_acts_create(&l->acts, g, 1, err)) {
         locality_free(l);
         return FS_ERR;
@@ -158,9 +161,11 @@ static int locality_init(locality_work *l, const fs_sg2 *g, fs_err *err) {
     l->z = malloc(sizeof(float) * (size_t)c->z_dim);
     l->wz = malloc(sizeof(float) * row);
     l->wr = malloc(sizeof(float) * row);
-    l->target = malloc(sizeof(float) * img);
-    l->dimg = malloc(sizeof(float) * img);
-    if (!l->z || !l->wz || !l->wr || !l->target || !l->dimg) {
+    l->wr_dev = fs_dev_alloc_f32((long)row, NULL);
+    l->target = fs_dev_alloc_f32((long)img, NULL);
+    l->dimg = fs_dev_alloc_f32((long)img, NULL);
+    l->l2 = fs_dev_alloc(sizeof(double), NULL);
+    if (!l->z || !l->wz || !l->wr || !l->wr_dev || !l->target || !l->dimg || !l->l2) {
         locality_free(l);
         return fs_errorf(err, "PTI: out of memory");
     }
@@ -184,9 +189,10 @@ static int locality_step(locality_work *l, fs_sg2 *g, fs_sg2_grads *gr, const fs
     for (size_t i = 0; i < row; i++) l->wr[i] = (float)(wp[i] + (nrm > 0 ? 30.0 * (l->wz[i] - wp[i]) / nrm : 0.0));
     fs_sg2_opts so = fs_sg2_opts_default();
     so.noise = FS_SG2_NOISE_NONE;
-    fs_sg2_synthesis_forward(l->orig, l->acts_o, l->wr, &so);
-    memcpy(l->target, l->acts_o->img, sizeof(float) * (size_t)img_n);
-    fs_sg2_synthesis_forward(g, l->acts, l->wr, &so);
+    fs_dev_upload(l->wr_dev, l->wr, sizeof(float) * row);
+    fs_sg2_synthesis_forward(l->orig, l->acts_o, l->wr_dev, &so);
+    fs_dev_copy(l->target, l->acts_o->img, sizeof(float) * (size_t)img_n);
+    fs_sg2_synthesis_forward(g, l->acts, l->wr_dev, &so);
     float dist = 0;
     double total = 0;
     if (lp) {
@@ -195,14 +201,11 @@ static int locality_step(locality_work *l, fs_sg2 *g, fs_sg2_grads *gr, const fs
             return FS_ERR;
         total += 0.1 * dist;
     } else {
-        memset(l->dimg, 0, sizeof(float) * (size_t)img_n);
+        fs_dev_zero(l->dimg, sizeof(float) * (size_t)img_n);
     }
     double s = 0, k = 2.0 * 0.1 / (double)img_n;
-    for (long i = 0; i < img_n; i++) {
-        double e = (double)l->acts->img[i] - l->target[i];
-        s += e * e;
-        l->dimg[i] += (float)(k * e);
-    }
+    fs_l2_diff(l->l2, l->dimg, l->acts->img, l->target, k, img_n);
+    fs_dev_download(&s, l->l2, sizeof s);
     total += 0.1 * s / (double)img_n;
     fs_sg2_synthesis_backward(g, l->acts, l->dimg, NULL, gr, NULL);
     *loss = total;
