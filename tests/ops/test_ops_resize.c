@@ -88,8 +88,8 @@ static void test_properties(uint64_t *s) {
                     sh = ho * (double)(H - 1) / (Ho - 1);
                     sw = wo * (double)(W - 1) / (Wo - 1);
                 } else {
-                    sh = fmin(fmax((ho + 0.5) * H / Ho - 0.5, 0), H - 1);
-                    sw = fmin(fmax((wo + 0.5) * W / Wo - 0.5, 0), W - 1);
+                    sh = check_clamp((ho + 0.5) * H / Ho - 0.5, 0, H - 1);
+                    sw = check_clamp((wo + 0.5) * W / Wo - 0.5, 0, W - 1);
                 }
                 want[ho * Wo + wo] = (float)(0.5 * sh - 0.25 * sw + 1.0);
             }
@@ -199,8 +199,8 @@ static void test_antialias(uint64_t *s) {
     double mx = 0, edge = 0; /* interior windows cancel exactly; the border ones are renormalised */
     for (int i = 0; i < So * So; i++) {
         const int r = i / So, c = i % So, inner = r > 0 && r < So - 1 && c > 0 && c < So - 1;
-        if (inner) mx = fmax(mx, fabs(o[i]));
-        edge = fmax(edge, fabs(o[i]));
+        if (inner) mx = check_max(mx, fabs(o[i]));
+        edge = check_max(edge, fabs(o[i]));
     }
     CHECK_MSG(mx < 1e-6 && edge < 0.01, "checkerboard after antialiased 4x downscale: max |y| = %g (border %g)", mx,
               edge);
@@ -209,7 +209,7 @@ static void test_antialias(uint64_t *s) {
     fs_resize_bilinear_aa_forward(o, x, 1, 1, S, S, So, So);
     fs_resize_bilinear_forward(o2, x, 1, 1, S, S, So, So, 0);
     double aa = 0, plain = 0;
-    for (int i = 0; i < So * So; i++) aa = fmax(aa, fabs(o[i])), plain = fmax(plain, fabs(o2[i]));
+    for (int i = 0; i < So * So; i++) aa = check_max(aa, fabs(o[i])), plain = check_max(plain, fabs(o2[i]));
     CHECK_MSG(aa < 0.25 * plain, "period-3 stripes: antialiased max %g vs plain bilinear max %g", aa, plain);
     printf("OK antialiasing: checkerboard max %.2g (border %.2g); period-3 stripes %.3g (aa) vs %.3g (plain)\n", mx,
            edge, aa, plain);
