@@ -548,6 +548,14 @@ int fs_video_writer_check(const char *path, const fs_video_writer_opts *o, fs_er
     else if (slash == p) snprintf(dir, sizeof dir, "/");
     else snprintf(dir, sizeof dir, "%.*s", (int)(slash - p), p);
     if (access(dir, W_OK) != 0) return fs_errorf(err, "%s: cannot write in %s (%s)", p, dir, strerror(errno));
+    /* access() says yes to root where nothing can be created (/proc): create a file there now, so that an
+     * unwritable output fails before hours of work instead of after */
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/.facestitch-probe-XXXXXX", dir);
+    int fd = mkstemp(probe);
+    if (fd < 0) return fs_errorf(err, "%s: cannot write in %s (%s)", p, dir, strerror(errno));
+    close(fd);
+    unlink(probe);
     return FS_OK;
 }
 
