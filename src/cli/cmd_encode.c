@@ -95,7 +95,7 @@ int fs_cmd_encode(int argc, char **argv) {
                 fs_errorf(&err, "out of memory");
                 goto fail;
             }
-            fs_e4e_resize_input(x256, b.data, b.H, b.W, 256, antialias);
+            if (fs_e4e_resize_input(x256, b.data, b.H, b.W, 256, antialias, &err)) goto fail;
             free(b.data);
             b.data = x256;
             x256 = NULL;

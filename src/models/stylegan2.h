@@ -196,6 +196,8 @@ typedef struct fs_sg2_acts {
     float *ds;                  /* (N, max C) scratch */
     float *dimg[3];             /* (N, img_channels, R, R) scratch */
     float *small;               /* (3 N maxC) scratch */
+    double *sums;               /* (3 N maxC) doubles: a conv layer's per-plane sums in backward */
+    double *red;                /* (N maxC) doubles: modconv backward's reductions */
     float *scratch[6];          /* shared work buffers (see stylegan2_forward.c) */
     long scratch_n[6];
     float *arena;

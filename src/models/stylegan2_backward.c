@@ -52,8 +52,7 @@ static void conv_layer_backward(const fs_sg2 *g, fs_sg2_acts *a, int l, float *d
     long HW = (long)L->res * L->res;
     /* bias + lrelu*sqrt2 + clamp, noise, demodulation scale, in one pass: dcur becomes dL/dy */
     long NC = (long)N * L->C_out;
-    double *sums = malloc(sizeof(double) * 3 * (size_t)NC);
-    FS_ASSERT(sums);
+    double *sums = a->sums; /* (3, N, C_out) in the arena */
     double *dd = sums, *db = sums + NC, *dn = sums + 2 * NC;
     fs__sg2_conv_act_backward(dcur, dd, db, dn, a->y[l], a->demod[l], a->noise[l], a->noise_stride[l],
                               P->noise_strength[0], P->bias, c->conv_clamp, N, L->C_out, HW);
@@ -75,7 +74,6 @@ static void conv_layer_backward(const fs_sg2 *g, fs_sg2_acts *a, int l, float *d
     fs__sg2_work w = fs__sg2_work_of(a);
     fs__sg2_modconv_backward(dx, ds, G ? G->weight : NULL, dcur, dd, a->y[l], a->demod[l], xbuf, a->styles[l], P->weight,
                              L, c->layout, N, &w);
-    free(sums);
     style_backward(g, a, l, ds, dws, gr);
 }
 

@@ -53,7 +53,8 @@ int fs_sg2_acts_create(fs_sg2_acts **out, const fs_sg2 *g, int N, fs_err *err) {
     long blk = 0;
     for (int b = 0; b < c->n_blocks; b++) blk += (long)N * c->img_channels * c->block_res[b] * c->block_res[b];
     long small = 3 * (long)N * maxC + 16;
-    total += blk + 3 * img_n + small + (long)N * maxC + 2L * N * c->w_dim + (long)N * c->num_ws * c->w_dim;
+    long nsums = 4 * (long)N * maxC; /* doubles: sums then red, first in the arena (aligned for double) */
+    total += 2 * nsums + blk + 3 * img_n + small + (long)N * maxC + 2L * N * c->w_dim + (long)N * c->num_ws * c->w_dim;
     for (int i = 0; i < 6; i++) total += sc[i];
     a->arena = malloc(sizeof(float) * (size_t)total);
     if (!a->arena) {
@@ -62,7 +63,9 @@ int fs_sg2_acts_create(fs_sg2_acts **out, const fs_sg2 *g, int N, fs_err *err) {
                          total * 4.0 / (1 << 30));
     }
     a->arena_floats = total;
-    float *p = a->arena;
+    a->sums = (double *)a->arena;
+    a->red = a->sums + 3 * (long)N * maxC;
+    float *p = a->arena + 2 * nsums;
     for (int l = 0; l < c->n_layers; l++) {
         a->styles[l] = p, p += sz_styles[l];
         a->demod[l] = sz_demod[l] ? p : NULL, p += sz_demod[l];
@@ -104,7 +107,7 @@ void fs_sg2_acts_destroy(fs_sg2_acts *a) {
 long fs_sg2_acts_bytes(const fs_sg2_acts *a) { return a->arena_floats * (long)sizeof(float); }
 
 fs__sg2_work fs__sg2_work_of(fs_sg2_acts *a) {
-    fs__sg2_work w = {a->scratch[FS__SG2_XS], a->scratch[FS__SG2_TMP], a->scratch[FS__SG2_WT], a->small};
+    fs__sg2_work w = {a->scratch[FS__SG2_XS], a->scratch[FS__SG2_TMP], a->scratch[FS__SG2_WT], a->small, a->red};
     return w;
 }
 

@@ -29,6 +29,7 @@ typedef struct fs__sg2_work {
     float *tmp;  /* (C_out, 2H+1, 2W+1) one sample of the transposed conv; also (C_out, C_in) Wsq */
     float *wt;   /* (C_in, C_out, K, K) transposed weight / its gradient */
     float *small; /* (N, C_out) + (N, C_in) + ... */
+    double *red;  /* (N, max(C_in, C_out)) doubles: backward reductions */
 } fs__sg2_work;
 
 /* Modulated conv (+ demod unless torgb): y (N, C_out, res, res) before demod; demod (N, C_out) (NULL for torgb);

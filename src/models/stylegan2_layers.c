@@ -300,8 +300,7 @@ void fs__sg2_modconv_backward(float *dx, float *ds, float *dweight, float *dy, c
     int KK = L->K * L->K, Ci = L->C_in, Co = L->C_out;
     float g = fs__sg2_style_gain(L, layout);
     long NCo = (long)N * Co, NCi = (long)N * Ci;
-    double *red = malloc(sizeof(double) * (size_t)(NCo > NCi ? NCo : NCi));
-    FS_ASSERT(red);
+    double *red = w->red; /* (N, max(C_in, C_out)) */
     float *q = w->small;       /* (N, C_out) */
     float *s2 = q + NCo;       /* (N, C_in) */
     float *tsum = s2 + NCi;    /* (N, C_in) */
@@ -363,7 +362,6 @@ void fs__sg2_modconv_backward(float *dx, float *ds, float *dweight, float *dy, c
             }
         }
     }
-    free(red);
 }
 
 /* Reference: NVIDIA's fused modulated conv (eval mode): per-sample weights w[n] = W * s[n] * g, demodulated

@@ -169,7 +169,7 @@ static int compute_pivots(const char *dir, const fs_project *p, const fs_sg2 *g,
     for (int j = 0; j < n; j++) {
         if (fs_invert_load_crop(p, refs[j].track, refs[j].index, S, crop, err)) goto done;
         if (e) {
-            fs_e4e_resize_input(x256, crop, S, S, 256, o->e4e_antialias);
+            if (fs_e4e_resize_input(x256, crop, S, S, 256, o->e4e_antialias, err)) goto done;
             if (fs_e4e_encode(e, x256, 1, 256, 256, pivots + (size_t)j * row, 1, NULL, NULL, err)) goto done;
         } else {
             if (fs_project_w(g, lp, crop, &o->proj, pivots + (size_t)j * row, NULL, err)) goto done;
