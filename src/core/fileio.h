@@ -14,14 +14,15 @@
 #include <stddef.h>
 
 #include "core/err.h"
+#include "core/path.h"
 
 /* Reads a whole file into a new malloc'ed buffer (NUL-terminated, not counted). Caller frees. */
 int fs_read_file(const char *path, unsigned char **data, size_t *len, fs_err *err);
 
 typedef struct fs_atomic_file {
     FILE *fp;
-    char path[4096];
-    char tmp[4200];
+    char path[FS_PATH_MAX];
+    char tmp[FS_PATH_MAX];
 } fs_atomic_file;
 
 int fs_atomic_open(fs_atomic_file *f, const char *path, fs_err *err);

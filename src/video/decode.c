@@ -20,6 +20,7 @@
 #include <libswscale/swscale.h>
 
 #include "core/log.h"
+#include "core/path.h"
 #include "image/image_ops.h"
 #include "video/video_internal.h"
 
@@ -92,7 +93,7 @@ int fs_list_image_dir(const char *dir, char ***names, int *count, fs_err *err) {
 /* ---- reader ---- */
 
 struct fs_video_reader {
-    char path[4096];
+    char path[FS_PATH_MAX];
     fs_video_info info;
     fs_video_open_opts opts;
     /* libav */
@@ -291,7 +292,10 @@ int fs_video_open(const char *path, const fs_video_open_opts *o, fs_video_reader
     if (!r) return fs_errorf(err, "%s: out of memory", path);
     if (o) r->opts = *o;
     else fs_video_open_opts_default(&r->opts);
-    snprintf(r->path, sizeof r->path, "%s", path);
+    if (fs_path_fmt(r->path, sizeof r->path, err, "%s", path)) {
+        free(r);
+        return FS_ERR;
+    }
     struct stat st;
     if (stat(path, &st) != 0) {
         int rc = fs_errorf(err, "%s: %s", path, strerror(errno));
