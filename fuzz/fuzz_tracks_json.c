@@ -2,15 +2,15 @@
  * tracks.json) on arbitrary bytes, bounded as for a video of 20000 frames. */
 #include <stdint.h>
 
-#include "pipeline/project.h"
+#include "pipeline/project/project.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    fs_align_settings s;
-    fs_align_settings_default(&s);
+    fs_project_settings s;
+    fs_project_settings_default(&s);
     s.size = 64;
-    fs_proj_tracks *t = NULL;
+    fs_aligned_tracks *t = NULL;
     fs_err err;
-    if (fs_proj_tracks_parse_json((const char *)data, size, "fuzz.json", &s, 20000, &t, &err) == FS_OK)
-        fs_proj_tracks_destroy(t);
+    if (fs_aligned_tracks_parse_json((const char *)data, size, "fuzz.json", &s, 20000, &t, &err) == FS_OK)
+        fs_aligned_tracks_destroy(t);
     return 0;
 }

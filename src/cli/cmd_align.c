@@ -7,7 +7,7 @@
 #include "cli/cli.h"
 #include "cli/pipeline_args.h"
 #include "core/log.h"
-#include "pipeline/project.h"
+#include "pipeline/project/project.h"
 
 static void usage(FILE *fp) {
     fprintf(fp,
@@ -46,9 +46,9 @@ int fs_cmd_align(int argc, char **argv) {
                                          {"debug", required_argument, 0, 'd'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    fs_align_opts o;
+    fs_project_align_opts o;
     memset(&o, 0, sizeof o);
-    fs_align_settings_default(&o.settings);
+    fs_project_settings_default(&o.settings);
     const char *dir = NULL;
     long v;
     optind = 1;

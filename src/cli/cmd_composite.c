@@ -7,7 +7,7 @@
 #include "cli/cli.h"
 #include "cli/pipeline_args.h"
 #include "core/log.h"
-#include "pipeline/project.h"
+#include "pipeline/project/project.h"
 
 static void usage(FILE *fp) {
     fprintf(fp,

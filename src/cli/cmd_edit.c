@@ -9,8 +9,8 @@
 #include "cli/cli.h"
 #include "cli/pipeline_args.h"
 #include "core/log.h"
-#include "pipeline/edit.h"
-#include "pipeline/invert.h"
+#include "pipeline/edit/edit.h"
+#include "pipeline/invert/invert.h"
 
 static void usage(FILE *fp) {
     fprintf(fp,

@@ -7,7 +7,7 @@
 #include "cli/cli.h"
 #include "cli/pipeline_args.h"
 #include "core/log.h"
-#include "pipeline/project.h"
+#include "pipeline/project/project.h"
 
 static void usage(FILE *fp) {
     fprintf(fp,
@@ -41,8 +41,8 @@ int fs_cmd_faces(int argc, char **argv) {
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *json = NULL, *debug = NULL;
-    fs_align_settings s;
-    fs_align_settings_default(&s);
+    fs_project_settings s;
+    fs_project_settings_default(&s);
     optind = 1;
     opterr = 0;
     int c;
@@ -60,10 +60,10 @@ int fs_cmd_faces(int argc, char **argv) {
     if (optind != argc - 1) return fs_cli_usage_error("faces", "give exactly one VIDEO");
     const char *video = argv[optind];
     fs_err err = {0};
-    fs_proj_tracks *t = NULL;
-    if (fs_detect_tracks(video, &s, debug, &t, &err)) return fs_cli_fail(&err);
-    int rc = fs_proj_tracks_write_json(t, json, 0, &err);
+    fs_aligned_tracks *t = NULL;
+    if (fs_project_detect_tracks(video, &s, debug, &t, &err)) return fs_cli_fail(&err);
+    int rc = fs_aligned_tracks_write_json(t, json, 0, &err);
     if (!rc && json) fs_info("%s: %d face track(s) in %d frames", json, t->count, t->frames);
-    fs_proj_tracks_destroy(t);
+    fs_aligned_tracks_destroy(t);
     return rc ? fs_cli_fail(&err) : 0;
 }

@@ -9,7 +9,7 @@
 #include "core/fileio.h"
 #include "cli/pipeline_args.h"
 #include "core/log.h"
-#include "pipeline/invert.h"
+#include "pipeline/invert/invert.h"
 
 static void usage(FILE *fp) {
     fprintf(fp,

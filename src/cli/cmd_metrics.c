@@ -1,5 +1,5 @@
 /* cmd_metrics.c — `facestitch metrics ORIGINAL EDITED [--json]`: background PSNR, face flicker,
- * landmark stability (and TL-ID / TG-ID when a face-embedding model exists). See pipeline/metrics.h. */
+ * landmark stability (and TL-ID / TG-ID when a face-embedding model exists). See pipeline/metrics/metrics.h. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include "cli/cli.h"
 #include "core/fileio.h"
 #include "core/log.h"
-#include "pipeline/metrics.h"
+#include "pipeline/metrics/metrics.h"
 
 /* --csv: one line per frame, "inf" for identical pixels, empty for "not defined". */
 static void csv_num(FILE *fp, double v) {

@@ -9,7 +9,7 @@
 #include "cli/cli.h"
 #include "core/path.h"
 #include "core/log.h"
-#include "pipeline/tiny_models.h"
+#include "models/tiny_models.h"
 #include "registry/registry.h"
 
 static void print_help(FILE *fp) {
@@ -361,7 +361,7 @@ static int cmd_path(int argc, char **argv) {
     return 0;
 }
 
-/* models init --tiny --out DIR: the random stand-in set of pipeline/tiny_models.h */
+/* models init --tiny --out DIR: the random stand-in set of models/tiny_models.h */
 static int cmd_init(int argc, char **argv) {
     int tiny = 0;
     const char *out = NULL;

@@ -37,7 +37,7 @@ int fs_cli_parse_double(const char *s, double lo, double hi, double *out) {
     return 0;
 }
 
-int fs_cli_tracking_option(const char *cmd, int c, const char *arg, fs_align_settings *s) {
+int fs_cli_tracking_option(const char *cmd, int c, const char *arg, fs_project_settings *s) {
     long n;
     double v;
     switch (c) {
@@ -56,7 +56,7 @@ int fs_cli_tracking_option(const char *cmd, int c, const char *arg, fs_align_set
     case FS_OPT_RANGE: {
         int64_t a, b;
         fs_err e = {0};
-        if (strlen(arg) >= sizeof s->range || fs_align_range_frames(arg, 25.0, &a, &b, &e))
+        if (strlen(arg) >= sizeof s->range || fs_project_range_frames(arg, 25.0, &a, &b, &e))
             return fs_cli_usage_error(cmd, "--range %s: expected FROM:TO, e.g. 2.5s:7s or f75:f210 (either may be empty)",
                                       arg);
         snprintf(s->range, sizeof s->range, "%s", arg);

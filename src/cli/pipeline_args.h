@@ -4,7 +4,7 @@
 #define FS_CLI_PIPELINE_ARGS_H
 
 #include "pipeline/model_set.h"
-#include "pipeline/project.h"
+#include "pipeline/project/project.h"
 
 enum { FS_OPT_MODELS = 1000, FS_OPT_MODEL, FS_OPT_ENCODER, FS_OPT_LPIPS, FS_OPT_PARSER, FS_OPT_NO_ENCODER,
        FS_OPT_NO_LPIPS, FS_OPT_NO_PARSER };
@@ -57,6 +57,6 @@ int fs_cli_check_face(const char *cmd, const char *arg);
 
 /* Handles a FS_TRACKING_OPTIONS (or FS_RANGE_OPTION) option of command `cmd`: 0 when c is not one, 1 when stored in
  * s, 2 when the value was bad (the usage error is printed; return 2 from the command). */
-int fs_cli_tracking_option(const char *cmd, int c, const char *arg, fs_align_settings *s);
+int fs_cli_tracking_option(const char *cmd, int c, const char *arg, fs_project_settings *s);
 
 #endif

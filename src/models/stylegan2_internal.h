@@ -9,9 +9,6 @@
 int fs__sg2_config_finish(fs_sg2_config *c, int K, fs_err *err);
 void fs__sg2_point(const fs_sg2_config *c, fs_sg2_params *p, float *base);
 
-/* TEMPORARY FALLBACK (until weights/load.c maps rosinality checkpoints to canonical names itself):
- * rosinality key for a canonical stylegan2 name, "" when there is none. See docs/canonical-names.md. */
-void fs__sg2_rosinality_name(const char *canonical, char *out, size_t n);
 
 /* The [1,3,3,1] x [1,3,3,1] / 64 resampling filter (4x4). */
 extern const float fs__sg2_fir[16];

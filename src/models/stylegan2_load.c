@@ -1,5 +1,6 @@
-/* stylegan2_load.c — build a generator from a tensor map (canonical, NVIDIA or rosinality names);
- * the architecture is read from the tensor shapes and checked against the metadata. */
+/* stylegan2_load.c — build a generator from a tensor map (canonical names; a rosinality map is first
+ * mapped by weights/canonical.c); the architecture is read from the tensor shapes and checked against
+ * the metadata. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,22 +14,13 @@
 
 typedef struct {
     const fs_tensor_map *m;
-    int ros;          /* rosinality names */
-    char prefix[128]; /* "", "g_ema.", "decoder." ... */
+    char prefix[128]; /* "", "G_ema.", ... in front of the canonical names */
 } resolver;
 
 static const fs_tensor *rget(const resolver *r, const char *canon) {
-    char nm[256], rn[128];
-    if (!r->ros) {
-        snprintf(nm, sizeof nm, "%s%s", r->prefix, canon);
-        return fs_tensor_map_get(r->m, nm);
-    }
-    fs__sg2_rosinality_name(canon, rn, sizeof rn);
-    if (!rn[0]) return NULL;
-    snprintf(nm, sizeof nm, "%s%s", r->prefix, rn);
-    const fs_tensor *t = fs_tensor_map_get(r->m, nm);
-    if (!t && !strcmp(rn, "latent_avg")) t = fs_tensor_map_get(r->m, "latent_avg"); /* top level */
-    return t;
+    char nm[512];
+    if (snprintf(nm, sizeof nm, "%s%s", r->prefix, canon) >= (int)sizeof nm) return NULL;
+    return fs_tensor_map_get(r->m, nm);
 }
 
 static int ends_with(const char *s, const char *suf, size_t *pre_len) {
@@ -38,37 +30,48 @@ static int ends_with(const char *s, const char *suf, size_t *pre_len) {
     return 1;
 }
 
-/* Finds which naming the map uses and under which prefix. */
-static int detect(resolver *r, const fs_tensor_map *m, fs_err *err) {
+/* Finds the prefix of the canonical names; 1 (no error) when the map has rosinality names instead. */
+static int detect(resolver *r, const fs_tensor_map *m, int *rosinality, fs_err *err) {
     memset(r, 0, sizeof *r);
     r->m = m;
+    *rosinality = 0;
     int found = 0;
     for (int i = 0; i < m->count; i++) {
         const char *nm = m->items[i]->name;
         size_t pl;
-        int ros;
-        if (ends_with(nm, "synthesis.b4.const", &pl))
-            ros = 0;
-        else if (ends_with(nm, "to_rgb1.conv.weight", &pl))
-            ros = 1;
-        else
-            continue;
-        if (pl >= sizeof r->prefix) continue;
-        /* prefer: canonical over rosinality, no prefix, then g_ema over g (training checkpoints) */
-        int score = (ros ? 0 : 4) + (pl == 0 ? 2 : 0) + (strncasecmp(nm, "g_ema", 5) == 0 ? 1 : 0);
-        int best = found ? (r->ros ? 0 : 4) + (r->prefix[0] ? 0 : 2) + (strncasecmp(r->prefix, "g_ema", 5) == 0 ? 1 : 0)
-                         : -1;
+        if (ends_with(nm, "to_rgb1.conv.weight", &pl)) *rosinality = 1;
+        if (!ends_with(nm, "synthesis.b4.const", &pl) || pl >= sizeof r->prefix) continue;
+        /* prefer no prefix, then g_ema over g (training checkpoints) */
+        int score = (pl == 0 ? 2 : 0) + (strncasecmp(nm, "g_ema", 5) == 0 ? 1 : 0);
+        int best = found ? (r->prefix[0] ? 0 : 2) + (strncasecmp(r->prefix, "g_ema", 5) == 0 ? 1 : 0) : -1;
         if (score > best) {
-            r->ros = ros;
             memcpy(r->prefix, nm, pl);
             r->prefix[pl] = 0;
             found = 1;
         }
     }
-    if (!found)
+    if (found) *rosinality = 0;
+    if (!found && !*rosinality)
         return fs_errorf(err, "no StyleGAN2 generator tensors found (expected 'synthesis.b4.const' or rosinality "
                               "'g_ema.to_rgb1.conv.weight')");
     return FS_OK;
+}
+
+/* A rosinality map goes through the weights stage's canonical mapping (on a copy: m is the caller's). */
+static int from_rosinality(fs_sg2 **out, const fs_tensor_map *m, fs_err *err) {
+    fs_tensor_map *raw = fs_tensor_map_create(), *canon = NULL;
+    if (!raw) return fs_errorf(err, "stylegan2: out of memory");
+    int rc = FS_OK;
+    for (int i = 0; rc == FS_OK && i < m->count; i++) {
+        fs_tensor *t = fs_tensor_clone(m->items[i], err);
+        rc = t ? fs_tensor_map_add(raw, t, err) : FS_ERR;
+    }
+    for (int i = 0; rc == FS_OK && i < m->meta_count; i++) rc = fs_tensor_map_set_meta(raw, m->meta_keys[i], m->meta_values[i], err);
+    if (rc == FS_OK) rc = fs_weights_canonicalize(raw, "stylegan2", NULL, &canon, err);
+    if (rc == FS_OK) rc = fs_sg2_from_map(out, canon ? canon : raw, err);
+    fs_tensor_map_destroy(canon);
+    fs_tensor_map_destroy(raw);
+    return rc;
 }
 
 /* dims with all size-1 entries removed */
@@ -93,14 +96,16 @@ static int meta_int(const fs_tensor_map *m, const char *key, int have, const cha
 
 int fs_sg2_from_map(fs_sg2 **out, const fs_tensor_map *m, fs_err *err) {
     resolver r;
-    if (detect(&r, m, err)) return FS_ERR;
+    int rosinality;
+    if (detect(&r, m, &rosinality, err)) return FS_ERR;
+    if (rosinality) return from_rosinality(out, m, err);
     fs_sg2_config *c = calloc(1, sizeof *c);
     if (!c) return fs_errorf(err, "stylegan2: out of memory");
     int rc = FS_ERR;
     char nm[256];
     /* layout and runtime conventions */
     const char *lay = fs_tensor_map_meta(m, "layout");
-    c->layout = r.ros ? FS_SG2_LAYOUT_ROSINALITY : FS_SG2_LAYOUT_NVIDIA;
+    c->layout = FS_SG2_LAYOUT_NVIDIA;
     if (lay) {
         if (!strcmp(lay, "nvidia"))
             c->layout = FS_SG2_LAYOUT_NVIDIA;
@@ -133,7 +138,7 @@ int fs_sg2_from_map(fs_sg2 **out, const fs_tensor_map *m, fs_err *err) {
         }
         c->lr_multiplier = (float)v;
     }
-    if (!r.ros) {
+    {
         snprintf(nm, sizeof nm, "%smapping.embed.weight", r.prefix);
         if (fs_tensor_map_get(m, nm)) {
             fs_errorf(err, "conditional generator (mapping.embed, c_dim > 0) is not supported");
@@ -200,7 +205,7 @@ int fs_sg2_from_map(fs_sg2 **out, const fs_tensor_map *m, fs_err *err) {
             goto done;
         }
     }
-    if (!r.ros) {
+    {
         snprintf(nm, sizeof nm, "%ssynthesis.b8.skip.weight", r.prefix);
         if (fs_tensor_map_get(m, nm)) {
             fs_errorf(err, "'resnet' synthesis architecture is not supported (only 'skip')");
@@ -220,7 +225,7 @@ int fs_sg2_from_map(fs_sg2 **out, const fs_tensor_map *m, fs_err *err) {
     }
     c->n_blocks = nb;
     /* resample filters, where the file carries them, must be the standard [1,3,3,1] FIR the code uses */
-    for (int b = 0; !r.ros && b < nb; b++) {
+    for (int b = 0; b < nb; b++) {
         static const char *where[] = {"", "conv0.", "conv1."};
         for (int k = 0; k < 3; k++) {
             snprintf(nm, sizeof nm, "%ssynthesis.b%d.%sresample_filter", r.prefix, 4 << b, where[k]);
@@ -249,7 +254,7 @@ int fs_sg2_from_map(fs_sg2 **out, const fs_tensor_map *m, fs_err *err) {
                 fs_verbose("stylegan2: no w_avg/latent_avg in the weights; truncation will pull towards 0");
                 continue;
             }
-            fs_errorf(err, "missing tensor for %s%s", ti->name, r.ros ? " (rosinality layout)" : "");
+            fs_errorf(err, "missing tensor for %s", ti->name);
             fs_sg2_destroy(g);
             goto done;
         }

@@ -3,7 +3,7 @@
  * Layout (all integers little-endian, floats IEEE-754 bit patterns, so a reload is bit-exact):
  *   "FSOPTST\0"                 8-byte magic
  *   u32 version                 FS_OPTIM_STATE_VERSION; newer files are refused with a hint
- *   u32 kind length, kind       "adam" / "sgd"
+ *   u32 kind length, kind       "adam"
  *   u32 n_scalars, then each:   u32 name length, name, f64 value
  *   u32 n_buffers, then each:   u32 name length, name, u64 count, count x f32
  *   u64 FNV-1a 64 of every byte before it

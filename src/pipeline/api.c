@@ -8,8 +8,8 @@
 #include "core/log.h"
 #include "core/threads.h"
 #include "core/version.h"
-#include "pipeline/edit.h"
-#include "pipeline/invert.h"
+#include "pipeline/edit/edit.h"
+#include "pipeline/invert/invert.h"
 
 const char *facestitch_version(void) { return FS_VERSION; }
 
@@ -73,7 +73,7 @@ int facestitch_edit(const char *video, const char *output, const facestitch_para
             fs_errorf(&e, "range '%s' too long", p->range);
             return fail(err, errlen, &e);
         }
-        if (fs_align_range_frames(p->range, 25.0, &a, &b, &e)) return fail(err, errlen, &e);
+        if (fs_project_range_frames(p->range, 25.0, &a, &b, &e)) return fail(err, errlen, &e);
         snprintf(io.align.settings.range, sizeof io.align.settings.range, "%s", p->range);
     }
     fs_model_args ma;

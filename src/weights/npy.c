@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/checked.h"
+#include "core/fileio.h"
 #include "weights/torch.h"
 #include "weights/wutil.h"
 
@@ -122,4 +123,30 @@ int fs_npy_load_mem(const unsigned char *buf, size_t len, const char *name, int 
     }
     *out = m;
     return FS_OK;
+}
+
+/* ---- writing ---- */
+
+int fs_npy_write_f32(const char *path, const float *data, int ndim, const int64_t *shape, fs_err *err) {
+    char dict[256];
+    int k = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (");
+    long n = 1;
+    for (int i = 0; i < ndim; i++) {
+        k += snprintf(dict + k, sizeof dict - (size_t)k, "%lld,%s", (long long)shape[i], i + 1 < ndim ? " " : "");
+        n *= (long)shape[i];
+    }
+    k += snprintf(dict + k, sizeof dict - (size_t)k, "), }");
+    int total = 10 + k + 1;
+    int pad = (64 - total % 64) % 64;
+    int hlen = k + pad + 1;
+    fs_atomic_file f;
+    if (fs_atomic_open(&f, path, err)) return FS_ERR;
+    unsigned char head[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 0xff),
+                              (unsigned char)(hlen >> 8)};
+    fwrite(head, 1, 10, f.fp);
+    fwrite(dict, 1, (size_t)k, f.fp);
+    for (int i = 0; i < pad; i++) fputc(' ', f.fp);
+    fputc('\n', f.fp);
+    fwrite(data, sizeof(float), (size_t)n, f.fp);
+    return fs_atomic_commit(&f, err);
 }

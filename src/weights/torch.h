@@ -36,5 +36,7 @@ int fs_torch_is_pickle(const unsigned char *buf, size_t len);
 int fs_npy_load_mem(const unsigned char *buf, size_t len, const char *name, int flags, fs_tensor_map **out,
                     fs_err *err);
 int fs_npy_is_npy(const unsigned char *buf, size_t len);
+/* Writes a float32 C-order .npy (atomic: tmp + rename). */
+int fs_npy_write_f32(const char *path, const float *data, int ndim, const int64_t *shape, fs_err *err);
 
 #endif

@@ -12,7 +12,7 @@
 #include "check.h"
 #include "face/paste.h"
 #include "image/image_ops.h"
-#include "pipeline/project.h"
+#include "pipeline/project/project.h"
 #include "video/video.h"
 
 static int run(const char *cmd) {
@@ -56,8 +56,8 @@ static void compare(const fs_project *p, const char *out, int lossless, double *
         if (lossless) {
             memset(sup, 0, (size_t)W * H);
             for (int k = 0; k < p->tracks->count; k++) {
-                const fs_proj_track *tr = &p->tracks->t[k];
-                int i = fs_proj_track_index(tr, (int)fa.index);
+                const fs_aligned_track *tr = &p->tracks->t[k];
+                int i = fs_aligned_track_index(tr, (int)fa.index);
                 if (i < 0) continue;
                 CHECK(fs_project_paste_alpha(p, k, i, alpha, 1, &err) == FS_OK);
                 fs_paste_support(one, W, H, S, alpha, tr->coeffs[i]);

@@ -19,7 +19,7 @@
 #include "face/align.h"
 #include "image/image.h"
 #include "image/image_ops.h"
-#include "pipeline/project.h"
+#include "pipeline/project/project.h"
 #include "video/video.h"
 
 #include <math.h>
@@ -53,16 +53,16 @@ static void quad_centre(const double q[4][2], double c[2]) {
 static double quad_side(const double q[4][2]) { return hypot(q[3][0] - q[0][0], q[3][1] - q[0][1]); }
 
 /* The largest track of `path` (NULL when none). */
-static fs_proj_tracks *track(const char *path, int *best) {
-    fs_align_settings s;
-    fs_align_settings_default(&s);
+static fs_aligned_tracks *track(const char *path, int *best) {
+    fs_project_settings s;
+    fs_project_settings_default(&s);
     s.size = 256;
-    fs_proj_tracks *tr = NULL;
+    fs_aligned_tracks *tr = NULL;
     fs_err err = {0};
-    CHECK_MSG(fs_detect_tracks(path, &s, NULL, &tr, &err) == FS_OK, "%s", err.msg);
+    CHECK_MSG(fs_project_detect_tracks(path, &s, NULL, &tr, &err) == FS_OK, "%s", err.msg);
     if (!tr || tr->count < 1) {
         CHECK_MSG(0, "%s: no face found", path);
-        fs_proj_tracks_destroy(tr);
+        fs_aligned_tracks_destroy(tr);
         return NULL;
     }
     *best = 0;
@@ -76,11 +76,11 @@ static fs_proj_tracks *track(const char *path, int *best) {
 static int render(const char *photo, const char *out, double centre[2], double *q) {
     fs_err err = {0};
     int best;
-    fs_proj_tracks *still = track(photo, &best);
+    fs_aligned_tracks *still = track(photo, &best);
     if (!still) return 1;
     quad_centre(still->t[best].quad[0], centre);
     *q = quad_side(still->t[best].quad[0]);
-    fs_proj_tracks_destroy(still);
+    fs_aligned_tracks_destroy(still);
 
     fs_image *ref = NULL;
     CHECK_MSG(fs_image_load(photo, &ref, &err) == FS_OK, "%s", err.msg);
@@ -133,7 +133,7 @@ static int render(const char *photo, const char *out, double centre[2], double *
 
 /* Mean |e_t - e_{t-1}| / side in %, e = centre mapped back into the photo; also the mean
  * distance of e from the true centre (pixels). */
-static void error_jitter(const fs_proj_track *t, const double (*quads)[4][2], const double centre[2], double q,
+static void error_jitter(const fs_aligned_track *t, const double (*quads)[4][2], const double centre[2], double q,
                          double *jit, double *dist) {
     double prev[2] = {0, 0}, s = 0, d = 0;
     int m = 0;
@@ -184,10 +184,10 @@ int main(void) {
         double centre[2], q;
         if (render(photo, clip, centre, &q)) continue;
         int best;
-        fs_proj_tracks *tr = track(clip, &best);
+        fs_aligned_tracks *tr = track(clip, &best);
         remove(clip);
         if (!tr) continue;
-        const fs_proj_track *t = &tr->t[best];
+        const fs_aligned_track *t = &tr->t[best];
         CHECK_MSG(t->n >= N - 2, "%s: tracked in %d of %d frames", photos[pi], t->n, N);
         double(*raw)[4][2] = malloc(sizeof *raw * (size_t)t->n);
         for (int i = 0; i < t->n; i++) {
@@ -208,7 +208,7 @@ int main(void) {
         ratio_sum += ratio;
         done++;
         free(raw);
-        fs_proj_tracks_destroy(tr);
+        fs_aligned_tracks_destroy(tr);
     }
     rmdir(dir);
     CHECK(done == NP);

@@ -14,7 +14,7 @@
 #include "face/cascade.h"
 #include "face/detect.h"
 #include "face/shape_predictor.h"
-#include "pipeline/project.h"
+#include "pipeline/project/project.h"
 #include "video/video.h"
 
 #include <math.h>
@@ -43,7 +43,7 @@ static double jitter(double (*q)[4][2], int n, int second) {
  * frontal Haar cascade, the box nearest the tracked face, mapped to the predictor's box as the
  * tracker does), one predictor pass from it, integer pixels. Quads for the track's n frames; 0
  * when every frame had a detection. */
-static int per_frame_quads(const char *path, const fs_proj_track *t, double (*q)[4][2]) {
+static int per_frame_quads(const char *path, const fs_aligned_track *t, double (*q)[4][2]) {
     fs_err err = {0};
     fs_haar_cascade *hc = NULL;
     fs_shape_predictor *sp = NULL;
@@ -105,20 +105,20 @@ int main(void) {
     fs_threads_init(2);
     for (size_t ci = 0; ci < sizeof clips / sizeof clips[0]; ci++) {
         const char *path = test_shared_path(clips[ci]);
-        fs_align_settings s;
-        fs_align_settings_default(&s);
+        fs_project_settings s;
+        fs_project_settings_default(&s);
         s.size = 256;
         s.max_frames = getenv("JITTER_ALL") ? 0 : 90;
-        fs_proj_tracks *tr = NULL;
+        fs_aligned_tracks *tr = NULL;
         fs_err err = {0};
-        CHECK_MSG(fs_detect_tracks(path, &s, NULL, &tr, &err) == FS_OK, "%s", err.msg);
+        CHECK_MSG(fs_project_detect_tracks(path, &s, NULL, &tr, &err) == FS_OK, "%s", err.msg);
         if (!tr) continue;
         CHECK(tr->count >= 1);
         if (tr->count < 1) continue;
         int best = 0;
         for (int k = 1; k < tr->count; k++)
             if (tr->t[k].n > tr->t[best].n) best = k;
-        fs_proj_track *t = &tr->t[best];
+        fs_aligned_track *t = &tr->t[best];
         double cover = 100.0 * t->n / tr->frames;
         double(*raw)[4][2] = malloc(sizeof *raw * (size_t)t->n);
         for (int i = 0; i < t->n; i++) {
@@ -157,7 +157,7 @@ int main(void) {
         CHECK_MSG(js < jr, "%s: smoothed centre motion %.3f%% not below raw %.3f%%", clips[ci], js, jr);
         CHECK_MSG(ar >= 1.3 * as, "%s: smoothed acceleration %.3f%% not 1.3x below raw %.3f%%", clips[ci], as, ar);
         free(raw);
-        fs_proj_tracks_destroy(tr);
+        fs_aligned_tracks_destroy(tr);
     }
     fs_threads_shutdown();
     return check_finish();

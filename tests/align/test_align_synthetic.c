@@ -12,7 +12,7 @@
 #include "face/align.h"
 #include "face/paste.h"
 #include "image/image_ops.h"
-#include "pipeline/project.h"
+#include "pipeline/project/project.h"
 #include "video/video.h"
 
 enum { W = 200, H = 150, N = 24, T0 = 4, T1 = 19 };
@@ -119,9 +119,9 @@ int main(void) {
     fprintf(fp, "]}]}\n");
     fclose(fp);
     /* 3. align with these tracks */
-    fs_align_opts ao;
+    fs_project_align_opts ao;
     memset(&ao, 0, sizeof ao);
-    fs_align_settings_default(&ao.settings);
+    fs_project_settings_default(&ao.settings);
     ao.settings.size = 128;
     ao.tracks_json = json;
     CHECK_MSG(fs_project_align(video, proj, &ao, &err) == FS_OK, "%s", err.msg);
@@ -138,15 +138,15 @@ int main(void) {
     char tj[700], tj2[700];
     snprintf(tj, sizeof tj, "%s/tracks.json", proj);
     snprintf(tj2, sizeof tj2, "%s/tracks2.json", dir);
-    CHECK(fs_proj_tracks_write_json(p->tracks, tj2, 1, &err) == FS_OK);
-    fs_proj_tracks *t2 = NULL;
-    CHECK(fs_proj_tracks_read_json(tj2, &p->settings, 0, &t2, &err) == FS_OK);
+    CHECK(fs_aligned_tracks_write_json(p->tracks, tj2, 1, &err) == FS_OK);
+    fs_aligned_tracks *t2 = NULL;
+    CHECK(fs_aligned_tracks_read_json(tj2, &p->settings, 0, &t2, &err) == FS_OK);
     double dq = 0;
     for (int i = 0; t2 && i < t2->t[0].n; i++)
         for (int c = 0; c < 4; c++)
             for (int d = 0; d < 2; d++) dq = check_max(dq, fabs(t2->t[0].quad[i][c][d] - p->tracks->t[0].quad[i][c][d]));
     CHECK_MSG(dq == 0.0, "quads changed by a JSON round trip: %g", dq);
-    fs_proj_tracks_destroy(t2);
+    fs_aligned_tracks_destroy(t2);
     /* 4. composite with edited (noise) crops, lossless */
     fs_composite_opts co;
     fs_composite_opts_default(&co);
@@ -168,8 +168,8 @@ int main(void) {
         if (fs_video_next(b, &fb, &err) != FS_OK || !fb.image) break;
         CHECK(fa.pts == fb.pts || fabs(fa.time - fb.time) < 1e-6);
         int f = (int)fa.index;
-        const fs_proj_track *tr = &p->tracks->t[0];
-        int i = fs_proj_track_index(tr, f);
+        const fs_aligned_track *tr = &p->tracks->t[0];
+        int i = fs_aligned_track_index(tr, f);
         if (i < 0) {
             untouched_frames_diff += fs_image_psnr(fa.image, fb.image, NULL) != INFINITY;
         } else {
@@ -216,25 +216,25 @@ int main(void) {
         "{\"frames\":10,\"tracks\":[{\"id\":0,\"frames\":[{\"frame\":1,\"landmarks\":\"x\"}]}]}",
         "{\"frames\":1e300,\"tracks\":[]}",
     };
-    fs_align_settings s;
-    fs_align_settings_default(&s);
+    fs_project_settings s;
+    fs_project_settings_default(&s);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         write_file(json, bad[i]);
-        fs_proj_tracks *t = NULL;
-        CHECK_MSG(fs_proj_tracks_read_json(json, &s, 0, &t, &err) != FS_OK, "hostile JSON %zu accepted", i);
+        fs_aligned_tracks *t = NULL;
+        CHECK_MSG(fs_aligned_tracks_read_json(json, &s, 0, &t, &err) != FS_OK, "hostile JSON %zu accepted", i);
         CHECK_MSG(strstr(err.msg, json) != NULL || strstr(err.msg, "memory"), "%s", err.msg);
         CHECK(t == NULL);
     }
     /* --range parsing: times (at the video's fps) or frames, TO exclusive, open ends */
     {
         int64_t a, b;
-        CHECK(fs_align_range_frames("2.5s:7s", 30, &a, &b, &err) == FS_OK && a == 75 && b == 210);
-        CHECK(fs_align_range_frames("f10:", 30, &a, &b, &err) == FS_OK && a == 10 && b == INT64_MAX);
-        CHECK(fs_align_range_frames(":f5", 25, &a, &b, &err) == FS_OK && a == 0 && b == 5);
-        CHECK(fs_align_range_frames("", 25, &a, &b, &err) == FS_OK && a == 0 && b == INT64_MAX);
+        CHECK(fs_project_range_frames("2.5s:7s", 30, &a, &b, &err) == FS_OK && a == 75 && b == 210);
+        CHECK(fs_project_range_frames("f10:", 30, &a, &b, &err) == FS_OK && a == 10 && b == INT64_MAX);
+        CHECK(fs_project_range_frames(":f5", 25, &a, &b, &err) == FS_OK && a == 0 && b == 5);
+        CHECK(fs_project_range_frames("", 25, &a, &b, &err) == FS_OK && a == 0 && b == INT64_MAX);
         static const char *bad_ranges[] = {"f5:f5", "5:7", "2.5s:7", "fx:f2", "f1.5:", "f3", "1s:2s:3s", "-1s:", "f9:f2"};
         for (size_t i = 0; i < sizeof bad_ranges / sizeof bad_ranges[0]; i++)
-            CHECK_MSG(fs_align_range_frames(bad_ranges[i], 25, &a, &b, &err) != FS_OK && strstr(err.msg, bad_ranges[i]),
+            CHECK_MSG(fs_project_range_frames(bad_ranges[i], 25, &a, &b, &err) != FS_OK && strstr(err.msg, bad_ranges[i]),
                       "range '%s' accepted", bad_ranges[i]);
     }
     /* untrusted sizes: frames beyond the video, long gaps, huge ids / sizes (memory and integer
@@ -267,15 +267,15 @@ int main(void) {
             }
             fprintf(fp, "]}]}");
             fclose(fp);
-            fs_proj_tracks *t = NULL;
-            int rc = fs_proj_tracks_read_json(json, &s, cases[c].bound, &t, &err);
+            fs_aligned_tracks *t = NULL;
+            int rc = fs_aligned_tracks_read_json(json, &s, cases[c].bound, &t, &err);
             if (cases[c].ok) {
                 CHECK_MSG(rc == FS_OK && t && t->count == 1, "case %zu: %s", c, err.msg);
                 if (t) CHECK(t->width == 0 && t->height == 0 && t->fps == 25.0 && t->t[0].box[0][0] == 0.0f);
             } else {
                 CHECK_MSG(rc != FS_OK && t == NULL && strstr(err.msg, cases[c].want), "case %zu: '%s'", c, err.msg);
             }
-            fs_proj_tracks_destroy(t);
+            fs_aligned_tracks_destroy(t);
         }
     }
     /* 68 identical landmarks: a degenerate quad is an error, not a crash */
@@ -284,8 +284,8 @@ int main(void) {
     for (int i = 0; i < 68; i++) fprintf(fp, "%s[5,5]", i ? "," : "");
     fprintf(fp, "]}]}]}");
     fclose(fp);
-    fs_proj_tracks *t = NULL;
-    CHECK(fs_proj_tracks_read_json(json, &s, 0, &t, &err) != FS_OK);
+    fs_aligned_tracks *t = NULL;
+    CHECK(fs_aligned_tracks_read_json(json, &s, 0, &t, &err) != FS_OK);
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     CHECK(system(cmd) == 0);

@@ -1,4 +1,4 @@
-/* test_metrics_units.c — the pieces of pipeline/metrics.h on synthetic data: convex fills with
+/* test_metrics_units.c — the pieces of pipeline/metrics/metrics.h on synthetic data: convex fills with
  * margins, PSNR, landmark stability on hand-made tracks (known jitter and shift, matching), and
  * TL-ID / TG-ID on hand-made embeddings. No media needed. */
 #include <math.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "pipeline/metrics.h"
+#include "pipeline/metrics/metrics.h"
 
 static long count(const uint8_t *m, int w, int h) {
     long n = 0;
@@ -80,7 +80,7 @@ static void test_psnr(void) {
 }
 
 /* One track of n frames from `first`, landmarks = a fixed face (eyes 40 px apart) moved by dx per frame. */
-static void make_track(fs_proj_track *t, int id, int first, int n, double x0, double dx, double jitter_amp) {
+static void make_track(fs_aligned_track *t, int id, int first, int n, double x0, double dx, double jitter_amp) {
     memset(t, 0, sizeof *t);
     t->id = id;
     t->first = first;
@@ -106,8 +106,8 @@ static void make_track(fs_proj_track *t, int id, int first, int n, double x0, do
     }
 }
 
-static fs_proj_tracks *tracks_new(int count) {
-    fs_proj_tracks *t = calloc(1, sizeof *t);
+static fs_aligned_tracks *tracks_new(int count) {
+    fs_aligned_tracks *t = calloc(1, sizeof *t);
     t->count = count;
     t->t = calloc(count, sizeof *t->t);
     t->frames = 20;
@@ -119,7 +119,7 @@ static fs_proj_tracks *tracks_new(int count) {
 static void test_landmarks(void) {
     fs_err err = {0};
     /* same tracks: ratio 1, shift 0 */
-    fs_proj_tracks *a = tracks_new(1), *b = tracks_new(1);
+    fs_aligned_tracks *a = tracks_new(1), *b = tracks_new(1);
     make_track(&a->t[0], 0, 0, 10, 100, 2.0, 0);
     make_track(&b->t[0], 5, 0, 10, 100, 2.0, 0);
     fs_metrics m;
@@ -130,7 +130,7 @@ static void test_landmarks(void) {
     CHECK_CLOSE(m.lm_jitter_ratio, 1.0, 1e-12);
     CHECK_CLOSE(m.lm_shift, 0.0, 1e-12);
     CHECK(m.lm_pairs == 9 && m.lm_frames == 10);
-    fs_proj_tracks_destroy(b);
+    fs_aligned_tracks_destroy(b);
     /* edited: shifted by 4 px (shift 0.1) and jittering by 2 px every other frame */
     b = tracks_new(1);
     make_track(&b->t[0], 0, 0, 10, 104, 2.0, 2.0);
@@ -139,9 +139,9 @@ static void test_landmarks(void) {
     CHECK_CLOSE(m.lm_jitter_edited, (5 * 4.0 + 4 * 0.0) / 9 / 40, 1e-6);
     CHECK_CLOSE(m.lm_shift, (5 * 4.0 + 5 * 6.0) / 10 / 40, 1e-6);
     CHECK_CLOSE(m.lm_jitter_ratio, m.lm_jitter_edited / m.lm_jitter_original, 1e-9);
-    fs_proj_tracks_destroy(b);
+    fs_aligned_tracks_destroy(b);
     /* unobserved frames are left out; a track elsewhere is not matched; two tracks in swapped order */
-    fs_proj_tracks_destroy(a);
+    fs_aligned_tracks_destroy(a);
     a = tracks_new(2);
     make_track(&a->t[0], 0, 0, 10, 100, 0.0, 0);
     make_track(&a->t[1], 1, 0, 10, 400, 0.0, 0);
@@ -160,13 +160,13 @@ static void test_landmarks(void) {
     /* static faces: zero jitter in both -> ratio 1 */
     CHECK_CLOSE(m.lm_jitter_original, 0.0, 1e-12);
     CHECK_CLOSE(m.lm_jitter_ratio, 1.0, 0);
-    fs_proj_tracks_destroy(b);
+    fs_aligned_tracks_destroy(b);
     /* no edited face at all: nothing matched, NANs */
     b = tracks_new(0);
     CHECK(fs_metrics_landmarks(a, b, &m, &err) == FS_OK);
     CHECK(m.tracks_matched == 0 && m.tracks[0].edited_id == -1 && isnan(m.lm_shift) && isnan(m.lm_jitter_ratio));
-    fs_proj_tracks_destroy(b);
-    fs_proj_tracks_destroy(a);
+    fs_aligned_tracks_destroy(b);
+    fs_aligned_tracks_destroy(a);
     fs_metrics_free(&m);
 }
 

@@ -16,7 +16,7 @@
 #include "face/align.h"
 #include "face/mask.h"
 #include "face/paste.h"
-#include "pipeline/metrics.h"
+#include "pipeline/metrics/metrics.h"
 
 #define NFRAMES 8
 
@@ -25,7 +25,7 @@ static char tmpdir[256];
 typedef enum { EDIT_NOISE_FACE, EDIT_CORNER } edit_kind;
 
 /* Writes the first `frames` frames of clip, changed by `kind`, losslessly to out. */
-static int write_edited(const char *clip, const fs_proj_tracks *t, edit_kind kind, int frames, const char *out,
+static int write_edited(const char *clip, const fs_aligned_tracks *t, edit_kind kind, int frames, const char *out,
                         int *corner_ok) {
     fs_err err = {0};
     fs_video_open_opts vo;
@@ -54,7 +54,7 @@ static int write_edited(const char *clip, const fs_proj_tracks *t, edit_kind kin
             /* noise inside the plain landmark hull (no margin), different every frame */
             memset(hull, 0, (size_t)W * H);
             for (int k = 0; k < t->count; k++) {
-                int i = fs_proj_track_index(&t->t[k], (int)f.index);
+                int i = fs_aligned_track_index(&t->t[k], (int)f.index);
                 if (i < 0) continue;
                 float pts[2 * (FS_FACE_NUM_LANDMARKS + 11)];
                 int n = fs_mask_hull((const float(*)[2])t->t[k].lm[i], pts);
@@ -99,11 +99,11 @@ static int write_edited(const char *clip, const fs_proj_tracks *t, edit_kind kin
 /* The paste support (landmark mask, hard Full region) at crop size S lies inside F and inside Q. */
 static void check_cover(const char *clip, int frames) {
     fs_err err = {0};
-    fs_align_settings as;
-    fs_align_settings_default(&as);
+    fs_project_settings as;
+    fs_project_settings_default(&as);
     as.max_frames = frames;
-    fs_proj_tracks *t = NULL;
-    if (fs_detect_tracks(clip, &as, NULL, &t, &err)) {
+    fs_aligned_tracks *t = NULL;
+    if (fs_project_detect_tracks(clip, &as, NULL, &t, &err)) {
         CHECK_MSG(0, "%s", err.msg);
         return;
     }
@@ -119,8 +119,8 @@ static void check_cover(const char *clip, int frames) {
     wide.face_margin = 0.15;
     for (int f = 0; f < t->frames; f++) {
         for (int k = 0; k < t->count; k++) {
-            const fs_proj_track *tr = &t->t[k];
-            int i = fs_proj_track_index(tr, f);
+            const fs_aligned_track *tr = &t->t[k];
+            int i = fs_aligned_track_index(tr, f);
             if (i < 0) continue;
             for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
                 int S = sizes[s];
@@ -157,7 +157,7 @@ static void check_cover(const char *clip, int frames) {
     free(face);
     free(quad);
     free(sup);
-    fs_proj_tracks_destroy(t);
+    fs_aligned_tracks_destroy(t);
 }
 
 /* A stand-in face-embedding model for the TL-ID / TG-ID hook: the 8x8 aligned crop's pixels. */
@@ -234,18 +234,18 @@ int main(void) {
     fs_metrics_free(&m);
 
     /* edited copies, with the original's tracks */
-    fs_align_settings as;
-    fs_align_settings_default(&as);
+    fs_project_settings as;
+    fs_project_settings_default(&as);
     as.max_frames = NFRAMES;
-    fs_proj_tracks *t = NULL;
-    CHECK_MSG(fs_detect_tracks(clip, &as, NULL, &t, &err) == FS_OK, "%s", err.msg);
+    fs_aligned_tracks *t = NULL;
+    CHECK_MSG(fs_project_detect_tracks(clip, &as, NULL, &t, &err) == FS_OK, "%s", err.msg);
     if (!t) return check_finish();
     int corner_ok = 1;
     CHECK(write_edited(clip, t, EDIT_NOISE_FACE, NFRAMES, noise, &corner_ok) == 0);
     CHECK(write_edited(clip, t, EDIT_CORNER, NFRAMES, corner, &corner_ok) == 0);
     CHECK_MSG(corner_ok, "the painted corner must lie outside every quad and face region");
     CHECK(write_edited(clip, t, EDIT_CORNER, 6, shortv, &corner_ok) == 0);
-    fs_proj_tracks_destroy(t);
+    fs_aligned_tracks_destroy(t);
 
     /* 2. noise inside the faces only: background identical, face flicker up */
     CHECK_MSG(compute(clip, noise, NFRAMES, &m, &err) == FS_OK, "%s", err.msg);

@@ -2,8 +2,8 @@
  * through the callback, fails cleanly with a message, and can be aborted without output. */
 #include "check.h"
 #include "facestitch.h"
-#include "pipeline/metrics.h"
-#include "pipeline/tiny_models.h"
+#include "models/tiny_models.h"
+#include "pipeline/metrics/metrics.h"
 
 static long calls;
 static int abort_now;

@@ -3,8 +3,9 @@
  * the full strength; wrong shapes are refused naming the file; the CLI edits with an S file. */
 #include "check.h"
 #include "gradcheck.h"
-#include "pipeline/direction.h"
-#include "pipeline/tiny_models.h"
+#include "pipeline/edit/direction.h"
+#include "models/tiny_models.h"
+#include "weights/torch.h"
 #include "tiny_gen.h"
 
 int main(void) {

@@ -1,6 +1,6 @@
 /* --edit parsing and keyframe interpolation. */
 #include "check.h"
-#include "pipeline/edit_spec.h"
+#include "pipeline/edit/edit_spec.h"
 
 static int parses(const char *s, fs_edit_spec *sp) {
     fs_err err = {0};

@@ -4,7 +4,7 @@
 #include "core/threads.h"
 #include "models/lpips.h"
 #include "models/stylegan2.h"
-#include "pipeline/projector.h"
+#include "pipeline/invert/projector.h"
 #include "weights/safetensors.h"
 
 int main(void) {
@@ -28,7 +28,7 @@ int main(void) {
     o.lr = 0.01f;
     double losses[41];
     float *ws = malloc(sizeof(float) * g->cfg.num_ws * g->cfg.w_dim);
-    CHECK_MSG(fs_project_w(g, lp, (const float *)img->data, &o, ws, losses, &err) == FS_OK, "%s", err.msg);
+    CHECK_MSG(fs_projector_run(g, lp, (const float *)img->data, &o, ws, losses, &err) == FS_OK, "%s", err.msg);
     int mono = 1, worst = -1;
     for (int i = 1; i <= o.steps; i++)
         if (losses[i] > losses[i - 1] * (1 + 1e-6)) mono = 0, worst = i;

@@ -5,7 +5,7 @@
 #include "check.h"
 #include "core/threads.h"
 #include "gradcheck.h"
-#include "pipeline/pti.h"
+#include "pipeline/invert/pti.h"
 #include "tiny_gen.h"
 
 enum { NF = 5 };

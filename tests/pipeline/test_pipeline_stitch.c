@@ -3,8 +3,8 @@
 #include "check.h"
 #include "core/threads.h"
 #include "gradcheck.h"
-#include "pipeline/masked_loss.h"
-#include "pipeline/stitch.h"
+#include "pipeline/edit/masked_loss.h"
+#include "pipeline/edit/stitch.h"
 #include "tiny_gen.h"
 
 int main(void) {

@@ -2,9 +2,9 @@
  * MSE matches its definition and its gradient matches finite differences. */
 #include "check.h"
 #include "gradcheck.h"
-#include "pipeline/masked_loss.h"
+#include "pipeline/edit/masked_loss.h"
 #include "face/mask.h"
-#include "pipeline/stitch_masks.h"
+#include "pipeline/edit/stitch_masks.h"
 
 int main(void) {
     /* dilation: a single pixel becomes a (2r+1)^2 square, clipped at the edges */

@@ -7,8 +7,8 @@
 #include "models/e4e.h"
 #include "models/lpips.h"
 #include "models/stylegan2.h"
-#include "pipeline/direction.h"
-#include "pipeline/tiny_models.h"
+#include "pipeline/edit/direction.h"
+#include "models/tiny_models.h"
 
 static int all_finite(const float *x, long n) {
     for (long i = 0; i < n; i++)

@@ -11,6 +11,7 @@
 #include "check.h"
 #include "models/stylegan2.h"
 #include "models/stylegan2_internal.h"
+#include "rosinality_names.h"
 #include "weights/safetensors.h"
 
 static const char *bin;
@@ -162,7 +163,7 @@ static void fixture(const char *name, const char *model, int ros) {
                 for (int a = 0; a < 3 && !canon[0]; a++)
                     for (int f = 0; f < 5 && !canon[0]; f++) {
                         snprintf(cand, sizeof cand, "synthesis.b%d.%s.%s", res, layers[a], fields[f]);
-                        fs__sg2_rosinality_name(cand, r2, sizeof r2);
+                        test_rosinality_name(cand, r2, sizeof r2);
                         if (r2[0] && !strcmp(r2, rn + 5)) snprintf(canon, sizeof canon, "%s", cand);
                     }
         }

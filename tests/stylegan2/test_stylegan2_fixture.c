@@ -12,6 +12,7 @@
 #include "core/threads.h"
 #include "models/stylegan2.h"
 #include "models/stylegan2_internal.h"
+#include "rosinality_names.h"
 #include "weights/safetensors.h"
 
 static double worst_fwd = 0, worst_grad = 0;
@@ -47,7 +48,7 @@ static void cmp_grad(const char *fx, const char *name, const float *got, const f
 static void ros_module(const char *layer_name, char *out, size_t n) {
     char canon[96], rn[96];
     snprintf(canon, sizeof canon, "%s.weight", layer_name);
-    fs__sg2_rosinality_name(canon, rn, sizeof rn);
+    test_rosinality_name(canon, rn, sizeof rn);
     size_t k = strlen(rn);
     if (k > 7) rn[k - 7] = 0; /* drop ".weight" */
     snprintf(out, n, "%s", rn);
@@ -192,7 +193,7 @@ static void run_fixture(const char *fx, const char *weights, const char *io_path
             if (t->is_buffer || !strncmp(t->name, "mapping.", 8)) continue;
             char rname[160], r2[128];
             if (ros) {
-                fs__sg2_rosinality_name(t->name, r2, sizeof r2);
+                test_rosinality_name(t->name, r2, sizeof r2);
                 snprintf(rname, sizeof rname, "grad.%s", r2);
             } else {
                 snprintf(rname, sizeof rname, "grad.%s", t->name);

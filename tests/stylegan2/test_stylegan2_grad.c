@@ -12,6 +12,7 @@
 #include "models/stylegan2.h"
 #include "models/stylegan2_internal.h"
 #include "nn/param.h"
+#include "rosinality_names.h"
 #include "weights/safetensors.h"
 
 typedef struct {
@@ -304,15 +305,17 @@ static void roundtrip(void) {
     for (int i = 0; i < m->count; i++) {
         fs_tensor *t = fs_tensor_clone(m->items[i], &err);
         char rn[96];
-        fs__sg2_rosinality_name(m->items[i]->name, rn, sizeof rn);
+        test_rosinality_name(m->items[i]->name, rn, sizeof rn);
         CHECK_MSG(rn[0], "no rosinality name for %s", m->items[i]->name);
         snprintf(t->name, sizeof t->name, "%s%s", strcmp(rn, "latent_avg") ? "g_ema." : "", rn);
-        if (strstr(rn, "conv.weight")) { /* [1, O, I, k, k] */
+        /* rosinality shapes: conv weights [1, O, I, k, k], the constant [1, C, 4, 4], noises [1, 1, H, W] */
+        int lead = strstr(rn, "conv.weight") || !strcmp(rn, "input.input") ? 1 : !strncmp(rn, "noises.", 7) ? 2 : 0;
+        for (int k = 0; k < lead; k++) {
             for (int d = t->ndim; d > 0; d--) t->shape[d] = t->shape[d - 1];
             t->shape[0] = 1;
             t->ndim++;
-            fs_tensor_set_contiguous_strides(t);
         }
+        fs_tensor_set_contiguous_strides(t);
         fs_tensor_map_add(r, t, &err);
     }
     CHECK_MSG(fs_sg2_from_map(&g3, r, &err) == FS_OK, "%s", err.msg);

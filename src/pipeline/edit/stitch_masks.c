@@ -1,0 +1,62 @@
+#include "pipeline/edit/stitch_masks.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "face/mask.h"
+#include "tensor/resize.h"
+
+void fs_stitch_masks_destroy(fs_stitch_masks *m) {
+    if (!m) return;
+    free(m->border);
+    free(m->content);
+    free(m->full);
+    free(m);
+}
+
+int fs_stitch_masks_create(const uint8_t *fg, int g, int res, fs_stitch_masks **out, fs_err *err) {
+    if (g < 4 || res < 4 || g > 8192 || res > 8192) return fs_errorf(err, "stitch masks: bad sizes %d/%d", g, res);
+    int b = (int)lround(25.0 * g / 512.0);
+    if (b < 1) b = 1;
+    size_t gg = (size_t)g * g, rr = (size_t)res * res;
+    uint8_t *full8 = malloc(gg);
+    float *border = malloc(gg * sizeof(float)), *content = malloc(gg * sizeof(float)), *full = malloc(gg * sizeof(float));
+    fs_stitch_masks *m = calloc(1, sizeof *m);
+    if (m) {
+        m->res = res;
+        m->border = malloc(rr * sizeof(float));
+        m->content = malloc(rr * sizeof(float));
+        m->full = malloc(rr * sizeof(float));
+    }
+    if (!full8 || !border || !content || !full || !m || !m->border || !m->content || !m->full) {
+        free(full8), free(border), free(content), free(full);
+        fs_stitch_masks_destroy(m);
+        return fs_errorf(err, "stitch masks: out of memory");
+    }
+    if (fs_mask_dilate(full8, fg, g, b, err)) {
+        free(full8), free(border), free(content), free(full);
+        fs_stitch_masks_destroy(m);
+        return FS_ERR;
+    }
+    for (int y = 0; y < g; y++) {
+        for (int x = 0; x < g; x++) {
+            size_t i = (size_t)y * g + x;
+            float t = fg[i] ? 1.0f : 0.0f;
+            float edge = (y < b || x < b || y >= g - b || x >= g - b) ? 1.0f : 0.0f;
+            float f = full8[i] ? 1.0f : 0.0f;
+            float ring = f - t;
+            float bd = fmaxf(fminf(edge, t), ring);
+            bd = fminf(fmaxf(bd, 0.0f), 1.0f);
+            border[i] = bd;
+            content[i] = fminf(fmaxf(t - bd, 0.0f), 1.0f);
+            full[i] = f;
+        }
+    }
+    fs_resize_bilinear_forward(m->border, border, 1, 1, g, g, res, res, 1);
+    fs_resize_bilinear_forward(m->content, content, 1, 1, g, g, res, res, 1);
+    fs_resize_bilinear_forward(m->full, full, 1, 1, g, g, res, res, 1);
+    free(full8), free(border), free(content), free(full);
+    *out = m;
+    return FS_OK;
+}

@@ -1,0 +1,187 @@
+/* align.c — `align`: tracks (pass 1) then aligned crops (pass 2) into a project dir.
+ * Resumable and idempotent: an earlier run's tracks and finished crops are reused. */
+#include "pipeline/project/project.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fileio.h"
+#include "core/log.h"
+#include "face/align.h"
+#include "image/image_ops.h"
+
+static int same_settings(const fs_project_settings *a, const fs_project_settings *b) {
+    return a->size == b->size && a->center_sigma == b->center_sigma && a->xy_sigma == b->xy_sigma &&
+           a->antialias == b->antialias && a->max_frames == b->max_frames && !strcmp(a->range, b->range);
+}
+
+static int cut_crops(fs_project *p, const char *video, int force, fs_err *err) {
+    const fs_aligned_tracks *t = p->tracks;
+    char path[4400];
+    for (int k = 0; k < t->count; k++) {
+        snprintf(path, sizeof path, "%s/crops/t%03d", p->dir, t->t[k].id);
+        if (fs_mkdirs(path, err)) return FS_ERR;
+    }
+    /* count the crops still to cut: nothing to do means no decoding at all */
+    int64_t todo = 0;
+    for (int k = 0; k < t->count; k++)
+        for (int i = 0; i < t->t[k].n; i++) {
+            fs_project_crop_path(p, NULL, t->t[k].id, t->t[k].first + i, path, sizeof path);
+            if (force || !fs_file_exists(path)) todo++;
+        }
+    if (todo == 0) {
+        fs_verbose("%s: all crops already cut", p->dir);
+        return FS_OK;
+    }
+    fs_video_open_opts vo;
+    fs_video_open_opts_default(&vo);
+    vo.max_frames = p->settings.max_frames;
+    fs_video_reader *r = NULL;
+    if (fs_video_open(video, &vo, &r, err)) return FS_ERR;
+    int S = p->settings.size;
+    fs_image *crop = fs_image_create(S, S, err);
+    if (!crop) {
+        fs_video_close(r);
+        return FS_ERR;
+    }
+    fs_progress pg;
+    fs_progress_begin(&pg, "crops", t->frames);
+    fs_video_frame f;
+    int rc;
+    int64_t cut = 0;
+    while ((rc = fs_video_next(r, &f, err)) == FS_OK && f.image) {
+        for (int k = 0; k < t->count && !rc; k++) {
+            const fs_aligned_track *tr = &t->t[k];
+            int i = fs_aligned_track_index(tr, (int)f.index);
+            if (i < 0) continue;
+            fs_project_crop_path(p, NULL, tr->id, (int)f.index, path, sizeof path);
+            if (!force && fs_file_exists(path)) continue;
+            fs_align_crop(f.image, tr->quad[i], crop, p->settings.antialias);
+            rc = fs_image_save_png_level(crop, path, 1, err);
+            cut++;
+        }
+        if (rc) break;
+        fs_progress_step(&pg, 1, "%lld crops", (long long)cut);
+        if (fs_should_abort()) {
+            rc = fs_errorf(err, "%s: interrupted; run align again to resume", p->dir);
+            break;
+        }
+    }
+    fs_progress_end(&pg);
+    fs_image_destroy(crop);
+    fs_video_close(r);
+    if (!rc && (int64_t)f.index + 1 < t->frames && t->count) fs_verbose("decoded fewer frames than in pass 1");
+    return rc;
+}
+
+int fs_project_align(const char *video, const char *dir, const fs_project_align_opts *o, fs_err *err) {
+    char real[PATH_MAX];
+    if (!realpath(video, real)) return fs_errorf(err, "%s: %s", video, strerror(errno));
+    int64_t size;
+    char sha[65];
+    if (fs_project_fingerprint(real, &size, sha, err)) return FS_ERR;
+    if (o->settings.size < 8 || o->settings.size > 8192)
+        return fs_errorf(err, "--size %d out of range (8..8192)", o->settings.size);
+
+    fs_project *p = NULL;
+    char mpath[4200];
+    snprintf(mpath, sizeof mpath, "%s/manifest.json", dir);
+    if (fs_file_exists(mpath)) {
+        if (fs_project_open(dir, &p, err)) return FS_ERR;
+        if (strcmp(p->source, real) != 0 || p->source_size != size || strcmp(p->source_sha256, sha) != 0) {
+            int rc = fs_errorf(err, "%s: this project belongs to another video (%s); use a new --project dir", dir,
+                               p->source);
+            fs_project_close(p);
+            return rc;
+        }
+        if (!same_settings(&p->settings, &o->settings)) {
+            int rc = fs_errorf(err,
+                               "%s: the project was aligned with other settings (--size %d, max frames %lld%s%s); "
+                               "use the same options or a new --project dir",
+                               dir, p->settings.size, (long long)p->settings.max_frames,
+                               p->settings.range[0] ? ", range " : "", p->settings.range);
+            fs_project_close(p);
+            return rc;
+        }
+        if (o->tracks_json && p->tracks) {
+            fs_aligned_tracks_destroy(p->tracks); /* new tracks given: use them */
+            p->tracks = NULL;
+        }
+        fs_info("%s: resuming (align stage: %s)", dir, p->align_status[0] ? p->align_status : "started");
+    } else {
+        fs_video_info probe;
+        if (fs_video_probe(real, &probe, err)) return FS_ERR; /* before creating anything */
+        if (fs_mkdirs(dir, err)) return FS_ERR;
+        p = calloc(1, sizeof *p);
+        if (!p) return fs_errorf(err, "out of memory");
+        snprintf(p->dir, sizeof p->dir, "%s", dir);
+        snprintf(p->source, sizeof p->source, "%s", real);
+        snprintf(p->source_sha256, sizeof p->source_sha256, "%s", sha);
+        p->source_size = size;
+        p->settings = o->settings;
+        p->info = probe;
+        if (p->settings.max_frames > 0 && p->info.frames > p->settings.max_frames) p->info.frames = p->settings.max_frames;
+        snprintf(p->align_status, sizeof p->align_status, "started");
+        if (fs_project_write_manifest(p, err)) {
+            fs_project_close(p);
+            return FS_ERR;
+        }
+    }
+    int rc = FS_OK;
+    if (!p->tracks) {
+        fs_aligned_tracks *t = NULL;
+        if (o->tracks_json) {
+            /* untrusted: its "frames" may not exceed the video's (with a little slack for containers
+             * whose frame count is an estimate) */
+            fs_video_info vi;
+            rc = fs_video_probe(real, &vi, err);
+            int64_t bound = !rc && vi.frames > 0 ? vi.frames + vi.frames / 50 + 2 : 0;
+            if (!rc) rc = fs_aligned_tracks_read_json(o->tracks_json, &p->settings, bound, &t, err);
+        } else {
+            rc = fs_project_detect_tracks(real, &p->settings, NULL, &t, err);
+        }
+        if (!rc && o->tracks_json && t->width && p->info.width && (t->width != p->info.width || t->height != p->info.height))
+            rc = fs_errorf(err, "%s: tracks are for %dx%d frames, the video is %dx%d", o->tracks_json, t->width,
+                           t->height, p->info.width, p->info.height);
+        if (!rc) {
+            if (t->frames <= 0) t->frames = (int)p->info.frames; /* detection: the frames decoded */
+            if (!t->width) {
+                t->width = p->info.width;
+                t->height = p->info.height;
+            }
+            t->fps = p->info.fps;
+            char tpath[4200];
+            snprintf(tpath, sizeof tpath, "%s/tracks.json", dir);
+            rc = fs_aligned_tracks_write_json(t, tpath, 1, err);
+            fs_aligned_tracks_destroy(t);
+            /* read back: crops and composite use exactly the stored numbers */
+            if (!rc) rc = fs_aligned_tracks_read_json(tpath, &p->settings, 0, &p->tracks, err);
+        } else {
+            fs_aligned_tracks_destroy(t);
+        }
+        if (!rc) {
+            p->info.frames = p->tracks->frames;
+            snprintf(p->align_status, sizeof p->align_status, "tracked");
+            rc = fs_project_write_manifest(p, err);
+        }
+    }
+    if (!rc && p->tracks->count == 0)
+        fs_warn("%s: no face in %s; composite will copy the video unchanged", dir, video);
+    if (!rc) rc = cut_crops(p, real, o->force, err);
+    if (!rc && o->debug_video) rc = fs_project_write_debug_video(real, p->tracks, p->settings.max_frames, o->debug_video, err);
+    if (!rc) {
+        snprintf(p->align_status, sizeof p->align_status, "done");
+        rc = fs_project_write_manifest(p, err);
+    }
+    if (!rc) {
+        int64_t crops = 0;
+        for (int k = 0; k < p->tracks->count; k++) crops += p->tracks->t[k].n;
+        fs_info("%s: %d face track(s), %lld crops of %dx%d", dir, p->tracks->count, (long long)crops, p->settings.size,
+                p->settings.size);
+    }
+    fs_project_close(p);
+    return rc;
+}
