@@ -1,5 +1,5 @@
 #!/bin/sh
-# An output that cannot be written fails before any work: `edit -o /proc/x.mp4` (a directory that
+# Paths and outputs that cannot work fail before any work. An output that cannot be written: `edit -o /proc/x.mp4` (a directory that
 # exists, where even root can create nothing) exits 1 with one line naming the output, before a
 # project, a crop or an inversion exists. (The checks of the output run first; the loose proof of
 # "within a second" is that nothing of the pipeline was started.)
@@ -22,4 +22,8 @@ done
 # the same through invert --project then edit of that project: refused before the edit's work
 $B edit "$CLIP" --models "$T/m" --edit age=-6 -o /proc/x.mp4 >"$T/out" 2>"$T/err"; rc=$?
 check unwritable_tmp_project_not_made "[ $rc -eq 1 ] && ! grep -q 'working in' $T/err"
+# a project path that leaves no room for its files (FS_PROJECT_DIR_MAX) is refused before anything is made
+long="$T/$(printf '%03700d' 0 | tr 0 d)"
+$B align "$CLIP" --project "$long" --max-frames 2 >/dev/null 2>"$T/err"; rc=$?
+check project_path_too_long "[ $rc -eq 1 ] && [ \$(wc -l <$T/err) -eq 1 ] && grep -q 'project path too long' $T/err"
 finish

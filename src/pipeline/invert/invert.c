@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/path.h"
 #include "core/fileio.h"
 #include "core/log.h"
 #include "image/image_ops.h"
@@ -109,8 +110,8 @@ int fs_invert_load_crop(const fs_project *p, int k, int i, int S, float *out, fs
 
 int fs_invert_load_pivots(const char *dir, const fs_project *p, int k, int num_ws, int w_dim, float **out,
                           fs_err *err) {
-    char path[4200], name[64];
-    snprintf(path, sizeof path, "%s/pivots.safetensors", dir);
+    char path[FS_PATH_MAX], name[64];
+    if (fs_path_join(path, sizeof path, dir, "pivots.safetensors", err)) return FS_ERR;
     fs_tensor_map *m = NULL;
     if (fs_safetensors_load(path, FS_ST_TO_F32, &m, err)) return FS_ERR;
     snprintf(name, sizeof name, "track.%d", p->tracks->t[k].id);
@@ -199,7 +200,7 @@ static int compute_pivots(const char *dir, const fs_project *p, const fs_sg2 *g,
     fs_tensor_map_set_meta(m, "kind", "pivots", err);
     fs_tensor_map_set_meta(m, "version", "1", err);
     fs_tensor_map_set_meta(m, "source", e ? "e4e" : "projection", err);
-    char path[4200];
+    char path[FS_PATH_MAX];
     snprintf(path, sizeof path, "%s/pivots.safetensors", dir);
     rc = fs_safetensors_save(path, m, err);
     fs_tensor_map_destroy(m);
@@ -229,7 +230,7 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
     if (video) {
         /* a project aligned before (`facestitch align --center-sigma 0 ...`) keeps its smoothing:
          * invert has no options for it, so it takes the project's rather than refusing it */
-        char mpath[4200];
+        char mpath[FS_PATH_MAX];
         snprintf(mpath, sizeof mpath, "%s/manifest.json", dir);
         fs_project *q = NULL;
         fs_err e2 = {0};
@@ -290,7 +291,7 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
         goto done;
     }
     if (fs_project_select_tracks(p, o->face, sel, err)) goto done;
-    char gen_path[4200], ck[4200];
+    char gen_path[FS_PATH_MAX], ck[FS_PATH_MAX];
     snprintf(gen_path, sizeof gen_path, "%s/generator.safetensors", dir);
     snprintf(ck, sizeof ck, "%s/checkpoint", dir);
     if (strcmp(fs_project_get_stage(dir, "pti", st, sizeof st), "done") == 0 && fs_file_exists(gen_path)) {
