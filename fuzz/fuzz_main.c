@@ -1,6 +1,6 @@
-/* fuzz_main.c — plain main() for the fuzz targets when libFuzzer is not linked (after
- * stb's tests/fuzz_main.c): runs LLVMFuzzerTestOneInput over every file given, and over
- * every regular file inside each directory given (not recursive). Exit 0 when all ran;
+/* fuzz_main.c — plain main() for the fuzz targets when libFuzzer is not linked (after the
+ * fuzz_main.c in stb's tests folder): runs LLVMFuzzerTestOneInput over every file given, and over every
+ * regular file inside each directory given (not recursive). Exit 0 when all ran;
  * a bug shows up as a crash or a sanitizer report. */
 #include <dirent.h>
 #include <stdint.h>

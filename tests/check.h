@@ -54,7 +54,7 @@ static int check__count = 0;
 
 /* NaN-propagating max and min: check_max(NaN, x) returns x, so a running "md = check_max(md, d)" lets a NaN
  * difference pass as 0. Every max-difference in the tests goes through these (a NaN in, a NaN out, and
- * "NaN <= tol" is false). tests/core/test_check_nan.c feeds them NaN. */
+ * "NaN <= tol" is false). tests/harness/test_harness_check_nan.c feeds them NaN. */
 static inline double check_max(double a, double b) {
     if (a != a || b != b) return NAN;
     return a > b ? a : b;

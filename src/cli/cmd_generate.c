@@ -120,6 +120,83 @@ typedef struct {
     fs_sg2_noise noise;
 } gen_opts;
 
+/* The latents of --ws FILE: 'ws' [N,num_ws,w_dim] or 'w' [N,w_dim] (both truncated as the official
+ * mapping does), per-layer S-space 'styles.*' [N,C_in] (views into *in) or 'z' [N,z_dim]. Fills *N
+ * and one of *ws, *z or sty; clears *from_z unless z was read. The caller frees *in, *ws and *z. */
+static int read_latents(const gen_opts *o, fs_sg2 *g, fs_tensor_map **in, float **ws, float **z, const float **sty,
+                        long *N, int *from_z, int *from_styles, fs_err *err) {
+    const fs_sg2_config *c = &g->cfg;
+    if (fs_safetensors_load(o->ws_path, FS_ST_TO_F32, in, err)) return FS_ERR;
+    const fs_tensor *t = get_f32(*in, "ws");
+    if (t) {
+        int ok = (t->ndim == 3 && t->shape[1] == c->num_ws && t->shape[2] == c->w_dim) ||
+                 (t->ndim == 2 && t->shape[0] == c->num_ws && t->shape[1] == c->w_dim);
+        if (!ok || fs_tensor_numel(t) == 0) {
+            char b[96];
+            fs_errorf(err, "%s: tensor 'ws' has shape %s, the generator needs [N, %d, %d]", o->ws_path,
+                      fs_tensor_shape_str(t, b, sizeof b), c->num_ws, c->w_dim);
+            return FS_ERR;
+        }
+        *N = t->ndim == 3 ? t->shape[0] : 1;
+        *from_z = 0;
+        *ws = malloc(sizeof(float) * (size_t)*N * c->num_ws * c->w_dim);
+        if (!*ws) return fs_errorf(err, "generate: out of memory");
+        memcpy(*ws, t->data, sizeof(float) * (size_t)*N * c->num_ws * c->w_dim);
+        fs_sg2_truncate(g, *ws, (int)*N, o->psi, (int)o->cutoff); /* same as the official mapping's truncation */
+    } else if ((t = get_f32(*in, "w"))) {
+        int ok = (t->ndim == 2 && t->shape[1] == c->w_dim) || (t->ndim == 1 && t->shape[0] == c->w_dim);
+        if (!ok || fs_tensor_numel(t) == 0) {
+            char b[96];
+            fs_errorf(err, "%s: tensor 'w' has shape %s, the generator needs [N, %d]", o->ws_path,
+                      fs_tensor_shape_str(t, b, sizeof b), c->w_dim);
+            return FS_ERR;
+        }
+        *N = t->ndim == 2 ? t->shape[0] : 1;
+        *from_z = 0;
+        *ws = malloc(sizeof(float) * (size_t)*N * c->num_ws * c->w_dim);
+        if (!*ws) return fs_errorf(err, "generate: out of memory");
+        for (long n = 0; n < *N; n++)
+            for (int r = 0; r < c->num_ws; r++)
+                memcpy(*ws + (n * c->num_ws + r) * c->w_dim, fs_tensor_f32(t) + n * c->w_dim, sizeof(float) * c->w_dim);
+        fs_sg2_truncate(g, *ws, (int)*N, o->psi, (int)o->cutoff);
+    } else if (get_f32(*in, "styles.b4.conv1")) { /* S space: one tensor per layer */
+        *from_z = 0;
+        for (int l = 0; l < c->n_layers; l++) {
+            char nm[64];
+            snprintf(nm, sizeof nm, "styles.%s", c->layers[l].name + strlen("synthesis."));
+            t = get_f32(*in, nm);
+            long n = t ? (t->ndim == 2 ? t->shape[0] : 1) : 0;
+            if (l == 0) *N = n;
+            if (!t || n != *N || *N < 1 || fs_tensor_numel(t) != *N * c->layers[l].C_in) {
+                fs_errorf(err, "%s: S-space input needs float32 '%s' [%ld, %d]", o->ws_path, nm, *N > 0 ? *N : 1,
+                          c->layers[l].C_in);
+                return FS_ERR;
+            }
+            sty[l] = fs_tensor_f32(t);
+        }
+        *from_styles = 1;
+    } else if ((t = get_f32(*in, "z"))) {
+        int ok = (t->ndim == 2 && t->shape[1] == c->z_dim) || (t->ndim == 1 && t->shape[0] == c->z_dim);
+        if (!ok || fs_tensor_numel(t) == 0) {
+            char b[96];
+            fs_errorf(err, "%s: tensor 'z' has shape %s, the generator needs [N, %d]", o->ws_path,
+                      fs_tensor_shape_str(t, b, sizeof b), c->z_dim);
+            return FS_ERR;
+        }
+        *N = t->ndim == 2 ? t->shape[0] : 1;
+        *z = malloc(sizeof(float) * (size_t)*N * c->z_dim);
+        if (!*z) return fs_errorf(err, "generate: out of memory");
+        memcpy(*z, t->data, sizeof(float) * (size_t)*N * c->z_dim);
+    } else {
+        fs_errorf(err,
+                  "%s: no float32 tensor 'ws' [N,%d,%d], 'w' [N,%d], 'z' [N,%d] or per-layer 'styles.b4.conv1'... "
+                  "in this file",
+                  o->ws_path, c->num_ws, c->w_dim, c->w_dim, c->z_dim);
+        return FS_ERR;
+    }
+    return FS_OK;
+}
+
 static int run(const gen_opts *o, fs_err *err) {
     fs_sg2 *g = NULL;
     fs_tensor_map *in = NULL, *tmap = NULL, *outm = NULL, *nmap = NULL;
@@ -142,74 +219,7 @@ static int run(const gen_opts *o, fs_err *err) {
     long N = 0;
     int from_z = 1, from_styles = 0;
     if (o->ws_path) {
-        if (fs_safetensors_load(o->ws_path, FS_ST_TO_F32, &in, err)) goto done;
-        const fs_tensor *t = get_f32(in, "ws");
-        if (t) {
-            int ok = (t->ndim == 3 && t->shape[1] == c->num_ws && t->shape[2] == c->w_dim) ||
-                     (t->ndim == 2 && t->shape[0] == c->num_ws && t->shape[1] == c->w_dim);
-            if (!ok || fs_tensor_numel(t) == 0) {
-                char b[96];
-                fs_errorf(err, "%s: tensor 'ws' has shape %s, the generator needs [N, %d, %d]", o->ws_path,
-                          fs_tensor_shape_str(t, b, sizeof b), c->num_ws, c->w_dim);
-                goto done;
-            }
-            N = t->ndim == 3 ? t->shape[0] : 1;
-            from_z = 0;
-            ws = malloc(sizeof(float) * (size_t)N * c->num_ws * c->w_dim);
-            if (!ws) goto oom;
-            memcpy(ws, t->data, sizeof(float) * (size_t)N * c->num_ws * c->w_dim);
-            fs_sg2_truncate(g, ws, (int)N, o->psi, (int)o->cutoff); /* same as the official mapping's truncation */
-        } else if ((t = get_f32(in, "w"))) {
-            int ok = (t->ndim == 2 && t->shape[1] == c->w_dim) || (t->ndim == 1 && t->shape[0] == c->w_dim);
-            if (!ok || fs_tensor_numel(t) == 0) {
-                char b[96];
-                fs_errorf(err, "%s: tensor 'w' has shape %s, the generator needs [N, %d]", o->ws_path,
-                          fs_tensor_shape_str(t, b, sizeof b), c->w_dim);
-                goto done;
-            }
-            N = t->ndim == 2 ? t->shape[0] : 1;
-            from_z = 0;
-            ws = malloc(sizeof(float) * (size_t)N * c->num_ws * c->w_dim);
-            if (!ws) goto oom;
-            for (long n = 0; n < N; n++)
-                for (int r = 0; r < c->num_ws; r++)
-                    memcpy(ws + (n * c->num_ws + r) * c->w_dim, fs_tensor_f32(t) + n * c->w_dim, sizeof(float) * c->w_dim);
-            fs_sg2_truncate(g, ws, (int)N, o->psi, (int)o->cutoff);
-        } else if (get_f32(in, "styles.b4.conv1")) { /* S space: one tensor per layer */
-            from_z = 0;
-            for (int l = 0; l < c->n_layers; l++) {
-                char nm[64];
-                snprintf(nm, sizeof nm, "styles.%s", c->layers[l].name + strlen("synthesis."));
-                t = get_f32(in, nm);
-                long n = t ? (t->ndim == 2 ? t->shape[0] : 1) : 0;
-                if (l == 0) N = n;
-                if (!t || n != N || N < 1 || fs_tensor_numel(t) != N * c->layers[l].C_in) {
-                    fs_errorf(err, "%s: S-space input needs float32 '%s' [%ld, %d]", o->ws_path, nm, N > 0 ? N : 1,
-                              c->layers[l].C_in);
-                    goto done;
-                }
-                sty[l] = fs_tensor_f32(t);
-            }
-            from_styles = 1;
-        } else if ((t = get_f32(in, "z"))) {
-            int ok = (t->ndim == 2 && t->shape[1] == c->z_dim) || (t->ndim == 1 && t->shape[0] == c->z_dim);
-            if (!ok || fs_tensor_numel(t) == 0) {
-                char b[96];
-                fs_errorf(err, "%s: tensor 'z' has shape %s, the generator needs [N, %d]", o->ws_path,
-                          fs_tensor_shape_str(t, b, sizeof b), c->z_dim);
-                goto done;
-            }
-            N = t->ndim == 2 ? t->shape[0] : 1;
-            z = malloc(sizeof(float) * (size_t)N * c->z_dim);
-            if (!z) goto oom;
-            memcpy(z, t->data, sizeof(float) * (size_t)N * c->z_dim);
-        } else {
-            fs_errorf(err,
-                      "%s: no float32 tensor 'ws' [N,%d,%d], 'w' [N,%d], 'z' [N,%d] or per-layer 'styles.b4.conv1'... "
-                      "in this file",
-                      o->ws_path, c->num_ws, c->w_dim, c->w_dim, c->z_dim);
-            goto done;
-        }
+        if (read_latents(o, g, &in, &ws, &z, sty, &N, &from_z, &from_styles, err)) goto done;
     } else {
         N = o->batch;
         z = malloc(sizeof(float) * (size_t)N * c->z_dim);

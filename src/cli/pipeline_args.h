@@ -31,7 +31,7 @@ int fs_cli_parse_long(const char *s, long lo, long hi, long *out);
 int fs_cli_parse_double(const char *s, double lo, double hi, double *out);
 
 /* Options of the commands that find faces (faces, align): how much of the video, and the
- * temporal smoothing of the alignment quads (reference/stit.md §1.4). */
+ * temporal smoothing of the alignment quads (docs/method.md §1.4). */
 enum { FS_OPT_MAX_FRAMES = 1100, FS_OPT_CENTER_SIGMA, FS_OPT_XY_SIGMA, FS_OPT_RANGE };
 
 #define FS_RANGE_OPTION {"range", required_argument, 0, FS_OPT_RANGE}

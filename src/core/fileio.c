@@ -2,21 +2,35 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-int fs_read_file(const char *path, unsigned char **data, size_t *len, fs_err *err) {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return fs_errorf(err, "%s: %s", path, strerror(errno));
+int fs_open_regular(const char *path, int *fd, size_t *len, fs_err *err) {
+    int f = open(path, O_RDONLY | O_CLOEXEC);
+    if (f < 0) return fs_errorf(err, "%s: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(fp);
+    if (fstat(f, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(f);
         return fs_errorf(err, "%s: not a regular file", path);
     }
-    size_t n = (size_t)st.st_size;
+    *fd = f;
+    *len = (size_t)st.st_size;
+    return FS_OK;
+}
+
+int fs_read_file(const char *path, unsigned char **data, size_t *len, fs_err *err) {
+    int fd;
+    size_t n;
+    if (fs_open_regular(path, &fd, &n, err)) return FS_ERR;
+    FILE *fp = fdopen(fd, "rb");
+    if (!fp) {
+        close(fd);
+        return fs_errorf(err, "%s: %s", path, strerror(errno));
+    }
     unsigned char *buf = malloc(n + 1);
     if (!buf) {
         fclose(fp);

@@ -16,6 +16,9 @@
 #include "core/err.h"
 #include "core/path.h"
 
+/* Opens a regular file read-only (close-on-exec): its descriptor in *fd (caller closes) and size in
+ * *len. A directory, device or missing file is one error naming path. */
+int fs_open_regular(const char *path, int *fd, size_t *len, fs_err *err);
 /* Reads a whole file into a new malloc'ed buffer (NUL-terminated, not counted). Caller frees. */
 int fs_read_file(const char *path, unsigned char **data, size_t *len, fs_err *err);
 

@@ -1,4 +1,4 @@
-/* align.h — FFHQ-style face alignment exactly as STIT (reference/stit.md §1.3–1.6).
+/* align.h — FFHQ-style face alignment exactly as STIT (docs/method.md §1.3–1.6).
  *
  *   fs_align_params p;
  *   fs_align_from_landmarks(lm, 1.0, &p);             // c, x, y of one frame (§1.3)

@@ -363,12 +363,8 @@ static void scan_rows(void *vctx, int64_t b, int64_t e, int ti) {
 }
 
 void fs_detect_opts_default(fs_detect_opts *o) {
-    o->scale_factor = 1.1f;
-    o->min_neighbors = 3;
-    o->min_size = 0;
-    o->max_size = 0;
-    o->group_eps = 0.2f;
-    o->threads = 0;
+    /* sizes 0: from the cascade's window up to the image; threads 0: the process pool */
+    *o = (fs_detect_opts){.scale_factor = 1.1f, .min_neighbors = 3, .group_eps = 0.2f};
 }
 
 int fs_haar_detect(const fs_haar_cascade *c, const fs_gray *img, const fs_detect_opts *o, fs_detection **out,

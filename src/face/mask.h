@@ -1,5 +1,5 @@
 /* mask.h — face masks on the aligned crop and the soft alpha used to paste a crop back
- * (reference/stit.md §5.2, §5.4; DESIGN.md §3).
+ * (docs/method.md §5.2, §5.4; docs/design.md §3).
  *
  *   uint8_t *fg = malloc(S * S);
  *   fs_mask_from_landmarks(fg, S, lm_crop);            // hull of the 68 points + forehead

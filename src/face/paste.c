@@ -109,16 +109,7 @@ static void paste_rows(void *vctx, int64_t begin, int64_t end, int thread) {
 long fs_paste_crop(fs_image *frame, const fs_image *crop, const float *alpha, const double k[8], uint8_t *changed) {
     int x0, y0, x1, y1;
     if (!frame_bbox(k, crop->w, frame->w, frame->h, &x0, &y0, &x1, &y1)) return 0;
-    paste_ctx c;
-    memset(&c, 0, sizeof c);
-    c.frame = frame;
-    c.crop = crop;
-    c.alpha = alpha;
-    c.k = k;
-    c.changed = changed;
-    c.x0 = x0;
-    c.x1 = x1;
-    c.y0 = y0;
+    paste_ctx c = {.frame = frame, .crop = crop, .alpha = alpha, .k = k, .changed = changed, .x0 = x0, .x1 = x1, .y0 = y0};
     /* each chunk is one thread's: per-thread counters need no lock */
     fs_parallel_for(y1 - y0, 8, paste_rows, &c);
     long n = 0;

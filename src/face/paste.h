@@ -1,4 +1,4 @@
-/* paste.h — put an (edited) aligned crop back into its frame (reference/stit.md §5.4).
+/* paste.h — put an (edited) aligned crop back into its frame (docs/method.md §5.4).
  *
  *   fs_paste_crop(frame, crop, alpha, k);     // k: the frame->crop coefficients of fs_align_coeffs
  *

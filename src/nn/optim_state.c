@@ -131,6 +131,18 @@ static void r_str(rcur *c, char *dst, size_t cap) {
     c->off += n;
 }
 
+/* A u32 count then room for that many zeroed elements of elem bytes (*n of them; NULL and *n = 0
+ * once the cursor is bad). Each scalar and each buffer header takes at least 12 bytes of the file,
+ * so a count beyond what is left is refused before any allocation. */
+static void *r_array(rcur *c, size_t elem, int *n) {
+    uint32_t k = c->bad ? 0 : r_u32(c);
+    void *p = NULL;
+    if (!c->bad && k > (c->n - c->off) / 12) c->bad = 1;
+    if (!c->bad && !(p = calloc(k ? k : 1, elem))) c->bad = 1;
+    *n = c->bad ? 0 : (int)k;
+    return p;
+}
+
 void fs__ost_free(fs__ost *s) {
     free(s->scalars);
     free(s->buffers);
@@ -172,25 +184,13 @@ int fs__ost_read(fs__ost *s, const char *path, const char *want_kind, fs_err *er
         fs__ost_free(&t);
         return fs_errorf(err, "%s: holds '%s' optimiser state, expected '%s'", path, c.bad ? "?" : t.kind, want_kind);
     }
-    uint32_t ns = r_u32(&c);
-    if (!c.bad && ns > (c.n - c.off) / 12) c.bad = 1; /* each scalar takes >= 12 bytes */
-    if (!c.bad) {
-        t.scalars = calloc(ns ? ns : 1, sizeof *t.scalars);
-        if (!t.scalars) c.bad = 1;
-        t.n_scalars = c.bad ? 0 : (int)ns;
-    }
+    t.scalars = r_array(&c, sizeof *t.scalars, &t.n_scalars);
     for (int i = 0; !c.bad && i < t.n_scalars; i++) {
         r_str(&c, t.scalars[i].name, sizeof t.scalars[i].name);
         uint64_t bits = r_u64(&c);
         memcpy(&t.scalars[i].value, &bits, 8);
     }
-    uint32_t nb = c.bad ? 0 : r_u32(&c);
-    if (!c.bad && nb > (c.n - c.off) / 12) c.bad = 1; /* each buffer header takes >= 12 bytes */
-    if (!c.bad) {
-        t.buffers = calloc(nb ? nb : 1, sizeof *t.buffers);
-        if (!t.buffers) c.bad = 1;
-        t.n_buffers = c.bad ? 0 : (int)nb;
-    }
+    t.buffers = r_array(&c, sizeof *t.buffers, &t.n_buffers);
     for (int i = 0; !c.bad && i < t.n_buffers; i++) {
         r_str(&c, t.buffers[i].name, sizeof t.buffers[i].name);
         uint64_t cnt = r_u64(&c);

@@ -312,6 +312,173 @@ static int check_present(const fs_model_entry *e, const fs_fetch_opts *o, char *
     return 1;
 }
 
+/* Downloads the rest of d->e into d->fd from byte d->offset (Range request), hashing as it goes.
+ * On failure says why and what to do; the partial file is kept for the next fetch to resume. */
+static int transfer(dl *d, const fs_fetch_opts *o, const char *part, fs_err *err) {
+    const fs_model_entry *e = d->e;
+    const char *url = d->url;
+    const char *mirror = getenv("FACESTITCH_MIRROR");
+    int via_mirror = mirror && mirror[0];
+    char other[512] = "";
+    if (d->offset > 0) {
+        char s[32];
+        fmt_mb(s, sizeof s, d->offset);
+        snprintf(other, sizeof other, ", resuming at byte %lld (%s)", (long long)d->offset, s);
+    }
+    fs_info("%s: downloading %s%s", e->name, url, other);
+    ensure_curl();
+    CURL *c = curl_easy_init();
+    if (!c) {
+        fail(err, e, "cannot initialise libcurl");
+        return FS_ERR;
+    }
+    char errbuf[CURL_ERROR_SIZE] = "";
+    void *body_user[2] = {d, c};
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "facestitch/" FS_VERSION);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s > 0 ? o->connect_timeout_s : 20L);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, (void *)d);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, (void *)body_user);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)d);
+    /* CURLOPT_RANGE, not RESUME_FROM: a server that ignores Range (200) is then handled by
+     * check_response (start over) instead of failing the transfer. */
+    char range[64];
+    snprintf(range, sizeof range, "%lld-", (long long)d->offset);
+    if (d->offset > 0) curl_easy_setopt(c, CURLOPT_RANGE, range);
+    d->t0 = fs_now_seconds();
+    d->t_last_byte = d->t0;
+    d->stall_s = o->stall_timeout_s > 0 ? o->stall_timeout_s : 60;
+    CURLcode cr = curl_easy_perform(c);
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    int64_t have = d->offset + d->written;
+    int64_t want = d->e->size >= 0 ? d->e->size : -1;
+    if (want < 0 && d->started) want = expected_total(d, c);
+    curl_easy_cleanup(c);
+    if (d->prog_on) fs_progress_end(&d->prog);
+
+    char where[2048];
+    if (via_mirror)
+        snprintf(where, sizeof where, "check FACESTITCH_MIRROR=%s (it should serve %s)", mirror, e->file);
+    else
+        fs_registry_where_to_get(e, where, sizeof where);
+
+    if (cr == CURLE_HTTP_RETURNED_ERROR && code == 416 && d->offset > 0) {
+        /* Nothing after our offset: the part is (at most) the whole file; check it below. */
+        fs_info("%s: the server has no bytes after %lld; checking the partial file", e->name,
+                (long long)d->offset);
+    } else if (cr == CURLE_HTTP_RETURNED_ERROR) {
+        fail(err, e, "HTTP %ld from %s. %s", code, url, where);
+        return FS_ERR;
+    } else if (d->stalled && d->written == 0) {
+        fail(err, e, "no data from %s for %ld s (offline, or the server stalled). %s", url, d->stall_s, where);
+        return FS_ERR;
+    } else if (cr == CURLE_PARTIAL_FILE || (cr == CURLE_OK && want >= 0 && have < want) ||
+               (cr != CURLE_OK && d->written > 0 && !d->fail[0])) {
+        char h[32], w[32], why[1024] = "";
+        fmt_mb(h, sizeof h, have);
+        fmt_mb(w, sizeof w, want);
+        if (d->stalled)
+            snprintf(why, sizeof why, "no data for %ld s (network stalled or offline)", d->stall_s);
+        else if (cr != CURLE_OK && cr != CURLE_PARTIAL_FILE)
+            explain_curl(cr, errbuf, url, why, sizeof why);
+        fail(err, e, "transfer cut short after %lld of %lld bytes (%s of %s)%s%s; the partial download is kept "
+             "at %s: run the same fetch again to resume", (long long)have, (long long)want, h, w,
+             why[0] ? ": " : "", why, part);
+        return FS_ERR;
+    } else if (cr != CURLE_OK) {
+        if (d->fail[0]) {
+            fail(err, e, "%s", d->fail);
+        } else {
+            char why[1024];
+            explain_curl(cr, errbuf, url, why, sizeof why);
+            fail(err, e, "%s. %s", why, where);
+        }
+        return FS_ERR;
+    }
+    return FS_OK;
+}
+
+/* The download in fd (part) is complete: checks size and sha256 (or pins it when upstream
+ * publishes none), then renames it to dest (or aside to bad on a mismatch). */
+static int finish(dl *d, int fd, const char *dest, const char *part, const char *bad, fs_err *err) {
+    const fs_model_entry *e = d->e;
+    const char *url = d->url;
+    int64_t total = file_size_fd(fd);
+    if (e->size >= 0 && total != e->size) {
+        fail(err, e, "size mismatch: the download has %lld bytes, the manifest says %lld; the partial download is "
+             "kept at %s: run the same fetch again to resume", (long long)total, (long long)e->size, part);
+        return FS_ERR;
+    }
+    uint8_t digest[32];
+    char hex[65];
+    fs_sha256_final(&d->sha, digest);
+    fs_sha256_hex(digest, hex);
+    char pinned[65] = "";
+    const char *expected = e->sha256;
+    if (!expected) {
+        fs_model_status st;
+        fs_err ig;
+        /* A pin from an earlier download of this file (fetch --force) still applies. */
+        if (fs_registry_verify(e, &st, &ig) == FS_OK && st.from_pin && st.expected) {
+            snprintf(pinned, sizeof pinned, "%s", st.expected);
+            expected = pinned;
+        }
+    }
+    if (expected && strcmp(hex, expected)) {
+        int kept = rename(part, bad) == 0;
+        if (!kept) unlink(part);
+        char pin_note[4400] = "";
+        if (expected == pinned)
+            snprintf(pin_note, sizeof pin_note, " (pinned by an earlier download; if upstream really changed the file, "
+                     "delete %s.sha256)", dest);
+        fail(err, e, "sha256 mismatch for %s: got %s, expected %s%s. %s; the next fetch starts from zero", url, hex,
+             expected, pin_note,
+             kept ? "The download is kept as a .bad file for inspection (delete it)" : "The download was deleted");
+        if (kept) fs_warn("bad download kept at %s", bad);
+        return FS_ERR;
+    }
+    if (fsync(fd) != 0 && errno != EINVAL) {
+        fail(err, e, "%s: cannot flush to disk: %s", part, strerror(errno));
+        return FS_ERR;
+    }
+    if (rename(part, dest) != 0) {
+        fail(err, e, "cannot rename %s to %s: %s", part, dest, strerror(errno));
+        return FS_ERR;
+    }
+    unlink(bad); /* an older bad download of this model is now obsolete */
+    char sz[32];
+    fmt_mb(sz, sizeof sz, total);
+    if (expected) {
+        fs_info("%s: saved %s (%s, sha256 OK)", e->name, dest, sz);
+    } else {
+        fs_err perr;
+        if (fs_registry_pin(e, dest, hex, &perr) == FS_OK)
+            fs_info("%s: saved %s (%s); sha256 %s (upstream publishes none; pinned in %s.sha256)", e->name, dest, sz,
+                    hex, dest);
+        else
+            fs_info("%s: saved %s (%s); sha256 %s (upstream publishes none; could not pin it: %s)", e->name, dest, sz,
+                    hex, perr.msg);
+    }
+    return FS_OK;
+}
+
 int fs_registry_fetch(const char *name, const fs_fetch_opts *opts, char *buf, size_t n, fs_err *err) {
     if (fs_registry_load(err)) return FS_ERR;
     fs_fetch_opts dflt = fs_fetch_opts_default();
@@ -382,159 +549,8 @@ int fs_registry_fetch(const char *name, const fs_fetch_opts *opts, char *buf, si
     }
 
     int complete_already = e->size >= 0 && d.offset == e->size;
-    if (!complete_already) {
-        char other[512] = "";
-        if (d.offset > 0) {
-            char s[32];
-            fmt_mb(s, sizeof s, d.offset);
-            snprintf(other, sizeof other, ", resuming at byte %lld (%s)", (long long)d.offset, s);
-        }
-        fs_info("%s: downloading %s%s", e->name, url, other);
-        ensure_curl();
-        CURL *c = curl_easy_init();
-        if (!c) {
-            fail(err, e, "cannot initialise libcurl");
-            goto out;
-        }
-        char errbuf[CURL_ERROR_SIZE] = "";
-        void *body_user[2] = {&d, c};
-        curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-        curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-#else
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-        curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-        curl_easy_setopt(c, CURLOPT_USERAGENT, "facestitch/" FS_VERSION);
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s > 0 ? o->connect_timeout_s : 20L);
-        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(c, CURLOPT_HEADERDATA, &d);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, body_user);
-        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(c, CURLOPT_XFERINFODATA, &d);
-        /* CURLOPT_RANGE, not RESUME_FROM: a server that ignores Range (200) is then handled by
-         * check_response (start over) instead of failing the transfer. */
-        char range[64];
-        snprintf(range, sizeof range, "%lld-", (long long)d.offset);
-        if (d.offset > 0) curl_easy_setopt(c, CURLOPT_RANGE, range);
-        d.t0 = fs_now_seconds();
-        d.t_last_byte = d.t0;
-        d.stall_s = o->stall_timeout_s > 0 ? o->stall_timeout_s : 60;
-        CURLcode cr = curl_easy_perform(c);
-        long code = 0;
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-        int64_t have = d.offset + d.written;
-        int64_t want = d.e->size >= 0 ? d.e->size : -1;
-        if (want < 0 && d.started) want = expected_total(&d, c);
-        curl_easy_cleanup(c);
-        if (d.prog_on) fs_progress_end(&d.prog);
-
-        char where[2048];
-        if (via_mirror)
-            snprintf(where, sizeof where, "check FACESTITCH_MIRROR=%s (it should serve %s)", mirror, e->file);
-        else
-            fs_registry_where_to_get(e, where, sizeof where);
-
-        if (cr == CURLE_HTTP_RETURNED_ERROR && code == 416 && d.offset > 0) {
-            /* Nothing after our offset: the part is (at most) the whole file; check it below. */
-            fs_info("%s: the server has no bytes after %lld; checking the partial file", e->name,
-                    (long long)d.offset);
-        } else if (cr == CURLE_HTTP_RETURNED_ERROR) {
-            fail(err, e, "HTTP %ld from %s. %s", code, url, where);
-            goto out;
-        } else if (d.stalled && d.written == 0) {
-            fail(err, e, "no data from %s for %ld s (offline, or the server stalled). %s", url, d.stall_s, where);
-            goto out;
-        } else if (cr == CURLE_PARTIAL_FILE || (cr == CURLE_OK && want >= 0 && have < want) ||
-                   (cr != CURLE_OK && d.written > 0 && !d.fail[0])) {
-            char h[32], w[32], why[1024] = "";
-            fmt_mb(h, sizeof h, have);
-            fmt_mb(w, sizeof w, want);
-            if (d.stalled)
-                snprintf(why, sizeof why, "no data for %ld s (network stalled or offline)", d.stall_s);
-            else if (cr != CURLE_OK && cr != CURLE_PARTIAL_FILE)
-                explain_curl(cr, errbuf, url, why, sizeof why);
-            fail(err, e, "transfer cut short after %lld of %lld bytes (%s of %s)%s%s; the partial download is kept "
-                 "at %s: run the same fetch again to resume", (long long)have, (long long)want, h, w,
-                 why[0] ? ": " : "", why, part);
-            goto out;
-        } else if (cr != CURLE_OK) {
-            if (d.fail[0]) {
-                fail(err, e, "%s", d.fail);
-            } else {
-                char why[1024];
-                explain_curl(cr, errbuf, url, why, sizeof why);
-                fail(err, e, "%s. %s", why, where);
-            }
-            goto out;
-        }
-    }
-
-    /* Complete: check size and hash, then rename into place (or aside). */
-    int64_t total = file_size_fd(fd);
-    if (e->size >= 0 && total != e->size) {
-        fail(err, e, "size mismatch: the download has %lld bytes, the manifest says %lld; the partial download is "
-             "kept at %s: run the same fetch again to resume", (long long)total, (long long)e->size, part);
-        goto out;
-    }
-    uint8_t digest[32];
-    char hex[65];
-    fs_sha256_final(&d.sha, digest);
-    fs_sha256_hex(digest, hex);
-    char pinned[65] = "";
-    const char *expected = e->sha256;
-    if (!expected) {
-        fs_model_status st;
-        fs_err ig;
-        /* A pin from an earlier download of this file (fetch --force) still applies. */
-        if (fs_registry_verify(e, &st, &ig) == FS_OK && st.from_pin && st.expected) {
-            snprintf(pinned, sizeof pinned, "%s", st.expected);
-            expected = pinned;
-        }
-    }
-    if (expected && strcmp(hex, expected)) {
-        int kept = rename(part, bad) == 0;
-        if (!kept) unlink(part);
-        char pin_note[4400] = "";
-        if (expected == pinned)
-            snprintf(pin_note, sizeof pin_note, " (pinned by an earlier download; if upstream really changed the file, "
-                     "delete %s.sha256)", dest);
-        fail(err, e, "sha256 mismatch for %s: got %s, expected %s%s. %s; the next fetch starts from zero", url, hex,
-             expected, pin_note,
-             kept ? "The download is kept as a .bad file for inspection (delete it)" : "The download was deleted");
-        if (kept) fs_warn("bad download kept at %s", bad);
-        goto out;
-    }
-    if (fsync(fd) != 0 && errno != EINVAL) {
-        fail(err, e, "%s: cannot flush to disk: %s", part, strerror(errno));
-        goto out;
-    }
-    if (rename(part, dest) != 0) {
-        fail(err, e, "cannot rename %s to %s: %s", part, dest, strerror(errno));
-        goto out;
-    }
-    unlink(bad); /* an older bad download of this model is now obsolete */
-    char sz[32];
-    fmt_mb(sz, sizeof sz, total);
-    if (expected) {
-        fs_info("%s: saved %s (%s, sha256 OK)", e->name, dest, sz);
-    } else {
-        fs_err perr;
-        if (fs_registry_pin(e, dest, hex, &perr) == FS_OK)
-            fs_info("%s: saved %s (%s); sha256 %s (upstream publishes none; pinned in %s.sha256)", e->name, dest, sz,
-                    hex, dest);
-        else
-            fs_info("%s: saved %s (%s); sha256 %s (upstream publishes none; could not pin it: %s)", e->name, dest, sz,
-                    hex, perr.msg);
-    }
+    if (!complete_already && transfer(&d, o, part, err)) goto out;
+    if (finish(&d, fd, dest, part, bad, err)) goto out;
     if (buf && n) snprintf(buf, n, "%s", dest);
     rc = FS_OK;
 out:

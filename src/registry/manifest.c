@@ -1,4 +1,4 @@
-/* manifest.c — the built-in model table (reference/formats.md §(d)) and the optional JSON manifest
+/* manifest.c — the built-in model table (docs/models.md) and the optional JSON manifest
  * named by FACESTITCH_REGISTRY_MANIFEST that extends or replaces it. */
 #include "registry/registry.h"
 
@@ -16,6 +16,14 @@
 #define DIRECTION(n)                                                                                 \
     {"direction-" #n, "directions/" #n ".npy", STIT_DIR_URL #n ".npy", STIT_DIR_PAGE, -1, 74000, NULL, \
      DIR_LICENCE, "W-space edit direction '" #n "' (18x512 npy, STIT editings/w_directions)", NULL, 1, NULL}
+
+/* The LPIPS v0.1 linear heads of backbone net (alex, vgg): one small file each in the LPIPS repository. */
+#define LPIPS_REPO "https://github.com/richzhang/PerceptualSimilarity"
+#define LPIPS_RAW "https://raw.githubusercontent.com/richzhang/PerceptualSimilarity/master/"
+#define LPIPS_HEADS(net, bytes, sha, what)                                                                           \
+    {"lpips-" #net, "lpips/" #net ".pth", LPIPS_RAW "lpips/weights/v0.1/" #net ".pth",                                \
+     LPIPS_REPO " (lpips/weights/v0.1/" #net ".pth; also in the lpips pip package)", bytes, 0, sha, "BSD-2-Clause",   \
+     what, NULL, 1, NULL}
 
 static const fs_model_entry builtin[] = {
     {"stylegan2-ffhq", "ffhq.pkl", "https://nvlabs-fi-cdn.nvidia.com/stylegan2-ada-pytorch/pretrained/ffhq.pkl",
@@ -41,18 +49,10 @@ static const fs_model_entry builtin[] = {
      "https://drive.google.com/file/d/1cDvUHPTZQAEWvfiK9C0nDuI9C3Qdgbbp/view); without it facestitch uses a "
      "landmark-hull mask",
      0, NULL},
-    {"lpips-alex", "lpips/alex.pth",
-     "https://raw.githubusercontent.com/richzhang/PerceptualSimilarity/master/lpips/weights/v0.1/alex.pth",
-     "https://github.com/richzhang/PerceptualSimilarity (lpips/weights/v0.1/alex.pth; also in the lpips pip "
-     "package)",
-     6009, 0, "df73285e35b22355a2df87cdb6b70b343713b667eddbda73e1977e0c860835c0", "BSD-2-Clause",
-     "LPIPS v0.1 linear heads for AlexNet: the perceptual loss of PTI", NULL, 1, NULL},
-    {"lpips-vgg", "lpips/vgg.pth",
-     "https://raw.githubusercontent.com/richzhang/PerceptualSimilarity/master/lpips/weights/v0.1/vgg.pth",
-     "https://github.com/richzhang/PerceptualSimilarity (lpips/weights/v0.1/vgg.pth; also in the lpips pip "
-     "package)",
-     7289, 0, "a78928a0af1e5f0fcb1f3b9e8f8c3a2a5a3de244d830ad5c1feddc79b8432868", "BSD-2-Clause",
-     "LPIPS v0.1 linear heads for VGG16 (optional perceptual loss)", NULL, 1, NULL},
+    LPIPS_HEADS(alex, 6009, "df73285e35b22355a2df87cdb6b70b343713b667eddbda73e1977e0c860835c0",
+                "LPIPS v0.1 linear heads for AlexNet: the perceptual loss of PTI"),
+    LPIPS_HEADS(vgg, 7289, "a78928a0af1e5f0fcb1f3b9e8f8c3a2a5a3de244d830ad5c1feddc79b8432868",
+                "LPIPS v0.1 linear heads for VGG16 (optional perceptual loss)"),
     {"alexnet-trunk", "alexnet-owt-7be5be79.pth", "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
      "https://pytorch.org/vision/stable/models.html (torchvision AlexNet_Weights.IMAGENET1K_V1)", 244408911, 0,
      "7be5be791159472b1fbf3c69796f7cb30dca7ad8466c2df70058c37116cdee02", "BSD-3-Clause (torchvision); ImageNet-trained",

@@ -10,7 +10,7 @@
  *   fs_fetch_opts o = fs_fetch_opts_default();
  *   if (fs_registry_fetch("lpips-alex", &o, path, sizeof path, &err)) ...  // download, sha256-checked
  *
- * Manifest: a built-in table (STIT's models, reference/formats.md §(d), plus STIT's W directions).
+ * Manifest: a built-in table (STIT's models, docs/models.md, plus STIT's W directions).
  * FACESTITCH_REGISTRY_MANIFEST=<file.json> adds entries (an entry whose name is built in replaces
  * it; {"replace": true} drops the built-in table). See docs/models.md for the JSON form.
  *

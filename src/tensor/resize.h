@@ -33,8 +33,8 @@ void fs_resize_nearest_backward(float *din, const float *dout, int N, int C, int
  *   center = s (i + 0.5), support = max(s, 1), taps j in [trunc(center - support + 0.5),
  *   trunc(center + support + 0.5)) clipped to the input, w_j = tri((j + 0.5 - center) / max(s, 1)),
  *   tri(x) = max(0, 1 - |x|), normalised to sum 1. Width is filtered first, then height (PyTorch's
- *   and PIL's order). Use it for the e4e input (1024 -> 256: 4x minification, see DESIGN.md /
- *   stit.md §10 for the open question of antialiased vs plain resize).
+ *   and PIL's order). Use it for the e4e input (1024 -> 256: 4x minification, see docs/method.md §2.3
+ *   for the open question of antialiased vs plain resize).
  * Shapes as above; din ASSIGNED. Threads over rows; results independent of the thread count.
  * They allocate their tap tables and one intermediate image: FS_ERR (out of memory) in err when that fails. */
 int fs_resize_bilinear_aa_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out,

@@ -161,15 +161,19 @@ static int sg2_facts(conv *c, const char *p, const char *init_kwargs_json, const
     return FS_OK;
 }
 
+/* The name of the first tensor of c->raw at or after index *i that starts with prefix (*i moves to
+ * it), or NULL. The loops below move or drop each tensor they get, which shifts the next one to *i. */
+static const char *next_under(conv *c, const char *prefix, int *i) {
+    for (; *i < c->raw->count; ++*i)
+        if (starts(c->raw->items[*i]->name, prefix)) return c->raw->items[*i]->name;
+    return NULL;
+}
+
 /* NVIDIA names under raw prefix rp (e.g. "G_ema/") → canonical under op. */
 static int sg2_from_nvidia(conv *c, const char *rp, const char *op) {
     int n = 0;
-    for (int i = 0; i < c->raw->count;) {
-        const char *name = c->raw->items[i]->name;
-        if (!starts(name, rp)) {
-            i++;
-            continue;
-        }
+    const char *name;
+    for (int i = 0; (name = next_under(c, rp, &i));) {
         const char *rest = name + strlen(rp);
         if (ends(rest, "resample_filter")) {
             fs_tensor_destroy(fs_tensor_map_take(c->raw, name));
@@ -189,12 +193,8 @@ static int sg2_from_nvidia(conv *c, const char *rp, const char *op) {
 static int sg2_from_rosinality(conv *c, const char *rp, const char *latent_avg, const char *op) {
     char from[256], to[256], tail[128];
     int n = 0;
-    for (int i = 0; i < c->raw->count;) {
-        const char *name = c->raw->items[i]->name;
-        if (!starts(name, rp)) {
-            i++;
-            continue;
-        }
+    const char *name;
+    for (int i = 0; (name = next_under(c, rp, &i));) {
         const char *r = name + strlen(rp);
         snprintf(from, sizeof from, "%s", name);
         int j, k, rc = FS_OK;
@@ -342,12 +342,8 @@ static int canon_e4e(conv *c) {
     char enc[64], dec[64];
     snprintf(enc, sizeof enc, "%sencoder.", sp);
     snprintf(dec, sizeof dec, "%sdecoder.", sp);
-    for (int i = 0; i < c->raw->count;) {
-        const char *name = c->raw->items[i]->name;
-        if (!starts(name, enc)) {
-            i++;
-            continue;
-        }
+    const char *name;
+    for (int i = 0; (name = next_under(c, enc, &i));) {
         char from[256];
         snprintf(from, sizeof from, "%s", name);
         if (move(c, from, from + strlen(sp), -1, NULL)) return FS_ERR;

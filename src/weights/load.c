@@ -2,12 +2,11 @@
 #include "weights/load.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fileio.h"
 #include "weights/safetensors.h"
 #include "weights/torch.h"
 #include "weights/wutil.h"
@@ -44,14 +43,9 @@ int fs_weights_load_mem(const unsigned char *buf, size_t len, const char *name_h
 }
 
 int fs_weights_load(const char *path, fs_tensor_map **out, fs_err *err) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return fs_errorf(err, "%s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return fs_errorf(err, "%s: not a regular file", path);
-    }
-    size_t len = (size_t)st.st_size;
+    int fd;
+    size_t len;
+    if (fs_open_regular(path, &fd, &len, err)) return FS_ERR;
     unsigned char head[16] = {0};
     ssize_t hn = pread(fd, head, sizeof head, 0);
     if (hn < 0) hn = 0;

@@ -62,8 +62,138 @@ static int cmp_entry_name(const void *a, const void *b) {
     return strcmp(((const st_entry *)a)->name, ((const st_entry *)b)->name);
 }
 
-/* Parses and validates. map_owner: when non-NULL the data lives in a mapping that
- * the returned map will own (tensors may point into it); otherwise copies. */
+/* The "__metadata__" entry: a map of strings, each key once. */
+static int parse_metadata(const cJSON *c, fs_tensor_map *m, fs_err *err) {
+    if (!cJSON_IsObject(c)) return fs_errorf(err, "safetensors header: '__metadata__' is not an object");
+    for (const cJSON *k = c->child; k; k = k->next) {
+        if (!cJSON_IsString(k) || !k->string)
+            return fs_errorf(err, "safetensors header: metadata value '%.80s' is not a string",
+                             k->string ? k->string : "");
+        if (fs_tensor_map_meta(m, k->string))
+            return fs_errorf(err, "safetensors header: duplicate metadata key '%.80s'", k->string);
+        if (fs_tensor_map_set_meta(m, k->string, k->valuestring, err)) return FS_ERR;
+    }
+    return FS_OK;
+}
+
+/* One tensor entry {"dtype", "shape", "data_offsets"} named name: fills e, checks that its
+ * byte range lies inside the data_len data bytes and matches dtype x shape. */
+static int parse_entry(const cJSON *c, const char *name, uint64_t data_len, st_entry *e, fs_err *err) {
+    e->name = name;
+    if (!name[0]) return fs_errorf(err, "safetensors header: empty tensor name");
+    if (strlen(name) >= sizeof(((fs_tensor *)0)->name))
+        return fs_errorf(err, "safetensors header: tensor name too long (%zu bytes, at most 127): '%.60s...'",
+                         strlen(name), name);
+    if (!cJSON_IsObject(c)) return fs_errorf(err, "safetensors header: entry '%s' is not an object", name);
+    const cJSON *dt = cJSON_GetObjectItemCaseSensitive(c, "dtype");
+    const cJSON *sh = cJSON_GetObjectItemCaseSensitive(c, "shape");
+    const cJSON *of = cJSON_GetObjectItemCaseSensitive(c, "data_offsets");
+    if (!cJSON_IsString(dt) || !cJSON_IsArray(sh) || !cJSON_IsArray(of))
+        return fs_errorf(err, "safetensors header: tensor '%s' needs string 'dtype', array 'shape' and 'data_offsets'",
+                         name);
+    if (!parse_dtype(dt->valuestring, &e->dtype))
+        return fs_errorf(err, "safetensors header: tensor '%s' has unsupported dtype '%.20s' (supported: F32, F16, "
+                         "BF16, F64, I64, I32, U8)", name, dt->valuestring);
+    int nd = cJSON_GetArraySize(sh);
+    if (nd > FS_MAX_DIMS)
+        return fs_errorf(err, "safetensors header: tensor '%s' has %d dimensions (at most %d)", name, nd, FS_MAX_DIMS);
+    e->ndim = nd;
+    uint64_t numel = 1;
+    int i = 0;
+    for (const cJSON *d = sh->child; d; d = d->next, i++) {
+        uint64_t v;
+        if (!json_uint(d, &v) || v > INT64_MAX)
+            return fs_errorf(err, "safetensors header: tensor '%s' has an invalid shape entry", name);
+        e->shape[i] = (int64_t)v;
+        if (!fs_mul_u64(numel, v, &numel)) return fs_errorf(err, "safetensors header: tensor '%s' shape overflows", name);
+    }
+    uint64_t nbytes;
+    if (!fs__shape_ok(e->ndim, e->shape, 8) || !fs_mul_u64(numel, fs_dtype_size(e->dtype), &nbytes))
+        return fs_errorf(err, "safetensors header: tensor '%s' size overflows", name);
+    if (cJSON_GetArraySize(of) != 2 || !json_uint(of->child, &e->begin) || !json_uint(of->child->next, &e->end))
+        return fs_errorf(err, "safetensors header: tensor '%s' data_offsets must be two non-negative integers", name);
+    if (e->begin > e->end || e->end > data_len)
+        return fs_errorf(err, "safetensors: tensor '%s' data_offsets [%llu, %llu] outside the %llu data bytes "
+                         "(truncated or corrupt file)", name, (unsigned long long)e->begin,
+                         (unsigned long long)e->end, (unsigned long long)data_len);
+    if (e->end - e->begin != nbytes)
+        return fs_errorf(err, "safetensors: tensor '%s' has %llu data bytes but %s x shape needs %llu", name,
+                         (unsigned long long)(e->end - e->begin), fs_dtype_name(e->dtype), (unsigned long long)nbytes);
+    return FS_OK;
+}
+
+/* No two entries share a name and no two non-empty byte ranges overlap. Sorts ents by name. */
+static int check_unique_disjoint(st_entry *ents, int ne, fs_err *err) {
+    qsort(ents, (size_t)ne, sizeof *ents, cmp_entry_name);
+    for (int i = 1; i < ne; i++)
+        if (!strcmp(ents[i - 1].name, ents[i].name))
+            return fs_errorf(err, "safetensors header: duplicate tensor name '%s'", ents[i].name);
+    st_entry *byoff = malloc(((size_t)ne + 1) * sizeof *byoff);
+    if (!byoff) return fs_errorf(err, "out of memory");
+    memcpy(byoff, ents, (size_t)ne * sizeof *ents);
+    qsort(byoff, (size_t)ne, sizeof *byoff, cmp_entry_begin);
+    uint64_t prev_end = 0;
+    const char *prev = NULL;
+    int rc = FS_OK;
+    for (int i = 0; i < ne && !rc; i++) {
+        if (byoff[i].begin == byoff[i].end) continue;
+        if (prev && byoff[i].begin < prev_end)
+            rc = fs_errorf(err, "safetensors: tensors '%s' and '%s' overlap in the data section", prev, byoff[i].name);
+        prev_end = byoff[i].end;
+        prev = byoff[i].name;
+    }
+    free(byoff);
+    return rc;
+}
+
+/* The tensor of entry e, whose bytes start at src: a view of src when may_borrow allows it (no
+ * conversion asked, aligned, non-empty), else a converted or copied tensor. */
+static fs_tensor *entry_tensor(const st_entry *e, const unsigned char *src, int flags, int may_borrow, fs_err *err) {
+    int convert = ((flags & FS_ST_TO_F32) && (e->dtype == FS_F16 || e->dtype == FS_BF16 || e->dtype == FS_F64)) ||
+                  ((flags & FS_ST_I64_TO_F32) && (e->dtype == FS_I64 || e->dtype == FS_I32));
+    size_t esz = fs_dtype_size(e->dtype);
+    if (!(may_borrow && !convert && ((uintptr_t)src % esz) == 0 && e->end > e->begin))
+        return fs__tensor_from_raw(e->name, e->dtype, e->ndim, e->shape, NULL, src, !!(flags & FS_ST_TO_F32),
+                                   !!(flags & FS_ST_I64_TO_F32), err);
+    fs_tensor *t = calloc(1, sizeof *t);
+    if (!t) {
+        fs_errorf(err, "out of memory");
+        return NULL;
+    }
+    t->dtype = e->dtype;
+    t->ndim = e->ndim;
+    memcpy(t->shape, e->shape, sizeof t->shape);
+    fs_tensor_set_contiguous_strides(t);
+    t->data = (void *)src;
+    t->owns_data = 0;
+    snprintf(t->name, sizeof t->name, "%s", e->name);
+    return t;
+}
+
+/* The JSON header of n bytes at hdr: an object with nothing but whitespace after it. */
+static int parse_header_json(const char *hdr, uint64_t n, cJSON **root, fs_err *err) {
+    if (hdr[0] != '{') return fs_errorf(err, "safetensors header does not start with '{'");
+    const char *end = NULL;
+    cJSON *r = cJSON_ParseWithLengthOpts(hdr, (size_t)n, &end, 0);
+    if (!r) {
+        size_t off = end ? (size_t)(end - hdr) : 0;
+        return fs_errorf(err, "safetensors header is not valid JSON (near byte %zu of the header)", off + 8);
+    }
+    for (const char *p = end; p && p < hdr + n; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && *p != 0) {
+            cJSON_Delete(r);
+            return fs_errorf(err, "safetensors header has trailing bytes after the JSON object");
+        }
+    if (!cJSON_IsObject(r)) {
+        cJSON_Delete(r);
+        return fs_errorf(err, "safetensors header is not a JSON object");
+    }
+    *root = r;
+    return FS_OK;
+}
+
+/* Parses and validates. may_borrow: the data lives in a mapping that the returned map will own
+ * (tensors may point into it); otherwise copies. */
 static int st_parse(const unsigned char *buf, size_t len, int flags, int may_borrow, fs_tensor_map **out, fs_err *err) {
     if (len < 8) return fs_errorf(err, "not a safetensors file: %zu bytes, shorter than the 8-byte header length", len);
     uint64_t n = fs__le64(buf);
@@ -73,198 +203,31 @@ static int st_parse(const unsigned char *buf, size_t len, int flags, int may_bor
                          (unsigned long long)n, len);
     if (n > ST_MAX_HEADER)
         return fs_errorf(err, "safetensors header length %llu exceeds the 100 MB limit", (unsigned long long)n);
-    const char *hdr = (const char *)buf + 8;
     const unsigned char *data = buf + 8 + n;
     uint64_t data_len = len - 8 - n;
-    if (hdr[0] != '{') return fs_errorf(err, "safetensors header does not start with '{'");
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(hdr, (size_t)n, &end, 0);
-    if (!root) {
-        size_t off = end ? (size_t)(end - hdr) : 0;
-        return fs_errorf(err, "safetensors header is not valid JSON (near byte %zu of the header)", off + 8);
-    }
-    for (const char *p = end; p && p < hdr + n; p++)
-        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && *p != 0) {
-            cJSON_Delete(root);
-            return fs_errorf(err, "safetensors header has trailing bytes after the JSON object");
-        }
-    if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        return fs_errorf(err, "safetensors header is not a JSON object");
-    }
+    cJSON *root = NULL;
+    if (parse_header_json((const char *)buf + 8, n, &root, err)) return FS_ERR;
     int count = 0;
     for (cJSON *c = root->child; c; c = c->next) count++;
     st_entry *ents = calloc((size_t)count + 1, sizeof *ents);
     fs_tensor_map *m = fs_tensor_map_create();
     int ne = 0, rc = FS_OK, have_meta = 0;
-    if (!ents || !m) {
-        rc = fs_errorf(err, "out of memory");
-        goto done;
-    }
-    for (cJSON *c = root->child; c; c = c->next) {
+    if (!ents || !m) rc = fs_errorf(err, "out of memory");
+    for (cJSON *c = root->child; c && !rc; c = c->next) {
         const char *name = c->string ? c->string : "";
-        if (!strcmp(name, "__metadata__")) {
-            if (have_meta++) {
-                rc = fs_errorf(err, "safetensors header: duplicate '__metadata__'");
-                goto done;
-            }
-            if (!cJSON_IsObject(c)) {
-                rc = fs_errorf(err, "safetensors header: '__metadata__' is not an object");
-                goto done;
-            }
-            for (cJSON *k = c->child; k; k = k->next) {
-                if (!cJSON_IsString(k) || !k->string) {
-                    rc = fs_errorf(err, "safetensors header: metadata value '%.80s' is not a string",
-                                   k->string ? k->string : "");
-                    goto done;
-                }
-                if (fs_tensor_map_meta(m, k->string)) {
-                    rc = fs_errorf(err, "safetensors header: duplicate metadata key '%.80s'", k->string);
-                    goto done;
-                }
-                if (fs_tensor_map_set_meta(m, k->string, k->valuestring, err)) {
-                    rc = FS_ERR;
-                    goto done;
-                }
-            }
-            continue;
-        }
-        st_entry *e = &ents[ne];
-        e->name = name;
-        if (!name[0]) {
-            rc = fs_errorf(err, "safetensors header: empty tensor name");
-            goto done;
-        }
-        if (strlen(name) >= sizeof(((fs_tensor *)0)->name)) {
-            rc = fs_errorf(err, "safetensors header: tensor name too long (%zu bytes, at most 127): '%.60s...'",
-                           strlen(name), name);
-            goto done;
-        }
-        if (!cJSON_IsObject(c)) {
-            rc = fs_errorf(err, "safetensors header: entry '%s' is not an object", name);
-            goto done;
-        }
-        cJSON *dt = cJSON_GetObjectItemCaseSensitive(c, "dtype");
-        cJSON *sh = cJSON_GetObjectItemCaseSensitive(c, "shape");
-        cJSON *of = cJSON_GetObjectItemCaseSensitive(c, "data_offsets");
-        if (!cJSON_IsString(dt) || !cJSON_IsArray(sh) || !cJSON_IsArray(of)) {
-            rc = fs_errorf(err, "safetensors header: tensor '%s' needs string 'dtype', array 'shape' and 'data_offsets'",
-                           name);
-            goto done;
-        }
-        if (!parse_dtype(dt->valuestring, &e->dtype)) {
-            rc = fs_errorf(err, "safetensors header: tensor '%s' has unsupported dtype '%.20s' (supported: F32, F16, "
-                           "BF16, F64, I64, I32, U8)", name, dt->valuestring);
-            goto done;
-        }
-        int nd = cJSON_GetArraySize(sh);
-        if (nd > FS_MAX_DIMS) {
-            rc = fs_errorf(err, "safetensors header: tensor '%s' has %d dimensions (at most %d)", name, nd, FS_MAX_DIMS);
-            goto done;
-        }
-        e->ndim = nd;
-        uint64_t numel = 1;
-        int i = 0;
-        for (cJSON *d = sh->child; d; d = d->next, i++) {
-            uint64_t v;
-            if (!json_uint(d, &v) || v > INT64_MAX) {
-                rc = fs_errorf(err, "safetensors header: tensor '%s' has an invalid shape entry", name);
-                goto done;
-            }
-            e->shape[i] = (int64_t)v;
-            if (!fs_mul_u64(numel, v, &numel)) {
-                rc = fs_errorf(err, "safetensors header: tensor '%s' shape overflows", name);
-                goto done;
-            }
-        }
-        uint64_t nbytes;
-        if (!fs__shape_ok(e->ndim, e->shape, 8) || !fs_mul_u64(numel, fs_dtype_size(e->dtype), &nbytes)) {
-            rc = fs_errorf(err, "safetensors header: tensor '%s' size overflows", name);
-            goto done;
-        }
-        if (cJSON_GetArraySize(of) != 2 || !json_uint(of->child, &e->begin) || !json_uint(of->child->next, &e->end)) {
-            rc = fs_errorf(err, "safetensors header: tensor '%s' data_offsets must be two non-negative integers", name);
-            goto done;
-        }
-        if (e->begin > e->end || e->end > data_len) {
-            rc = fs_errorf(err, "safetensors: tensor '%s' data_offsets [%llu, %llu] outside the %llu data bytes "
-                           "(truncated or corrupt file)", name, (unsigned long long)e->begin,
-                           (unsigned long long)e->end, (unsigned long long)data_len);
-            goto done;
-        }
-        if (e->end - e->begin != nbytes) {
-            rc = fs_errorf(err, "safetensors: tensor '%s' has %llu data bytes but %s x shape needs %llu", name,
-                           (unsigned long long)(e->end - e->begin), fs_dtype_name(e->dtype),
-                           (unsigned long long)nbytes);
-            goto done;
-        }
-        ne++;
+        if (strcmp(name, "__metadata__"))
+            rc = parse_entry(c, name, data_len, &ents[ne++], err);
+        else if (have_meta++)
+            rc = fs_errorf(err, "safetensors header: duplicate '__metadata__'");
+        else
+            rc = parse_metadata(c, m, err);
     }
-    /* duplicate names */
-    qsort(ents, (size_t)ne, sizeof *ents, cmp_entry_name);
-    for (int i = 1; i < ne; i++)
-        if (!strcmp(ents[i - 1].name, ents[i].name)) {
-            rc = fs_errorf(err, "safetensors header: duplicate tensor name '%s'", ents[i].name);
-            goto done;
-        }
-    /* overlaps */
-    {
-        st_entry *byoff = malloc(((size_t)ne + 1) * sizeof *byoff);
-        if (!byoff) {
-            rc = fs_errorf(err, "out of memory");
-            goto done;
-        }
-        memcpy(byoff, ents, (size_t)ne * sizeof *ents);
-        qsort(byoff, (size_t)ne, sizeof *byoff, cmp_entry_begin);
-        uint64_t prev_end = 0;
-        const char *prev = NULL;
-        for (int i = 0; i < ne; i++) {
-            if (byoff[i].begin == byoff[i].end) continue;
-            if (prev && byoff[i].begin < prev_end) {
-                rc = fs_errorf(err, "safetensors: tensors '%s' and '%s' overlap in the data section", prev, byoff[i].name);
-                free(byoff);
-                goto done;
-            }
-            prev_end = byoff[i].end;
-            prev = byoff[i].name;
-        }
-        free(byoff);
-    }
+    if (!rc) rc = check_unique_disjoint(ents, ne, err);
     /* tensors, in file order (sorted by name, as written) */
-    for (int i = 0; i < ne; i++) {
-        st_entry *e = &ents[i];
-        const unsigned char *src = data + e->begin;
-        int convert = ((flags & FS_ST_TO_F32) && (e->dtype == FS_F16 || e->dtype == FS_BF16 || e->dtype == FS_F64)) ||
-                      ((flags & FS_ST_I64_TO_F32) && (e->dtype == FS_I64 || e->dtype == FS_I32));
-        size_t esz = fs_dtype_size(e->dtype);
-        fs_tensor *t;
-        if (may_borrow && !convert && ((uintptr_t)src % esz) == 0 && e->end > e->begin) {
-            t = calloc(1, sizeof *t);
-            if (!t) {
-                rc = fs_errorf(err, "out of memory");
-                goto done;
-            }
-            t->dtype = e->dtype;
-            t->ndim = e->ndim;
-            memcpy(t->shape, e->shape, sizeof t->shape);
-            fs_tensor_set_contiguous_strides(t);
-            t->data = (void *)src;
-            t->owns_data = 0;
-            snprintf(t->name, sizeof t->name, "%s", e->name);
-        } else {
-            t = fs__tensor_from_raw(e->name, e->dtype, e->ndim, e->shape, NULL, src, !!(flags & FS_ST_TO_F32),
-                                    !!(flags & FS_ST_I64_TO_F32), err);
-            if (!t) {
-                rc = FS_ERR;
-                goto done;
-            }
-        }
-        if (fs_tensor_map_add(m, t, err)) {
-            rc = FS_ERR;
-            goto done;
-        }
+    for (int i = 0; i < ne && !rc; i++) {
+        fs_tensor *t = entry_tensor(&ents[i], data + ents[i].begin, flags, may_borrow, err);
+        rc = t ? fs_tensor_map_add(m, t, err) : FS_ERR;
     }
-done:
     free(ents);
     cJSON_Delete(root);
     if (rc) {
@@ -280,14 +243,9 @@ int fs_safetensors_load_mem(const void *buf, size_t len, int flags, fs_tensor_ma
 }
 
 int fs_safetensors_load(const char *path, int flags, fs_tensor_map **out, fs_err *err) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return fs_errorf(err, "%s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return fs_errorf(err, "%s: not a regular file", path);
-    }
-    size_t len = (size_t)st.st_size;
+    int fd;
+    size_t len;
+    if (fs_open_regular(path, &fd, &len, err)) return FS_ERR;
     if (len < 8) {
         close(fd);
         return fs_errorf(err, "%s: not a safetensors file: %zu bytes, shorter than the 8-byte header length", path, len);

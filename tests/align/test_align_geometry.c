@@ -1,4 +1,4 @@
-/* test_align_geometry.c — alignment (stit.md §1.3–1.6) on synthetic data: scipy-reflect Gaussian,
+/* test_align_geometry.c — alignment (docs/method.md §1.3–1.6) on synthetic data: scipy-reflect Gaussian,
  * quad from landmarks, projective coefficients, crop conventions, crop→paste round trip,
  * antialiasing, gap interpolation and jitter reduction. */
 #include <math.h>

@@ -1,4 +1,4 @@
-/* test_align_jitter_truth.c — the temporal smoothing of the alignment quads (reference/stit.md
+/* test_align_jitter_truth.c — the temporal smoothing of the alignment quads (docs/method.md
  * §1.4: Gaussian sigma 1 on the centre c, 3 on x and y) removes most of the quad's jitter,
  * measured against ground truth.
  *

@@ -39,7 +39,7 @@ static double jitter(double (*q)[4][2], int n, int second) {
     return m ? s / m : 0;
 }
 
-/* STIT's own landmarks (reference/stit.md §1.2): a fresh detection in every frame (here the
+/* STIT's own landmarks (docs/method.md §1.2): a fresh detection in every frame (here the
  * frontal Haar cascade, the box nearest the tracked face, mapped to the predictor's box as the
  * tracker does), one predictor pass from it, integer pixels. Quads for the track's n frames; 0
  * when every frame had a detection. */

@@ -16,7 +16,7 @@ static int on_abort(void *user) {
     return abort_now;
 }
 
-/* per-frame PSNRs of the output against the input (pipeline/metrics.h) */
+/* per-frame PSNRs of the output against the input (pipeline/metrics/metrics.h) */
 static fs_metrics_frame frames[8];
 static int nframes;
 static int on_frame(void *user, const fs_metrics_frame *f, fs_err *err) {

@@ -1,4 +1,4 @@
-/* Stitching masks follow reference/stit.md §5.2 on hand-checkable shapes; the masked
+/* Stitching masks follow docs/method.md §5.2 on hand-checkable shapes; the masked
  * MSE matches its definition and its gradient matches finite differences. */
 #include "check.h"
 #include "gradcheck.h"

@@ -58,7 +58,7 @@ static void test_builtin(void) {
         CHECK_MSG(e->size >= 0 || e->size_est > 0, "%s: no size at all", e->name);
         CHECK_MSG(strstr(e->file, "..") == NULL && e->file[0] != '/', "%s file", e->name);
     }
-    /* Values from reference/formats.md §(d). */
+    /* Values from docs/models.md. */
     const fs_model_entry *a = fs_registry_find("lpips-alex");
     CHECK(a && a->size == 6009 && !strcmp(a->sha256, "df73285e35b22355a2df87cdb6b70b343713b667eddbda73e1977e0c860835c0"));
     const fs_model_entry *d = fs_registry_find("dlib-68");

@@ -1,4 +1,4 @@
-/* direction.h — latent edit directions (reference/stit.md §4.1).
+/* direction.h — latent edit directions (docs/method.md §4.1).
  *
  * A W direction file holds one tensor of shape (w_dim), (1, w_dim) or (num_ws, w_dim)
  * (.npy as STIT ships them, .pt, or .safetensors). STIT's convention is kept so its

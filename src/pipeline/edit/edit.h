@@ -1,4 +1,4 @@
-/* edit.h — `facestitch edit`: latent edits, stitching tuning, composite (reference/stit.md §4, §5).
+/* edit.h — `facestitch edit`: latent edits, stitching tuning, composite (docs/method.md §4, §5).
  *
  * For every frame of every selected face track: w = pivot + Σ strength(t)/2 · direction (STIT's
  * convention; strengths from --edit keyframes, faded in/out over `fade_frames` at track ends that

@@ -1,4 +1,4 @@
-/* masked_loss.h — STIT's masked MSE (reference/stit.md §5.3):
+/* masked_loss.h — STIT's masked MSE (docs/method.md §5.3):
  *   masked(a, b, M) = Σ_{n,c,x,y} ((a − b)·M)² / (N · Σ_{x,y} M)
  * with a, b (N, 3, H, W) and one (H, W) mask shared by the channels (so it is 3× a
  * per-channel mean, exactly as STIT). N > 1 averages the per-sample losses.

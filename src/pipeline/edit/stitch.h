@@ -1,4 +1,4 @@
-/* stitch.h — stitching tuning of one frame (reference/stit.md §5.3).
+/* stitch.h — stitching tuning of one frame (docs/method.md §5.3).
  *
  * A fresh copy of the PTI generator is tuned with Adam (lr 3e-4, 100 steps) so that its render
  * of the EDITED latent matches the ORIGINAL crop on the border region while keeping the edit

@@ -1,4 +1,4 @@
-/* stitch_masks.h — the three soft masks of stitching tuning (reference/stit.md §5.2).
+/* stitch_masks.h — the three soft masks of stitching tuning (docs/method.md §5.2).
  *
  * From a binary foreground F (BiSeNet classes not in {0 background, 16 cloth, 18 hat},
  * or the landmark hull) on a grid of g×g pixels (STIT: 512 for a 1024 crop):

@@ -1,4 +1,4 @@
-/* invert.h — `facestitch invert`: align, pivots, pivotal tuning (reference/stit.md §2).
+/* invert.h — `facestitch invert`: align, pivots, pivotal tuning (docs/method.md §2).
  *
  * Stages, each recorded in DIR/manifest.json ("stages") so a rerun continues where it stopped:
  *   align   crops + tracks (pipeline/project/project.h)

@@ -1,5 +1,5 @@
 /* projector.h — optimisation-based inversion when no encoder is available
- * (reference/stit.md §2.5, PTI's W projector, simplified): one W vector per image, broadcast to
+ * (docs/method.md §2.5, PTI's W projector, simplified): one W vector per image, broadcast to
  * every layer, optimised with Adam from w_avg to minimise L2 (+ LPIPS when given). */
 #ifndef FS_PIPELINE_PROJECTOR_H
 #define FS_PIPELINE_PROJECTOR_H

@@ -1,4 +1,4 @@
-/* pti.h — pivotal tuning over a whole clip (reference/stit.md §2.4).
+/* pti.h — pivotal tuning over a whole clip (docs/method.md §2.4).
  *
  * The generator's synthesis parameters (conv weights, biases, affines, noise strengths, the
  * const) are tuned with Adam so that G(pivot_i) reproduces crop_i for every frame i:

@@ -181,6 +181,30 @@ static int normalized_copies(const float *e_src, const float *e_edit, int64_t n,
     return FS_OK;
 }
 
+/* TL-ID / TG-ID sums over frame pairs i < j (docs/method.md §8.1): R[i][j] = se / ss counts for
+ * (i, j) and (j, i) in TG, and in TL when j = i + 1; a pair whose source similarity is ~0 (or NaN)
+ * is left out. */
+typedef struct {
+    double sum_tl, sum_tg;
+    int64_t n_tl, n_tg;
+} id_sums;
+
+static void id_pair(id_sums *a, int64_t i, int64_t j, double ss, double se) {
+    if (!(fabs(ss) >= 1e-6)) return;
+    double r = se / ss;
+    a->sum_tg += 2 * r; /* R is symmetric: (i, j) and (j, i) */
+    a->n_tg += 2;
+    if (j == i + 1) {
+        a->sum_tl += r;
+        a->n_tl++;
+    }
+}
+
+static void id_result(const id_sums *a, double *tl, double *tg) {
+    if (a->n_tl > 0) *tl = a->sum_tl / a->n_tl;
+    if (a->n_tg > 0) *tg = a->sum_tg / a->n_tg;
+}
+
 /* Readable reference: every pair with double dot products. */
 int fs_metrics_identity_ref(const float *e_src, const float *e_edit, int64_t n, int d, double *tl, double *tg,
                         fs_err *err) {
@@ -188,8 +212,7 @@ int fs_metrics_identity_ref(const float *e_src, const float *e_edit, int64_t n, 
     if (n < 2 || d < 1) return FS_OK;
     float *s = NULL, *e = NULL;
     if (normalized_copies(e_src, e_edit, n, d, &s, &e, err)) return FS_ERR;
-    double sum_tl = 0, sum_tg = 0;
-    int64_t n_tl = 0, n_tg = 0;
+    id_sums acc = {0};
     for (int64_t i = 0; i < n; i++) {
         for (int64_t j = i + 1; j < n; j++) {
             double ss = 0, se = 0;
@@ -199,20 +222,12 @@ int fs_metrics_identity_ref(const float *e_src, const float *e_edit, int64_t n, 
                 ss += (double)si[c] * sj[c];
                 se += (double)ei[c] * ej[c];
             }
-            if (!(fabs(ss) >= 1e-6)) continue;
-            double r = se / ss;
-            sum_tg += 2 * r; /* R is symmetric: (i, j) and (j, i) */
-            n_tg += 2;
-            if (j == i + 1) {
-                sum_tl += r;
-                n_tl++;
-            }
+            id_pair(&acc, i, j, ss, se);
         }
     }
     free(s);
     free(e);
-    if (n_tl > 0) *tl = sum_tl / n_tl;
-    if (n_tg > 0) *tg = sum_tg / n_tg;
+    id_result(&acc, tl, tg);
     return FS_OK;
 }
 
@@ -234,8 +249,7 @@ int fs_metrics_identity(const float *e_src, const float *e_edit, int64_t n, int 
         free(e);
         return fs_errorf(err, "out of memory");
     }
-    double sum_tl = 0, sum_tg = 0;
-    int64_t n_tl = 0, n_tg = 0;
+    id_sums acc = {0};
     for (int64_t i0 = 0; i0 < n; i0 += IDB) {
         int bi = (int)(n - i0 < IDB ? n - i0 : IDB);
         for (int64_t j0 = i0; j0 < n; j0 += IDB) {
@@ -246,15 +260,7 @@ int fs_metrics_identity(const float *e_src, const float *e_edit, int64_t n, int 
                 for (int b = 0; b < bj; b++) {
                     int64_t i = i0 + a, j = j0 + b;
                     if (j <= i) continue;
-                    double ss = ts[(size_t)a * bj + b], se = te[(size_t)a * bj + b];
-                    if (!(fabs(ss) >= 1e-6)) continue;
-                    double r = se / ss;
-                    sum_tg += 2 * r;
-                    n_tg += 2;
-                    if (j == i + 1) {
-                        sum_tl += r;
-                        n_tl++;
-                    }
+                    id_pair(&acc, i, j, ts[(size_t)a * bj + b], te[(size_t)a * bj + b]);
                 }
         }
     }
@@ -262,7 +268,6 @@ int fs_metrics_identity(const float *e_src, const float *e_edit, int64_t n, int 
     free(te);
     free(s);
     free(e);
-    if (n_tl > 0) *tl = sum_tl / n_tl;
-    if (n_tg > 0) *tg = sum_tg / n_tg;
+    id_result(&acc, tl, tg);
     return FS_OK;
 }

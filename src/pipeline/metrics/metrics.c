@@ -134,6 +134,110 @@ static void run_free(run_state *s) {
     free(s->emb.tmp_e);
 }
 
+/* The pixel metrics of every frame so far. */
+typedef struct {
+    region_acc bg, hull, face, all;
+    double flick_a, flick_b;     /* sums of per-frame face flicker, ORIGINAL and EDITED */
+    int64_t flick_pairs, with_face;
+} pixel_acc;
+
+static void pixel_acc_init(pixel_acc *p) {
+    memset(p, 0, sizeof *p);
+    acc_init(&p->bg);
+    acc_init(&p->hull);
+    acc_init(&p->face);
+    acc_init(&p->all);
+}
+
+/* Frame n of ORIGINAL (a) and EDITED (b) against the masks in s (s->face, s->quad; s->face_prev and
+ * s->prev_a/prev_b hold frame n-1 when n > 0): adds to p and fills fr. */
+static void frame_pixels(pixel_acc *p, const run_state *s, const fs_image *a, const fs_image *b, int64_t n,
+                         fs_metrics_frame *fr) {
+    int w = a->w, h = a->h, pair = n > 0;
+    double fa_sum = 0, fb_sum = 0;
+    int64_t fpx = 0;
+    for (int y = 0; y < h; y++) {
+        const uint8_t *pa = a->rgb + (size_t)y * a->stride;
+        const uint8_t *pb = b->rgb + (size_t)y * b->stride;
+        const uint8_t *qa = pair ? s->prev_a->rgb + (size_t)y * s->prev_a->stride : NULL;
+        const uint8_t *qb = pair ? s->prev_b->rgb + (size_t)y * s->prev_b->stride : NULL;
+        const uint8_t *mf = s->face + (size_t)y * w, *mq = s->quad + (size_t)y * w;
+        const uint8_t *mp = s->face_prev + (size_t)y * w;
+        for (int x = 0; x < w; x++) {
+            int sse = 0, mx = 0;
+            for (int c = 0; c < 3; c++) {
+                int d = (int)pa[3 * x + c] - (int)pb[3 * x + c];
+                int ad = d < 0 ? -d : d;
+                sse += d * d;
+                if (ad > mx) mx = ad;
+            }
+            p->all.fsse += sse;
+            p->all.fcount += 3;
+            if (!mq[x]) {
+                p->bg.fsse += sse;
+                p->bg.fcount += 3;
+                if (mx > p->bg.max_abs) p->bg.max_abs = mx;
+            }
+            if (!mf[x]) {
+                p->hull.fsse += sse;
+                p->hull.fcount += 3;
+                if (mx > p->hull.max_abs) p->hull.max_abs = mx;
+            } else {
+                p->face.fsse += sse;
+                p->face.fcount += 3;
+                if (pair && mp[x]) {
+                    for (int c = 0; c < 3; c++) {
+                        fa_sum += abs((int)pa[3 * x + c] - (int)qa[3 * x + c]);
+                        fb_sum += abs((int)pb[3 * x + c] - (int)qb[3 * x + c]);
+                    }
+                    fpx++;
+                }
+            }
+        }
+    }
+    *fr = (fs_metrics_frame){.frame = n, .flicker_original = NAN, .flicker_edited = NAN};
+    for (int k = 0; k < s->orig->count; k++) fr->faces += fs_aligned_track_index(&s->orig->t[k], (int)n) >= 0;
+    fr->bg_psnr_db = fs_metrics_psnr(p->bg.fsse, p->bg.fcount);
+    fr->hull_psnr_db = fs_metrics_psnr(p->hull.fsse, p->hull.fcount);
+    fr->face_psnr_db = fs_metrics_psnr(p->face.fsse, p->face.fcount);
+    fr->frame_psnr_db = fs_metrics_psnr(p->all.fsse, p->all.fcount);
+    acc_frame_end(&p->bg, n);
+    acc_frame_end(&p->hull, n);
+    acc_frame_end(&p->face, n);
+    acc_frame_end(&p->all, n);
+    if (fpx > 0) {
+        fr->flicker_original = fa_sum / (3.0 * fpx);
+        fr->flicker_edited = fb_sum / (3.0 * fpx);
+        p->flick_a += fr->flicker_original;
+        p->flick_b += fr->flicker_edited;
+        p->flick_pairs++;
+    }
+    p->with_face += fr->faces > 0;
+}
+
+/* The whole-video pixel metrics of n frames of w x h into m. */
+static void pixel_totals(const pixel_acc *p, int64_t n, int w, int h, fs_metrics *m) {
+    double px = (double)n * w * h * 3;
+    m->bg_psnr_db = fs_metrics_psnr(p->bg.sse, p->bg.count);
+    m->bg_psnr_min_db = p->bg.count > 0 ? p->bg.min_db : NAN;
+    m->bg_psnr_min_frame = p->bg.min_frame;
+    m->bg_fraction = p->bg.count / px;
+    m->bg_max_abs_diff = p->bg.max_abs;
+    m->hull_psnr_db = fs_metrics_psnr(p->hull.sse, p->hull.count);
+    m->hull_psnr_min_db = p->hull.count > 0 ? p->hull.min_db : NAN;
+    m->hull_fraction = p->hull.count / px;
+    m->hull_max_abs_diff = p->hull.max_abs;
+    m->face_psnr_db = fs_metrics_psnr(p->face.sse, p->face.count);
+    m->frame_psnr_db = fs_metrics_psnr(p->all.sse, p->all.count);
+    double fa = p->flick_a, fb = p->flick_b;
+    int64_t np = p->flick_pairs;
+    m->flicker_pairs = np;
+    m->flicker_original = np > 0 ? fa / np : NAN;
+    m->flicker_edited = np > 0 ? fb / np : NAN;
+    m->flicker_ratio = np <= 0 ? NAN : fa > 0 ? fb / fa : fb > 0 ? NAN : 1.0;
+    m->faces_tracked_frames = p->with_face;
+}
+
 void fs_metrics_free(fs_metrics *m) {
     if (!m) return;
     free(m->original);
@@ -206,13 +310,9 @@ int fs_metrics_compute(const char *original, const char *edited, const fs_metric
         }
     }
 
-    region_acc bg, hull, face, all;
-    acc_init(&bg);
-    acc_init(&hull);
-    acc_init(&face);
-    acc_init(&all);
-    double flick_a = 0, flick_b = 0;
-    int64_t flick_pairs = 0, n = 0, with_face = 0;
+    pixel_acc px;
+    pixel_acc_init(&px);
+    int64_t n = 0;
     fs_progress pg;
     fs_progress_begin(&pg, "metrics", s.orig->frames);
     for (;;) {
@@ -235,66 +335,8 @@ int fs_metrics_compute(const char *original, const char *edited, const fs_metric
         }
         if ((rc = fs_face_tracker_push(s.tr, fb.image, (int)n, err))) break;
         fs_metrics_frame_masks(s.orig, (int)n, &o, s.face, s.quad);
-        int pair = n > 0;
-        double fa_sum = 0, fb_sum = 0;
-        int64_t fpx = 0;
-        for (int y = 0; y < h; y++) {
-            const uint8_t *pa = fa.image->rgb + (size_t)y * fa.image->stride;
-            const uint8_t *pb = fb.image->rgb + (size_t)y * fb.image->stride;
-            const uint8_t *qa = pair ? s.prev_a->rgb + (size_t)y * s.prev_a->stride : NULL;
-            const uint8_t *qb = pair ? s.prev_b->rgb + (size_t)y * s.prev_b->stride : NULL;
-            const uint8_t *mf = s.face + (size_t)y * w, *mq = s.quad + (size_t)y * w;
-            const uint8_t *mp = s.face_prev + (size_t)y * w;
-            for (int x = 0; x < w; x++) {
-                int sse = 0, mx = 0;
-                for (int c = 0; c < 3; c++) {
-                    int d = (int)pa[3 * x + c] - (int)pb[3 * x + c];
-                    int ad = d < 0 ? -d : d;
-                    sse += d * d;
-                    if (ad > mx) mx = ad;
-                }
-                all.fsse += sse;
-                all.fcount += 3;
-                if (!mq[x]) {
-                    bg.fsse += sse;
-                    bg.fcount += 3;
-                    if (mx > bg.max_abs) bg.max_abs = mx;
-                }
-                if (!mf[x]) {
-                    hull.fsse += sse;
-                    hull.fcount += 3;
-                    if (mx > hull.max_abs) hull.max_abs = mx;
-                } else {
-                    face.fsse += sse;
-                    face.fcount += 3;
-                    if (pair && mp[x]) {
-                        for (int c = 0; c < 3; c++) {
-                            fa_sum += abs((int)pa[3 * x + c] - (int)qa[3 * x + c]);
-                            fb_sum += abs((int)pb[3 * x + c] - (int)qb[3 * x + c]);
-                        }
-                        fpx++;
-                    }
-                }
-            }
-        }
-        fs_metrics_frame fr = {.frame = n, .flicker_original = NAN, .flicker_edited = NAN};
-        for (int k = 0; k < s.orig->count; k++) fr.faces += fs_aligned_track_index(&s.orig->t[k], (int)n) >= 0;
-        fr.bg_psnr_db = fs_metrics_psnr(bg.fsse, bg.fcount);
-        fr.hull_psnr_db = fs_metrics_psnr(hull.fsse, hull.fcount);
-        fr.face_psnr_db = fs_metrics_psnr(face.fsse, face.fcount);
-        fr.frame_psnr_db = fs_metrics_psnr(all.fsse, all.fcount);
-        acc_frame_end(&bg, n);
-        acc_frame_end(&hull, n);
-        acc_frame_end(&face, n);
-        acc_frame_end(&all, n);
-        if (fpx > 0) {
-            fr.flicker_original = fa_sum / (3.0 * fpx);
-            fr.flicker_edited = fb_sum / (3.0 * fpx);
-            flick_a += fr.flicker_original;
-            flick_b += fr.flicker_edited;
-            flick_pairs++;
-        }
-        with_face += fr.faces > 0;
+        fs_metrics_frame fr;
+        frame_pixels(&px, &s, fa.image, fb.image, n, &fr);
         if (o.frame_fn && (rc = o.frame_fn(o.frame_user, &fr, err))) break;
         if (o.embed && (rc = embed_frame(&o, s.orig, (int)n, fa.image, fb.image, &s.emb, err))) break;
         /* keep this frame and its face mask for the next pair */
@@ -360,23 +402,7 @@ int fs_metrics_compute(const char *original, const char *edited, const fs_metric
     m.width = w;
     m.height = h;
     m.fps = via->fps;
-    double px = (double)n * w * h * 3;
-    m.bg_psnr_db = fs_metrics_psnr(bg.sse, bg.count);
-    m.bg_psnr_min_db = bg.count > 0 ? bg.min_db : NAN;
-    m.bg_psnr_min_frame = bg.min_frame;
-    m.bg_fraction = bg.count / px;
-    m.bg_max_abs_diff = bg.max_abs;
-    m.hull_psnr_db = fs_metrics_psnr(hull.sse, hull.count);
-    m.hull_psnr_min_db = hull.count > 0 ? hull.min_db : NAN;
-    m.hull_fraction = hull.count / px;
-    m.hull_max_abs_diff = hull.max_abs;
-    m.face_psnr_db = fs_metrics_psnr(face.sse, face.count);
-    m.frame_psnr_db = fs_metrics_psnr(all.sse, all.count);
-    m.flicker_pairs = flick_pairs;
-    m.flicker_original = flick_pairs > 0 ? flick_a / flick_pairs : NAN;
-    m.flicker_edited = flick_pairs > 0 ? flick_b / flick_pairs : NAN;
-    m.flicker_ratio = flick_pairs <= 0 ? NAN : flick_a > 0 ? flick_b / flick_a : flick_b > 0 ? NAN : 1.0;
-    m.faces_tracked_frames = with_face;
+    pixel_totals(&px, n, w, h, &m);
     m.seconds = fs_now_seconds() - t0;
     run_free(&s);
     *out = m;

@@ -1,5 +1,5 @@
 /* metrics.h — how good an edited video is, measured against its original
- * (`facestitch metrics ORIGINAL EDITED`; reference/stit.md §8).
+ * (`facestitch metrics ORIGINAL EDITED`; docs/method.md §8).
  *
  *   fs_metrics_opts o; fs_metrics_opts_default(&o);
  *   o.max_frames = 100;                                     // only the first 100 frames (0 = all)
@@ -11,7 +11,7 @@
  *
  * The two videos must have the same frame size and the same number of frames (capped at max_frames);
  * an edited video written by facestitch always does. Three passes, all streaming (memory does not
- * grow with the length except for a few KB of landmarks per frame, as in DESIGN.md §2):
+ * grow with the length except for a few KB of landmarks per frame, as in docs/design.md §2):
  *   pass 1  decode ORIGINAL, detect + track faces (fs_project_detect_tracks): 68 landmarks per frame and the
  *           smoothed FFHQ crop quad of every track;
  *   pass 2  decode ORIGINAL and EDITED in lockstep: pixel metrics below, and the face tracker run on
@@ -52,7 +52,7 @@
  *                       shift  = mean over observed frames of mean_l |lm_edit,l − lm_orig,l| / d
  *                                (how far the edit moved the face geometry, in inter-ocular distances).
  *                     Totals pool every matched track's pairs / frames.
- *   TL-ID / TG-ID     reference/stit.md §8.1: needs a face-embedding model (opts.embed). Without one
+ *   TL-ID / TG-ID     docs/method.md §8.1: needs a face-embedding model (opts.embed). Without one
  *                     they are NAN and id_note says why. With one: for every frame with a face, the
  *                     first ORIGINAL track present gives the face (its quad and landmarks), embedded in
  *                     both videos; frames without a face are left out of both.

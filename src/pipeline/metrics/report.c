@@ -2,6 +2,7 @@
 #include "pipeline/metrics/metrics.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 static void json_str(FILE *fp, const char *s) {
@@ -25,83 +26,77 @@ static void json_num(FILE *fp, double v, int is_db) {
     } else fprintf(fp, "%.9g", v);
 }
 
-#define KEY(name) fprintf(fp, ",\n  \"%s\": ", name)
+/* The scalar fields of the JSON object, in output order. */
+typedef enum { J_PATH, J_NOTE, J_INT, J_I64, J_FRAME, J_NUM, J_DB, J_SECONDS, J_PSNR_INF } json_kind;
+#define F(key, kind, field) {key, kind, offsetof(fs_metrics, field)}
+static const struct {
+    const char *key;
+    json_kind kind;
+    size_t off;
+} json_fields[] = {
+    F("original", J_PATH, original),
+    F("edited", J_PATH, edited),
+    F("frames", J_I64, frames),
+    F("width", J_INT, width),
+    F("height", J_INT, height),
+    F("fps", J_NUM, fps),
+    F("psnr_inf_value", J_PSNR_INF, fps),
+    F("background_psnr_db", J_DB, bg_psnr_db),
+    F("background_psnr_min_db", J_DB, bg_psnr_min_db),
+    F("background_psnr_min_frame", J_FRAME, bg_psnr_min_frame),
+    F("background_pixels_fraction", J_NUM, bg_fraction),
+    F("background_max_abs_diff", J_INT, bg_max_abs_diff),
+    F("background_hull_psnr_db", J_DB, hull_psnr_db),
+    F("background_hull_psnr_min_db", J_DB, hull_psnr_min_db),
+    F("background_hull_pixels_fraction", J_NUM, hull_fraction),
+    F("background_hull_max_abs_diff", J_INT, hull_max_abs_diff),
+    F("face_psnr_db", J_DB, face_psnr_db),
+    F("frame_psnr_db", J_DB, frame_psnr_db),
+    F("flicker_original", J_NUM, flicker_original),
+    F("flicker_edited", J_NUM, flicker_edited),
+    F("flicker_ratio", J_NUM, flicker_ratio),
+    F("flicker_pairs", J_I64, flicker_pairs),
+    F("landmark_jitter_original", J_NUM, lm_jitter_original),
+    F("landmark_jitter_edited", J_NUM, lm_jitter_edited),
+    F("landmark_jitter_ratio", J_NUM, lm_jitter_ratio),
+    F("landmark_shift", J_NUM, lm_shift),
+    F("landmark_pairs", J_I64, lm_pairs),
+    F("landmark_frames", J_I64, lm_frames),
+    F("tracks_original", J_INT, tracks_original),
+    F("tracks_edited", J_INT, tracks_edited),
+    F("tracks_matched", J_INT, tracks_matched),
+    F("faces_tracked_frames", J_I64, faces_tracked_frames),
+    F("tl_id", J_NUM, tl_id),
+    F("tg_id", J_NUM, tg_id),
+    F("identity_note", J_NOTE, id_note),
+    F("seconds", J_SECONDS, seconds),
+};
+#undef F
+
+static void json_field(FILE *fp, const fs_metrics *m, json_kind kind, size_t off) {
+    const char *p = (const char *)m + off;
+    switch (kind) {
+    case J_PATH: json_str(fp, *(char *const *)p); break;
+    case J_NOTE: json_str(fp, p); break;
+    case J_INT: fprintf(fp, "%d", *(const int *)p); break;
+    case J_I64: fprintf(fp, "%lld", (long long)*(const int64_t *)p); break;
+    case J_FRAME:
+        if (*(const int64_t *)p >= 0) fprintf(fp, "%lld", (long long)*(const int64_t *)p);
+        else fputs("null", fp);
+        break;
+    case J_NUM: json_num(fp, *(const double *)p, 0); break;
+    case J_DB: json_num(fp, *(const double *)p, 1); break;
+    case J_SECONDS: fprintf(fp, "%.3f", *(const double *)p); break;
+    case J_PSNR_INF: json_num(fp, FS_METRICS_PSNR_INF_JSON, 0); break;
+    }
+}
 
 void fs_metrics_write_json(const fs_metrics *m, FILE *fp) {
-    fputs("{\n  \"original\": ", fp);
-    json_str(fp, m->original);
-    KEY("edited");
-    json_str(fp, m->edited);
-    KEY("frames");
-    fprintf(fp, "%lld", (long long)m->frames);
-    KEY("width");
-    fprintf(fp, "%d", m->width);
-    KEY("height");
-    fprintf(fp, "%d", m->height);
-    KEY("fps");
-    json_num(fp, m->fps, 0);
-    KEY("psnr_inf_value");
-    json_num(fp, FS_METRICS_PSNR_INF_JSON, 0);
-    KEY("background_psnr_db");
-    json_num(fp, m->bg_psnr_db, 1);
-    KEY("background_psnr_min_db");
-    json_num(fp, m->bg_psnr_min_db, 1);
-    KEY("background_psnr_min_frame");
-    if (m->bg_psnr_min_frame >= 0) fprintf(fp, "%lld", (long long)m->bg_psnr_min_frame);
-    else fputs("null", fp);
-    KEY("background_pixels_fraction");
-    json_num(fp, m->bg_fraction, 0);
-    KEY("background_max_abs_diff");
-    fprintf(fp, "%d", m->bg_max_abs_diff);
-    KEY("background_hull_psnr_db");
-    json_num(fp, m->hull_psnr_db, 1);
-    KEY("background_hull_psnr_min_db");
-    json_num(fp, m->hull_psnr_min_db, 1);
-    KEY("background_hull_pixels_fraction");
-    json_num(fp, m->hull_fraction, 0);
-    KEY("background_hull_max_abs_diff");
-    fprintf(fp, "%d", m->hull_max_abs_diff);
-    KEY("face_psnr_db");
-    json_num(fp, m->face_psnr_db, 1);
-    KEY("frame_psnr_db");
-    json_num(fp, m->frame_psnr_db, 1);
-    KEY("flicker_original");
-    json_num(fp, m->flicker_original, 0);
-    KEY("flicker_edited");
-    json_num(fp, m->flicker_edited, 0);
-    KEY("flicker_ratio");
-    json_num(fp, m->flicker_ratio, 0);
-    KEY("flicker_pairs");
-    fprintf(fp, "%lld", (long long)m->flicker_pairs);
-    KEY("landmark_jitter_original");
-    json_num(fp, m->lm_jitter_original, 0);
-    KEY("landmark_jitter_edited");
-    json_num(fp, m->lm_jitter_edited, 0);
-    KEY("landmark_jitter_ratio");
-    json_num(fp, m->lm_jitter_ratio, 0);
-    KEY("landmark_shift");
-    json_num(fp, m->lm_shift, 0);
-    KEY("landmark_pairs");
-    fprintf(fp, "%lld", (long long)m->lm_pairs);
-    KEY("landmark_frames");
-    fprintf(fp, "%lld", (long long)m->lm_frames);
-    KEY("tracks_original");
-    fprintf(fp, "%d", m->tracks_original);
-    KEY("tracks_edited");
-    fprintf(fp, "%d", m->tracks_edited);
-    KEY("tracks_matched");
-    fprintf(fp, "%d", m->tracks_matched);
-    KEY("faces_tracked_frames");
-    fprintf(fp, "%lld", (long long)m->faces_tracked_frames);
-    KEY("tl_id");
-    json_num(fp, m->tl_id, 0);
-    KEY("tg_id");
-    json_num(fp, m->tg_id, 0);
-    KEY("identity_note");
-    json_str(fp, m->id_note);
-    KEY("seconds");
-    fprintf(fp, "%.3f", m->seconds);
-    KEY("tracks");
+    for (size_t i = 0; i < sizeof json_fields / sizeof json_fields[0]; i++) {
+        fprintf(fp, "%s\"%s\": ", i ? ",\n  " : "{\n  ", json_fields[i].key);
+        json_field(fp, m, json_fields[i].kind, json_fields[i].off);
+    }
+    fputs(",\n  \"tracks\": ", fp);
     fputc('[', fp);
     for (int i = 0; i < m->track_count; i++) {
         const fs_metrics_track *t = &m->tracks[i];

@@ -1,4 +1,4 @@
-/* project.h — the project directory shared by align / invert / edit / composite (DESIGN.md §4),
+/* project.h — the project directory shared by align / invert / edit / composite (docs/design.md §4),
  * face tracks with their smoothed quads, and the two video passes around the crops.
  *
  * Layout of DIR:
