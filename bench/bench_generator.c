@@ -12,30 +12,45 @@
 #include "core/log.h"
 #include "core/threads.h"
 #include "models/stylegan2.h"
+#include "tensor/device.h"
 #include "tensor/gemm.h"
+
+/* Waits for the device's queued work (a 4-byte download is synchronous). */
+static void device_sync(const float *dev) {
+    float x;
+    fs_dev_download(&x, dev, sizeof x);
+}
 
 /* SGEMM 1024^3 GFLOP/s: best of 3 windows of `window` seconds each. */
 static double sgemm_gflops_for(double window) {
-    int n = 1024;
-    float *a = malloc(sizeof(float) * n * n), *b = malloc(sizeof(float) * n * n), *c = malloc(sizeof(float) * n * n);
-    if (!a || !b || !c) {
-        free(a), free(b), free(c);
+    int n = fs_dev_is_host() ? 1024 : 4096; /* a GPU needs a bigger product to reach its SGEMM rate */
+    float *h = malloc(sizeof(float) * n * n);
+    float *a = fs_dev_alloc_f32((long)n * n, NULL), *b = fs_dev_alloc_f32((long)n * n, NULL);
+    float *c = fs_dev_alloc_f32((long)n * n, NULL);
+    if (!h || !a || !b || !c) {
+        free(h), fs_dev_free(a), fs_dev_free(b), fs_dev_free(c);
         return 0;
     }
-    for (long i = 0; i < (long)n * n; i++) a[i] = (float)(i % 7) * 0.1f, b[i] = (float)(i % 5) * 0.1f;
+    for (long i = 0; i < (long)n * n; i++) h[i] = (float)(i % 7) * 0.1f;
+    fs_dev_upload(a, h, sizeof(float) * n * n);
+    for (long i = 0; i < (long)n * n; i++) h[i] = (float)(i % 5) * 0.1f;
+    fs_dev_upload(b, h, sizeof(float) * n * n);
+    free(h);
     fs_sgemm(0, 0, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n); /* warm up */
+    device_sync(c);
     double best = 0;
     for (int rep = 0; rep < 3; rep++) {
         double t0 = fs_now_seconds();
         int it = 0;
         do {
             fs_sgemm(0, 0, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+            device_sync(c);
             it++;
         } while (fs_now_seconds() - t0 < window);
         double gf = 2.0 * n * n * (double)n * it / (fs_now_seconds() - t0) / 1e9;
         if (gf > best) best = gf;
     }
-    free(a), free(b), free(c);
+    fs_dev_free(a), fs_dev_free(b), fs_dev_free(c);
     return best;
 }
 
@@ -58,22 +73,29 @@ static int bench_one(fs_sg2 *g, int N, int do_bwd, double min_time, result *r, f
     fs_sg2_grads *gr = NULL;
     if (fs_sg2_acts_create(&a, g, N, err)) return FS_ERR;
     long nws = (long)N * c->num_ws * c->w_dim, nimg = (long)N * c->img_channels * c->resolution * c->resolution;
-    float *ws = malloc(sizeof(float) * nws), *dws = malloc(sizeof(float) * nws), *dimg = malloc(sizeof(float) * nimg);
-    if (!ws || !dws || !dimg || (do_bwd && fs_sg2_grads_create(&gr, g, err))) {
-        free(ws), free(dws), free(dimg);
+    /* inputs made on the host, uploaded once: ws, dimg (and dws) live on the device */
+    float *hws = malloc(sizeof(float) * nws), *hdimg = malloc(sizeof(float) * nimg);
+    float *ws = fs_dev_alloc_f32(nws, NULL), *dws = fs_dev_alloc_f32(nws, NULL), *dimg = fs_dev_alloc_f32(nimg, NULL);
+    if (!hws || !hdimg || !ws || !dws || !dimg || (do_bwd && fs_sg2_grads_create(&gr, g, err))) {
+        free(hws), free(hdimg), fs_dev_free(ws), fs_dev_free(dws), fs_dev_free(dimg);
         fs_sg2_acts_destroy(a);
         return fs_errorf(err, "bench: out of memory");
     }
-    for (long i = 0; i < nws; i++) ws[i] = (float)((i * 2654435761u) % 1000) / 500.0f - 1.0f;
-    for (long i = 0; i < nimg; i++) dimg[i] = (float)((i * 40503u) % 1000) / 5e5f;
+    for (long i = 0; i < nws; i++) hws[i] = (float)((i * 2654435761u) % 1000) / 500.0f - 1.0f;
+    for (long i = 0; i < nimg; i++) hdimg[i] = (float)((i * 40503u) % 1000) / 5e5f;
+    fs_dev_upload(ws, hws, sizeof(float) * nws);
+    fs_dev_upload(dimg, hdimg, sizeof(float) * nimg);
+    free(hws), free(hdimg);
     fs_sg2_opts o = fs_sg2_opts_default();
     r->arena_mib = fs_sg2_acts_bytes(a) >> 20;
     /* forward */
     fs_sg2_synthesis_forward(g, a, ws, &o); /* warm-up */
+    device_sync(a->img);
     double t0 = fs_now_seconds();
     int it = 0;
     do {
         fs_sg2_synthesis_forward(g, a, ws, &o);
+        device_sync(a->img);
         it++;
     } while (fs_now_seconds() - t0 < min_time);
     r->fwd_s = (fs_now_seconds() - t0) / it;
@@ -84,11 +106,12 @@ static int bench_one(fs_sg2 *g, int N, int do_bwd, double min_time, result *r, f
         do {
             fs_sg2_synthesis_forward(g, a, ws, &o);
             fs_sg2_synthesis_backward(g, a, dimg, dws, gr, NULL);
+            device_sync(dws);
             it++;
         } while (fs_now_seconds() - t0 < min_time);
         r->fb_s = (fs_now_seconds() - t0) / it;
     }
-    free(ws), free(dws), free(dimg);
+    fs_dev_free(ws), fs_dev_free(dws), fs_dev_free(dimg);
     fs_sg2_grads_destroy(gr);
     fs_sg2_acts_destroy(a);
     return FS_OK;
@@ -112,7 +135,11 @@ static void usage(FILE *fp) {
             "  --min-time S   seconds per measurement (default 2; at least one iteration)\n"
             "  --no-backward  forward only\n"
             "\n"
-            "Example: facestitch --threads 2 bench generator --quick\n");
+            "On a device (--device cuda, --precision tf32|bf16) the same rows come from the GPU, the SGEMM\n"
+            "baseline is the device's (cuBLAS, 4096^3) and every timing waits for the device to finish.\n"
+            "\n"
+            "Example: facestitch --threads 2 bench generator --quick\n"
+            "         facestitch bench generator --device cuda --res 1024 --batch 1 --batch 8\n");
 }
 
 int fs_bench_generator(int argc, char **argv) {
@@ -160,7 +187,9 @@ int fs_bench_generator(int argc, char **argv) {
     if (!nbatch) batch_list[nbatch++] = 1, batch_list[nbatch++] = 4;
     fs_gemm_cpu_init();
     double sg = sgemm_gflops();
-    printf("threads %d, SGEMM 1024^3: %.1f GFLOP/s\n", fs_threads_count(), sg);
+    char dev[256];
+    printf("device %s, precision %s\n", fs_device_describe(dev, sizeof dev), fs_precision_name(fs_precision_get()));
+    printf("threads %d, SGEMM %d^3: %.1f GFLOP/s\n", fs_threads_count(), fs_dev_is_host() ? 1024 : 4096, sg);
     printf("%-6s %-5s %10s %10s %12s %12s %10s %10s %8s\n", "res", "batch", "fwd img/s", "f+b img/s", "fwd GFLOP/s",
            "f+b GFLOP/s", "fwd/sgemm", "f+b/sgemm", "arenaMiB");
     double last_ratio = 0;

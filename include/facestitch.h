@@ -13,7 +13,8 @@
  * facestitch_edit runs everything: face tracking and alignment, e4e inversion, pivotal tuning,
  * the edit, stitching tuning, and the composite with the source's audio, fps and timestamps.
  * With p.project_dir set, the inversion is kept there and reused by later calls (cheap edits);
- * an interrupted inversion resumes. Progress and cancellation go through facestitch_set_progress.
+ * an interrupted inversion resumes. Progress and cancellation go through a facestitch_ctx
+ * (facestitch_ctx_create, facestitch_ctx_set_progress, facestitch_ctx_edit).
  * Link with libfacestitch.a (and its Debian dependencies: libav*, OpenBLAS, cJSON, libcurl, libpng,
  * libjpeg, zlib). Everything else (tensors, models, readers) lives in src/ for contributors.
  */
@@ -28,32 +29,60 @@ extern "C" {
 
 const char *facestitch_version(void);
 
+/* Every number below has its default, range and meaning in one table, listed by
+ * facestitch_param_info (and by `facestitch edit --help`); facestitch_params_init fills them from it. */
 typedef struct facestitch_params {
     const char *edit;         /* required: "NAME=STRENGTH[,...]" with optional @time keyframes */
     const char *models_dir;   /* NULL: registry; else a dir like `facestitch models init --tiny` writes */
     const char *project_dir;  /* NULL: a temporary project, removed afterwards */
-    int pti_steps;            /* passes of pivotal tuning over all frames (default 80) */
+    int pti_steps;            /* passes of pivotal tuning over all frames */
     int stitch;               /* 1 (default): stitching tuning; 0: STIT's naive paste */
-    int stitch_steps;         /* default 100 */
+    int stitch_steps;
     long max_frames;          /* 0: the whole video */
-    int crf;                  /* H.264 quality, default 18; 0 = lossless */
+    int crf;                  /* H.264 quality; 0 = lossless */
     int threads;              /* 0: all cores */
     const char *face;         /* "all" (default), "largest" or a track id; PTI tunes on these faces */
     const char *range;        /* NULL: every frame; "FROM:TO" (times "2.5s:7s" or frames "f75:f210"):
                                  faces are edited only in that window, the rest of the video is copied */
+    /* STIT's knobs (same names, see facestitch_param_info for defaults and ranges) */
+    double center_sigma, xy_sigma;          /* temporal smoothing of the crop quads */
+    double lr, l2_lambda, adam_beta1;       /* PTI */
+    double stitch_lr, content_lambda, border_threshold;
+    int l1, outer_dilation, inner_dilation, whole_image_border;
+    int no_mask, feather_radius, freeze_fine_layers, fade;
 } facestitch_params;
 
 void facestitch_params_init(facestitch_params *p);
+/* Sets one of the numbers above by its name ("content_lambda"), checking its range; 0 on success. */
+int facestitch_params_set(facestitch_params *p, const char *name, double value, char *err, size_t errlen);
 
-/* 0 on success; non-zero with a one-line message in err (file and reason) on failure.
- * Never leaves a partial output file. */
-int facestitch_edit(const char *video, const char *output, const facestitch_params *p, char *err, size_t errlen);
+/* The table: i in [0, count). Returns 0 and fills the pointers (any may be NULL); non-zero past the end.
+ * def is the default as text, lo/hi the range of numbers, stit STIT's name for the option. */
+int facestitch_param_count(void);
+int facestitch_param_info(int i, const char **name, const char **def, double *lo, double *hi, const char **stit,
+                          const char **help);
 
 /* Progress: stage label, done/total, seconds left (< 0 unknown), a detail string. abort: return
  * non-zero to stop the running call as soon as possible (it then fails with "aborted"). */
 typedef void (*facestitch_progress_fn)(void *user, const char *stage, long long done, long long total,
                                        double eta_seconds, const char *detail);
 typedef int (*facestitch_abort_fn)(void *user);
+
+/* A context: its own progress/abort callbacks and settings, so several threads of one process can
+ * each run an edit with their own context (the worker thread pool is shared; the first context that
+ * runs sizes it with its params.threads). */
+typedef struct facestitch_ctx facestitch_ctx;
+int facestitch_ctx_create(facestitch_ctx **ctx, char *err, size_t errlen);
+void facestitch_ctx_destroy(facestitch_ctx *ctx);
+void facestitch_ctx_set_progress(facestitch_ctx *ctx, facestitch_progress_fn progress, facestitch_abort_fn abort,
+                                 void *user);
+/* 0 on success; non-zero with a one-line message in err (file and reason) on failure.
+ * Never leaves a partial output file. */
+int facestitch_ctx_edit(facestitch_ctx *ctx, const char *video, const char *output, const facestitch_params *p,
+                        char *err, size_t errlen);
+
+/* The same without a context: callbacks from facestitch_set_progress (one process-wide default context). */
+int facestitch_edit(const char *video, const char *output, const facestitch_params *p, char *err, size_t errlen);
 void facestitch_set_progress(facestitch_progress_fn progress, facestitch_abort_fn abort, void *user);
 
 #ifdef __cplusplus

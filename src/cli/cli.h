@@ -13,11 +13,17 @@
 
 typedef struct fs_global_opts {
     int threads;        /* 0 = all cores */
-    const char *device; /* "cpu" or "cuda[:i]" */
+    const char *device;    /* --device: "cpu", "cpu-ref", "sim", "cuda[:i]"; NULL = env FS_DEVICE, else "cpu" */
+    const char *precision; /* --precision: "fp32" (default), "tf32", "bf16" */
     int verbosity;      /* 0 quiet, 1 normal, 2 verbose */
 } fs_global_opts;
 
 extern fs_global_opts fs_cli_globals;
+
+/* Selects the device and precision of the global options for command argv[0] (device_args.c): a command that
+ * does not run on the device seam yet is refused on a device whose memory is not host memory. Prints the device
+ * line at verbosity >= 1 for commands that use it. FS_OK or FS_ERR with the message. */
+int fs_cli_device_setup(int argc, char **argv, fs_err *err);
 
 /* Prints "facestitch: <msg>" to stderr and returns 1 (or 2 for FS_ERR_USAGE). */
 int fs_cli_fail(const fs_err *err);
@@ -42,6 +48,7 @@ int fs_cli_usage_error(const char *cmd, const char *fmt, ...)
     X(invert, "invert a video's faces (e4e + pivotal tuning) into a project dir")                    \
     X(edit, "edit the faces of a video (age, smile, ...) and write the whole video")                 \
     X(metrics, "compare an edited video with its original")                                          \
+    X(serve, "a local web studio: pick the face, preview edits, render, compare")                   \
     X(bench, "measure the speed of kernels and networks")
 
 #define FS_CLI_DECLARE(name, help) int fs_cmd_##name(int argc, char **argv);

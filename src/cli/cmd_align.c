@@ -23,8 +23,9 @@ static void usage(FILE *fp) {
             "Options:\n"
             "  --project DIR        project directory (created if needed)\n"
             "  --size N             crop size in pixels (default 1024, the FFHQ generator's resolution)\n"
-            "  --tracks FACES.json  use these tracks (from 'facestitch faces --json') instead of detecting\n"
-            FS_TRACKING_HELP
+            "  --tracks FACES.json  use these tracks (from 'facestitch faces --json') instead of detecting\n");
+    fs_cli_param_help(fp, FS_PC_FACES, 0);
+    fprintf(fp,
             "  --no-antialias       plain bilinear minification (STIT) for faces larger than the crop\n"
             "  --force              cut every crop again\n"
             "  --debug OUT.mp4      also write the video with boxes, landmarks and quads drawn on it\n"
@@ -37,25 +38,28 @@ static void usage(FILE *fp) {
 
 
 int fs_cmd_align(int argc, char **argv) {
-    static const struct option opts[] = {{"project", required_argument, 0, 'p'},
+    static const struct option base[] = {{"project", required_argument, 0, 'p'},
                                          {"size", required_argument, 0, 's'},
                                          {"tracks", required_argument, 0, 't'},
-                                         FS_TRACKING_OPTIONS,
                                          {"no-antialias", no_argument, 0, 'a'},
                                          {"force", no_argument, 0, 'f'},
                                          {"debug", required_argument, 0, 'd'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
+    struct option opts[64];
+    if (fs_cli_options_build(base, FS_PC_FACES, opts, 64)) return fs_cli_usage_error("align", "too many options");
     fs_project_align_opts o;
     memset(&o, 0, sizeof o);
     fs_project_settings_default(&o.settings);
+    fs_params prm;
+    fs_params_default(&prm);
     const char *dir = NULL;
     long v;
     optind = 1;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        int t = fs_cli_tracking_option("align", c, optarg, &o.settings);
+        int t = fs_cli_param_option("align", c, optarg, &prm);
         if (t == 2) return 2;
         if (t) continue;
         switch (c) {
@@ -74,6 +78,7 @@ int fs_cmd_align(int argc, char **argv) {
     }
     if (optind != argc - 1) return fs_cli_usage_error("align", "give exactly one VIDEO");
     if (!dir) return fs_cli_usage_error("align", "--project DIR is required");
+    fs_params_to_settings(&prm, &o.settings);
     fs_err err = {0};
     if (fs_project_align(argv[optind], dir, &o, &err)) return fs_cli_fail(&err);
     return 0;

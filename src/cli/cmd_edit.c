@@ -10,6 +10,7 @@
 #include "cli/pipeline_args.h"
 #include "core/log.h"
 #include "pipeline/edit/edit.h"
+#include "pipeline/edit/sweep.h"
 #include "pipeline/invert/invert.h"
 
 static void usage(FILE *fp) {
@@ -31,25 +32,30 @@ static void usage(FILE *fp) {
             "  --edit age=-6,smile=2            several at once (or repeat --edit)\n"
             "  --edit \"age=0@0s,-6@2s\"          keyframes in seconds, linear in between\n"
             "  --edit \"smile=0@f0,2@f120\"       keyframes at frame numbers\n"
+            "  --edit age=-6:6:3                strength sweep (STIT's --edit_range -6 6 3): NUM strengths\n"
+            "                                   from FROM to TO, one video each: OUT_age-6.mp4, OUT_age0.mp4,\n"
+            "                                   OUT_age6.mp4 (from one inversion)\n"
+            "  --sweep-grid GRID.mp4            with a sweep: all strengths side by side, labelled\n"
             "  NAME is a direction of the models dir / registry (age, smile, gender, pitch, yaw, ...)\n"
             "  or a direction file (.npy/.pt/.safetensors of shape (512), (1,512) or (num_ws,512)).\n"
             "\n"
             "Options:\n"
             "  -o, --output OUT       output video (.mp4 .mkv .mov), or a directory for PNG frames\n"
             "  --project DIR          project dir (kept; later edits reuse it)\n"
-            "  --no-stitch            skip stitching tuning (STIT's naive edit: faster, visible seams)\n"
-            "  --stitch-steps N       stitching tuning steps per frame (default 100)\n"
-            "  --stitch-lr X          Adam learning rate of the stitching tuning (default 3e-4, as STIT)\n"
-            "  --stitch-batch N       frames tuned side by side, each on one thread (default: the thread\n"
-            "                         count for generators up to 256², else 1 = multithreaded kernels)\n"
-            "  --border-threshold X   stop a frame's tuning once its border loss < X (default 0: never;\n"
-            "                         STIT used 0.005 for simple backgrounds, 0.002 for detailed ones)\n"
-            "  --face all|largest|ID  which face tracks to edit (default all)\n"
-            "  --fade N               fade the edit in/out over N frames where a face enters/leaves (5)\n"
             "  --preview SHEET.png    contact sheet: original | inversion | edit | stitched\n"
-            "  --crf N, --preset P, --codec C   encoder settings (see 'facestitch composite --help')\n"
-            "  --pti-steps N, --batch N, --max-frames N, --e4e-antialias   inversion settings\n"
-            FS_RANGE_HELP
+            "  --side-by-side SBS.mp4 the first edited face's aligned crops: original | inversion | naive\n"
+            "                         edit | stitched, labelled, at the source's fps with its audio (STIT's\n"
+            "                         side-by-side out.mp4)\n"
+            "  --output-frames DIR    per-stage frames DIR/{inversion,naive,stitched,final}/NNNNNN.png\n"
+            "                         (STIT's --output_frames; NNNNNN = source frame)\n"
+            "  --hard-mask HARD.mp4   also the video pasted with the hard (unfeathered) mask (STIT writes\n"
+            "                         both; the stitched crops are reused)\n"
+            "  --preset P, --codec C  encoder settings (see 'facestitch composite --help')\n"
+            "\nEdit, stitching and paste (a changed value never reuses stitched crops of another):\n");
+    fs_cli_param_help(fp, FS_PC_EDIT, 0);
+    fprintf(fp, "\nInversion (edit VIDEO runs it first; see 'facestitch invert --help'):\n");
+    fs_cli_param_help(fp, FS_PC_INVERT, FS_PC_EDIT);
+    fprintf(fp,
             FS_PIPELINE_MODEL_HELP
             "  -h, --help             this help\n"
             "\n"
@@ -62,117 +68,92 @@ static void usage(FILE *fp) {
 }
 
 int fs_cmd_edit(int argc, char **argv) {
-    enum { O_EDIT = 256, O_PROJECT, O_NOSTITCH, O_SSTEPS, O_THRESH, O_FACE, O_FADE, O_PREVIEW, O_CRF, O_PRESET,
-           O_CODEC, O_PTI, O_BATCH, O_MAXF, O_AA, O_LR, O_SBATCH, O_SLR };
-    static const struct option opts[] = {{"edit", required_argument, 0, O_EDIT},
+    enum { O_EDIT = 256, O_PROJECT, O_PREVIEW, O_PRESET, O_CODEC, O_HARD, O_GRID, O_SBS, O_FRAMES };
+    static const struct option base[] = {{"edit", required_argument, 0, O_EDIT},
                                          {"output", required_argument, 0, 'o'},
                                          {"project", required_argument, 0, O_PROJECT},
-                                         {"no-stitch", no_argument, 0, O_NOSTITCH},
-                                         {"stitch-steps", required_argument, 0, O_SSTEPS},
-                                         {"stitch-batch", required_argument, 0, O_SBATCH},
-                                         {"stitch-lr", required_argument, 0, O_SLR},
-                                         {"border-threshold", required_argument, 0, O_THRESH},
-                                         {"face", required_argument, 0, O_FACE},
-                                         {"fade", required_argument, 0, O_FADE},
                                          {"preview", required_argument, 0, O_PREVIEW},
-                                         {"crf", required_argument, 0, O_CRF},
+                                         {"hard-mask", required_argument, 0, O_HARD},
+                                         {"sweep-grid", required_argument, 0, O_GRID},
+                                         {"side-by-side", required_argument, 0, O_SBS},
+                                         {"output-frames", required_argument, 0, O_FRAMES},
                                          {"preset", required_argument, 0, O_PRESET},
                                          {"codec", required_argument, 0, O_CODEC},
-                                         {"pti-steps", required_argument, 0, O_PTI},
-                                         {"batch", required_argument, 0, O_BATCH},
-                                         {"lr", required_argument, 0, O_LR},
-                                         {"max-frames", required_argument, 0, O_MAXF},
-                                         FS_RANGE_OPTION,
-                                         {"e4e-antialias", no_argument, 0, O_AA},
                                          FS_PIPELINE_MODEL_OPTIONS,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
+    struct option opts[128];
+    if (fs_cli_options_build(base, FS_PC_EDIT | FS_PC_INVERT, opts, 128))
+        return fs_cli_usage_error("edit", "too many options");
     fs_edit_opts eo;
     fs_edit_opts_default(&eo);
-    fs_invert_opts io;
-    fs_invert_opts_default(&io);
+    fs_params prm;
+    fs_params_default(&prm);
     fs_model_args ma;
     memset(&ma, 0, sizeof ma);
-    const char *dir = NULL, *out = NULL;
+    const char *dir = NULL, *out = NULL, *preset = NULL, *codec = NULL, *grid = NULL;
+    fs_edit_sweep sweep;
+    int sweeps = 0;
     fs_err err = {0};
     optind = 1;
     opterr = 0;
     int c;
-    long v;
-    double d;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         if (fs_pipeline_model_option(c, optarg, &ma)) continue;
-        if (c == FS_OPT_RANGE) {
-            if (fs_cli_tracking_option("edit", c, optarg, &io.align.settings) == 2) return 2;
-            continue;
-        }
+        int t = fs_cli_param_option("edit", c, optarg, &prm);
+        if (t == 2) return 2;
+        if (t) continue;
         switch (c) {
-        case O_EDIT:
-            if (fs_edit_spec_parse(optarg, &eo.spec, &err)) return fs_cli_usage_error("edit", "%s", err.msg);
+        case O_EDIT: {
+            int is_sweep = fs_edit_sweep_parse(optarg, &sweep, &err);
+            if (is_sweep < 0) return fs_cli_usage_error("edit", "--edit %s", err.msg);
+            if (is_sweep) {
+                if (sweeps++) return fs_cli_usage_error("edit", "one strength sweep per run");
+                break;
+            }
+            if (fs_edit_spec_parse(optarg, &eo.spec, &err)) return fs_cli_usage_error("edit", "--%s", err.msg);
             break;
+        }
+        case O_GRID: grid = optarg; break;
         case 'o': out = optarg; break;
         case O_PROJECT: dir = optarg; break;
-        case O_NOSTITCH: eo.no_stitch = 1; break;
-        case O_SSTEPS:
-            if (fs_cli_parse_long(optarg, 0, 100000, &v)) return fs_cli_usage_error("edit", "--stitch-steps needs 0..100000");
-            eo.stitch.steps = (int)v;
-            break;
-        case O_SBATCH:
-            if (fs_cli_parse_long(optarg, 1, 256, &v)) return fs_cli_usage_error("edit", "--stitch-batch needs 1..256");
-            eo.stitch_batch = (int)v;
-            break;
-        case O_SLR:
-            if (fs_cli_parse_double(optarg, 0, 1, &d)) return fs_cli_usage_error("edit", "--stitch-lr needs a number in [0, 1]");
-            eo.stitch.lr = (float)d;
-            break;
-        case O_THRESH:
-            if (fs_cli_parse_double(optarg, 0, 1e9, &d)) return fs_cli_usage_error("edit", "--border-threshold needs X >= 0");
-            eo.stitch.border_threshold = (float)d;
-            break;
-        case O_FACE:
-            if (fs_cli_check_face("edit", optarg)) return 2;
-            eo.face = optarg;
-            break;
-        case O_FADE:
-            if (fs_cli_parse_long(optarg, 0, 10000, &v)) return fs_cli_usage_error("edit", "--fade needs 0..10000");
-            eo.fade_frames = (int)v;
-            break;
         case O_PREVIEW: eo.preview_path = optarg; break;
-        case O_CRF:
-            if (fs_cli_parse_long(optarg, 0, 51, &v)) return fs_cli_usage_error("edit", "--crf needs 0..51");
-            eo.comp.writer.crf = (int)v;
-            break;
-        case O_PRESET: eo.comp.writer.preset = optarg; break;
-        case O_CODEC: eo.comp.writer.codec = optarg; break;
-        case O_PTI:
-            if (fs_cli_parse_long(optarg, 0, 100000, &v)) return fs_cli_usage_error("edit", "--pti-steps needs 0..100000");
-            io.pti.passes = (int)v;
-            break;
-        case O_BATCH:
-            if (fs_cli_parse_long(optarg, 1, 256, &v)) return fs_cli_usage_error("edit", "--batch needs 1..256");
-            io.pti.batch = (int)v;
-            break;
-        case O_LR:
-            if (fs_cli_parse_double(optarg, 0, 1, &d)) return fs_cli_usage_error("edit", "--lr needs a number in [0, 1]");
-            io.pti.lr = (float)d;
-            break;
-        case O_MAXF:
-            if (fs_cli_parse_long(optarg, 1, 100000000, &v)) return fs_cli_usage_error("edit", "--max-frames needs N >= 1");
-            io.align.settings.max_frames = v;
-            break;
-        case O_AA: io.e4e_antialias = 1; break;
+        case O_HARD: eo.hard_mask_path = optarg; break;
+        case O_SBS: eo.side_by_side = optarg; break;
+        case O_FRAMES: eo.frames_dir = optarg; break;
+        case O_PRESET: preset = optarg; break;
+        case O_CODEC: codec = optarg; break;
         case 'h': usage(stdout); return 0;
         default: return fs_cli_usage_error("edit", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
     }
+    fs_params_to_edit(&prm, &eo);
+    if (preset) eo.comp.writer.preset = preset;
+    if (codec) eo.comp.writer.codec = codec;
+    fs_invert_opts io;
+    fs_invert_opts_default(&io);
+    fs_params_to_invert(&prm, &io);
     const char *video = optind < argc ? argv[optind] : NULL;
     if (optind + 1 < argc) return fs_cli_usage_error("edit", "one VIDEO only");
     if (!video && !dir) return fs_cli_usage_error("edit", "give a VIDEO or --project DIR");
     if (!out) return fs_cli_usage_error("edit", "-o OUT is required");
-    if (eo.spec.count == 0) return fs_cli_usage_error("edit", "--edit NAME=STRENGTH is required (e.g. --edit age=-6)");
+    if (sweeps && eo.spec.count)
+        return fs_cli_usage_error("edit", "a strength sweep cannot be combined with other edits or keyframes");
+    if (grid && !sweeps) return fs_cli_usage_error("edit", "--sweep-grid needs a sweep, e.g. --edit age=-6:6:3");
+    if (sweeps && (eo.preview_path || eo.hard_mask_path || eo.side_by_side || eo.frames_dir))
+        return fs_cli_usage_error("edit", "--preview, --hard-mask, --side-by-side and --output-frames are for one "
+                                          "strength, not a sweep");
+    if (eo.spec.count == 0 && !sweeps)
+        return fs_cli_usage_error("edit", "--edit NAME=STRENGTH is required (e.g. --edit age=-6)");
 
     fs_model_set ms;
     if (fs_model_set_resolve(&ma, &ms, &err)) return fs_cli_fail(&err);
+    if (sweeps) {
+        if (fs_edit_sweep_run(video, dir, &ms, &io, &eo, &sweep, out, grid, &err)) return fs_cli_fail(&err);
+        fs_info("edit: wrote %d strengths of %s%s%s", sweep.count, sweep.name, grid ? " and the grid " : "",
+                grid ? grid : "");
+        return 0;
+    }
     fs_invert_report ir;
     fs_edit_report er;
     memset(&ir, 0, sizeof ir);

@@ -22,8 +22,9 @@ static void usage(FILE *fp) {
             "A video without any face gives \"tracks\": [] (not an error).\n"
             "\n"
             "Options:\n"
-            "  --json OUT.json      write the JSON to a file (atomically) instead of stdout\n"
-            FS_TRACKING_HELP
+            "  --json OUT.json      write the JSON to a file (atomically) instead of stdout\n");
+    fs_cli_param_help(fp, FS_PC_FACES, 0);
+    fprintf(fp,
             "  --debug OUT.mp4      also write the video with boxes, landmarks and quads drawn on it\n"
             "  -h, --help           this help\n"
             "\n"
@@ -35,19 +36,20 @@ static void usage(FILE *fp) {
 
 
 int fs_cmd_faces(int argc, char **argv) {
-    static const struct option opts[] = {{"json", required_argument, 0, 'j'},
-                                         FS_TRACKING_OPTIONS,
+    static const struct option base[] = {{"json", required_argument, 0, 'j'},
                                          {"debug", required_argument, 0, 'd'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
+    struct option opts[64];
+    if (fs_cli_options_build(base, FS_PC_FACES, opts, 64)) return fs_cli_usage_error("faces", "too many options");
     const char *json = NULL, *debug = NULL;
-    fs_project_settings s;
-    fs_project_settings_default(&s);
+    fs_params prm;
+    fs_params_default(&prm);
     optind = 1;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        int t = fs_cli_tracking_option("faces", c, optarg, &s);
+        int t = fs_cli_param_option("faces", c, optarg, &prm);
         if (t == 2) return 2;
         if (t) continue;
         switch (c) {
@@ -59,6 +61,9 @@ int fs_cmd_faces(int argc, char **argv) {
     }
     if (optind != argc - 1) return fs_cli_usage_error("faces", "give exactly one VIDEO");
     const char *video = argv[optind];
+    fs_project_settings s;
+    fs_project_settings_default(&s);
+    fs_params_to_settings(&prm, &s);
     fs_err err = {0};
     fs_aligned_tracks *t = NULL;
     if (fs_project_detect_tracks(video, &s, debug, &t, &err)) return fs_cli_fail(&err);

@@ -26,18 +26,9 @@ static void usage(FILE *fp) {
             "\n"
             "Options:\n"
             "  --project DIR        project directory (created if needed)\n"
-            "  --pti-steps N        passes over all frames (default 80, STIT's talking-head setting;\n"
-            "                       use 240 for animation)\n"
-            "  --batch N            frames per PTI step (default 1, as STIT)\n"
-            "  --lr X               PTI learning rate (default 3e-5)\n"
-            "  --checkpoint-every N save a resume checkpoint every N PTI steps (default: every 3 min)\n"
-            "  --max-frames N       use only the first N frames of the video\n"
-            FS_RANGE_HELP
-            "  --face all|largest|ID  faces PTI tunes the generator on (default all; STIT: the one\n"
-            "                       face it edits); a later edit of another face needs a new project\n"
-            "  --e4e-antialias      antialiased 1024->256 resize before e4e (STIT: plain bilinear)\n"
-            "  --locality           STIT's locality regulariser in PTI (off by default, as STIT)\n"
-            "  --projection-steps N optimisation steps per frame when there is no encoder (default 100)\n"
+            "  --checkpoint-every N save a resume checkpoint every N PTI steps (default: every 3 min)\n");
+    fs_cli_param_help(fp, FS_PC_INVERT, 0);
+    fprintf(fp,
             FS_PIPELINE_MODEL_HELP
             "  -h, --help           this help\n"
             "\n"
@@ -47,78 +38,48 @@ static void usage(FILE *fp) {
 }
 
 int fs_cmd_invert(int argc, char **argv) {
-    enum { O_PROJECT = 256, O_STEPS, O_BATCH, O_LR, O_CKPT, O_MAXF, O_AA, O_PROJSTEPS, O_STOP, O_LOCALITY, O_FACE };
-    static const struct option opts[] = {{"project", required_argument, 0, O_PROJECT},
-                                         {"pti-steps", required_argument, 0, O_STEPS},
-                                         {"batch", required_argument, 0, O_BATCH},
-                                         {"lr", required_argument, 0, O_LR},
+    enum { O_PROJECT = 256, O_CKPT, O_STOP };
+    static const struct option base[] = {{"project", required_argument, 0, O_PROJECT},
                                          {"checkpoint-every", required_argument, 0, O_CKPT},
-                                         {"max-frames", required_argument, 0, O_MAXF},
-                                         FS_RANGE_OPTION,
-                                         {"face", required_argument, 0, O_FACE},
-                                         {"e4e-antialias", no_argument, 0, O_AA},
-                                         {"projection-steps", required_argument, 0, O_PROJSTEPS},
                                          {"stop-after", required_argument, 0, O_STOP},
-                                         {"locality", no_argument, 0, O_LOCALITY},
                                          FS_PIPELINE_MODEL_OPTIONS,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    fs_invert_opts o;
-    fs_invert_opts_default(&o);
+    struct option opts[96];
+    if (fs_cli_options_build(base, FS_PC_INVERT, opts, 96)) return fs_cli_usage_error("invert", "too many options");
+    fs_params prm;
+    fs_params_default(&prm);
     fs_model_args ma;
     memset(&ma, 0, sizeof ma);
     const char *dir = NULL;
+    long checkpoint_every = 0, stop_after = 0;
     optind = 1;
     opterr = 0;
     int c;
-    long v;
-    double d;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (fs_pipeline_model_option(c, optarg, &ma)) continue;
-        if (c == FS_OPT_RANGE) {
-            if (fs_cli_tracking_option("invert", c, optarg, &o.align.settings) == 2) return 2;
-            continue;
-        }
+        int t = fs_cli_param_option("invert", c, optarg, &prm);
+        if (t == 2) return 2;
+        if (t) continue;
         switch (c) {
         case O_PROJECT: dir = optarg; break;
-        case O_STEPS:
-            if (fs_cli_parse_long(optarg, 0, 100000, &v)) return fs_cli_usage_error("invert", "--pti-steps needs 0..100000");
-            o.pti.passes = (int)v;
-            break;
-        case O_BATCH:
-            if (fs_cli_parse_long(optarg, 1, 256, &v)) return fs_cli_usage_error("invert", "--batch needs 1..256");
-            o.pti.batch = (int)v;
-            break;
-        case O_LR:
-            if (fs_cli_parse_double(optarg, 0, 1, &d)) return fs_cli_usage_error("invert", "--lr needs a number in [0, 1]");
-            o.pti.lr = (float)d;
-            break;
         case O_CKPT:
-            if (fs_cli_parse_long(optarg, 1, 100000000, &v)) return fs_cli_usage_error("invert", "--checkpoint-every needs N >= 1");
-            o.pti.checkpoint_every = (int)v;
-            break;
-        case O_MAXF:
-            if (fs_cli_parse_long(optarg, 1, 100000000, &v)) return fs_cli_usage_error("invert", "--max-frames needs N >= 1");
-            o.align.settings.max_frames = v;
-            break;
-        case O_AA: o.e4e_antialias = 1; break;
-        case O_PROJSTEPS:
-            if (fs_cli_parse_long(optarg, 0, 100000, &v)) return fs_cli_usage_error("invert", "--projection-steps needs 0..100000");
-            o.proj.steps = (int)v;
+            if (fs_cli_parse_long(optarg, 1, 100000000, &checkpoint_every))
+                return fs_cli_usage_error("invert", "--checkpoint-every needs N >= 1");
             break;
         case O_STOP: /* testing aid: stop PTI after N updates of this run, as if killed */
-            if (fs_cli_parse_long(optarg, 1, 100000000, &v)) return fs_cli_usage_error("invert", "--stop-after needs N >= 1");
-            o.pti.stop_after = (int)v;
-            break;
-        case O_LOCALITY: o.pti.locality = 1; break;
-        case O_FACE:
-            if (fs_cli_check_face("invert", optarg)) return 2;
-            o.face = optarg;
+            if (fs_cli_parse_long(optarg, 1, 100000000, &stop_after))
+                return fs_cli_usage_error("invert", "--stop-after needs N >= 1");
             break;
         case 'h': usage(stdout); return 0;
         default: return fs_cli_usage_error("invert", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
     }
+    fs_invert_opts o;
+    fs_invert_opts_default(&o);
+    fs_params_to_invert(&prm, &o);
+    o.pti.checkpoint_every = (int)checkpoint_every;
+    o.pti.stop_after = (int)stop_after;
     if (optind + 1 < argc) return fs_cli_usage_error("invert", "one VIDEO only");
     if (!dir) return fs_cli_usage_error("invert", "--project DIR is required");
     /* without VIDEO: a project made by `facestitch align` (its alignment is kept as it is) */

@@ -9,11 +9,16 @@
 #include "core/log.h"
 #include "core/threads.h"
 #include "core/version.h"
+#include "dist/dist.h"
 
-fs_global_opts fs_cli_globals = {0, "cpu", 1};
+fs_global_opts fs_cli_globals = {0, NULL, NULL, 1};
 
 int fs_cli_fail(const fs_err *err) {
-    fprintf(stderr, "facestitch: %s\n", err && err->msg[0] ? err->msg : "failed");
+    if (fs_dist_size() > 1)
+        fprintf(stderr, "facestitch: rank %d of %d: %s\n", fs_dist_rank(), fs_dist_size(),
+                err && err->msg[0] ? err->msg : "failed");
+    else
+        fprintf(stderr, "facestitch: %s\n", err && err->msg[0] ? err->msg : "failed");
     return err && err->code == FS_ERR_USAGE ? 2 : 1;
 }
 
@@ -57,6 +62,19 @@ typedef struct {
 static const command commands[] = {FS_CLI_COMMANDS(FS_CLI_ENTRY)};
 #undef FS_CLI_ENTRY
 
+/* Commands that share their work over MPI ranks; under mpirun any other runs on rank 0 alone. */
+static int runs_over_ranks(const char *name) { return !strcmp(name, "edit") || !strcmp(name, "invert"); }
+
+static int run_command(const command *cmd, int argc, char **argv) {
+    if (fs_dist_size() == 1 || runs_over_ranks(cmd->name)) return cmd->fn(argc, argv);
+    if (fs_dist_rank() == 0)
+        fs_info("%s: runs on rank 0 alone (%d ranks started; invert and edit share their work)", cmd->name, fs_dist_size());
+    int rc = fs_dist_rank() == 0 ? cmd->fn(argc, argv) : 0;
+    fs_err err = {0};
+    if (fs_dist_agree(rc, &err) && fs_dist_rank() != 0) return fs_cli_fail(&err);
+    return rc;
+}
+
 static void print_help(FILE *fp) {
     fprintf(fp,
             "facestitch %s — edit faces in videos with StyleGAN2 (\"Stitch it in Time\"), natively.\n"
@@ -71,7 +89,9 @@ static void print_help(FILE *fp) {
             "\n"
             "Global options:\n"
             "  --threads N       worker threads (default: all cores)\n"
-            "  --device DEV      cpu (default) or cuda[:i] (not built yet)\n"
+            "  --device DEV      cpu (default), sim (tests: CPU kernels on protected device memory) or cuda[:i];\n"
+            "                    env FS_DEVICE; only `bench generator` runs on a GPU so far (docs/gpu.md)\n"
+            "  --precision P     fp32 (default, parity), tf32 or bf16: tensor-core GEMMs on cuda\n"
             "  -q, --quiet       errors only\n"
             "  -v, --verbose     more detail\n"
             "  --version         print the version\n"
@@ -103,14 +123,17 @@ static int take_globals(int argc, char **argv) {
         } else if (!strcmp(a, "--device") || !strncmp(a, "--device=", 9)) {
             const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v) {
-                fprintf(stderr, "facestitch: --device needs cpu or cuda[:i]\n");
+                fprintf(stderr, "facestitch: --device needs cpu, sim or cuda[:i]\n");
                 return -1;
             }
-            if (strcmp(v, "cpu") != 0) {
-                fprintf(stderr, "facestitch: --device %s: this build has only the cpu backend\n", v);
-                return -2;
+            fs_cli_globals.device = v; /* checked by fs_cli_device_setup */
+        } else if (!strcmp(a, "--precision") || !strncmp(a, "--precision=", 12)) {
+            const char *v = a[11] == '=' ? a + 12 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v) {
+                fprintf(stderr, "facestitch: --precision needs fp32, tf32 or bf16\n");
+                return -1;
             }
-            fs_cli_globals.device = v;
+            fs_cli_globals.precision = v;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             fs_cli_globals.verbosity = 0;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
@@ -142,11 +165,26 @@ int main(int argc, char **argv) {
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (!strcmp(cmd, commands[i].name)) {
-            fs_log_set_verbosity(fs_cli_globals.verbosity);
+            fs_err err = {0};
+            if (fs_dist_init(&err)) return fs_cli_fail(&err);
+            /* several ranks: rank 0 speaks for the job (errors and warnings come from every rank) */
+            fs_log_set_verbosity(fs_dist_rank() > 0 && fs_cli_globals.verbosity == 1 ? 0 : fs_cli_globals.verbosity);
             fs_threads_init(fs_cli_globals.threads);
+            static char device[64]; /* under mpirun, --device cuda means cuda:<local rank> */
+            fs_cli_globals.device = fs_dist_device(fs_cli_globals.device, device, sizeof device);
             catch_interrupts();
-            int rc = commands[i].fn(argc - 1, argv + 1);
+            fs_err derr = {0};
+            if (fs_cli_device_setup(argc - 1, argv + 1, &derr)) {
+                fprintf(stderr, "facestitch %s: %s\n", cmd, derr.msg);
+                fs_threads_shutdown();
+                fs_dist_finalize();
+                return 1;
+            }
+            int rc = run_command(&commands[i], argc - 1, argv + 1);
             fs_threads_shutdown();
+            /* a rank that failed alone (the others cannot know): end the whole job */
+            if (rc && fs_dist_size() > 1 && !fs_dist_failure_shared()) fs_dist_abort("ending the job", rc);
+            fs_dist_finalize();
             return rc;
         }
     }

@@ -37,38 +37,84 @@ int fs_cli_parse_double(const char *s, double lo, double hi, double *out) {
     return 0;
 }
 
-int fs_cli_tracking_option(const char *cmd, int c, const char *arg, fs_project_settings *s) {
-    long n;
-    double v;
-    switch (c) {
-    case FS_OPT_MAX_FRAMES:
-        if (fs_cli_parse_long(arg, 1, 1000000000L, &n)) return fs_cli_usage_error(cmd, "--max-frames needs N >= 1");
-        s->max_frames = n;
-        return 1;
-    case FS_OPT_CENTER_SIGMA:
-        if (fs_cli_parse_double(arg, 0, 1000, &v)) return fs_cli_usage_error(cmd, "--center-sigma needs a number 0..1000");
-        s->center_sigma = v;
-        return 1;
-    case FS_OPT_XY_SIGMA:
-        if (fs_cli_parse_double(arg, 0, 1000, &v)) return fs_cli_usage_error(cmd, "--xy-sigma needs a number 0..1000");
-        s->xy_sigma = v;
-        return 1;
-    case FS_OPT_RANGE: {
-        int64_t a, b;
-        fs_err e = {0};
-        if (strlen(arg) >= sizeof s->range || fs_project_range_frames(arg, 25.0, &a, &b, &e))
-            return fs_cli_usage_error(cmd, "--range %s: expected FROM:TO, e.g. 2.5s:7s or f75:f210 (either may be empty)",
-                                      arg);
-        snprintf(s->range, sizeof s->range, "%s", arg);
-        return 1;
+int fs_cli_options_build(const struct option *base, unsigned mask, struct option *out, int cap) {
+    int n = 0;
+    for (; base[n].name; n++) {
+        if (n >= cap - 1) return 1;
+        out[n] = base[n];
     }
-    default: return 0;
+    const fs_param_desc *t = fs_param_table();
+    for (int i = 0; i < FS_P_COUNT; i++) {
+        if (!(t[i].cmds & mask)) continue;
+        if (n >= cap - 1) return 1;
+        out[n].name = t[i].flag;
+        out[n].has_arg = t[i].type == FS_PT_FLAG ? no_argument : required_argument;
+        out[n].flag = NULL;
+        out[n].val = FS_OPT_PARAM + i;
+        n++;
     }
+    memset(&out[n], 0, sizeof out[n]);
+    return 0;
 }
 
-int fs_cli_check_face(const char *cmd, const char *arg) {
-    long id;
-    if (strcmp(arg, "all") && strcmp(arg, "largest") && fs_cli_parse_long(arg, 0, 1000000, &id))
-        return fs_cli_usage_error(cmd, "--face needs all, largest or a track id (a number)");
-    return 0;
+int fs_cli_param_option(const char *cmd, int c, const char *arg, fs_params *p) {
+    if (c < FS_OPT_PARAM || c >= FS_OPT_PARAM + FS_P_COUNT) return 0;
+    const fs_param_desc *d = &fs_param_table()[c - FS_OPT_PARAM];
+    fs_err e = {0};
+    if (fs_params_set_text(p, d->id, d->type == FS_PT_FLAG ? "1" : arg, &e)) {
+        /* the library names the parameter ("key: ..."); say the flag instead */
+        const char *msg = e.msg;
+        size_t k = strlen(d->key);
+        if (!strncmp(msg, d->key, k) && msg[k] == ':') msg += k + 1;
+        while (*msg == ' ') msg++;
+        return fs_cli_usage_error(cmd, "--%s: %s", d->flag, msg);
+    }
+    return 1;
+}
+
+static void help_text(FILE *fp, const char *text, int col, int width) {
+    int at = col;
+    const char *w = text;
+    while (*w) {
+        const char *e = w;
+        while (*e && *e != ' ') e++;
+        int len = (int)(e - w);
+        if (at > col && at + 1 + len > width) {
+            fprintf(fp, "\n%*s", col, "");
+            at = col;
+        } else if (at > col) {
+            fputc(' ', fp);
+            at++;
+        }
+        fwrite(w, 1, (size_t)len, fp);
+        at += len;
+        w = *e ? e + 1 : e;
+    }
+    fputc('\n', fp);
+}
+
+void fs_cli_param_help(FILE *fp, unsigned mask, unsigned exclude) {
+    const fs_param_desc *t = fs_param_table();
+    for (int i = 0; i < FS_P_COUNT; i++) {
+        if (!(t[i].cmds & mask) || (t[i].cmds & exclude)) continue;
+        char head[64], more[256];
+        snprintf(head, sizeof head, "  --%s%s%s", t[i].flag, t[i].metavar ? " " : "", t[i].metavar ? t[i].metavar : "");
+        if (t[i].type == FS_PT_INT || t[i].type == FS_PT_REAL)
+            snprintf(more, sizeof more, "%s [default %s, range %g..%g; STIT: %s]", t[i].help, t[i].def, t[i].lo,
+                     t[i].hi, t[i].stit);
+        else if (t[i].type == FS_PT_FLAG)
+            snprintf(more, sizeof more, "%s [default off; STIT: %s]", t[i].help, t[i].stit);
+        else
+            snprintf(more, sizeof more, "%s [default %s; STIT: %s]", t[i].help, t[i].def[0] ? t[i].def : "none",
+                     t[i].stit);
+        fputs(head, fp);
+        int col = 24;
+        if ((int)strlen(head) >= col - 1) {
+            fputc('\n', fp);
+            fprintf(fp, "%*s", col, "");
+        } else {
+            fprintf(fp, "%*s", col - (int)strlen(head), "");
+        }
+        help_text(fp, more, col, 100);
+    }
 }

@@ -1,10 +1,15 @@
 /* pipeline_args.h — command-line options shared by several commands (model selection for
- * invert and edit, face finding for faces and align) and small number parsers for the CLI. */
+ * invert and edit; the pipeline parameters of faces, align, invert and edit, from their table) and
+ * small number parsers for the CLI. */
 #ifndef FS_CLI_PIPELINE_ARGS_H
 #define FS_CLI_PIPELINE_ARGS_H
 
 #include "pipeline/model_set.h"
 #include "pipeline/project/project.h"
+#include "pipeline/params.h"
+
+#include <getopt.h>
+#include <stdio.h>
 
 enum { FS_OPT_MODELS = 1000, FS_OPT_MODEL, FS_OPT_ENCODER, FS_OPT_LPIPS, FS_OPT_PARSER, FS_OPT_NO_ENCODER,
        FS_OPT_NO_LPIPS, FS_OPT_NO_PARSER };
@@ -30,33 +35,20 @@ int fs_pipeline_model_option(int c, const char *arg, fs_model_args *a);
 int fs_cli_parse_long(const char *s, long lo, long hi, long *out);
 int fs_cli_parse_double(const char *s, double lo, double hi, double *out);
 
-/* Options of the commands that find faces (faces, align): how much of the video, and the
- * temporal smoothing of the alignment quads (docs/method.md §1.4). */
-enum { FS_OPT_MAX_FRAMES = 1100, FS_OPT_CENTER_SIGMA, FS_OPT_XY_SIGMA, FS_OPT_RANGE };
+/* The pipeline parameters (pipeline/params.h) as options: each is --KEY-WITH-DASHES, with the
+ * value FS_OPT_PARAM + its id. */
+enum { FS_OPT_PARAM = 1200 };
 
-#define FS_RANGE_OPTION {"range", required_argument, 0, FS_OPT_RANGE}
-#define FS_RANGE_HELP                                                                                    \
-    "  --range FROM:TO      find and edit faces only in this window, copy the rest of the video:\n"     \
-    "                       times (2.5s:7s) or frames (f75:f210), TO exclusive, either may be empty\n"
+/* Copies base (up to its {0} terminator), appends the parameters whose commands meet mask and
+ * terminates; cap is out's size. Returns 0, or 1 when cap is too small. */
+int fs_cli_options_build(const struct option *base, unsigned mask, struct option *out, int cap);
 
-#define FS_TRACKING_OPTIONS                                                                              \
-    {"max-frames", required_argument, 0, FS_OPT_MAX_FRAMES},                                            \
-        {"center-sigma", required_argument, 0, FS_OPT_CENTER_SIGMA},                                    \
-        {"xy-sigma", required_argument, 0, FS_OPT_XY_SIGMA}, FS_RANGE_OPTION
+/* Handles a parameter option of command `cmd`: 0 when c is not one, 1 when stored in p, 2 when the value
+ * was bad (the usage error, naming the flag, is printed; return 2 from the command). */
+int fs_cli_param_option(const char *cmd, int c, const char *arg, fs_params *p);
 
-#define FS_TRACKING_HELP                                                                                 \
-    "  --max-frames N       only the first N frames (default: all)\n"                                    \
-    "  --center-sigma S     Gaussian smoothing of the quad centre over time, in frames\n"                \
-    "                       (default 1.0 as STIT; 0 = off, e.g. for animation)\n"                        \
-    "  --xy-sigma S         Gaussian smoothing of the quad axes (size, rotation) over time\n"            \
-    "                       (default 3.0 as STIT; 0 = off)\n" FS_RANGE_HELP
-
-/* Checks a --face value of command `cmd` (all, largest or a track id): 0 when good, else the usage
- * error is printed and 2 returned. */
-int fs_cli_check_face(const char *cmd, const char *arg);
-
-/* Handles a FS_TRACKING_OPTIONS (or FS_RANGE_OPTION) option of command `cmd`: 0 when c is not one, 1 when stored in
- * s, 2 when the value was bad (the usage error is printed; return 2 from the command). */
-int fs_cli_tracking_option(const char *cmd, int c, const char *arg, fs_project_settings *s);
+/* One help entry per parameter with (cmds & mask) and not (cmds & exclude): flag, metavar, help,
+ * default, range and STIT's name. */
+void fs_cli_param_help(FILE *fp, unsigned mask, unsigned exclude);
 
 #endif

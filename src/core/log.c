@@ -9,6 +9,11 @@ static int g_verbosity = 1;
 static fs_progress_cb g_cb;
 static fs_abort_cb g_abort;
 static void *g_user;
+/* per-thread callbacks (a library context running in this thread) take precedence */
+static _Thread_local fs_progress_cb tl_cb;
+static _Thread_local fs_abort_cb tl_abort;
+static _Thread_local void *tl_user;
+static _Thread_local int tl_set;
 
 void fs_log_set_verbosity(int v) { g_verbosity = v; }
 int fs_log_verbosity(void) { return g_verbosity; }
@@ -44,7 +49,16 @@ void fs_progress_set_callback(fs_progress_cb cb, fs_abort_cb abort_cb, void *use
     g_abort = abort_cb;
     g_user = user_data;
 }
-int fs_should_abort(void) { return g_abort ? g_abort(g_user) : 0; }
+void fs_progress_set_thread_callback(fs_progress_cb cb, fs_abort_cb abort_cb, void *user_data) {
+    tl_cb = cb;
+    tl_abort = abort_cb;
+    tl_user = user_data;
+    tl_set = cb || abort_cb;
+}
+int fs_should_abort(void) {
+    if (tl_set) return tl_abort ? tl_abort(tl_user) : 0;
+    return g_abort ? g_abort(g_user) : 0;
+}
 
 double fs_now_seconds(void) {
     struct timespec ts;
@@ -84,8 +98,9 @@ void fs_progress_step(fs_progress *p, int64_t n, const char *detail_fmt, ...) {
         vsnprintf(detail, sizeof detail, detail_fmt, ap);
         va_end(ap);
     }
-    if (g_cb) {
-        g_cb(g_user, p->label, p->done, p->total, eta, detail);
+    if (tl_set || g_cb) {
+        fs_progress_cb cb = tl_set ? tl_cb : g_cb;
+        if (cb) cb(tl_set ? tl_user : g_user, p->label, p->done, p->total, eta, detail);
         return;
     }
     if (g_verbosity < 1) return;
@@ -101,7 +116,7 @@ void fs_progress_step(fs_progress *p, int64_t n, const char *detail_fmt, ...) {
 }
 
 void fs_progress_end(fs_progress *p) {
-    if (g_cb || g_verbosity < 1) return;
+    if (tl_set || g_cb || g_verbosity < 1) return;
     double el = fs_now_seconds() - p->t_start;
     char ts[32];
     fmt_time(ts, sizeof ts, el);

@@ -34,6 +34,8 @@ typedef void (*fs_progress_cb)(void *user_data, const char *label, int64_t done,
                                const char *detail);
 typedef int (*fs_abort_cb)(void *user_data); /* non-zero: stop as soon as possible */
 void fs_progress_set_callback(fs_progress_cb cb, fs_abort_cb abort_cb, void *user_data);
+/* The same for the calling thread only (overrides the process-wide one there; NULL, NULL = back to it). */
+void fs_progress_set_thread_callback(fs_progress_cb cb, fs_abort_cb abort_cb, void *user_data);
 int fs_should_abort(void);
 
 typedef struct fs_progress {

@@ -252,9 +252,16 @@ int fs_mask_blur(float *m, int S, int r, double sigma, fs_err *err) {
 }
 
 int fs_mask_paste_alpha(float *alpha, const uint8_t *fg, int S, int feather, fs_err *err) {
+    return fs_mask_paste_alpha_ex(alpha, fg, S, 50, feather ? 25 : 0, err);
+}
+
+int fs_mask_paste_alpha_ex(float *alpha, const uint8_t *fg, int S, int dilation, int feather_radius, fs_err *err) {
     double s = S / 1024.0;
-    int r_full = (int)lround(50 * s), r_erode = (int)lround(25 * s), r_blur = (int)lround(25 * s);
-    double sigma = 8.0 * s;
+    int feather = feather_radius > 0;
+    int r_full = (int)lround(dilation * s), r_erode = (int)lround(feather_radius * s), r_blur = r_erode;
+    double sigma = 8.0 * feather_radius / 25.0 * s;
+    if (feather && r_blur < 1) r_blur = 1;
+    if (feather && sigma < 0.3) sigma = 0.3;
     uint8_t *full = malloc((size_t)S * S);
     if (!full) return fs_errorf(err, "out of memory for a %dx%d mask", S, S);
     if (fs_mask_dilate(full, fg, S, r_full, err)) {

@@ -38,5 +38,8 @@ int fs_mask_blur(float *m, int S, int r, double sigma, fs_err *err);
  * with a Gaussian of radius 25, sigma 8 (all at 1024, scaled by S/1024). feather = 0 gives the hard
  * Full mask. The support of alpha never leaves Full. */
 int fs_mask_paste_alpha(float *alpha, const uint8_t *fg, int S, int feather, fs_err *err);
+/* The same with STIT's knobs: Full = dilate(fg, dilation); feather radius r (0 = hard) erodes by r and
+ * blurs with radius r, sigma 8·r/25 (both at 1024, scaled by S/1024). */
+int fs_mask_paste_alpha_ex(float *alpha, const uint8_t *fg, int S, int dilation, int feather_radius, fs_err *err);
 
 #endif

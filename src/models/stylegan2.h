@@ -19,6 +19,10 @@
  * fs_sg2_acts holds what one forward saves for its backward (one conv output per layer, styles, demod
  * coefficients, noise) plus shared work buffers; create it once per batch size and reuse it.
  * Threads: core/threads.h; results are deterministic for a given thread count.
+ * Device (tensor/device.h, docs/gpu.md): the parameters (g->data), the gradients, the activation arena and every
+ * float pointer the synthesis functions take or fill (ws, dimg, dws, styles, a->img, ...) are DEVICE memory of the
+ * selected backend; the caller uploads inputs and downloads results (on "cpu" that is the same memory). The
+ * mapping network and the noise maps of FS_SG2_NOISE_INJECT are host-side edges (host z, ws, maps).
  *
  * Conventions (docs/canonical-names.md): parameters are stored exactly as in the official files,
  * the equalised-learning-rate gains are applied at run time; `layout` picks NVIDIA's or rosinality's
@@ -196,11 +200,11 @@ typedef struct fs_sg2_acts {
     float *ds;                  /* (N, max C) scratch */
     float *dimg[3];             /* (N, img_channels, R, R) scratch */
     float *small;               /* (3 N maxC) scratch */
-    double *sums;               /* (3 N maxC) doubles: a conv layer's per-plane sums in backward */
-    double *red;                /* (N maxC) doubles: modconv backward's reductions */
     float *scratch[6];          /* shared work buffers (see stylegan2_forward.c) */
     long scratch_n[6];
-    float *arena;
+    double *dsum;               /* (4 N maxC) per-plane sums (device scratch) */
+    long dsum_stride;           /* N maxC */
+    float *arena;               /* device memory (tensor/device.h): every pointer above points into it */
     long arena_floats;
 } fs_sg2_acts;
 

@@ -7,6 +7,8 @@
 
 #include "models/stylegan2_internal.h"
 #include "tensor/bias_act.h"
+#include "tensor/device.h"
+#include "tensor/devops.h"
 #include "tensor/upfirdn2d.h"
 
 /* x_l: the input feature map of layer l (the previous conv layer's output, or the const), recomputed into x
@@ -28,16 +30,13 @@ static void style_backward(const fs_sg2 *g, fs_sg2_acts *a, int l, const float *
     const fs_sg2_layer_info *L = &c->layers[l];
     int N = a->N, wd = c->w_dim;
     if (a->from_styles || (!dws && !gr)) return;
-    for (int n = 0; n < N; n++) memcpy(a->ws_rows + (long)n * wd, a->ws + ((long)n * c->num_ws + L->w_index) * wd, sizeof(float) * wd);
-    if (dws) memset(a->dws_rows, 0, sizeof(float) * (size_t)N * wd);
+    for (int n = 0; n < N; n++)
+        fs_dev_copy(a->ws_rows + (long)n * wd, a->ws + ((long)n * c->num_ws + L->w_index) * wd, sizeof(float) * wd);
+    if (dws) fs_dev_zero(a->dws_rows, sizeof(float) * (size_t)N * wd);
     fs__sg2_affine_backward(dws ? a->dws_rows : NULL, gr ? gr->p.layer[l].affine_w : NULL,
                             gr ? gr->p.layer[l].affine_b : NULL, ds, a->ws_rows, g->p.layer[l].affine_w, N, wd, L->C_in);
     if (dws)
-        for (int n = 0; n < N; n++) {
-            float *dst = dws + ((long)n * c->num_ws + L->w_index) * wd;
-            const float *src = a->dws_rows + (long)n * wd;
-            for (int j = 0; j < wd; j++) dst[j] += src[j];
-        }
+        for (int n = 0; n < N; n++) fs_add(dws + ((long)n * c->num_ws + L->w_index) * wd, a->dws_rows + (long)n * wd, wd);
 }
 
 /* Conv layer l. dcur (N, C_out, res, res): dL/d(output) on entry, clobbered. dx (=): dL/d(input).
@@ -52,21 +51,13 @@ static void conv_layer_backward(const fs_sg2 *g, fs_sg2_acts *a, int l, float *d
     long HW = (long)L->res * L->res;
     /* bias + lrelu*sqrt2 + clamp, noise, demodulation scale, in one pass: dcur becomes dL/dy */
     long NC = (long)N * L->C_out;
-    double *sums = a->sums; /* (3, N, C_out) in the arena */
-    double *dd = sums, *db = sums + NC, *dn = sums + 2 * NC;
-    fs__sg2_conv_act_backward(dcur, dd, db, dn, a->y[l], a->demod[l], a->noise[l], a->noise_stride[l],
-                              P->noise_strength[0], P->bias, c->conv_clamp, N, L->C_out, HW);
+    FS_ASSERT(NC <= a->dsum_stride);
+    double *dd = a->dsum + a->dsum_stride, *db = dd + a->dsum_stride, *dn = db + a->dsum_stride; /* [0]: modconv */
+    fs_modact_backward(dcur, dd, db, dn, a->y[l], a->demod[l], a->noise[l], a->noise_stride[l], P->noise_strength,
+                       P->bias, c->conv_clamp, N, L->C_out, HW);
     if (G) {
-        for (int o = 0; o < L->C_out; o++) {
-            double acc = 0;
-            for (int n = 0; n < N; n++) acc += db[(long)n * L->C_out + o];
-            G->bias[o] += (float)acc;
-        }
-        if (a->noise[l]) {
-            double acc = 0;
-            for (long k = 0; k < NC; k++) acc += dn[k];
-            G->noise_strength[0] += (float)acc;
-        }
+        fs_sum_rows_f64(G->bias, db, N, L->C_out);
+        if (a->noise[l]) fs_sum_rows_f64(G->noise_strength, dn, NC, 1);
     }
     /* modulated conv + demodulation */
     layer_input(g, a, l, xbuf, held);
@@ -103,13 +94,13 @@ void fs_sg2_synthesis_backward(const fs_sg2 *g, fs_sg2_acts *a, const float *dim
     int N = a->N;
     FS_ASSERT(a->from_styles >= 0); /* not after fs_sg2_synthesis_forward_fused_ref */
     if (a->from_styles) dws = NULL;
-    if (dws) memset(dws, 0, sizeof(float) * (size_t)N * c->num_ws * c->w_dim);
+    if (dws) fs_dev_zero(dws, sizeof(float) * (size_t)N * c->num_ws * c->w_dim);
     float *dcur = a->scratch[FS__SG2_B1]; /* dL/d(current feature map) */
     float *xbuf = a->scratch[FS__SG2_B2]; /* recomputed activations */
     float *dx = a->scratch[FS__SG2_B3];   /* a layer's input gradient */
     float *dimg_cur = a->dimg[0], *dimg_prev = a->dimg[1];
     long R = c->resolution;
-    memcpy(dimg_cur, dimg, sizeof(float) * (size_t)N * c->img_channels * R * R);
+    fs_dev_copy(dimg_cur, dimg, sizeof(float) * (size_t)N * c->img_channels * R * R);
     int l = c->n_layers - 1;
     int held = -2; /* which layer's output xbuf holds (-1: the const, -2: nothing) */
     for (int b = c->n_blocks - 1; b >= 0; b--) {
@@ -122,7 +113,7 @@ void fs_sg2_synthesis_backward(const fs_sg2 *g, fs_sg2_acts *a, const float *dim
             dcur = dx;
             dx = t;
         } else {
-            for (long k = 0; k < n; k++) dcur[k] += dx[k];
+            fs_add(dcur, dx, n);
         }
         l--;
         /* skip connection: img_b = upsample2d(img_{b-1}) + rgb_b */
@@ -142,9 +133,5 @@ void fs_sg2_synthesis_backward(const fs_sg2 *g, fs_sg2_acts *a, const float *dim
         }
     }
     /* dcur = dL/d(const broadcast over the batch) */
-    if (gr) {
-        long n0 = (long)c->block_channels[0] * 16;
-        for (int n = 0; n < N; n++)
-            for (long k = 0; k < n0; k++) gr->p.const_input[k] += dcur[n * n0 + k];
-    }
+    if (gr) fs_sum_rows_f32(gr->p.const_input, dcur, N, (long)c->block_channels[0] * 16);
 }

@@ -6,6 +6,8 @@
 #include "core/rng.h"
 #include "models/stylegan2_internal.h"
 #include "tensor/bias_act.h"
+#include "tensor/device.h"
+#include "tensor/devops.h"
 #include "tensor/upfirdn2d.h"
 
 
@@ -53,19 +55,19 @@ int fs_sg2_acts_create(fs_sg2_acts **out, const fs_sg2 *g, int N, fs_err *err) {
     long blk = 0;
     for (int b = 0; b < c->n_blocks; b++) blk += (long)N * c->img_channels * c->block_res[b] * c->block_res[b];
     long small = 3 * (long)N * maxC + 16;
-    long nsums = 4 * (long)N * maxC; /* doubles: sums then red, first in the arena (aligned for double) */
-    total += 2 * nsums + blk + 3 * img_n + small + (long)N * maxC + 2L * N * c->w_dim + (long)N * c->num_ws * c->w_dim;
+    total += blk + 3 * img_n + small + (long)N * maxC + 2L * N * c->w_dim + (long)N * c->num_ws * c->w_dim;
     for (int i = 0; i < 6; i++) total += sc[i];
-    a->arena = malloc(sizeof(float) * (size_t)total);
-    if (!a->arena) {
+    a->arena = fs_dev_alloc(sizeof(float) * (size_t)total, err);
+    a->dsum_stride = (long)N * maxC;
+    a->dsum = a->arena ? fs_dev_alloc(sizeof(double) * 4 * (size_t)a->dsum_stride, err) : NULL;
+    if (!a->dsum) {
+        fs_dev_free(a->arena);
         free(a);
         return fs_errorf(err, "stylegan2: out of memory for the activations of batch %d (%.1f GiB)", N,
                          total * 4.0 / (1 << 30));
     }
     a->arena_floats = total;
-    a->sums = (double *)a->arena;
-    a->red = a->sums + 3 * (long)N * maxC;
-    float *p = a->arena + 2 * nsums;
+    float *p = a->arena;
     for (int l = 0; l < c->n_layers; l++) {
         a->styles[l] = p, p += sz_styles[l];
         a->demod[l] = sz_demod[l] ? p : NULL, p += sz_demod[l];
@@ -100,14 +102,15 @@ int fs_sg2_acts_create(fs_sg2_acts **out, const fs_sg2 *g, int N, fs_err *err) {
 
 void fs_sg2_acts_destroy(fs_sg2_acts *a) {
     if (!a) return;
-    free(a->arena);
+    fs_dev_free(a->arena);
+    fs_dev_free(a->dsum);
     free(a);
 }
 
 long fs_sg2_acts_bytes(const fs_sg2_acts *a) { return a->arena_floats * (long)sizeof(float); }
 
 fs__sg2_work fs__sg2_work_of(fs_sg2_acts *a) {
-    fs__sg2_work w = {a->scratch[FS__SG2_XS], a->scratch[FS__SG2_TMP], a->scratch[FS__SG2_WT], a->small, a->red};
+    fs__sg2_work w = {a->scratch[FS__SG2_XS], a->scratch[FS__SG2_TMP], a->scratch[FS__SG2_WT], a->small, a->dsum};
     return w;
 }
 
@@ -117,8 +120,8 @@ void fs__sg2_conv_output(const fs_sg2 *g, const fs_sg2_acts *a, int l, float *ou
     const fs_sg2_layer_info *L = &c->layers[l];
     const fs_sg2_layer_params *P = &g->p.layer[l];
     long HW = (long)L->res * L->res;
-    fs__sg2_conv_act(out, a->y[l], a->demod[l], a->noise[l], a->noise_stride[l], P->noise_strength[0], P->bias,
-                     c->conv_clamp, a->N, L->C_out, HW);
+    fs_modact_forward(out, a->y[l], a->demod[l], a->noise[l], a->noise_stride[l], P->noise_strength, P->bias,
+                      c->conv_clamp, a->N, L->C_out, HW);
 }
 
 void fs_sg2_layer_output(const fs_sg2 *g, const fs_sg2_acts *a, int l, float *out) {
@@ -129,7 +132,7 @@ void fs_sg2_layer_output(const fs_sg2 *g, const fs_sg2_acts *a, int l, float *ou
 /* const input broadcast over the batch */
 void fs__sg2_const_input(const fs_sg2 *g, int N, float *x) {
     long n = (long)g->cfg.block_channels[0] * 16;
-    for (int i = 0; i < N; i++) memcpy(x + i * n, g->p.const_input, sizeof(float) * n);
+    for (int i = 0; i < N; i++) fs_dev_copy(x + i * n, g->p.const_input, sizeof(float) * n);
 }
 
 static void setup_noise(const fs_sg2 *g, fs_sg2_acts *a, const fs_sg2_opts *o) {
@@ -151,7 +154,7 @@ static void setup_noise(const fs_sg2 *g, fs_sg2_acts *a, const fs_sg2_opts *o) {
         case FS_SG2_NOISE_INJECT:
             if (o->noise_maps && o->noise_maps[l]) {
                 long n = o->noise_maps_per_sample ? a->N * HW : HW;
-                memcpy(a->noise_buf[l], o->noise_maps[l], sizeof(float) * n);
+                fs_dev_upload(a->noise_buf[l], o->noise_maps[l], sizeof(float) * n); /* host maps */
                 a->noise[l] = a->noise_buf[l];
                 a->noise_stride[l] = o->noise_maps_per_sample ? (int)HW : 0;
             }
@@ -162,16 +165,22 @@ static void setup_noise(const fs_sg2 *g, fs_sg2_acts *a, const fs_sg2_opts *o) {
     }
     /* random: image n of the batch draws its N(0,1) maps (1, res, res) layer by layer from fs_rng(noise_seed + n),
      * so an image's noise does not depend on the batch it is rendered in */
-    if (o->noise == FS_SG2_NOISE_RANDOM)
+    if (o->noise == FS_SG2_NOISE_RANDOM) {
+        long R = c->resolution;
+        float *h = malloc(sizeof(float) * (size_t)(R * R)); /* drawn on the host, one map at a time, uploaded */
+        FS_ASSERT(h);
         for (int n = 0; n < a->N; n++) {
             fs_rng r;
             fs_rng_seed(&r, (uint32_t)(o->noise_seed + (uint64_t)n));
             for (int l = 0; l < c->n_layers; l++)
                 if (c->layers[l].kind != FS_SG2_TORGB) {
                     long HW = (long)c->layers[l].res * c->layers[l].res;
-                    fs_rng_normal_f32(&r, a->noise_buf[l] + n * HW, HW);
+                    fs_rng_normal_f32(&r, h, HW);
+                    fs_dev_upload(a->noise_buf[l] + n * HW, h, sizeof(float) * (size_t)HW);
                 }
         }
+        free(h);
+    }
 }
 
 /* The synthesis network proper, from a->styles. fused: reference path (per-sample weights, grouped conv). */
@@ -207,11 +216,11 @@ static void synthesis(const fs_sg2 *g, fs_sg2_acts *a, const fs_sg2_opts *o, int
                 fs__sg2_modconv_forward(a->y[l], NULL, x, a->styles[l], P->weight, L, c->layout, N, &w);
             fs_bias_act_forward(rgb, a->y[l], P->bias, N, c->img_channels, HW, FS_ACT_LINEAR, 0.2f, 1.0f, c->conv_clamp);
             if (b == 0) {
-                memcpy(img, rgb, sizeof(float) * n_img);
+                fs_dev_copy(img, rgb, sizeof(float) * n_img);
             } else {
                 fs_upfirdn2d_dims d = fs__sg2_skip_dims(c, b, N);
                 fs_upfirdn2d_forward(img, a->block_img[b - 1], fs__sg2_fir, 4.0f, &d);
-                for (long k = 0; k < n_img; k++) img[k] += rgb[k];
+                fs_add(img, rgb, n_img);
             }
         }
     }
@@ -232,13 +241,13 @@ static void styles_from_ws(const fs_sg2 *g, fs_sg2_acts *a, const float *ws) {
     for (int l = 0; l < c->n_layers; l++) {
         const fs_sg2_layer_info *L = &c->layers[l];
         for (int n = 0; n < N; n++)
-            memcpy(a->ws_rows + (long)n * c->w_dim, ws + ((long)n * c->num_ws + L->w_index) * c->w_dim,
-                   sizeof(float) * c->w_dim);
+            fs_dev_copy(a->ws_rows + (long)n * c->w_dim, ws + ((long)n * c->num_ws + L->w_index) * c->w_dim,
+                        sizeof(float) * c->w_dim);
         fs__sg2_affine_forward(a->styles[l], a->ws_rows, g->p.layer[l].affine_w, g->p.layer[l].affine_b, N, c->w_dim,
                                L->C_in);
     }
     a->from_styles = 0;
-    memcpy(a->ws, ws, sizeof(float) * (size_t)N * c->num_ws * c->w_dim);
+    fs_dev_copy(a->ws, ws, sizeof(float) * (size_t)N * c->num_ws * c->w_dim);
 }
 
 void fs_sg2_synthesis_forward(const fs_sg2 *g, fs_sg2_acts *a, const float *ws, const fs_sg2_opts *o) {
@@ -256,7 +265,7 @@ void fs_sg2_synthesis_forward_styles(const fs_sg2 *g, fs_sg2_acts *a, const floa
                                      const fs_sg2_opts *o) {
     const fs_sg2_config *c = &g->cfg;
     for (int l = 0; l < c->n_layers; l++)
-        memcpy(a->styles[l], styles[l], sizeof(float) * (size_t)a->N * c->layers[l].C_in);
+        fs_dev_copy(a->styles[l], styles[l], sizeof(float) * (size_t)a->N * c->layers[l].C_in);
     a->from_styles = 1;
     synthesis(g, a, o, 0);
 }

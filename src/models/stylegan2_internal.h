@@ -26,7 +26,7 @@ typedef struct fs__sg2_work {
     float *tmp;  /* (C_out, 2H+1, 2W+1) one sample of the transposed conv; also (C_out, C_in) Wsq */
     float *wt;   /* (C_in, C_out, K, K) transposed weight / its gradient */
     float *small; /* (N, C_out) + (N, C_in) + ... */
-    double *red;  /* (N, max(C_in, C_out)) doubles: backward reductions */
+    double *red;  /* (N, max C) device scratch for per-plane sums */
 } fs__sg2_work;
 
 /* Modulated conv (+ demod unless torgb): y (N, C_out, res, res) before demod; demod (N, C_out) (NULL for torgb);
@@ -37,19 +37,10 @@ void fs__sg2_modconv_forward(float *y, float *demod, const float *x, const float
 void fs__sg2_modconv_backward(float *dx, float *ds, float *dweight, float *dy, const double *dd, const float *y,
                               const float *demod, const float *x, const float *s, const float *weight,
                               const fs_sg2_layer_info *L, fs_sg2_layout layout, int N, fs__sg2_work *w);
-/* One-pass backward of fs__sg2_conv_act: dcur (dL/dout) becomes dL/dy; per (n, c) plane sums dd (dz*y),
- * db (dz), dn (dz*noise); dz = dL/d(pre-bias). */
-void fs__sg2_conv_act_backward(float *dcur, double *dd, double *db, double *dn, const float *y, const float *demod,
-                               const float *noise, long noise_stride, float strength, const float *bias, float clamp,
-                               int N, int C, long HW);
 /* Reference path (NVIDIA eval mode): per-sample modulated+demodulated weights, one grouped conv; y gets the
  * demodulated output, demod is set to 1. Forward only. */
 void fs__sg2_modconv_forward_fused(float *y, float *demod, const float *x, const float *s, const float *weight,
                                    const fs_sg2_layer_info *L, fs_sg2_layout layout, int N);
-
-/* out = clamp(lrelu(y*demod + strength*noise + bias, 0.2) * sqrt(2)), one pass (clamp < 0: none) */
-void fs__sg2_conv_act(float *out, const float *y, const float *demod, const float *noise, long noise_stride,
-                      float strength, const float *bias, float clamp, int N, int C, long HW);
 
 /* ---- shared by forward and backward (stylegan2_forward.c) ---- */
 #include "tensor/upfirdn2d.h"

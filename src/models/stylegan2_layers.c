@@ -15,6 +15,8 @@
 #include "models/stylegan2_internal.h"
 #include "tensor/conv2d.h"
 #include "tensor/conv_transpose2d.h"
+#include "tensor/devops.h"
+#include "tensor/device.h"
 #include "tensor/gemm.h"
 #include "tensor/linear.h"
 #include "tensor/upfirdn2d.h"
@@ -36,177 +38,16 @@ void fs__sg2_affine_forward(float *s, const float *w_rows, const float *A, const
                             int C_in) {
     float gain = (float)(1.0 / sqrt((double)w_dim));
     fs_linear_forward(s, w_rows, A, NULL, N, w_dim, C_in);
-    for (long k = 0; k < (long)N * C_in; k++) s[k] = s[k] * gain + b[k % C_in];
+    fs_scale_add_bias(s, gain, b, N, C_in);
 }
 
 void fs__sg2_affine_backward(float *dw_rows, float *dA, float *db, const float *ds, const float *w_rows,
                              const float *A, int N, int w_dim, int C_in) {
     float gain = (float)(1.0 / sqrt((double)w_dim));
-    if (db)
-        for (long k = 0; k < (long)N * C_in; k++) db[k % C_in] += ds[k];
+    if (db) fs_sum_rows_f32(db, ds, N, C_in);
     /* y = gain * (w A^T): dA += gain ds^T w ; dw += gain ds A */
     if (dA) fs_sgemm(1, 0, C_in, w_dim, N, gain, ds, C_in, w_rows, w_dim, 1.0f, dA, w_dim);
     if (dw_rows) fs_sgemm(0, 0, N, w_dim, C_in, gain, ds, C_in, A, w_dim, 1.0f, dw_rows, w_dim);
-}
-
-/* ---- per-plane helpers, parallel over (n, c) ---- */
-
-typedef struct {
-    float *out;
-    const float *a, *b; /* planes, b may be NULL */
-    const float *scale; /* one per plane */
-    float gain;
-    long HW;
-    double *red; /* per plane reduction result */
-} plane_ctx;
-
-/* out[p] = a[p] * scale[p] * gain */
-static void scale_planes_fn(void *vc, int64_t b, int64_t e, int t) {
-    (void)t;
-    const plane_ctx *c = vc;
-    for (int64_t p = b; p < e; p++) {
-        float s = c->scale[p] * c->gain;
-        const float *a = c->a + p * c->HW;
-        float *o = c->out + p * c->HW;
-        for (long i = 0; i < c->HW; i++) o[i] = a[i] * s;
-    }
-}
-static void scale_planes(float *out, const float *a, const float *scale, float gain, long planes, long HW) {
-    plane_ctx c = {out, a, NULL, scale, gain, HW, NULL};
-    fs_parallel_for(planes, 1, scale_planes_fn, &c);
-}
-
-/* red[p] = sum_i a[p,i] * b[p,i] (b NULL: shared map c->scale of HW with stride 0... not used) */
-static void dot_planes_fn(void *vc, int64_t b, int64_t e, int t) {
-    (void)t;
-    const plane_ctx *c = vc;
-    for (int64_t p = b; p < e; p++) {
-        const float *x = c->a + p * c->HW, *y = c->b + p * c->HW;
-        double acc = 0;
-        for (long i = 0; i < c->HW; i++) acc += (double)x[i] * y[i];
-        c->red[p] = acc;
-    }
-}
-static void dot_planes(double *red, const float *a, const float *b, long planes, long HW) {
-    plane_ctx c = {NULL, a, b, NULL, 1, HW, red};
-    fs_parallel_for(planes, 1, dot_planes_fn, &c);
-}
-
-/* out = clamp(lrelu(y*d + strength*noise + bias) * gain): demodulation, noise and bias_act in one pass */
-typedef struct {
-    float *out;
-    const float *y, *d, *noise, *bias;
-    long noise_stride, HW;
-    float strength, gain, clamp;
-    int C;
-} ca_ctx;
-
-static void conv_act_fn(void *vc, int64_t b, int64_t e, int t) {
-    (void)t;
-    const ca_ctx *c = vc;
-    for (int64_t p = b; p < e; p++) {
-        int n = (int)(p / c->C), ch = (int)(p % c->C);
-        float d = c->d[p], bv = c->bias[ch], g = c->gain, cl = c->clamp;
-        const float *y = c->y + p * c->HW;
-        const float *nz = c->noise ? c->noise + n * c->noise_stride : NULL;
-        float *o = c->out + p * c->HW;
-        /* same operation order as (y*d + noise) then bias_act (bit-identical); branches hoisted */
-        float st = c->strength;
-        if (nz && cl < 0) {
-            for (long i = 0; i < c->HW; i++) {
-                float v = (y[i] * d + nz[i] * st) + bv;
-                o[i] = (v > 0 ? v : v * 0.2f) * g;
-            }
-        } else if (cl < 0) {
-            for (long i = 0; i < c->HW; i++) {
-                float v = y[i] * d + bv;
-                o[i] = (v > 0 ? v : v * 0.2f) * g;
-            }
-        } else {
-            for (long i = 0; i < c->HW; i++) {
-                float v = (nz ? y[i] * d + nz[i] * st : y[i] * d) + bv;
-                v = (v > 0 ? v : v * 0.2f) * g;
-                o[i] = v < -cl ? -cl : (v > cl ? cl : v);
-            }
-        }
-    }
-}
-
-void fs__sg2_conv_act(float *out, const float *y, const float *demod, const float *noise, long noise_stride,
-                      float strength, const float *bias, float clamp, int N, int C, long HW) {
-    ca_ctx c = {out, y, demod, noise, bias, noise_stride, HW, strength, (float)sqrt(2.0), clamp, C};
-    fs_parallel_for((int64_t)N * C, 1, conv_act_fn, &c);
-}
-
-/* Backward of fs__sg2_conv_act in one pass per plane p = (n, o):
- *   dz = dout * act'(v), v = y*d + strength*noise + bias     (0 where the clamp cut)
- *   dout <- dz * d  (= dL/dy)
- *   dd[p] = sum dz*y, db[p] = sum dz, dn[p] = sum dz*noise   (double, reduced by the caller in a fixed order) */
-/* red[p] = sum_i a[p,i] * x[p,i]; then a[p,i] *= scale[p] * gain (one pass) */
-static void dot_scale_fn(void *vc, int64_t b, int64_t e, int t) {
-    (void)t;
-    const plane_ctx *c = vc;
-    for (int64_t p = b; p < e; p++) {
-        float *a = c->out + p * c->HW;
-        const float *x = c->b + p * c->HW;
-        float sc = c->scale[p] * c->gain;
-        double acc = 0;
-        for (long i = 0; i < c->HW; i++) {
-            acc += (double)a[i] * x[i];
-            a[i] = a[i] * sc;
-        }
-        c->red[p] = acc;
-    }
-}
-static void dot_scale_planes(double *red, float *a, const float *x, const float *scale, float gain, long planes,
-                             long HW) {
-    plane_ctx c = {a, NULL, x, scale, gain, HW, red};
-    fs_parallel_for(planes, 1, dot_scale_fn, &c);
-}
-
-typedef struct {
-    float *dcur;
-    const float *y, *d, *noise, *bias;
-    long noise_stride, HW;
-    float strength, gain, clamp;
-    int C;
-    double *dd, *db, *dn;
-} cab_ctx;
-
-static void conv_act_bwd_fn(void *vc, int64_t b, int64_t e, int t) {
-    (void)t;
-    const cab_ctx *c = vc;
-    for (int64_t p = b; p < e; p++) {
-        int n = (int)(p / c->C), ch = (int)(p % c->C);
-        float d = c->d[p], bv = c->bias[ch], g = c->gain, cl = c->clamp, st = c->strength;
-        const float *y = c->y + p * c->HW;
-        const float *nz = c->noise ? c->noise + n * c->noise_stride : NULL;
-        float *dc = c->dcur + p * c->HW;
-        double sy = 0, sb = 0, sn = 0;
-        for (long i = 0; i < c->HW; i++) {
-            float v = (nz ? y[i] * d + nz[i] * st : y[i] * d) + bv;
-            float slope = v > 0 ? 1.0f : 0.2f;
-            if (cl >= 0) {
-                float a = (v > 0 ? v : v * 0.2f) * g;
-                if (a < -cl || a > cl) slope = 0;
-            }
-            float dz = dc[i] * (slope * g);
-            sy += (double)dz * y[i];
-            sb += dz;
-            if (nz) sn += (double)dz * nz[i];
-            dc[i] = dz * d;
-        }
-        c->dd[p] = sy;
-        c->db[p] = sb;
-        c->dn[p] = sn;
-    }
-}
-
-void fs__sg2_conv_act_backward(float *dcur, double *dd, double *db, double *dn, const float *y, const float *demod,
-                               const float *noise, long noise_stride, float strength, const float *bias, float clamp,
-                               int N, int C, long HW) {
-    cab_ctx c = {dcur, y, demod, noise, bias, noise_stride, HW, strength, (float)sqrt(2.0), clamp, C, dd, db, dn};
-    fs_parallel_for((int64_t)N * C, 1, conv_act_bwd_fn, &c);
 }
 
 /* ---- convolution geometry ---- */
@@ -238,26 +79,6 @@ static void up_dims(const fs_sg2_layer_info *L, fs_conv_transpose2d_dims *ct, fs
     FS_ASSERT(fs_upfirdn2d_dims_init(fd, &err) == FS_OK && fd->H_out == L->res && fd->W_out == L->res);
 }
 
-/* wt (C_in, C_out, K, K) = W (C_out, C_in, K, K) with the first two axes swapped */
-static void swap01(float *dst, const float *src, int A, int B, int KK) {
-    for (int a = 0; a < A; a++)
-        for (int b = 0; b < B; b++) {
-            float *d = dst + ((long)b * A + a) * KK;
-            const float *s = src + ((long)a * B + b) * KK;
-            for (int k = 0; k < KK; k++) d[k] = s[k];
-        }
-}
-
-/* Wsq (C_out, C_in) */
-static void weight_sq(float *wsq, const float *W, int C_out, int C_in, int KK) {
-    for (long oi = 0; oi < (long)C_out * C_in; oi++) {
-        const float *w = W + oi * KK;
-        float acc = 0;
-        for (int k = 0; k < KK; k++) acc += w[k] * w[k];
-        wsq[oi] = acc;
-    }
-}
-
 void fs__sg2_modconv_forward(float *y, float *demod, const float *x, const float *s, const float *weight,
                              const fs_sg2_layer_info *L, fs_sg2_layout layout, int N, fs__sg2_work *w) {
     int up = L->kind == FS_SG2_CONV_UP;
@@ -265,7 +86,7 @@ void fs__sg2_modconv_forward(float *y, float *demod, const float *x, const float
     long HWin = (long)Hin * Hin, HWout = (long)L->res * L->res;
     int KK = L->K * L->K;
     float g = fs__sg2_style_gain(L, layout);
-    scale_planes(w->xs, x, s, g, (long)N * L->C_in, HWin);
+    fs_scale_planes(w->xs, x, s, g, (long)N * L->C_in, HWin);
     if (!up) {
         fs_conv2d_dims d = conv_dims(L, N);
         fs_conv2d_forward(y, w->xs, weight, NULL, &d);
@@ -273,7 +94,7 @@ void fs__sg2_modconv_forward(float *y, float *demod, const float *x, const float
         fs_conv_transpose2d_dims ct;
         fs_upfirdn2d_dims fd;
         up_dims(L, &ct, &fd);
-        swap01(w->wt, weight, L->C_out, L->C_in, KK);
+        fs_permute01(w->wt, weight, L->C_out, L->C_in, KK, 0);
         for (int n = 0; n < N; n++) {
             fs_conv_transpose2d_forward(w->tmp, w->xs + n * L->C_in * HWin, w->wt, NULL, &ct);
             fs_upfirdn2d_forward(y + n * L->C_out * HWout, w->tmp, fs__sg2_fir, 4.0f, &fd);
@@ -281,10 +102,10 @@ void fs__sg2_modconv_forward(float *y, float *demod, const float *x, const float
     }
     if (demod) {
         float *wsq = w->tmp, *s2 = w->small;
-        weight_sq(wsq, weight, L->C_out, L->C_in, KK);
-        for (long k = 0; k < (long)N * L->C_in; k++) s2[k] = (s[k] * g) * (s[k] * g);
+        fs_row_sumsq(wsq, weight, (long)L->C_out * L->C_in, KK);
+        fs_square_scaled(s2, s, g, (long)N * L->C_in);
         fs_sgemm(0, 1, N, L->C_out, L->C_in, 1.0f, s2, L->C_in, wsq, L->C_in, 0.0f, demod, L->C_out);
-        for (long k = 0; k < (long)N * L->C_out; k++) demod[k] = 1.0f / sqrtf(demod[k] + 1e-8f);
+        fs_rsqrt_eps(demod, 1e-8f, (long)N * L->C_out);
     }
 }
 
@@ -300,22 +121,22 @@ void fs__sg2_modconv_backward(float *dx, float *ds, float *dweight, float *dy, c
     int KK = L->K * L->K, Ci = L->C_in, Co = L->C_out;
     float g = fs__sg2_style_gain(L, layout);
     long NCo = (long)N * Co, NCi = (long)N * Ci;
-    double *red = w->red; /* (N, max(C_in, C_out)) */
+    double *red = w->red; /* (max(N C_out, N C_in)) device scratch */
     float *q = w->small;       /* (N, C_out) */
     float *s2 = q + NCo;       /* (N, C_in) */
     float *tsum = s2 + NCi;    /* (N, C_in) */
     if (demod && dd) { /* the caller already has dd = sum_p dz*y and dy = dz*d */
-        for (long k = 0; k < NCo; k++) q[k] = (float)dd[k] * demod[k] * demod[k] * demod[k];
+        fs_demod_q(q, dd, demod, NCo);
     } else if (demod) {
         /* dd[n,o] = sum_p dz*y, then dy = dz*d */
-        dot_planes(red, dy, y, NCo, HWout);
-        for (long k = 0; k < NCo; k++) q[k] = (float)red[k] * demod[k] * demod[k] * demod[k];
-        scale_planes(dy, dy, demod, 1.0f, NCo, HWout);
+        fs_dot_planes(red, dy, y, NCo, HWout);
+        fs_demod_q(q, red, demod, NCo);
+        fs_scale_planes(dy, dy, demod, 1.0f, NCo, HWout);
     }
     /* conv backward on xs = x * s * g */
     FS_ASSERT(dx);
     float *dxs = dx; /* dL/dxs first, scaled into dL/dx below */
-    scale_planes(w->xs, x, s, g, NCi, HWin);
+    fs_scale_planes(w->xs, x, s, g, NCi, HWin);
     if (!up) {
         fs_conv2d_dims d = conv_dims(L, N);
         fs_conv2d_backward(dxs, dweight, NULL, dy, w->xs, weight, &d);
@@ -325,41 +146,31 @@ void fs__sg2_modconv_backward(float *dx, float *ds, float *dweight, float *dy, c
         up_dims(L, &ct, &fd);
         long nw = (long)Ci * Co * KK;
         float *wt = w->wt, *dwt = w->wt + nw;
-        swap01(wt, weight, Co, Ci, KK);
-        if (dweight) memset(dwt, 0, sizeof(float) * nw);
+        fs_permute01(wt, weight, Co, Ci, KK, 0);
+        if (dweight) fs_dev_zero(dwt, sizeof(float) * nw);
         for (int n = 0; n < N; n++) {
             fs_upfirdn2d_backward(w->tmp, dy + n * Co * HWout, fs__sg2_fir, 4.0f, &fd);
             fs_conv_transpose2d_backward(dxs + n * Ci * HWin, dweight ? dwt : NULL, NULL, w->tmp, w->xs + n * Ci * HWin,
                                          wt, &ct);
         }
-        if (dweight) /* dW[o,i,k] += dWt[i,o,k] */
-            for (int i = 0; i < Ci; i++)
-                for (int o = 0; o < Co; o++) {
-                    float *dst = dweight + ((long)o * Ci + i) * KK;
-                    const float *src = dwt + ((long)i * Co + o) * KK;
-                    for (int k = 0; k < KK; k++) dst[k] += src[k];
-                }
+        if (dweight) fs_permute01(dweight, dwt, Ci, Co, KK, 1); /* dW[o,i,k] += dWt[i,o,k] */
     }
     /* ds = g * sum_p dxs * x ; dx = dxs * s * g (in place, one pass) */
-    dot_scale_planes(red, dx, x, s, g, NCi, HWin);
-    for (long k = 0; k < NCi; k++) ds[k] = (float)red[k] * g;
+    fs_dot_scale_planes(red, dx, x, s, g, NCi, HWin);
+    fs_f64_scaled(ds, red, g, NCi);
     if (demod) {
         /* d = (sum_i (s_i g)^2 Wsq[o,i] + eps)^-1/2:
          *   ds[n,i] -= g^2 s[n,i] sum_o q[n,o] Wsq[o,i]      q = dd d^3
          *   dW[o,i,k] -= W[o,i,k] sum_n q[n,o] (s[n,i] g)^2 */
         float *wsq = w->tmp;
-        weight_sq(wsq, weight, Co, Ci, KK);
+        fs_row_sumsq(wsq, weight, (long)Co * Ci, KK);
         fs_sgemm(0, 0, N, Ci, Co, 1.0f, q, Co, wsq, Ci, 0.0f, tsum, Ci);
-        for (long k = 0; k < NCi; k++) ds[k] -= g * g * s[k] * tsum[k];
+        fs_sub_prod(ds, g * g, s, tsum, NCi);
         if (dweight) {
             float *u = w->wt; /* (C_out, C_in) */
-            for (long k = 0; k < NCi; k++) s2[k] = (s[k] * g) * (s[k] * g);
+            fs_square_scaled(s2, s, g, NCi);
             fs_sgemm(1, 0, Co, Ci, N, 1.0f, q, Co, s2, Ci, 0.0f, u, Ci);
-            for (long oi = 0; oi < (long)Co * Ci; oi++) {
-                float *dw = dweight + oi * KK;
-                const float *wv = weight + oi * KK;
-                for (int k = 0; k < KK; k++) dw[k] -= wv[k] * u[oi];
-            }
+            fs_sub_rows_scaled(dweight, weight, u, (long)Co * Ci, KK);
         }
     }
 }
@@ -374,31 +185,37 @@ void fs__sg2_modconv_forward_fused(float *y, float *demod, const float *x, const
     int Hin = up ? L->res / 2 : L->res, KK = L->K * L->K, Ci = L->C_in, Co = L->C_out;
     float g = fs__sg2_style_gain(L, layout);
     long per = (long)Co * Ci * KK;
-    float *w = malloc(sizeof(float) * (size_t)N * per);
-    FS_ASSERT(w);
+    /* a test reference: the per-sample weights are made on the host from downloaded copies, then uploaded */
+    float *hw = fs_dev_to_host_f32(weight, per), *hs = fs_dev_to_host_f32(s, (long)N * Ci);
+    float *w = malloc(sizeof(float) * (size_t)N * per), *hd = malloc(sizeof(float) * (size_t)N * Co);
+    FS_ASSERT(hw && hs && w && hd);
     for (int n = 0; n < N; n++)
         for (int o = 0; o < Co; o++) {
             float *wo = w + n * per + (long)o * Ci * KK;
             double ss = 0;
             for (int i = 0; i < Ci; i++)
                 for (int k = 0; k < KK; k++) {
-                    float v = weight[((long)o * Ci + i) * KK + k] * (s[(long)n * Ci + i] * g);
+                    float v = hw[((long)o * Ci + i) * KK + k] * (hs[(long)n * Ci + i] * g);
                     wo[(long)i * KK + k] = v;
                     ss += (double)v * v;
                 }
             if (demod) {
                 float d = 1.0f / sqrtf((float)ss + 1e-8f);
                 for (long k = 0; k < (long)Ci * KK; k++) wo[k] *= d;
-                demod[(long)n * Co + o] = 1.0f;
+                hd[(long)n * Co + o] = 1.0f;
             }
         }
+    if (demod) fs_dev_upload(demod, hd, sizeof(float) * (size_t)N * Co);
+    fs_err err;
+    float *dw = fs_dev_alloc_f32(N * per, &err);
+    FS_ASSERT(dw);
     if (!up) {
+        fs_dev_upload(dw, w, sizeof(float) * (size_t)N * per);
         fs_conv2d_dims d = {.N = 1, .C_in = N * Ci, .H = Hin, .W = Hin, .C_out = N * Co, .KH = L->K, .KW = L->K,
                             .stride_h = 1, .stride_w = 1, .pad_top = L->K / 2, .pad_bottom = L->K / 2,
                             .pad_left = L->K / 2, .pad_right = L->K / 2, .dil_h = 1, .dil_w = 1, .groups = N};
-        fs_err err;
         FS_ASSERT(fs_conv2d_dims_init(&d, &err) == FS_OK);
-        fs_conv2d_forward(y, x, w, NULL, &d);
+        fs_conv2d_forward(y, x, dw, NULL, &d);
     } else {
         fs_conv_transpose2d_dims ct;
         fs_upfirdn2d_dims fd;
@@ -406,19 +223,20 @@ void fs__sg2_modconv_forward_fused(float *y, float *demod, const float *x, const
         /* grouped transposed conv: weight (N*C_in, C_out, K, K) */
         float *wt = malloc(sizeof(float) * (size_t)N * per);
         FS_ASSERT(wt);
-        for (int n = 0; n < N; n++) swap01(wt + n * per, w + n * per, Co, Ci, KK);
+        for (int n = 0; n < N; n++) fs_permute01_cpu(wt + n * per, w + n * per, Co, Ci, KK, 0); /* host arrays */
+        fs_dev_upload(dw, wt, sizeof(float) * (size_t)N * per);
+        free(wt);
         ct.C_in = N * Ci;
         ct.C_out = N * Co;
         ct.groups = N;
-        fs_err err;
         FS_ASSERT(fs_conv_transpose2d_dims_init(&ct, &err) == FS_OK);
-        float *tmp = malloc(sizeof(float) * (size_t)N * Co * ct.H_out * ct.W_out);
+        float *tmp = fs_dev_alloc_f32((long)N * Co * ct.H_out * ct.W_out, &err);
         FS_ASSERT(tmp);
-        fs_conv_transpose2d_forward(tmp, x, wt, NULL, &ct);
+        fs_conv_transpose2d_forward(tmp, x, dw, NULL, &ct);
         fd.C = N * Co;
         fs_upfirdn2d_forward(y, tmp, fs__sg2_fir, 4.0f, &fd);
-        free(tmp);
-        free(wt);
+        fs_dev_free(tmp);
     }
-    free(w);
+    fs_dev_free(dw);
+    free(w), free(hw), free(hs), free(hd);
 }

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "models/stylegan2.h"
 #include "models/stylegan2_internal.h"
+#include "tensor/device.h"
 #include "weights/load.h"
 
 typedef struct {
@@ -269,8 +270,16 @@ int fs_sg2_from_map(fs_sg2 **out, const fs_tensor_map *m, fs_err *err) {
             fs_sg2_destroy(g);
             goto done;
         }
-        fs_tensor dst = fs_tensor_view(g->data + ti->offset, s->ndim, s->shape);
+        float *h = malloc(sizeof(float) * (size_t)ti->numel); /* host staging, then upload to the device */
+        if (!h) {
+            fs_errorf(err, "stylegan2: out of memory for %s", ti->name);
+            fs_sg2_destroy(g);
+            goto done;
+        }
+        fs_tensor dst = fs_tensor_view(h, s->ndim, s->shape);
         fs_tensor_copy(&dst, s); /* honours the source strides */
+        fs_dev_upload(g->data + ti->offset, h, sizeof(float) * (size_t)ti->numel);
+        free(h);
     }
     *out = g;
     rc = FS_OK;

@@ -2,14 +2,28 @@
  * and its backward.
  *   x = z * rsqrt(mean(z^2) + 1e-8)
  *   x = lrelu(x (W * lr/sqrt(in))^T + b * lr, 0.2) * sqrt(2)      for each of the mapping_layers FC layers
- *   ws[:, r] = x ;  truncation on rows < cutoff: w_avg + psi (w - w_avg) */
+ *   ws[:, r] = x ;  truncation on rows < cutoff: w_avg + psi (w - w_avg)
+ * A host-side edge of the device seam (docs/gpu.md): z, ws, dws, dz are host arrays; the mapping's parameters are
+ * downloaded for each call (a few MB, once per inversion) and its gradients downloaded, accumulated and uploaded.
+ * Its kernels are the host backend's (the selected one when device memory is host memory, else "cpu"). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/stylegan2_internal.h"
+#include "tensor/backend.h"
 #include "tensor/bias_act.h"
+#include "tensor/device.h"
 #include "tensor/linear.h"
+
+static const fs_backend *host_kernels(void) { return fs_dev_is_host() ? fs_backend_get() : fs_backend_cpu(); }
+
+/* Host copy of a device array (FS_ASSERT on out of memory: the arrays are small). */
+static float *host_copy(const float *dev, long n) {
+    float *h = fs_dev_to_host_f32(dev, n);
+    FS_ASSERT(h);
+    return h;
+}
 
 static int max_dim(const fs_sg2_config *c) {
     int m = 0;
@@ -22,6 +36,7 @@ static int max_dim(const fs_sg2_config *c) {
  * pre[i] = layer i before bias_act (NULL to skip). wbuf: maxd*maxd scratch for the scaled weight. */
 static void mapping_run(const fs_sg2 *g, const float *z, int N, float **acts, float **pre, float *wbuf) {
     const fs_sg2_config *c = &g->cfg;
+    const fs_backend *hk = host_kernels();
     int zd = c->z_dim;
     for (int n = 0; n < N; n++) {
         const float *zi = z + (long)n * zd;
@@ -34,12 +49,14 @@ static void mapping_run(const fs_sg2 *g, const float *z, int N, float **acts, fl
         int in = c->mapping_dims[i], out = c->mapping_dims[i + 1];
         float wg = (float)(c->lr_multiplier / sqrt((double)in));
         long nw = (long)in * out;
-        for (long k = 0; k < nw; k++) wbuf[k] = g->p.map_w[i][k] * wg;
+        fs_dev_download(wbuf, g->p.map_w[i], sizeof(float) * (size_t)nw);
+        for (long k = 0; k < nw; k++) wbuf[k] = wbuf[k] * wg;
         float *y = pre ? pre[i] : acts[i + 1];
-        fs_linear_forward(y, acts[i], wbuf, NULL, N, in, out);
+        hk->linear_forward(y, acts[i], wbuf, NULL, N, in, out);
         float *b = wbuf + nw; /* effective bias */
-        for (int k = 0; k < out; k++) b[k] = g->p.map_b[i][k] * c->lr_multiplier;
-        fs_bias_act_forward(acts[i + 1], y, b, N, out, 1, FS_ACT_LRELU, 0.2f, (float)sqrt(2.0), -1.0f);
+        fs_dev_download(b, g->p.map_b[i], sizeof(float) * (size_t)out);
+        for (int k = 0; k < out; k++) b[k] = b[k] * c->lr_multiplier;
+        hk->bias_act_forward(acts[i + 1], y, b, N, out, 1, FS_ACT_LRELU, 0.2f, (float)sqrt(2.0), -1.0f);
     }
 }
 
@@ -53,11 +70,13 @@ void fs_sg2_truncate(const fs_sg2 *g, float *ws, int N, float psi, int cutoff) {
     const fs_sg2_config *c = &g->cfg;
     if (psi == 1.0f) return;
     int rows = cutoff <= 0 || cutoff > c->num_ws ? c->num_ws : cutoff;
+    float *avg = host_copy(g->p.w_avg, c->w_dim);
     for (int n = 0; n < N; n++)
         for (int r = 0; r < rows; r++) {
             float *w = ws + ((long)n * c->num_ws + r) * c->w_dim;
-            for (int j = 0; j < c->w_dim; j++) w[j] = lerp_avg(c->layout, g->p.w_avg[j], w[j], psi);
+            for (int j = 0; j < c->w_dim; j++) w[j] = lerp_avg(c->layout, avg[j], w[j], psi);
         }
+    free(avg);
 }
 
 typedef struct {
@@ -107,6 +126,7 @@ int fs_sg2_mapping_backward(const fs_sg2 *g, float *dz, fs_sg2_grads *gr, const 
         return fs_errorf(err, "stylegan2: out of memory (mapping)");
     }
     float *dbase = dcur, *dnext = dcur + N * md;
+    const fs_backend *hk = host_kernels();
     mapping_run(g, z, N, w.acts, w.pre, w.wbuf);
     /* broadcast + truncation: dw = sum over rows, rows < cutoff scaled by psi */
     int rows = psi == 1.0f ? 0 : (cutoff <= 0 || cutoff > c->num_ws ? c->num_ws : cutoff);
@@ -120,20 +140,27 @@ int fs_sg2_mapping_backward(const fs_sg2 *g, float *dz, fs_sg2_grads *gr, const 
     for (int i = L - 1; i >= 0; i--) {
         int in = c->mapping_dims[i], out = c->mapping_dims[i + 1];
         float wg = (float)(c->lr_multiplier / sqrt((double)in));
-        float *b = w.wbuf + (long)in * out;
-        for (int k = 0; k < out; k++) b[k] = g->p.map_b[i][k] * c->lr_multiplier;
+        long nw = (long)in * out;
+        float *b = w.wbuf + nw;
+        fs_dev_download(b, g->p.map_b[i], sizeof(float) * (size_t)out);
+        for (int k = 0; k < out; k++) b[k] = b[k] * c->lr_multiplier;
         /* bias_act backward in place: dcur = dL/d(pre-bias) */
-        fs_bias_act_backward(dcur, NULL, dcur, w.pre[i], b, N, out, 1, FS_ACT_LRELU, 0.2f, (float)sqrt(2.0), -1.0f);
-        if (gr) {
-            for (long k = 0; k < (long)N * out; k++) gr->p.map_b[i][k % out] += dcur[k] * c->lr_multiplier;
+        hk->bias_act_backward(dcur, NULL, dcur, w.pre[i], b, N, out, 1, FS_ACT_LRELU, 0.2f, (float)sqrt(2.0), -1.0f);
+        if (gr) { /* the device gradients come down, take the sums in the same order, go back up */
+            float *gb = host_copy(gr->p.map_b[i], out), *gw = host_copy(gr->p.map_w[i], nw);
+            for (long k = 0; k < (long)N * out; k++) gb[k % out] += dcur[k] * c->lr_multiplier;
             /* dW += wg * dpre^T x */
             float *tmp = w.wbuf; /* reuse: (out, in) */
-            memset(tmp, 0, sizeof(float) * (size_t)in * out);
-            fs_linear_backward(NULL, tmp, NULL, dcur, w.acts[i], g->p.map_w[i], N, in, out);
-            for (long k = 0; k < (long)in * out; k++) gr->p.map_w[i][k] += tmp[k] * wg;
+            memset(tmp, 0, sizeof(float) * (size_t)nw);
+            hk->linear_backward(NULL, tmp, NULL, dcur, w.acts[i], NULL, N, in, out);
+            for (long k = 0; k < nw; k++) gw[k] += tmp[k] * wg;
+            fs_dev_upload(gr->p.map_b[i], gb, sizeof(float) * (size_t)out);
+            fs_dev_upload(gr->p.map_w[i], gw, sizeof(float) * (size_t)nw);
+            free(gb), free(gw);
         }
-        for (long k = 0; k < (long)in * out; k++) w.wbuf[k] = g->p.map_w[i][k] * wg;
-        fs_linear_backward(dnext, NULL, NULL, dcur, w.acts[i], w.wbuf, N, in, out);
+        fs_dev_download(w.wbuf, g->p.map_w[i], sizeof(float) * (size_t)nw);
+        for (long k = 0; k < nw; k++) w.wbuf[k] = w.wbuf[k] * wg;
+        hk->linear_backward(dnext, NULL, NULL, dcur, w.acts[i], w.wbuf, N, in, out);
         float *t = dcur;
         dcur = dnext;
         dnext = t;

@@ -9,6 +9,7 @@
 #include "models/stylegan2.h"
 #include "models/stylegan2_internal.h"
 #include "nn/param.h"
+#include "tensor/device.h"
 
 static int add_tensor(fs_sg2_config *c, const char *name, int ndim, int64_t s0, int64_t s1, int64_t s2, int64_t s3,
                       int is_buffer) {
@@ -154,10 +155,11 @@ int fs_sg2_create(fs_sg2 **out, const fs_sg2_config *c, fs_err *err) {
     fs_sg2 *g = calloc(1, sizeof *g);
     if (!g) return fs_errorf(err, "stylegan2: out of memory");
     g->cfg = *c;
-    g->data = calloc((size_t)c->n_floats, sizeof(float));
+    g->data = fs_dev_alloc_f32(c->n_floats, err); /* device memory, zeroed */
     if (!g->data) {
         free(g);
-        return fs_errorf(err, "stylegan2: out of memory for %ld parameters", c->n_floats);
+        fs_err_prefix(err, "stylegan2 parameters");
+        return FS_ERR;
     }
     fs__sg2_point(&g->cfg, &g->p, g->data);
     *out = g;
@@ -166,7 +168,7 @@ int fs_sg2_create(fs_sg2 **out, const fs_sg2_config *c, fs_err *err) {
 
 void fs_sg2_destroy(fs_sg2 *g) {
     if (!g) return;
-    free(g->data);
+    fs_dev_free(g->data);
     free(g);
 }
 
@@ -176,8 +178,13 @@ int fs_sg2_find_tensor(const fs_sg2_config *c, const char *name) {
     return -1;
 }
 
+/* x: device memory; drawn on the host and uploaded */
 static void fill_normal(fs_rng *r, float *x, long n, float scale, float mean) {
-    for (long i = 0; i < n; i++) x[i] = mean + scale * (float)fs_rng_normal(r);
+    float *h = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
+    FS_ASSERT(h);
+    for (long i = 0; i < n; i++) h[i] = mean + scale * (float)fs_rng_normal(r);
+    fs_dev_upload(x, h, sizeof(float) * (size_t)n);
+    free(h);
 }
 
 void fs_sg2_init_random(fs_sg2 *g, uint32_t seed, float jitter) {
@@ -209,21 +216,22 @@ int fs_sg2_grads_create(fs_sg2_grads **out, const fs_sg2 *g, fs_err *err) {
     fs_sg2_grads *gr = calloc(1, sizeof *gr);
     if (!gr) return fs_errorf(err, "stylegan2: out of memory");
     gr->n_floats = g->cfg.n_floats;
-    gr->data = calloc((size_t)gr->n_floats, sizeof(float));
+    gr->data = fs_dev_alloc_f32(gr->n_floats, err);
     if (!gr->data) {
         free(gr);
-        return fs_errorf(err, "stylegan2: out of memory for gradients");
+        fs_err_prefix(err, "stylegan2 gradients");
+        return FS_ERR;
     }
     fs__sg2_point(&g->cfg, &gr->p, gr->data);
     *out = gr;
     return FS_OK;
 }
 
-void fs_sg2_grads_zero(fs_sg2_grads *gr) { memset(gr->data, 0, sizeof(float) * (size_t)gr->n_floats); }
+void fs_sg2_grads_zero(fs_sg2_grads *gr) { fs_dev_zero(gr->data, sizeof(float) * (size_t)gr->n_floats); }
 
 void fs_sg2_grads_destroy(fs_sg2_grads *gr) {
     if (!gr) return;
-    free(gr->data);
+    fs_dev_free(gr->data);
     free(gr);
 }
 
@@ -231,7 +239,7 @@ static int add_copy(fs_tensor_map *m, const char *name, const fs_sg2_tensor_info
     fs_tensor *x = fs_tensor_create(t->ndim, t->shape, err);
     if (!x) return FS_ERR;
     snprintf(x->name, sizeof x->name, "%s", name);
-    memcpy(x->data, src, sizeof(float) * (size_t)t->numel);
+    fs_dev_download(x->data, src, sizeof(float) * (size_t)t->numel); /* src: device */
     return fs_tensor_map_add(m, x, err);
 }
 

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/threads.h"
+#include "tensor/device.h"
+#include "tensor/devops.h"
 #include "nn/optim_common.h"
 #include "nn/optim_state.h"
 
@@ -23,10 +24,10 @@ int fs_adam_create(fs_adam **out, fs_param *params, int n_params, float lr, floa
     fs_adam *a = calloc(1, sizeof *a);
     if (!a) return fs_errorf(err, "adam: out of memory");
     a->params = calloc((size_t)(n_params > 0 ? n_params : 1), sizeof *a->params);
-    a->m = calloc((size_t)(total > 0 ? 2 * total : 1), sizeof(float));
+    a->m = a->params ? fs_dev_alloc_f32(total > 0 ? 2 * total : 1, err) : NULL; /* device memory, zeroed */
     if (!a->params || !a->m) {
-        free(a->params), free(a->m), free(a);
-        return fs_errorf(err, "adam: out of memory for %ld parameters", total);
+        free(a->params), free(a);
+        return fs_errorf(err, "adam: out of memory for the state of %ld parameters", total);
     }
     if (n_params > 0) memcpy(a->params, params, sizeof *params * (size_t)n_params);
     a->v = a->m + total;
@@ -42,31 +43,6 @@ void fs_adam_set_group_lr(fs_adam *a, int group, float lr) {
     a->lr[group] = lr;
 }
 
-typedef struct adam_job {
-    float *x, *m, *v;
-    const float *g;
-    float wd, w1, b2, one_m_b2, bc2s, eps, neg_step;
-} adam_job;
-
-/* Elements are independent, so any split over threads gives the same bits. */
-static void adam_range(void *ctx, int64_t begin, int64_t end, int ti) {
-    (void)ti;
-    const adam_job *j = ctx;
-    float *x = j->x, *m = j->m, *v = j->v;
-    const float *gr = j->g;
-    const float wd = j->wd, w1 = j->w1, b2 = j->b2, one_m_b2 = j->one_m_b2, bc2s = j->bc2s, eps = j->eps,
-                neg_step = j->neg_step;
-    for (int64_t k = begin; k < end; k++) {
-        float g = gr[k];
-        if (wd != 0.0f) g = g + wd * x[k];
-        /* torch.lerp: weight < 0.5 ? self + w (end - self) : end - (end - self)(1 - w) */
-        m[k] = w1 < 0.5f ? m[k] + w1 * (g - m[k]) : g - (g - m[k]) * (1.0f - w1);
-        v[k] = v[k] * b2 + one_m_b2 * g * g; /* addcmul: v + (1-b2) g g */
-        const float denom = sqrtf(v[k]) / bc2s + eps; /* sqrt(v) / sqrt(bc2) + eps */
-        x[k] = x[k] + neg_step * m[k] / denom; /* addcdiv: p + (-lr/bc1) m / denom */
-    }
-}
-
 void fs_adam_step(fs_adam *a) {
     a->step++;
     /* PyTorch's hyper-parameters are Python doubles: recover 0.999 from 0.999f before 1 - beta2
@@ -75,7 +51,7 @@ void fs_adam_step(fs_adam *a) {
     const double t = (double)a->step;
     const double bc1 = 1.0 - pow(beta1, t);
     const double bc2_sqrt = sqrt(1.0 - pow(beta2, t));
-    adam_job j = {.wd = a->weight_decay,
+    fs_adam_consts j = {.wd = a->weight_decay,
                   .w1 = (float)(1.0 - beta1),
                   .b2 = a->beta2,
                   .one_m_b2 = (float)(1.0 - beta2),
@@ -84,12 +60,11 @@ void fs_adam_step(fs_adam *a) {
     long off = 0;
     for (int i = 0; i < a->n_params; i++) {
         const fs_param *p = &a->params[i];
-        j.m = a->m + off, j.v = a->v + off;
+        long at = off;
         off += p->n;
         if (!p->grad || p->n <= 0) continue;
-        j.x = p->data, j.g = p->grad;
         j.neg_step = (float)(-fs__optim_decimal(a->lr[p->group]) / bc1);
-        fs_parallel_for(p->n, 65536, adam_range, &j);
+        fs_adam_update(p->data, a->m + at, a->v + at, p->grad, &j, p->n); /* device op (tensor/devops.h) */
     }
 }
 
@@ -112,9 +87,13 @@ int fs_adam_save(const fs_adam *a, const char *path, fs_err *err) {
         sc[ns++].value = a->lr[g];
     }
     s.scalars = sc, s.n_scalars = ns;
-    const float *bufs[2] = {a->m, a->v};
+    long total = a->v - a->m;
+    float *hm = fs_dev_to_host_f32(a->m, 2 * total); /* the state comes down from the device to be written */
+    if (!hm) return fs_errorf(err, "%s: out of memory", path);
+    const float *bufs[2] = {hm, hm + total};
     const char *names[2] = {"m", "v"};
     int rc = fs__optim_save_buffers(&s, a->params, a->n_params, bufs, names, 2, path, err);
+    free(hm);
     return rc;
 }
 
@@ -138,10 +117,15 @@ int fs_adam_load(fs_adam *a, const char *path, fs_err *err) {
     for (int g = 0; !rc && g < FS_OPTIM_MAX_GROUPS; g++)
         if (!(lr[g] >= 0 && isfinite(lr[g])))
             rc = fs_errorf(err, "%s: optimiser state has an invalid learning rate", path);
-    float *bufs[2] = {a->m, a->v};
+    long total = a->v - a->m;
+    float *hm = rc ? NULL : malloc(sizeof(float) * (size_t)(2 * total > 0 ? 2 * total : 1)); /* host staging */
+    if (!rc && !hm) rc = fs_errorf(err, "%s: out of memory", path);
+    float *bufs[2] = {hm, hm ? hm + total : NULL};
     const char *names[2] = {"m", "v"};
     /* validate everything first, then copy: the optimiser is untouched on failure */
     if (!rc) rc = fs__optim_load_buffers(&s, a->params, a->n_params, bufs, names, 2, path, err);
+    if (!rc) fs_dev_upload(a->m, hm, sizeof(float) * (size_t)(2 * total));
+    free(hm);
     if (!rc) {
         a->step = (long)step;
         a->beta1 = (float)b1, a->beta2 = (float)b2, a->eps = (float)eps, a->weight_decay = (float)wd;
@@ -154,6 +138,6 @@ int fs_adam_load(fs_adam *a, const char *path, fs_err *err) {
 void fs_adam_destroy(fs_adam *a) {
     if (!a) return;
     free(a->params);
-    free(a->m);
+    fs_dev_free(a->m);
     free(a);
 }

@@ -19,7 +19,8 @@
  *   v  = beta2 v + (1 - beta2) g^2
  *   p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
  * which is p -= lr m_hat / (sqrt(v_hat) + eps) with eps added to sqrt(v_hat).
- * Large parameters are updated over core/threads.h; the update is per element, so the result is
+ * Device: data, grad and the state m, v are device memory (tensor/device.h); the update is the backend op
+ * fs_adam_update (tensor/devops.h); save/load move the state across. On "cpu" large parameters are updated over core/threads.h; the update is per element, so the result is
  * bit-identical for any thread count. Parameters with grad == NULL are frozen (skipped). The step counter is shared by all
  * parameters (PyTorch keeps one per parameter; they agree unless a parameter sometimes gets no
  * gradient). weight_decay defaults to 0; set the field directly. lr[g] is group g's rate.

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tensor/device.h"
+
+#include "tensor/device.h"
+
 int fs__optim_check_params(const fs_param *params, int n_params, long *total, const char *who, fs_err *err) {
     if (n_params < 0 || (n_params > 0 && !params)) return fs_errorf(err, "%s: bad parameter list (%d)", who, n_params);
     long t = 0;
@@ -31,7 +35,7 @@ int fs__optim_check_params(const fs_param *params, int n_params, long *total, co
 
 void fs__optim_zero_grad(fs_param *params, int n_params) {
     for (int i = 0; i < n_params; i++)
-        if (params[i].grad && params[i].n > 0) memset(params[i].grad, 0, sizeof(float) * (size_t)params[i].n);
+        if (params[i].grad && params[i].n > 0) fs_dev_zero(params[i].grad, sizeof(float) * (size_t)params[i].n);
 }
 
 double fs__optim_decimal(float x) {

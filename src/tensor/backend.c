@@ -1,13 +1,30 @@
-/* backend.c — the backend tables and the current selection. */
+/* backend.c — the CPU backend tables (device memory = host memory) and the current selection. */
 #include "tensor/backend.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "tensor/devops.h"
 #include "tensor/gemm.h"
 #include "tensor/linear.h"
 
+static void *host_alloc(size_t bytes) { return calloc(1, bytes ? bytes : 1); }
+static void host_free(void *p) { free(p); }
+static void host_copy(void *dst, const void *src, size_t bytes) {
+    if (bytes) memcpy(dst, src, bytes);
+}
+static void host_zero(void *p, size_t bytes) {
+    if (bytes) memset(p, 0, bytes);
+}
+
+#define FS__CPU_DEVOP(name, params, args) .name = fs_##name##_cpu,
+#define FS__HOST_MEMORY                                                                                           \
+    .alloc = host_alloc, .free = host_free, .upload = host_copy, .download = host_copy, .copy = host_copy,        \
+    .zero = host_zero
+
 static const fs_backend backend_cpu_ref = {
     .name = "cpu-ref",
+    FS__HOST_MEMORY,
     .conv2d_forward = fs_conv2d_forward_ref,
     .conv2d_backward = fs_conv2d_backward_ref,
     .conv_transpose2d_forward = fs_conv_transpose2d_forward_ref,
@@ -15,10 +32,16 @@ static const fs_backend backend_cpu_ref = {
     .sgemm = fs_sgemm_ref,
     .linear_forward = fs_linear_forward_ref,
     .linear_backward = fs_linear_backward_ref,
+    .bias_act_forward = fs_bias_act_forward_ref,
+    .bias_act_backward = fs_bias_act_backward_ref,
+    .upfirdn2d_forward = fs_upfirdn2d_forward_ref,
+    .upfirdn2d_backward = fs_upfirdn2d_backward_ref,
+    FS_BACKEND_DEVOPS(FS__CPU_DEVOP)
 };
 
 static const fs_backend backend_cpu = {
     .name = "cpu",
+    FS__HOST_MEMORY,
     .conv2d_forward = fs_conv2d_forward_cpu,
     .conv2d_backward = fs_conv2d_backward_cpu,
     .conv_transpose2d_forward = fs_conv_transpose2d_forward_cpu,
@@ -26,16 +49,24 @@ static const fs_backend backend_cpu = {
     .sgemm = fs_sgemm_cpu,
     .linear_forward = fs_linear_forward_cpu,
     .linear_backward = fs_linear_backward_cpu,
+    .bias_act_forward = fs_bias_act_forward_cpu,
+    .bias_act_backward = fs_bias_act_backward_cpu,
+    .upfirdn2d_forward = fs_upfirdn2d_forward_cpu,
+    .upfirdn2d_backward = fs_upfirdn2d_backward_cpu,
+    FS_BACKEND_DEVOPS(FS__CPU_DEVOP)
 };
 
 static const fs_backend *current = &backend_cpu;
 
 const fs_backend *fs_backend_cpu_ref(void) { return &backend_cpu_ref; }
 const fs_backend *fs_backend_cpu(void) { return &backend_cpu; }
+
+#define FS__CHECK_ENTRY(name, params, args) FS_ASSERT(b->name && #name);
 void fs_backend_set(const fs_backend *b) {
-    if (b) /* every entry must be filled (point at a CPU function where a device has no kernel yet) */
-        FS_ASSERT(b->name && b->conv2d_forward && b->conv2d_backward && b->conv_transpose2d_forward &&
-                  b->conv_transpose2d_backward && b->sgemm && b->linear_forward && b->linear_backward);
+    if (b) { /* every entry must be filled */
+        FS_ASSERT(b->name && b->alloc && b->free && b->upload && b->download && b->copy && b->zero);
+        FS_BACKEND_OPS(FS__CHECK_ENTRY)
+    }
     current = b ? b : &backend_cpu;
 }
 const fs_backend *fs_backend_get(void) { return current; }
@@ -44,5 +75,9 @@ const fs_backend *fs_backend_by_name(const char *name) {
     if (!name) return NULL;
     if (!strcmp(name, "cpu")) return &backend_cpu;
     if (!strcmp(name, "cpu-ref")) return &backend_cpu_ref;
+    if (!strcmp(name, "sim")) return fs_backend_sim();
+    if (!strcmp(name, "cuda")) return fs_backend_cuda();
     return NULL;
 }
+
+int fs_backend_is_host(const fs_backend *b) { return b == &backend_cpu || b == &backend_cpu_ref; }

@@ -5,25 +5,8 @@
 #include <stdlib.h>
 
 #include "core/threads.h"
-
-static inline float act_fwd(float t, fs_act act, float alpha, float gain, float clamp) {
-    if (act == FS_ACT_LRELU && !(t > 0)) t = t * alpha;
-    if (gain != 1.0f) t = t * gain;
-    if (clamp >= 0) t = t < -clamp ? -clamp : (t > clamp ? clamp : t);
-    return t;
-}
-
-/* d out / d (in + bias) */
-static inline float act_grad(float t, fs_act act, float alpha, float gain, float clamp) {
-    float s = 1.0f;
-    if (act == FS_ACT_LRELU && !(t > 0)) {
-        s = alpha;
-        t = t * alpha;
-    }
-    if (gain != 1.0f) t = t * gain;
-    if (clamp >= 0 && (t < -clamp || t > clamp)) return 0.0f;
-    return s * gain;
-}
+#include "tensor/backend.h"
+#include "tensor/kernel_math.h"
 
 void fs_bias_act_forward_ref(float *out, const float *in, const float *bias, int N, int C, long HW, fs_act act,
                              float alpha, float gain, float clamp) {
@@ -31,7 +14,7 @@ void fs_bias_act_forward_ref(float *out, const float *in, const float *bias, int
         for (int c = 0; c < C; c++)
             for (long i = 0; i < HW; i++) {
                 long k = ((long)n * C + c) * HW + i;
-                out[k] = act_fwd(in[k] + (bias ? bias[c] : 0.0f), act, alpha, gain, clamp);
+                out[k] = fs__act_fwd(in[k] + (bias ? bias[c] : 0.0f), act, alpha, gain, clamp);
             }
 }
 
@@ -42,7 +25,7 @@ void fs_bias_act_backward_ref(float *din, float *dbias, const float *dout, const
         for (int n = 0; n < N; n++)
             for (long i = 0; i < HW; i++) {
                 long k = ((long)n * C + c) * HW + i;
-                float g = dout[k] * act_grad(in[k] + (bias ? bias[c] : 0.0f), act, alpha, gain, clamp);
+                float g = dout[k] * fs__act_grad(in[k] + (bias ? bias[c] : 0.0f), act, alpha, gain, clamp);
                 if (din) din[k] = g;
                 db += g;
             }
@@ -76,7 +59,7 @@ static void fwd_chunk(void *vc, int64_t b, int64_t e, int t) {
                 y[i] = v * g;
             }
         } else {
-            for (long i = 0; i < c->HW; i++) y[i] = act_fwd(x[i] + bv, c->act, c->alpha, c->gain, c->clamp);
+            for (long i = 0; i < c->HW; i++) y[i] = fs__act_fwd(x[i] + bv, c->act, c->alpha, c->gain, c->clamp);
         }
     }
 }
@@ -93,7 +76,7 @@ static void bwd_chunk(void *vc, int64_t b, int64_t e, int t) {
         float *dx = c->din ? c->din + p * c->HW : NULL;
         double acc = 0;
         for (long i = 0; i < c->HW; i++) {
-            float g = dy[i] * act_grad(x[i] + bv, c->act, c->alpha, c->gain, c->clamp);
+            float g = dy[i] * fs__act_grad(x[i] + bv, c->act, c->alpha, c->gain, c->clamp);
             if (dx) dx[i] = g;
             acc += g;
         }
@@ -101,14 +84,14 @@ static void bwd_chunk(void *vc, int64_t b, int64_t e, int t) {
     }
 }
 
-void fs_bias_act_forward(float *out, const float *in, const float *bias, int N, int C, long HW, fs_act act,
-                         float alpha, float gain, float clamp) {
+void fs_bias_act_forward_cpu(float *out, const float *in, const float *bias, int N, int C, long HW, fs_act act,
+                             float alpha, float gain, float clamp) {
     ba_ctx c = {out, NULL, in, bias, NULL, N, C, HW, act, alpha, gain, clamp, NULL};
     fs_parallel_for((int64_t)N * C, 1, fwd_chunk, &c);
 }
 
-void fs_bias_act_backward(float *din, float *dbias, const float *dout, const float *in, const float *bias, int N,
-                          int C, long HW, fs_act act, float alpha, float gain, float clamp) {
+void fs_bias_act_backward_cpu(float *din, float *dbias, const float *dout, const float *in, const float *bias, int N,
+                              int C, long HW, fs_act act, float alpha, float gain, float clamp) {
     if (!din && !dbias) return;
     double *part = NULL;
     if (dbias) {
@@ -128,4 +111,14 @@ void fs_bias_act_backward(float *din, float *dbias, const float *dout, const flo
         }
         free(part);
     }
+}
+
+void fs_bias_act_forward(float *out, const float *in, const float *bias, int N, int C, long HW, fs_act act,
+                         float alpha, float gain, float clamp) {
+    fs_backend_get()->bias_act_forward(out, in, bias, N, C, HW, act, alpha, gain, clamp);
+}
+
+void fs_bias_act_backward(float *din, float *dbias, const float *dout, const float *in, const float *bias, int N,
+                          int C, long HW, fs_act act, float alpha, float gain, float clamp) {
+    fs_backend_get()->bias_act_backward(din, dbias, dout, in, bias, N, C, HW, act, alpha, gain, clamp);
 }

@@ -31,4 +31,10 @@ void fs_bias_act_forward_ref(float *out, const float *in, const float *bias, int
 void fs_bias_act_backward_ref(float *din, float *dbias, const float *dout, const float *in, const float *bias,
                               int N, int C, long HW, fs_act act, float alpha, float gain, float clamp);
 
+/* Fast CPU kernels (same contract, parallel over planes), the "cpu" backend's entries. */
+void fs_bias_act_forward_cpu(float *out, const float *in, const float *bias, int N, int C, long HW, fs_act act,
+                             float alpha, float gain, float clamp);
+void fs_bias_act_backward_cpu(float *din, float *dbias, const float *dout, const float *in, const float *bias,
+                              int N, int C, long HW, fs_act act, float alpha, float gain, float clamp);
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/threads.h"
+#include "tensor/backend.h"
 
 int fs_upfirdn2d_dims_init(fs_upfirdn2d_dims *d, fs_err *err) {
     if (d->N < 0 || d->C < 0 || d->H <= 0 || d->W <= 0 || d->KH <= 0 || d->KW <= 0)
@@ -299,10 +300,18 @@ static int run(float *dst, const float *src, const float *f, float gain, const f
     return 1;
 }
 
-void fs_upfirdn2d_forward(float *out, const float *in, const float *f, float gain, const fs_upfirdn2d_dims *d) {
+void fs_upfirdn2d_forward_cpu(float *out, const float *in, const float *f, float gain, const fs_upfirdn2d_dims *d) {
     if (!run(out, in, f, gain, d, 0)) fs_upfirdn2d_forward_ref(out, in, f, gain, d); /* out of memory: slow path */
 }
 
-void fs_upfirdn2d_backward(float *din, const float *dout, const float *f, float gain, const fs_upfirdn2d_dims *d) {
+void fs_upfirdn2d_backward_cpu(float *din, const float *dout, const float *f, float gain, const fs_upfirdn2d_dims *d) {
     if (!run(din, dout, f, gain, d, 1)) fs_upfirdn2d_backward_ref(din, dout, f, gain, d);
+}
+
+void fs_upfirdn2d_forward(float *out, const float *in, const float *f, float gain, const fs_upfirdn2d_dims *d) {
+    fs_backend_get()->upfirdn2d_forward(out, in, f, gain, d);
+}
+
+void fs_upfirdn2d_backward(float *din, const float *dout, const float *f, float gain, const fs_upfirdn2d_dims *d) {
+    fs_backend_get()->upfirdn2d_backward(din, dout, f, gain, d);
 }

@@ -18,6 +18,8 @@
  *   if (fs_upfirdn2d_dims_init(&d, &err)) ...;             // d.H_out = d.W_out = 16
  *   fs_upfirdn2d_forward(out, in, f, 4.0f, &d);
  *
+ * The filter f is HOST memory (a small constant, passed to a device like a kernel argument); in and out are
+ * device memory (tensor/backend.h).
  * The filter is 2-D (KH, KW); a separable filter is passed as its outer product
  * (fs_upfirdn2d_outer builds it). Backward assigns din (= the adjoint op).
  */
@@ -48,6 +50,11 @@ void fs_upfirdn2d_backward(float *din, const float *dout, const float *f, float 
 /* Plain-loop reference kernels (straight from the definition above); tests compare against them. */
 void fs_upfirdn2d_forward_ref(float *out, const float *in, const float *f, float gain, const fs_upfirdn2d_dims *d);
 void fs_upfirdn2d_backward_ref(float *din, const float *dout, const float *f, float gain,
+                               const fs_upfirdn2d_dims *d);
+
+/* Fast CPU kernels (same contract), the "cpu" backend's entries. */
+void fs_upfirdn2d_forward_cpu(float *out, const float *in, const float *f, float gain, const fs_upfirdn2d_dims *d);
+void fs_upfirdn2d_backward_cpu(float *din, const float *dout, const float *f, float gain,
                                const fs_upfirdn2d_dims *d);
 
 #endif

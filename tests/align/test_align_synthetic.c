@@ -65,6 +65,13 @@ static int write_file(const char *path, const char *text) {
     return 0;
 }
 
+/* text -> frames at fps, the way the pipeline does it (parse once, resolve with the video's fps) */
+static int range_frames(const char *text, double fps, int64_t *a, int64_t *b, fs_err *err) {
+    fs_frame_range r;
+    if (fs_frame_range_parse(text, &r, err)) return FS_ERR;
+    return fs_frame_range_frames(&r, fps, a, b, err);
+}
+
 int main(void) {
     fs_err err = {0};
     char dir[] = "/tmp/fs_test_synth_XXXXXX";
@@ -228,14 +235,22 @@ int main(void) {
     /* --range parsing: times (at the video's fps) or frames, TO exclusive, open ends */
     {
         int64_t a, b;
-        CHECK(fs_project_range_frames("2.5s:7s", 30, &a, &b, &err) == FS_OK && a == 75 && b == 210);
-        CHECK(fs_project_range_frames("f10:", 30, &a, &b, &err) == FS_OK && a == 10 && b == INT64_MAX);
-        CHECK(fs_project_range_frames(":f5", 25, &a, &b, &err) == FS_OK && a == 0 && b == 5);
-        CHECK(fs_project_range_frames("", 25, &a, &b, &err) == FS_OK && a == 0 && b == INT64_MAX);
+        CHECK(range_frames("2.5s:7s", 30, &a, &b, &err) == FS_OK && a == 75 && b == 210);
+        CHECK(range_frames("f10:", 30, &a, &b, &err) == FS_OK && a == 10 && b == INT64_MAX);
+        CHECK(range_frames(":f5", 25, &a, &b, &err) == FS_OK && a == 0 && b == 5);
+        CHECK(range_frames("", 25, &a, &b, &err) == FS_OK && a == 0 && b == INT64_MAX);
         static const char *bad_ranges[] = {"f5:f5", "5:7", "2.5s:7", "fx:f2", "f1.5:", "f3", "1s:2s:3s", "-1s:", "f9:f2"};
         for (size_t i = 0; i < sizeof bad_ranges / sizeof bad_ranges[0]; i++)
-            CHECK_MSG(fs_project_range_frames(bad_ranges[i], 25, &a, &b, &err) != FS_OK && strstr(err.msg, bad_ranges[i]),
+            CHECK_MSG(range_frames(bad_ranges[i], 25, &a, &b, &err) != FS_OK && strstr(err.msg, bad_ranges[i]),
                       "range '%s' accepted", bad_ranges[i]);
+        /* mixed units are checked once the fps is known; the canonical text parses back to itself */
+        fs_frame_range r;
+        CHECK(fs_frame_range_parse("1s:f10", &r, &err) == FS_OK);
+        CHECK(fs_frame_range_frames(&r, 25, &a, &b, &err) != FS_OK && strstr(err.msg, "empty"));
+        CHECK(fs_frame_range_frames(&r, 5, &a, &b, &err) == FS_OK && a == 5 && b == 10);
+        char text[64];
+        fs_frame_range_format(&r, text, sizeof text);
+        CHECK_MSG(!strcmp(text, "1s:f10"), "formatted as %s", text);
     }
     /* untrusted sizes: frames beyond the video, long gaps, huge ids / sizes (memory and integer
      * conversions stay bounded) */

@@ -32,7 +32,7 @@ int main(void) {
     for (int y = 0; y < 8; y++)
         for (int x = 0; x < 8; x++) fg[y * 8 + x] = (x - 3.5) * (x - 3.5) + (y - 3.5) * (y - 3.5) < 6;
     fs_stitch_masks *m = NULL;
-    CHECK(fs_stitch_masks_create(fg, 8, R, &m, &err) == FS_OK);
+    CHECK(fs_stitch_masks_create(fg, 8, R, NULL, &m, &err) == FS_OK);
     fs_stitcher *st = NULL;
     CHECK(fs_stitcher_create(&st, g, &err) == FS_OK);
     fs_stitch_opts o;

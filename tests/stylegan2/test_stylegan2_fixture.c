@@ -2,6 +2,9 @@
  * mapping (ws, truncated ws), styles, per-block activations, images for every noise mode the fixture
  * defines, and the backward (dL/dws and dL/d every synthesis parameter) for L = mean((G(ws) - target)^2).
  *
+ * Runs on the device FS_DEVICE names (default cpu; ctest also runs it on "sim"): the generator's tensors are
+ * device memory, uploaded and downloaded here at the edges.
+ *
  * Criteria: forward tensors  max|c - ref| <= 1e-4 (absolute);
  *           gradients        max|c - ref| <= 1e-3 * max|ref|  (relative to each reference tensor's max abs). */
 #include <math.h>
@@ -12,6 +15,7 @@
 #include "core/threads.h"
 #include "models/stylegan2.h"
 #include "models/stylegan2_internal.h"
+#include "tensor/device.h"
 #include "rosinality_names.h"
 #include "weights/safetensors.h"
 
@@ -35,13 +39,27 @@ static void cmp_fwd(const char *fx, const char *name, const float *got, const fs
     check_allclose(buf, got, want, n, 1e-4, 0);
 }
 
+/* got: device memory */
+static void cmp_fwd_dev(const char *fx, const char *name, const float *got, const fs_tensor_map *ref, const char *rname,
+                        long n) {
+    float *h = fs_dev_to_host_f32(got, n);
+    CHECK(h != NULL);
+    if (h) cmp_fwd(fx, name, h, ref, rname, n);
+    free(h);
+}
+
+/* got: device memory */
 static void cmp_grad(const char *fx, const char *name, const float *got, const fs_tensor_map *ref, const char *rname,
                      long n) {
     const float *want = need(ref, rname, n);
     if (!want) return;
+    float *gh = fs_dev_to_host_f32(got, n);
+    CHECK(gh != NULL);
+    if (!gh) return;
     char what[200];
     snprintf(what, sizeof what, "%s grad %s", fx, name);
-    worst_grad = check_max(worst_grad, check_rel(what, got, want, n, 1e-3, getenv("FS_TEST_VERBOSE") != NULL));
+    worst_grad = check_max(worst_grad, check_rel(what, gh, want, n, 1e-3, getenv("FS_TEST_VERBOSE") != NULL));
+    free(gh);
 }
 
 /* reference name of a layer's activations/styles */
@@ -95,18 +113,24 @@ static void run_fixture(const char *fx, const char *weights, const char *io_path
     }
     fs_sg2_acts *a = NULL;
     CHECK(fs_sg2_acts_create(&a, g, N, &err) == FS_OK);
+    /* device copies of the inputs */
+    float *d_ws = fs_dev_alloc_f32(nws, &err), *d_wsref = fs_dev_alloc_f32(nws, &err);
+    float *d_dws = fs_dev_alloc_f32(nws, &err), *d_dimg = fs_dev_alloc_f32(nimg, &err);
+    CHECK(a && d_ws && d_wsref && d_dws && d_dimg);
+    fs_dev_upload(d_ws, ws, sizeof(float) * nws);
+    fs_dev_upload(d_wsref, ws_ref, sizeof(float) * nws);
     fs_sg2_opts o = fs_sg2_opts_default();
     /* truncated image, from the mapping's own output */
-    fs_sg2_synthesis_forward(g, a, ws, &o);
-    cmp_fwd(fx, "img_const_psi0.7", a->img, io, "img_const_psi0.7", nimg);
+    fs_sg2_synthesis_forward(g, a, d_ws, &o);
+    cmp_fwd_dev(fx, "img_const_psi0.7", a->img, io, "img_const_psi0.7", nimg);
     /* noise none */
     o.noise = FS_SG2_NOISE_NONE;
-    fs_sg2_synthesis_forward(g, a, ws_ref, &o);
-    cmp_fwd(fx, "img_none", a->img, io, "img_none", nimg);
+    fs_sg2_synthesis_forward(g, a, d_wsref, &o);
+    cmp_fwd_dev(fx, "img_none", a->img, io, "img_none", nimg);
     /* main forward (const noise): image, styles, per-block activations */
     o.noise = FS_SG2_NOISE_CONST;
-    fs_sg2_synthesis_forward(g, a, ws_ref, &o);
-    cmp_fwd(fx, "img_const", a->img, io, "img_const", nimg);
+    fs_sg2_synthesis_forward(g, a, d_wsref, &o);
+    cmp_fwd_dev(fx, "img_const", a->img, io, "img_const", nimg);
     char rn[128], mod[96];
     for (int l = 0; l < c->n_layers; l++) {
         const fs_sg2_layer_info *L = &c->layers[l];
@@ -116,9 +140,9 @@ static void run_fixture(const char *fx, const char *weights, const char *io_path
         } else {
             snprintf(rn, sizeof rn, "styles.%s", L->name + strlen("synthesis."));
         }
-        cmp_fwd(fx, rn, a->styles[l], io, rn, (long)N * L->C_in);
+        cmp_fwd_dev(fx, rn, a->styles[l], io, rn, (long)N * L->C_in);
     }
-    float *feat = malloc(sizeof(float) * (size_t)N * 64 * R * R);
+    float *feat = fs_dev_alloc_f32((long)N * 64 * R * R, &err);
     for (int l = 0; l < c->n_layers; l++) {
         const fs_sg2_layer_info *L = &c->layers[l];
         if (L->kind != FS_SG2_TORGB) continue;
@@ -128,65 +152,68 @@ static void run_fixture(const char *fx, const char *weights, const char *io_path
             snprintf(rn, sizeof rn, "act.b%d.x", res);
             if (fs_tensor_map_get(io, rn)) {
                 fs_sg2_layer_output(g, a, l - 1, feat);
-                cmp_fwd(fx, rn, feat, io, rn, nx);
+                cmp_fwd_dev(fx, rn, feat, io, rn, nx);
             }
             snprintf(rn, sizeof rn, "act.b%d.img", res);
-            cmp_fwd(fx, rn, a->block_img[b], io, rn, ni);
+            cmp_fwd_dev(fx, rn, a->block_img[b], io, rn, ni);
         } else {
             if (b == 0) {
                 fs_sg2_layer_output(g, a, l - 1, feat);
-                cmp_fwd(fx, "act.conv1", feat, io, "act.conv1", nx);
-                cmp_fwd(fx, "act.to_rgb1", a->block_img[0], io, "act.to_rgb1", ni);
+                cmp_fwd_dev(fx, "act.conv1", feat, io, "act.conv1", nx);
+                cmp_fwd_dev(fx, "act.to_rgb1", a->block_img[0], io, "act.to_rgb1", ni);
             } else {
                 snprintf(rn, sizeof rn, "act.to_rgbs.%d.in", b - 1);
                 if (fs_tensor_map_get(io, rn)) {
                     fs_sg2_layer_output(g, a, l - 1, feat);
-                    cmp_fwd(fx, rn, feat, io, rn, nx);
+                    cmp_fwd_dev(fx, rn, feat, io, rn, nx);
                 }
                 snprintf(rn, sizeof rn, "act.to_rgbs.%d.out", b - 1);
-                cmp_fwd(fx, rn, a->block_img[b], io, rn, ni);
+                cmp_fwd_dev(fx, rn, a->block_img[b], io, rn, ni);
             }
         }
     }
-    free(feat);
+    fs_dev_free(feat);
     /* the reference fused path (NVIDIA eval mode: per-sample weights, grouped conv) agrees */
-    fs_sg2_synthesis_forward_fused_ref(g, a, ws_ref, &o);
-    cmp_fwd(fx, "img_const (fused reference path)", a->img, io, "img_const", nimg);
+    fs_sg2_synthesis_forward_fused_ref(g, a, d_wsref, &o);
+    cmp_fwd_dev(fx, "img_const (fused reference path)", a->img, io, "img_const", nimg);
     o.noise = FS_SG2_NOISE_NONE;
-    fs_sg2_synthesis_forward_fused_ref(g, a, ws_ref, &o);
-    cmp_fwd(fx, "img_none (fused reference path)", a->img, io, "img_none", nimg);
+    fs_sg2_synthesis_forward_fused_ref(g, a, d_wsref, &o);
+    cmp_fwd_dev(fx, "img_none (fused reference path)", a->img, io, "img_none", nimg);
     o.noise = FS_SG2_NOISE_CONST;
-    fs_sg2_synthesis_forward(g, a, ws_ref, &o);
+    fs_sg2_synthesis_forward(g, a, d_wsref, &o);
     /* S-space input reproduces the image */
     {
         const float *st[FS_SG2_MAX_LAYERS];
-        float *copy = malloc(sizeof(float) * (size_t)N * 64 * c->n_layers);
+        float *copy = fs_dev_alloc_f32((long)N * 64 * c->n_layers, &err);
         for (int l = 0; l < c->n_layers; l++) {
             st[l] = copy + (long)l * N * 64;
-            memcpy(copy + (long)l * N * 64, a->styles[l], sizeof(float) * N * c->layers[l].C_in);
+            fs_dev_copy(copy + (long)l * N * 64, a->styles[l], sizeof(float) * N * c->layers[l].C_in);
         }
         fs_sg2_synthesis_forward_styles(g, a, st, &o);
-        cmp_fwd(fx, "img_const (from styles)", a->img, io, "img_const", nimg);
-        free(copy);
+        cmp_fwd_dev(fx, "img_const (from styles)", a->img, io, "img_const", nimg);
+        fs_dev_free(copy);
     }
     /* backward: L = mean((G(ws) - target)^2) */
     const float *target = need(gd, "target", nimg);
     if (target) {
         fs_sg2_grads *gr = NULL;
         CHECK(fs_sg2_grads_create(&gr, g, &err) == FS_OK);
-        fs_sg2_synthesis_forward(g, a, ws_ref, &o);
-        cmp_fwd(fx, "grads img", a->img, gd, "img", nimg);
+        fs_sg2_synthesis_forward(g, a, d_wsref, &o);
+        cmp_fwd_dev(fx, "grads img", a->img, gd, "img", nimg);
+        float *img = fs_dev_to_host_f32(a->img, nimg);
         double loss = 0;
         for (long i = 0; i < nimg; i++) {
-            double d = (double)a->img[i] - target[i];
+            double d = (double)img[i] - target[i];
             loss += d * d;
             dimg[i] = (float)(2.0 * d / nimg);
         }
         loss /= nimg;
+        free(img);
+        fs_dev_upload(d_dimg, dimg, sizeof(float) * nimg);
         const float *lref = need(gd, "loss", 1);
         if (lref) CHECK_CLOSE(loss, lref[0], 1e-4 * fabs(lref[0]));
-        fs_sg2_synthesis_backward(g, a, dimg, dws, gr, NULL);
-        cmp_grad(fx, "ws", dws, gd, "grad.ws", nws);
+        fs_sg2_synthesis_backward(g, a, d_dimg, d_dws, gr, NULL);
+        cmp_grad(fx, "ws", d_dws, gd, "grad.ws", nws);
         int ncmp = 0;
         for (int i = 0; i < c->n_tensors; i++) {
             const fs_sg2_tensor_info *t = &c->tensors[i];
@@ -207,21 +234,24 @@ static void run_fixture(const char *fx, const char *weights, const char *io_path
         for (int i = 0; i < gd->count; i++) nref += !strncmp(gd->items[i]->name, "grad.", 5);
         CHECK_MSG(ncmp == nref - 1, "compared %d parameter gradients, the reference has %d", ncmp, nref - 1);
         /* gradients accumulate */
-        fs_sg2_synthesis_backward(g, a, dimg, NULL, gr, NULL);
+        fs_sg2_synthesis_backward(g, a, d_dimg, NULL, gr, NULL);
         const fs_sg2_tensor_info *t0 = &c->tensors[fs_sg2_find_tensor(c, "synthesis.b4.const")];
         snprintf(rn, sizeof rn, "grad.%s", ros ? "input.input" : "synthesis.b4.const");
         const float *cref = need(gd, rn, t0->numel);
-        if (cref) {
+        float *gc = fs_dev_to_host_f32(gr->data + t0->offset, t0->numel);
+        if (cref && gc) {
             double md = 0, mx = 0;
             for (long k = 0; k < t0->numel; k++) {
-                md = check_max(md, fabs(gr->data[t0->offset + k] - 2 * cref[k]));
+                md = check_max(md, fabs(gc[k] - 2 * cref[k]));
                 mx = check_max(mx, fabs(cref[k]));
             }
             CHECK_MSG(md <= 2e-3 * mx, "gradients accumulate over two backward calls (%g)", md);
         }
+        free(gc);
         fs_sg2_grads_destroy(gr);
     }
     fs_sg2_acts_destroy(a);
+    fs_dev_free(d_ws), fs_dev_free(d_wsref), fs_dev_free(d_dws), fs_dev_free(d_dimg);
     free(ws), free(dws), free(dimg);
 out:
     fs_tensor_map_destroy(io);
@@ -290,6 +320,11 @@ static void hostile(const char *weights) {
 }
 
 int main(void) {
+    fs_err derr = {0};
+    if (fs_device_from_env(&derr)) {
+        fprintf(stderr, "FS_DEVICE: %s\n", derr.msg);
+        return 1;
+    }
     const char *nw = test_shared_path("fixtures/stylegan2_nvidia/G_ema.safetensors");
     const char *nio = test_shared_path("fixtures/stylegan2_nvidia/io.safetensors");
     const char *ngr = test_shared_path("fixtures/stylegan2_nvidia/grads.safetensors");
@@ -302,6 +337,8 @@ int main(void) {
         run_fixture("rosinality", rw, rio, rgr, 1);
     }
     hostile(nw);
+    char dev[160];
+    printf("device %s\n", fs_device_describe(dev, sizeof dev));
     printf("worst forward max|diff| %.3g, worst gradient error %.3g of max|ref|\n", worst_fwd, worst_grad);
     return check_finish();
 }

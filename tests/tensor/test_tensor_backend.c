@@ -49,7 +49,8 @@ int main(void) {
     fs_threads_init(2);
     uint64_t rng = 7;
     CHECK(fs_backend_get() == fs_backend_cpu() && !strcmp(fs_backend_get()->name, "cpu"));
-    CHECK(fs_backend_by_name("cpu-ref") == fs_backend_cpu_ref() && fs_backend_by_name("cuda") == NULL);
+    CHECK(fs_backend_by_name("cpu-ref") == fs_backend_cpu_ref() && fs_backend_by_name("cuda") == fs_backend_cuda() &&
+          fs_backend_by_name("sim") == fs_backend_sim() && fs_backend_by_name("nope") == NULL);
     const fs_backend *tabs[2] = {fs_backend_cpu(), fs_backend_cpu_ref()};
     for (int t = 0; t < 2; t++) {
         const fs_backend *b = tabs[t];
@@ -78,7 +79,11 @@ int main(void) {
     CHECK(memcmp(o1, o2, sizeof(float) * no) == 0);
 
     /* a wrapping backend sees every public call */
-    fs_backend counting = {"counting", c2f, c2b, ctf, ctb, gemm, lf, lb};
+    fs_backend counting = *fs_backend_cpu(); /* the rest (memory, small ops) as on the cpu */
+    counting.name = "counting";
+    counting.conv2d_forward = c2f, counting.conv2d_backward = c2b, counting.conv_transpose2d_forward = ctf;
+    counting.conv_transpose2d_backward = ctb, counting.sgemm = gemm, counting.linear_forward = lf;
+    counting.linear_backward = lb;
     fs_backend_set(&counting);
     fs_conv2d_forward(o1, in, w, NULL, &d);
     fs_conv2d_backward(di, dw, NULL, o1, in, w, &d);

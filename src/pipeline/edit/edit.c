@@ -15,16 +15,32 @@
 #include "image/image_ops.h"
 #include "models/bisenet.h"
 #include "models/stylegan2.h"
+#include "dist/dist.h"
 #include "pipeline/edit/direction.h"
+#include "pipeline/edit/edit_dist.h"
+#include "pipeline/edit/stages.h"
 #include "pipeline/invert/invert.h"
 #include "pipeline/edit/stitch_masks.h"
 
 void fs_edit_opts_default(fs_edit_opts *o) {
     memset(o, 0, sizeof *o);
     fs_stitch_opts_default(&o->stitch);
-    o->face = "all";
-    o->fade_frames = 5;
     fs_composite_opts_default(&o->comp);
+    fs_params d;
+    fs_params_default(&d);
+    fs_params_to_edit(&d, o);
+}
+
+/* STIT's --freeze_fine_layers: layers >= k0 of every frame's latent take their mean over the track. */
+static void freeze_fine(float *piv, int n, int L, int D, int k0) {
+    if (k0 <= 0 || k0 >= L || n < 2) return;
+    for (int l = k0; l < L; l++)
+        for (int d = 0; d < D; d++) {
+            double s = 0;
+            for (int i = 0; i < n; i++) s += piv[((size_t)i * L + l) * D + d];
+            float m = (float)(s / n);
+            for (int i = 0; i < n; i++) piv[((size_t)i * L + l) * D + d] = m;
+        }
 }
 
 #define PREVIEW_ROWS 4
@@ -70,8 +86,12 @@ typedef struct edit_ctx {
     fs_progress prog;
     int prev_track, prev_idx[PREVIEW_ROWS], prev_n;
     fs_image *sheet;
-    char tuned_dir[FS_PATH_MAX]; /* DIR/edits/KEY: stitched crops of this exact edit ("" = off) */
+    char tuned_dir[FS_PATH_MAX];       /* DIR/edits/KEY: stitched crops of this exact edit ("" = off) */
+    char stages_dir[FS_PATH_MAX];      /* per-stage crops of track stages_track go here ("" = off) */
+    int stages_track;
 } edit_ctx;
+
+static int wants_stages(const edit_ctx *c, const slot *s) { return c->stages_dir[0] && s->k == c->stages_track; }
 
 static int track_by_id(const fs_project *p, int id) {
     for (int k = 0; k < p->tracks->count; k++)
@@ -157,17 +177,22 @@ static void tuned_path(const edit_ctx *c, int k, int i, char *path, size_t n) {
 /* The stitched crop of slot s from an earlier run of the same edit (an interrupted run resumes
  * here). A file that does not load is computed again. Preview rows are always computed (the sheet
  * shows the intermediate images), and with a parser its mask must be there for the paste. */
-static int load_tuned(edit_ctx *c, slot *s) {
-    if (!c->tuned_dir[0] || s->prow >= 0) return 0;
-    char path[FS_PATH_MAX]; /* fits: the project dir is at most FS_PROJECT_DIR_MAX */
-    tuned_path(c, s->k, s->i, path, sizeof path);
+static int tuned_exists(const edit_ctx *c, int k, int i) {
+    char path[FS_PATH_MAX];
+    tuned_path(c, k, i, path, sizeof path);
     if (!fs_file_exists(path)) return 0;
     if (c->parser) {
-        const fs_aligned_track *t = &c->p->tracks->t[s->k];
-        char mask[FS_PATH_MAX];
-        fs_project_mask_path(c->p, t->id, t->first + s->i, mask, sizeof mask);
-        if (!fs_file_exists(mask)) return 0;
+        const fs_aligned_track *t = &c->p->tracks->t[k];
+        fs_project_mask_path(c->p, t->id, t->first + i, path, sizeof path);
+        if (!fs_file_exists(path)) return 0;
     }
+    return 1;
+}
+
+static int load_tuned(edit_ctx *c, slot *s) {
+    if (!c->tuned_dir[0] || s->prow >= 0 || wants_stages(c, s) || !tuned_exists(c, s->k, s->i)) return 0;
+    char path[4500];
+    tuned_path(c, s->k, s->i, path, sizeof path);
     fs_image *im = NULL;
     fs_err e = {0};
     if (fs_image_load(path, &im, &e) || im->w != c->S || im->h != c->S) {
@@ -186,6 +211,13 @@ static int save_tuned(const edit_ctx *c, const slot *s, fs_err *err) {
     if (fs_mkdirs(path, err)) return FS_ERR;
     tuned_path(c, s->k, s->i, path, sizeof path);
     return fs_image_save_png_level(s->result, path, 1, err);
+}
+
+static int save_stages(const edit_ctx *c, const slot *s, fs_err *err) {
+    int frame = c->p->tracks->t[s->k].first + s->i;
+    if (fs_stages_save(c->stages_dir, "inversion", frame, s->inv, c->S, err)) return FS_ERR;
+    if (fs_stages_save(c->stages_dir, "naive", frame, s->edited, c->S, err)) return FS_ERR;
+    return fs_stages_save(c->stages_dir, "stitched", frame, c->o->no_stitch ? s->edited : s->tuned, c->S, err);
 }
 
 /* Sequential part before the heavy work: the latent, the crop, the foreground. */
@@ -215,7 +247,7 @@ static void slot_work(void *ctx, int64_t begin, int64_t end, int thread_index) {
         fs_sg2_opts so = fs_sg2_opts_default();
         s->rc = FS_OK;
         if (s->cached) continue;
-        if (s->prow >= 0) {
+        if (s->prow >= 0 || wants_stages(c, s)) {
             fs_sg2_synthesis_forward(c->g, s->acts, c->pivots[s->k] + (size_t)s->i * c->L * c->D, &so);
             memcpy(s->inv, s->acts->img, sizeof(float) * (size_t)img_n);
         }
@@ -231,7 +263,7 @@ static void slot_work(void *ctx, int64_t begin, int64_t end, int thread_index) {
         const float *result = s->edited;
         if (!c->o->no_stitch) {
             fs_stitch_masks *m = NULL;
-            s->rc = fs_stitch_masks_create(s->fg, c->S / 2, c->S, &m, &s->err);
+            s->rc = fs_stitch_masks_create(s->fg, c->S / 2, c->S, &c->o->stitch.masks, &m, &s->err);
             if (!s->rc)
                 s->rc = c->has_s ? fs_stitcher_tune_styles(s->stitcher, (const float *const *)s->styles, s->crop, s->edited,
                                                            m, &c->o->stitch, s->tuned, &s->sr, &s->err)
@@ -258,10 +290,10 @@ static void cache_clear(edit_ctx *c, int k) {
     c->cache_n[k] = 0;
 }
 
-/* Edits frames [i, i+nb) of track k, nb <= B, and leaves the results in the track's cache. */
-static int run_batch(edit_ctx *c, int k, int i, fs_err *err) {
+/* Edits frames [i, i+nb) of track k, nb <= nmax <= B, and leaves the results in the track's cache. */
+static int run_batch(edit_ctx *c, int k, int i, int nmax, fs_err *err) {
     const fs_aligned_track *t = &c->p->tracks->t[k];
-    int nb = t->n - i < c->B ? t->n - i : c->B;
+    int nb = t->n - i < nmax ? t->n - i : nmax;
     cache_clear(c, k);
     for (int j = 0; j < nb; j++) {
         slot *s = &c->slots[j];
@@ -308,6 +340,12 @@ static int run_batch(edit_ctx *c, int k, int i, fs_err *err) {
                         c->p->tracks->t[k].first + s->i, s->sr.steps_taken, s->sr.best_step);
             }
         }
+        if (wants_stages(c, s) && !s->cached && save_stages(c, s, err)) {
+            rc = FS_ERR;
+            fs_image_destroy(s->result);
+            s->result = NULL;
+            continue;
+        }
         if (s->prow >= 0 && !s->cached) {
             put_tile(c->sheet, s->prow, 0, s->crop, c->S);
             put_tile(c->sheet, s->prow, 1, s->inv, c->S);
@@ -335,7 +373,7 @@ static int crop_source(void *user, int track_id, int frame, fs_image **out, fs_e
     if (i < 0) return FS_OK;
     int j = i - c->cache_first[k];
     if (j < 0 || j >= c->cache_n[k] || !c->cache[(size_t)k * c->B + j]) {
-        if (run_batch(c, k, i, err)) return FS_ERR;
+        if (run_batch(c, k, i, c->B, err)) return FS_ERR;
         j = 0;
     }
     *out = c->cache[(size_t)k * c->B + j];
@@ -371,12 +409,12 @@ static int tuned_dir_init(edit_ctx *c, fs_sha256_ctx *h, const char *dir, const 
         fs_edit_format(&c->o->spec.edits[e], one, (int)sizeof one);
         n += snprintf(text + n, sizeof text - (size_t)n, " %s", one);
     }
-    const fs_stitch_opts *so = &c->o->stitch;
+    if (n < (int)sizeof text) n += snprintf(text + n, sizeof text - (size_t)n, "\n");
+    if (n < (int)sizeof text) n += fs_params_describe(&c->o->params, FS_PC_KEY, text + n, sizeof text - (size_t)n);
     if (n < (int)sizeof text)
-        snprintf(text + n, sizeof text - (size_t)n,
-                 "\nstitch steps %d lr %.9g content %.9g threshold %.9g\nfade %d\nparser %s\nrun %s %d\n",
-                 so->steps, so->lr, so->content_lambda, so->border_threshold, c->o->fade_frames,
-                 ms->parser[0] ? "yes" : "no (landmark masks)", c->B > 1 ? "frames-per-thread" : "threads",
+        snprintf(text + n, sizeof text - (size_t)n, "parser %s\nrun %s %d\n",
+                 ms->parser[0] ? "yes" : "no (landmark masks)",
+                 c->B > 1 || fs_threads_count() == 1 ? "frames-per-thread" : "threads",
                  c->B > 1 ? 1 : fs_threads_count());
     fs_sha256_update(h, text, strlen(text));
     uint8_t d[32];
@@ -389,6 +427,30 @@ static int tuned_dir_init(edit_ctx *c, fs_sha256_ctx *h, const char *dir, const 
     if (fs_path_join(txt, sizeof txt, c->tuned_dir, "edit.txt", err)) return FS_ERR;
     if (!fs_file_exists(txt) && fs_write_file_atomic(txt, text, strlen(text), err)) return FS_ERR;
     return FS_OK;
+}
+
+/* Several ranks (src/dist/): every rank stitches its share of the frames into the tuned-crop cache
+ * first; rank 0 then composites from the cache. The callbacks of the deal: */
+static int dist_done(void *user, int k, int i) {
+    edit_ctx *c = user;
+    slot probe = {.k = k, .i = i};
+    return !c->pivots[k] || preview_row(c, &probe) >= 0 || tuned_exists(c, k, i);
+}
+static int dist_run(void *user, int k, int i, int n, fs_err *err) {
+    edit_ctx *c = user;
+    int rc = run_batch(c, k, i, n, err);
+    cache_clear(c, k);
+    return rc;
+}
+static int edit_over_ranks(edit_ctx *c, fs_err *err) {
+    int ntr = c->p->tracks->count, *len = calloc((size_t)ntr, sizeof *len);
+    if (!len) return fs_errorf(err, "out of memory");
+    for (int k = 0; k < ntr; k++) len[k] = c->pivots[k] ? c->p->tracks->t[k].n : 0;
+    fs_edit_dist_ops ops = {ntr, len, c->B, dist_done, dist_run, c};
+    int64_t computed = 0;
+    int rc = fs_edit_dist_stitch(&ops, &c->prog, &computed, err);
+    free(len);
+    return rc ? FS_ERR : fs_edit_dist_report(c->rep, &c->sum_before, &c->sum_after, &c->n_stitched, computed, err);
 }
 
 static void slot_free(slot *s) {
@@ -418,8 +480,28 @@ static int slot_init(slot *s, const edit_ctx *c, fs_err *err) {
     return FS_OK;
 }
 
+static int edit_run_one(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, const char *out_path,
+                        fs_edit_report *rep, fs_err *err);
+
 int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, const char *out_path,
                 fs_edit_report *rep, fs_err *err) {
+    if (o->hard_mask_path && fs_video_writer_check(o->hard_mask_path, &o->comp.writer, err)) return FS_ERR;
+    if (o->side_by_side && fs_video_writer_check(o->side_by_side, &o->comp.writer, err)) return FS_ERR;
+    if (edit_run_one(dir, ms, o, out_path, rep, err)) return FS_ERR;
+    if (!o->hard_mask_path) return FS_OK;
+    fs_edit_opts hard = *o;
+    hard.hard_mask_path = NULL;
+    hard.preview_path = NULL;
+    hard.side_by_side = NULL;
+    hard.frames_dir = NULL;
+    hard.comp.feather = 0;
+    hard.comp.no_mask = 0;
+    fs_edit_report r2;
+    return edit_run_one(dir, ms, &hard, o->hard_mask_path, &r2, err);
+}
+
+static int edit_run_one(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, const char *out_path,
+                        fs_edit_report *rep, fs_err *err) {
     memset(rep, 0, sizeof *rep);
     edit_ctx c;
     memset(&c, 0, sizeof c);
@@ -435,7 +517,7 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
     if (ntr == 0) {
         fs_verbose("%s: no faces in this video: the output is a copy of the input", p->source);
         fs_composite_opts co = o->comp;
-        rc = fs_project_composite(p, out_path, &co, err);
+        rc = fs_dist_rank() == 0 ? fs_project_composite(p, out_path, &co, err) : FS_OK;
         fs_project_close(p);
         return rc;
     }
@@ -448,7 +530,7 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
     c.g = g;
     c.S = g->cfg.resolution, c.L = g->cfg.num_ws, c.D = g->cfg.w_dim;
     if (o->spec.count == 0) {
-        fs_errorf(err, "no --edit given (e.g. --edit age=-6)");
+        fs_errorf(err, "no edit given (e.g. age=-6)");
         goto done;
     }
     c.B = o->stitch_batch > 0 ? o->stitch_batch : (c.S <= 256 ? fs_threads_count() : 1);
@@ -478,14 +560,22 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
         if (c.dirs[e]->space == FS_DIR_S) c.has_s = 1;
         if (!o->no_stitch && key_file(&key, "direction", path, err)) goto done;
     }
-    if (fs_project_select_tracks(p, o->face, sel, err)) goto done;
+    if (fs_project_select_tracks(p, &o->face, sel, err)) goto done;
     if (fs_invert_pti_covers(dir, p, sel, err)) goto done;
     long total = 0;
     for (int k = 0; k < ntr; k++) {
         if (!sel[k]) continue;
         if (fs_invert_load_pivots(dir, p, k, c.L, c.D, &c.pivots[k], err)) goto done;
+        freeze_fine(c.pivots[k], p->tracks->t[k].n, c.L, c.D, o->freeze_fine_layers);
         rep->tracks_selected++;
         total += p->tracks->t[k].n;
+        if (!c.stages_dir[0] && (o->frames_dir || o->side_by_side)) {
+            c.stages_track = k;
+            if (o->frames_dir)
+                snprintf(c.stages_dir, sizeof c.stages_dir, "%s", o->frames_dir);
+            else
+                snprintf(c.stages_dir, sizeof c.stages_dir, "%s/stages.tmp", dir);
+        }
         if (c.prev_n == 0 && o->preview_path) {
             c.prev_track = k;
             int n = p->tracks->t[k].n;
@@ -513,12 +603,27 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
             goto done;
         }
     fs_verbose("edit: %d frame(s) tuned at a time", c.B);
+    if (fs_dist_size() > 1) {
+        if (c.tuned_dir[0] && edit_over_ranks(&c, err)) goto done;
+        if (fs_dist_rank() != 0) { /* rank 0 composites */
+            rc = FS_OK;
+            goto done;
+        }
+    }
     fs_progress_begin(&c.prog, o->no_stitch ? "edit" : "edit + stitch", total);
     fs_composite_opts co = o->comp;
+    int64_t occluders = 0;
+    if (c.parser && co.keep_occluders) co.occluder_px = &occluders;
     co.crop_fn = crop_source;
     co.crop_user = &c;
     if (fs_project_composite(p, out_path, &co, err)) goto done;
     fs_progress_end(&c.prog);
+    rep->occluder_pixels = occluders;
+    if (o->frames_dir && fs_stages_save_final(out_path, o->frames_dir, err)) goto done;
+    if (o->side_by_side && c.stages_dir[0] &&
+        fs_stages_side_by_side(p, p->tracks->t[c.stages_track].id, c.stages_dir, out_path, &o->comp.writer,
+                               o->side_by_side, err))
+        goto done;
     if (rep->stitch_reused) fs_info("edit: %d stitched crop(s) reused from %s", rep->stitch_reused, c.tuned_dir);
     if (c.n_stitched) {
         rep->border_before_mean = c.sum_before / c.n_stitched;
@@ -527,6 +632,11 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
     if (c.sheet && fs_image_save_png(c.sheet, o->preview_path, err)) goto done;
     rc = FS_OK;
 done:
+    fs_dist_fail_alone(rc, err); /* several ranks: a rank failing alone ends the job */
+    if (c.stages_dir[0] && !o->frames_dir) {
+        fs_err e2 = {0};
+        fs_remove_tree(c.stages_dir, &e2);
+    }
     if (c.cache)
         for (int k = 0; k < ntr; k++) cache_clear(&c, k);
     for (int j = 0; j < nslots; j++) slot_free(&c.slots[j]);
@@ -549,14 +659,19 @@ int fs_edit_video(const char *video, const char *dir, const fs_model_set *ms, co
     char tmp[FS_PATH_MAX] = "";
     fs_invert_report ir0;
     fs_edit_report er0;
-    if (!video && io && (io->align.settings.range[0] || io->align.settings.max_frames))
-        fs_warn("%s: --range and --max-frames apply when a video is aligned; the project keeps its own", dir);
+    if (!video && io && (io->align.settings.range.set || io->align.settings.max_frames))
+        fs_warn("%s: range and max_frames apply when a video is aligned; the project keeps its own", dir);
     /* a misspelt edit or an unwritable output must fail now, not after hours of inversion */
     if (fs_video_writer_check(out_path, &eo->comp.writer, err)) return FS_ERR;
+    if (eo->hard_mask_path && fs_video_writer_check(eo->hard_mask_path, &eo->comp.writer, err)) return FS_ERR;
+    if (eo->side_by_side && fs_video_writer_check(eo->side_by_side, &eo->comp.writer, err)) return FS_ERR;
     for (int e = 0; e < eo->spec.count; e++) {
         char path[FS_PATH_MAX];
         if (fs_model_set_direction(ms, eo->spec.edits[e].name, path, sizeof path, err)) return FS_ERR;
     }
+    if (!dir && fs_dist_size() > 1)
+        return fs_dist_agree(fs_errorf(err, "several ranks work in one project: give --project DIR on a filesystem "
+                                            "that every rank sees"), err);
     if (!dir) {
         fs_video_info vi;
         if (video && fs_video_probe(video, &vi, err)) return FS_ERR; /* a bad input: one line, nothing made */
@@ -567,8 +682,8 @@ int fs_edit_video(const char *video, const char *dir, const fs_model_set *ms, co
     }
     int rc = FS_OK;
     fs_invert_opts io2 = *io;
-    if (!io2.face) io2.face = eo->face; /* PTI tunes on the faces that are edited, as STIT */
-    if (video) rc = fs_invert_run(video, dir, ms, &io2, ir ? ir : &ir0, err);
+    io2.face = eo->face; /* PTI tunes on the faces that are edited, as STIT */
+    if (video) rc = fs_dist_agree(fs_invert_run(video, dir, ms, &io2, ir ? ir : &ir0, err), err); /* rank 0 wrote G */
     if (!rc) rc = fs_edit_run(dir, ms, eo, out_path, er ? er : &er0, err);
     if (tmp[0] && rc && fs_should_abort()) {
         /* interrupted (Ctrl-C): the work so far is worth keeping, and "the same command" would start

@@ -16,6 +16,7 @@
 #include "core/err.h"
 #include "pipeline/edit/edit_spec.h"
 #include "pipeline/model_set.h"
+#include "pipeline/params.h"
 #include "pipeline/project/project.h"
 #include "pipeline/edit/stitch.h"
 
@@ -24,12 +25,22 @@ typedef struct fs_edit_opts {
     int no_stitch;
     fs_stitch_opts stitch;
     const char *preview_path;   /* contact sheet PNG (original | inversion | edit | stitched), or NULL */
-    const char *face;           /* "all" (default), "largest" or a track id */
+    const char *side_by_side;   /* video of the first edited face's aligned crops: original | inversion |
+                                   naive edit | stitched, labelled, with the output's timing and audio */
+    const char *frames_dir;     /* per-stage frames DIR/{inversion,naive,stitched,final}/FFFFFF.png
+                                   (pipeline/edit/stages.h) */
+    const char *hard_mask_path; /* also write the video pasted with the hard (unfeathered) mask, as STIT
+                                   writes both; the stitched crops are reused, not tuned again */
+    fs_face_pick face;          /* all (default), the largest or one track id */
     int fade_frames;            /* 5 */
+    int freeze_fine_layers;     /* STIT's --freeze_fine_layers N: latent layers >= N take their mean over
+                                   the track's frames (0 = off) */
     int stitch_batch;           /* frames tuned at the same time, each single-threaded (0: auto = the
                                    thread count for generators up to 256², else 1 = one frame at a time
                                    with multithreaded kernels). Results do not depend on it for N >= 2. */
-    fs_composite_opts comp;     /* encoder options */
+    fs_composite_opts comp;     /* encoder and paste options */
+    fs_params params;           /* the parameters these options came from: the FS_PC_KEY ones form the
+                                   stitched-crop cache key (set them with fs_params_to_edit) */
 } fs_edit_opts;
 
 void fs_edit_opts_default(fs_edit_opts *o);
@@ -44,6 +55,7 @@ typedef struct fs_edit_report {
     int stitch_kept_earlier;    /* frames where stitching diverged: an earlier step's render was kept */
     int stitch_diverged;        /* frames whose loss turned non-finite (tuning stopped there) */
     int stitch_reused;          /* frames whose stitched crop came from DIR/edits/KEY (earlier run) */
+    long long occluder_pixels;  /* crop pixels kept from the source in front of the faces (keep_occluders) */
 } fs_edit_report;
 
 /* dir: an inverted project (fs_invert_run). */

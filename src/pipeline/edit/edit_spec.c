@@ -23,7 +23,7 @@ static int parse_key(const char *s, const char *end, fs_keyframe *k, int *has_at
     const char *at = memchr(s, '@', (size_t)(end - s));
     *has_at = at != NULL;
     if (!parse_number(s, at ? at : end, &k->strength))
-        return fs_errorf(err, "--edit: '%.*s' is not a strength (a number, e.g. -6 or 2.5)", (int)(end - s), s);
+        return fs_errorf(err, "edit: '%.*s' is not a strength (a number, e.g. -6 or 2.5)", (int)(end - s), s);
     k->at = 0;
     k->is_frame = 0;
     if (!at) return FS_OK;
@@ -35,10 +35,10 @@ static int parse_key(const char *s, const char *end, fs_keyframe *k, int *has_at
     const char *tend = end;
     if (!k->is_frame && tend > t && tend[-1] == 's') tend--;
     if (!parse_number(t, tend, &k->at) || k->at < 0)
-        return fs_errorf(err, "--edit: '%.*s' is not a time (use seconds like 2s or frames like f120)",
+        return fs_errorf(err, "edit: '%.*s' is not a time (use seconds like 2s or frames like f120)",
                          (int)(end - at - 1), at + 1);
     if (k->is_frame && k->at != floor(k->at))
-        return fs_errorf(err, "--edit: frame number '%.*s' must be whole", (int)(end - at - 1), at + 1);
+        return fs_errorf(err, "edit: frame number '%.*s' must be whole", (int)(end - at - 1), at + 1);
     return FS_OK;
 }
 
@@ -46,12 +46,12 @@ static int validate_keys(const fs_edit *e, const int *has_at, fs_err *err) {
     if (e->nkeys == 1) return FS_OK;
     for (int i = 0; i < e->nkeys; i++) {
         if (!has_at[i])
-            return fs_errorf(err, "--edit: several values for '%s' need times (e.g. %s=0@0s,-6@2s)", e->name, e->name);
+            return fs_errorf(err, "edit: several values for '%s' need times (e.g. %s=0@0s,-6@2s)", e->name, e->name);
         if (i == 0) continue;
         if (e->keys[i].is_frame != e->keys[0].is_frame)
-            return fs_errorf(err, "--edit: '%s' mixes seconds and frame numbers", e->name);
+            return fs_errorf(err, "edit: '%s' mixes seconds and frame numbers", e->name);
         if (!(e->keys[i].at > e->keys[i - 1].at))
-            return fs_errorf(err, "--edit: '%s': keyframe times must increase", e->name);
+            return fs_errorf(err, "edit: '%s': keyframe times must increase", e->name);
     }
     return FS_OK;
 }
@@ -60,32 +60,32 @@ int fs_edit_spec_parse(const char *text, fs_edit_spec *spec, fs_err *err) {
     fs_edit_spec tmp = *spec;
     int has_at[FS_EDIT_MAX_KEYS];
     fs_edit *cur = NULL;
-    if (!*text) return fs_errorf(err, "--edit: empty value (expected NAME=STRENGTH, e.g. age=-6)");
+    if (!*text) return fs_errorf(err, "edit: empty value (expected NAME=STRENGTH, e.g. age=-6)");
     const char *p = text;
     for (;;) {
         const char *end = strchr(p, ',');
         if (!end) end = p + strlen(p);
-        if (end == p) return fs_errorf(err, "--edit: empty item in '%s'", text);
+        if (end == p) return fs_errorf(err, "edit: empty item in '%s'", text);
         const char *eq = memchr(p, '=', (size_t)(end - p));
         const char *val = p;
         if (eq) {
             if (cur && validate_keys(cur, has_at, err)) return FS_ERR;
-            if (tmp.count >= FS_EDIT_MAX) return fs_errorf(err, "--edit: at most %d directions", FS_EDIT_MAX);
-            if (eq == p) return fs_errorf(err, "--edit: missing direction name before '=' in '%s'", text);
+            if (tmp.count >= FS_EDIT_MAX) return fs_errorf(err, "edit: at most %d directions", FS_EDIT_MAX);
+            if (eq == p) return fs_errorf(err, "edit: missing direction name before '=' in '%s'", text);
             cur = &tmp.edits[tmp.count++];
-            if ((size_t)(eq - p) >= sizeof cur->name) return fs_errorf(err, "--edit: direction name too long");
+            if ((size_t)(eq - p) >= sizeof cur->name) return fs_errorf(err, "edit: direction name too long");
             memset(cur, 0, sizeof *cur);
             memcpy(cur->name, p, (size_t)(eq - p));
             val = eq + 1;
         } else if (!cur) {
-            return fs_errorf(err, "--edit: '%.*s' has no NAME= (expected NAME=STRENGTH, e.g. age=-6)", (int)(end - p), p);
+            return fs_errorf(err, "edit: '%.*s' has no NAME= (expected NAME=STRENGTH, e.g. age=-6)", (int)(end - p), p);
         }
-        if (cur->nkeys >= FS_EDIT_MAX_KEYS) return fs_errorf(err, "--edit: at most %d keyframes", FS_EDIT_MAX_KEYS);
+        if (cur->nkeys >= FS_EDIT_MAX_KEYS) return fs_errorf(err, "edit: at most %d keyframes", FS_EDIT_MAX_KEYS);
         if (parse_key(val, end, &cur->keys[cur->nkeys], &has_at[cur->nkeys], err)) return FS_ERR;
         cur->nkeys++;
         if (!*end) break;
         p = end + 1;
-        if (!*p) return fs_errorf(err, "--edit: trailing comma in '%s'", text);
+        if (!*p) return fs_errorf(err, "edit: trailing comma in '%s'", text);
     }
     if (validate_keys(cur, has_at, err)) return FS_ERR;
     *spec = tmp;

@@ -11,4 +11,9 @@ double fs_masked_mse_forward(const float *a, const float *b, const float *mask, 
 void fs_masked_mse_backward(float *da, const float *a, const float *b, const float *mask, int N, int C, int H, int W,
                             double scale, int accumulate);
 
+/* STIT's --l1: Σ |(a − b)·M| / (N · Σ M), and its (sub)gradient sign(a − b)·M. */
+double fs_masked_l1_forward(const float *a, const float *b, const float *mask, int N, int C, int H, int W);
+void fs_masked_l1_backward(float *da, const float *a, const float *b, const float *mask, int N, int C, int H, int W,
+                           double scale, int accumulate);
+
 #endif

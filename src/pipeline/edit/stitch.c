@@ -1,5 +1,7 @@
 #include "pipeline/edit/stitch.h"
 
+#include "pipeline/params.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +22,22 @@ struct fs_stitcher {
 };
 
 void fs_stitch_opts_default(fs_stitch_opts *o) {
-    o->steps = 100;
-    o->lr = 3e-4f;
-    o->content_lambda = 0.01f;
-    o->border_threshold = 0.0f;
+    memset(o, 0, sizeof *o);
+    fs_params d;
+    fs_params_default(&d);
+    fs_params_to_stitch(&d, o);
+}
+
+static double loss_fwd(const fs_stitch_opts *o, const float *y, const float *t, const float *m, int C, int R) {
+    return o->l1 ? fs_masked_l1_forward(y, t, m, 1, C, R, R) : fs_masked_mse_forward(y, t, m, 1, C, R, R);
+}
+
+static void loss_bwd(const fs_stitch_opts *o, float *d, const float *y, const float *t, const float *m, int C, int R,
+                     double scale, int acc) {
+    if (o->l1)
+        fs_masked_l1_backward(d, y, t, m, 1, C, R, R, scale, acc);
+    else
+        fs_masked_mse_backward(d, y, t, m, 1, C, R, R, scale, acc);
 }
 
 void fs_stitcher_destroy(fs_stitcher *s) {
@@ -77,8 +91,8 @@ static int tune(fs_stitcher *s, const float *ws, const float *const *styles, con
         else
             fs_sg2_synthesis_forward(s->g, s->acts, ws, &so);
         const float *y = s->acts->img;
-        double lb = fs_masked_mse_forward(y, crop, m->border, 1, C, R, R);
-        double loss = lb + o->content_lambda * fs_masked_mse_forward(y, edited, m->content, 1, C, R, R);
+        double lb = loss_fwd(o, y, crop, m->border, C, R);
+        double loss = lb + o->content_lambda * loss_fwd(o, y, edited, m->content, C, R);
         if (step == 0) rep->border_before = lb, first = loss;
         if (!isfinite(loss)) {
             rep->diverged = 1;
@@ -92,8 +106,8 @@ static int tune(fs_stitcher *s, const float *ws, const float *const *styles, con
             memcpy(s->best, y, sizeof(float) * (size_t)img_n);
         }
         if (step >= o->steps || lb < o->border_threshold) break;
-        fs_masked_mse_backward(s->dimg, y, crop, m->border, 1, C, R, R, 1.0, 0);
-        fs_masked_mse_backward(s->dimg, y, edited, m->content, 1, C, R, R, o->content_lambda, 1);
+        loss_bwd(o, s->dimg, y, crop, m->border, C, R, 1.0, 0);
+        loss_bwd(o, s->dimg, y, edited, m->content, C, R, o->content_lambda, 1);
         fs_adam_zero_grad(adam);
         fs_sg2_synthesis_backward(s->g, s->acts, s->dimg, NULL, s->gr, NULL);
         fs_adam_step(adam);

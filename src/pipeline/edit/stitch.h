@@ -21,6 +21,8 @@ typedef struct fs_stitch_opts {
     float lr;                /* 3e-4 */
     float content_lambda;    /* 0.01 */
     float border_threshold;  /* 0 = never stop early */
+    int l1;                  /* STIT's --l1: masked L1 instead of masked MSE */
+    fs_stitch_mask_opts masks; /* for fs_stitch_masks_create */
 } fs_stitch_opts;
 
 void fs_stitch_opts_default(fs_stitch_opts *o);

@@ -18,6 +18,13 @@
 
 #include "core/err.h"
 
+/* STIT's mask knobs, in pixels of a 1024 crop (halved on the 512 grid, scaled for other sizes). */
+typedef struct fs_stitch_mask_opts {
+    int outer;               /* --outer_mask_dilation: border ring width and edge band (50) */
+    int inner;               /* --inner_mask_dilation: T = F dilated by this (0) */
+    int whole_image_border;  /* Ring = 1 − T instead of Full − T */
+} fs_stitch_mask_opts;
+
 typedef struct fs_stitch_masks {
     int res;          /* crop resolution */
     float *border;    /* (res, res) */
@@ -25,8 +32,10 @@ typedef struct fs_stitch_masks {
     float *full;      /* (res, res) */
 } fs_stitch_masks;
 
-/* fg: (g, g) bytes, non-zero = foreground. Returns masks at `res` (caller frees with _destroy). */
-int fs_stitch_masks_create(const uint8_t *fg, int g, int res, fs_stitch_masks **out, fs_err *err);
+/* fg: (g, g) bytes, non-zero = foreground. Returns masks at `res` (caller frees with _destroy).
+ * o NULL: STIT's defaults (outer 50, inner 0, ring border). */
+int fs_stitch_masks_create(const uint8_t *fg, int g, int res, const fs_stitch_mask_opts *o, fs_stitch_masks **out,
+                           fs_err *err);
 void fs_stitch_masks_destroy(fs_stitch_masks *m);
 
 #endif

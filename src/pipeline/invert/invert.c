@@ -9,6 +9,7 @@
 #include "core/path.h"
 #include "core/fileio.h"
 #include "core/log.h"
+#include "dist/dist.h"
 #include "image/image_ops.h"
 #include "models/e4e.h"
 #include "pipeline/invert/gen_params.h"
@@ -19,6 +20,9 @@ void fs_invert_opts_default(fs_invert_opts *o) {
     fs_project_settings_default(&o->align.settings);
     fs_pti_opts_default(&o->pti);
     fs_projector_opts_default(&o->proj);
+    fs_params d;
+    fs_params_default(&d);
+    fs_params_to_invert(&d, o);
 }
 
 /* Records the models' fingerprints, or refuses when the project was inverted with others. */
@@ -165,9 +169,12 @@ static int compute_pivots(const char *dir, const fs_project *p, const fs_sg2 *g,
         fs_errorf(err, "out of memory");
         goto done;
     }
+    int64_t mine, end; /* several ranks: each its share of the crops, then summed with zeros (exact) */
+    fs_dist_share(n, fs_dist_rank(), fs_dist_size(), &mine, &end);
+    memset(pivots, 0, sizeof(float) * row * (size_t)n);
     fs_progress prog;
-    fs_progress_begin(&prog, e ? "e4e pivots" : "projection pivots", n);
-    for (int j = 0; j < n; j++) {
+    fs_progress_begin(&prog, e ? "e4e pivots" : "projection pivots", end - mine);
+    for (int j = (int)mine; j < (int)end; j++) {
         if (fs_invert_load_crop(p, refs[j].track, refs[j].index, S, crop, err)) goto done;
         if (e) {
             if (fs_e4e_resize_input(x256, crop, S, S, 256, o->e4e_antialias, err)) goto done;
@@ -178,6 +185,11 @@ static int compute_pivots(const char *dir, const fs_project *p, const fs_sg2 *g,
         fs_progress_step(&prog, 1, NULL);
     }
     fs_progress_end(&prog);
+    if (fs_dist_allreduce_sum_f32(pivots, row * (size_t)n, err)) goto done;
+    if (fs_dist_rank() != 0) { /* rank 0 writes */
+        rc = FS_OK;
+        goto done;
+    }
     /* save per track */
     fs_tensor_map *m = fs_tensor_map_create();
     int j = 0;
@@ -228,19 +240,19 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
     fs_project_align_opts ao = o->align;
     ao.settings.size = g->cfg.resolution;
     if (video) {
-        /* a project aligned before (`facestitch align --center-sigma 0 ...`) keeps its smoothing:
-         * invert has no options for it, so it takes the project's rather than refusing it */
+        /* a project aligned before (`facestitch align --center-sigma 0 ...`) keeps its smoothing unless
+         * invert is given other values (then alignment refuses the project: a new dir is needed) */
         char mpath[FS_PATH_MAX];
         snprintf(mpath, sizeof mpath, "%s/manifest.json", dir);
         fs_project *q = NULL;
         fs_err e2 = {0};
         if (fs_file_exists(mpath) && fs_project_open(dir, &q, &e2) == FS_OK) {
-            ao.settings.center_sigma = q->settings.center_sigma;
-            ao.settings.xy_sigma = q->settings.xy_sigma;
+            if (!o->params.given[FS_P_CENTER_SIGMA]) ao.settings.center_sigma = q->settings.center_sigma;
+            if (!o->params.given[FS_P_XY_SIGMA]) ao.settings.xy_sigma = q->settings.xy_sigma;
             ao.settings.antialias = q->settings.antialias;
             fs_project_close(q);
         }
-        if (fs_project_align(video, dir, &ao, err)) goto done;
+        if (fs_dist_agree(fs_dist_rank() == 0 ? fs_project_align(video, dir, &ao, err) : FS_OK, err)) goto done;
     }
     if (fs_project_open(dir, &p, err)) goto done;
     if (strcmp(p->align_status, "done") != 0) {
@@ -252,13 +264,13 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
                   p->settings.size, g->cfg.resolution);
         goto done;
     }
-    if (check_models(dir, ms, err)) goto done;
+    if (fs_dist_agree(fs_dist_rank() == 0 ? check_models(dir, ms, err) : FS_OK, err)) goto done;
     if (fs_invert_crop_list(p, &refs, &n, err)) goto done;
     rep->crops = n;
     if (n == 0) {
         fs_verbose("%s: no faces were found in the video: nothing to invert (edit will copy the video)", dir);
-        fs_project_set_stage(dir, "pivots", "done", NULL);
-        fs_project_set_stage(dir, "pti", "done", NULL);
+        if (fs_dist_rank() == 0) fs_project_set_stage(dir, "pivots", "done", NULL);
+        if (fs_dist_rank() == 0) fs_project_set_stage(dir, "pti", "done", NULL);
         rc = FS_OK;
         goto done;
     }
@@ -281,7 +293,7 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
         fs_info("invert: pivots already computed (%d crops)", n);
     } else {
         if (compute_pivots(dir, p, g, ms, lp, o, refs, n, pivots, err)) goto done;
-        if (fs_project_set_stage(dir, "pivots", "done", err)) goto done;
+        if (fs_dist_rank() == 0 && fs_project_set_stage(dir, "pivots", "done", err)) goto done;
     }
 
     /* PTI on the selected faces only (all by default) */
@@ -290,12 +302,13 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
         fs_errorf(err, "out of memory");
         goto done;
     }
-    if (fs_project_select_tracks(p, o->face, sel, err)) goto done;
+    if (fs_project_select_tracks(p, &o->face, sel, err)) goto done;
     char gen_path[FS_PATH_MAX], ck[FS_PATH_MAX];
     snprintf(gen_path, sizeof gen_path, "%s/generator.safetensors", dir);
     snprintf(ck, sizeof ck, "%s/checkpoint", dir);
     if (strcmp(fs_project_get_stage(dir, "pti", st, sizeof st), "done") == 0 && fs_file_exists(gen_path)) {
         if (fs_invert_pti_covers(dir, p, sel, err)) goto done;
+        if (fs_params_check_recorded(&o->params, dir, FS_PC_INVERT, err)) goto done;
         rep->pti_skipped = 1;
         fs_info("invert: PTI already done (%s)", gen_path);
         rc = FS_OK;
@@ -308,7 +321,11 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
             memmove(pivots + (size_t)m * row, pivots + (size_t)j * row, sizeof(float) * row);
             m++;
         }
-    if (m < n) fs_info("invert: PTI on %d of %d face crops (--face %s)", m, n, o->face);
+    if (m < n) {
+        char ftext[32];
+        fs_face_pick_format(&o->face, ftext, sizeof ftext);
+        fs_info("invert: PTI on %d of %d face crops (face %s)", m, n, ftext);
+    }
     n = m;
     rep->pti_crops = m;
     crop_ctx cc = {p, refs, g->cfg.resolution};
@@ -318,6 +335,10 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
     fs_pti_report pr;
     if (fs_pti_run(g, pivots, n, get_crop, &cc, lp, &po, &pr, err)) goto done;
     if (fs_pti_eval(g, pivots, n, get_crop, &cc, lp, &po, &rep->pti_loss_after, err)) goto done;
+    if (fs_dist_rank() != 0) { /* every rank holds the same generator: rank 0 writes it */
+        rc = FS_OK;
+        goto done;
+    }
     if (fs_gen_params_save(g, gen_path, err)) goto done;
     cJSON *info = cJSON_CreateObject();
     cJSON_AddNumberToObject(info, "passes", po.passes);
@@ -331,9 +352,11 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
     for (int k = 0; k < p->tracks->count; k++)
         if (sel[k]) cJSON_AddItemToArray(ids, cJSON_CreateNumber(p->tracks->t[k].id));
     if (fs_project_manifest_set(dir, "pti", info, err)) goto done;
+    if (fs_params_record(&o->params, dir, FS_PC_FACES | FS_PC_INVERT, err)) goto done;
     if (fs_project_set_stage(dir, "pti", "done", err)) goto done;
     rc = FS_OK;
 done:
+    fs_dist_fail_alone(rc, err); /* several ranks: a rank failing alone ends the job */
     free(sel);
     free(pivots);
     free(refs);

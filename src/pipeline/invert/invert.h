@@ -13,6 +13,7 @@
 
 #include "core/err.h"
 #include "pipeline/model_set.h"
+#include "pipeline/params.h"
 #include "pipeline/project/project.h"
 #include "pipeline/invert/projector.h"
 #include "pipeline/invert/pti.h"
@@ -22,8 +23,10 @@ typedef struct fs_invert_opts {
     fs_pti_opts pti;           /* checkpoint_dir is set to DIR/checkpoint */
     fs_projector_opts proj;    /* used without an encoder */
     int e4e_antialias;         /* 0: STIT's plain bilinear 1024->256; 1: antialiased */
-    const char *face;          /* faces PTI tunes on: NULL/"all", "largest" or a track id (STIT tunes
-                                  on the one face it edits); pivots are made for every face */
+    fs_face_pick face;         /* faces PTI tunes on (STIT tunes on the one face it edits); pivots are
+                                  made for every face */
+    fs_params params;          /* the parameters these options came from (recorded in the manifest;
+                                  given[] ones are checked against an earlier run's) */
 } fs_invert_opts;
 
 void fs_invert_opts_default(fs_invert_opts *o);

@@ -1,5 +1,7 @@
 #include "pipeline/invert/pti.h"
 
+#include "pipeline/params.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,16 +14,17 @@
 #include "core/fileio.h"
 #include "core/log.h"
 #include "core/rng.h"
+#include "dist/dist.h"
 #include "nn/adam.h"
 #include "pipeline/invert/gen_params.h"
+#include "pipeline/invert/pti_dist.h"
 #include "weights/safetensors.h"
 
 void fs_pti_opts_default(fs_pti_opts *o) {
     memset(o, 0, sizeof *o);
-    o->passes = 80;
-    o->batch = 1;
-    o->lr = 3e-5f;
-    o->l2_lambda = 10.0f;
+    fs_params d;
+    fs_params_default(&d);
+    fs_params_to_pti(&d, o);
     o->lpips_lambda = 1.0f;
     o->checkpoint_seconds = 180;
 }
@@ -75,9 +78,10 @@ static int load_batch(pti_work *w, const fs_sg2 *g, const float *pivots, int fir
     return FS_OK;
 }
 
-/* Forward + loss for b frames; with want_grad, dimg = dL/dimg where L = mean over the batch. */
-static int batch_loss(const fs_sg2 *g, pti_work *w, int b, const fs_lpips *lp, const fs_pti_opts *o, int want_grad,
-                      double *loss_sum, fs_err *err) {
+/* Forward + loss for b frames; with want_grad, dimg = dL/dimg where L = sum over the b frames / norm
+ * (norm = the batch size; a rank's share of a batch divides by the whole batch's size). */
+static int batch_loss(const fs_sg2 *g, pti_work *w, int b, int norm, const fs_lpips *lp, const fs_pti_opts *o,
+                      int want_grad, double *loss_sum, fs_err *err) {
     fs_sg2_opts so = fs_sg2_opts_default();
     /* the arena is planned for B; a shorter last batch pads with copies of its first frame
        whose gradient is dropped */
@@ -89,7 +93,7 @@ static int batch_loss(const fs_sg2 *g, pti_work *w, int b, const fs_lpips *lp, c
     fs_sg2_synthesis_forward(g, w->acts, w->ws, &so);
     const float *img = w->acts->img;
     double total = 0;
-    float lp_scale = lp ? o->lpips_lambda / (float)b : 0.0f;
+    float lp_scale = lp ? o->lpips_lambda / (float)norm : 0.0f;
     if (lp && o->lpips_lambda != 0.0f) {
         if (fs_lpips_distance(lp, img, w->crops, w->B, w->R, w->R, w->dist, NULL, want_grad ? w->dimg : NULL, lp_scale,
                               err))
@@ -98,7 +102,7 @@ static int batch_loss(const fs_sg2 *g, pti_work *w, int b, const fs_lpips *lp, c
     } else if (want_grad) {
         memset(w->dimg, 0, (size_t)w->B * w->img_n * sizeof(float));
     }
-    double k = 2.0 * o->l2_lambda / ((double)w->img_n * b);
+    double k = 2.0 * o->l2_lambda / ((double)w->img_n * norm);
     for (int i = 0; i < w->B; i++) {
         const float *x = img + (size_t)i * w->img_n, *y = w->crops + (size_t)i * w->img_n;
         float *d = w->dimg + (size_t)i * w->img_n;
@@ -271,6 +275,10 @@ int fs_pti_run(fs_sg2 *g, const float *pivots, int n, fs_crop_fn get_crop, void 
     if (n <= 0) return fs_errorf(err, "PTI: no frames");
     int B = o->batch > 0 ? o->batch : 1;
     if (B > n) B = n;
+    if (fs_pti_dist_solo_begin(B)) { /* several ranks, batch 1: rank 0 tunes, the others get its G */
+        int rc = fs_dist_rank() == 0 ? fs_pti_run(g, pivots, n, get_crop, user, lpips, o, rep, err) : FS_OK;
+        return fs_pti_dist_solo_end(rc, g, rep, sizeof *rep, err);
+    }
     long steps_per_pass = (n + B - 1) / B;
     long total = steps_per_pass * (long)(o->passes > 0 ? o->passes : 0);
     fs_sg2_grads *gr = NULL;
@@ -284,8 +292,8 @@ int fs_pti_run(fs_sg2 *g, const float *pivots, int n, fs_crop_fn get_crop, void 
     int rc = FS_ERR;
     if (fs_sg2_grads_create(&gr, g, err)) goto done;
     if (fs_gen_params_list(g, gr, &params, &n_params, err)) goto done;
-    if (fs_adam_create(&adam, params, n_params, o->lr, 0.9f, 0.999f, 1e-8f, err)) goto done;
-    if (work_init(&w, g, B, err)) goto done;
+    if (fs_adam_create(&adam, params, n_params, o->lr, o->beta1, 0.999f, 1e-8f, err)) goto done;
+    if (work_init(&w, g, fs_pti_dist_local_batch(B), err)) goto done; /* this rank's share of a batch */
     if (o->locality && locality_init(&lw, g, err)) goto done; /* g is still untuned here */
 
     long u = 0, last_ckpt = -1;
@@ -305,9 +313,9 @@ int fs_pti_run(fs_sg2 *g, const float *pivots, int n, fs_crop_fn get_crop, void 
     double t_ckpt = fs_now_seconds();
     long run_updates = 0;
     for (; u < total; u++) {
-        if (fs_should_abort()) {
+        if (fs_pti_dist_should_stop()) {
             /* keep what was learned: the same command continues from here */
-            if (o->checkpoint_dir && u > 0 && u != last_ckpt &&
+            if (o->checkpoint_dir && u > 0 && u != last_ckpt && fs_dist_rank() == 0 &&
                 save_checkpoint(o->checkpoint_dir, g, adam, u, n, B, sums, last_ckpt, err))
                 goto done;
             if (o->checkpoint_dir)
@@ -319,15 +327,20 @@ int fs_pti_run(fs_sg2 *g, const float *pivots, int n, fs_crop_fn get_crop, void 
         long pass = u / steps_per_pass;
         int first = (int)(u % steps_per_pass) * B;
         int b = n - first < B ? n - first : B;
-        if (load_batch(&w, g, pivots, first, b, get_crop, user, err)) goto done;
+        int lfirst, lb; /* this rank's frames of the batch (all of them with one process) */
+        fs_pti_dist_share(first, b, &lfirst, &lb);
         fs_adam_zero_grad(adam);
-        double ls;
-        if (batch_loss(g, &w, b, lpips, o, 1, &ls, err)) goto done;
-        fs_sg2_synthesis_backward(g, w.acts, w.dimg, NULL, gr, NULL);
-        if (o->locality) {
+        double ls = 0;
+        if (lb > 0) {
+            if (load_batch(&w, g, pivots, lfirst, lb, get_crop, user, err)) goto done;
+            if (batch_loss(g, &w, lb, b, lpips, o, 1, &ls, err)) goto done;
+            fs_sg2_synthesis_backward(g, w.acts, w.dimg, NULL, gr, NULL);
+        }
+        if (o->locality && fs_dist_rank() == 0) { /* once per step: rank 0, whose first frame is the batch's */
             double lr_loss;
             if (locality_step(&lw, g, gr, lpips, w.ws, u, o->locality_seed, &lr_loss, err)) goto done;
         }
+        if (fs_pti_dist_reduce(gr, &ls, err)) goto done;
         fs_adam_step(adam);
         if (pass == 0) sums[0] += ls, sums[1] += b;
         if (pass == total / steps_per_pass - 1) sums[2] += ls, sums[3] += b;
@@ -335,7 +348,7 @@ int fs_pti_run(fs_sg2 *g, const float *pivots, int n, fs_crop_fn get_crop, void 
         fs_progress_step(&prog, 1, "pass %ld/%d  loss %.4f", pass + 1, o->passes, ls / b);
         int due = (o->checkpoint_every > 0 && (u + 1) % o->checkpoint_every == 0) ||
                   (o->checkpoint_seconds > 0 && fs_now_seconds() - t_ckpt >= o->checkpoint_seconds);
-        if (o->checkpoint_dir && due && u + 1 < total) {
+        if (o->checkpoint_dir && due && u + 1 < total && fs_dist_rank() == 0) {
             if (save_checkpoint(o->checkpoint_dir, g, adam, u + 1, n, B, sums, last_ckpt, err)) goto done;
             last_ckpt = u + 1;
             t_ckpt = fs_now_seconds();
@@ -346,7 +359,7 @@ int fs_pti_run(fs_sg2 *g, const float *pivots, int n, fs_crop_fn get_crop, void 
         }
     }
     fs_progress_end(&prog);
-    if (o->checkpoint_dir) {
+    if (o->checkpoint_dir && fs_dist_rank() == 0) {
         if (save_checkpoint(o->checkpoint_dir, g, adam, total, n, B, sums, last_ckpt, err)) goto done;
     }
     rep->updates = total;
@@ -367,15 +380,18 @@ int fs_pti_eval(const fs_sg2 *g, const float *pivots, int n, fs_crop_fn get_crop
     pti_work w;
     if (work_init(&w, g, 1, err)) return FS_ERR;
     double total = 0;
-    for (int i = 0; i < n; i++) {
+    int first, mine;
+    fs_pti_dist_share(0, n, &first, &mine); /* several ranks: each its share, summed */
+    for (int i = first; i < first + mine; i++) {
         double ls;
-        if (load_batch(&w, g, pivots, i, 1, get_crop, user, err) || batch_loss(g, &w, 1, lpips, o, 0, &ls, err)) {
+        if (load_batch(&w, g, pivots, i, 1, get_crop, user, err) || batch_loss(g, &w, 1, 1, lpips, o, 0, &ls, err)) {
             work_free(&w);
             return FS_ERR;
         }
         total += ls;
     }
     work_free(&w);
+    if (fs_dist_allreduce_f64(&total, 1, FS_DIST_SUM, err)) return FS_ERR;
     *mean_loss = n > 0 ? total / n : 0;
     return FS_OK;
 }

@@ -27,6 +27,7 @@ typedef struct fs_pti_opts {
     int batch;               /* frames per step (default 1, as STIT) */
     float lr;                /* 3e-5 */
     float l2_lambda;         /* 10 */
+    float beta1;             /* Adam's beta1 (0.9) */
     float lpips_lambda;      /* 1 (ignored without an LPIPS model) */
     const char *checkpoint_dir; /* NULL: no checkpoints, no resume */
     int checkpoint_every;    /* updates between checkpoints (0: only by time) */

@@ -16,7 +16,7 @@
 
 static int same_settings(const fs_project_settings *a, const fs_project_settings *b) {
     return a->size == b->size && a->center_sigma == b->center_sigma && a->xy_sigma == b->xy_sigma &&
-           a->antialias == b->antialias && a->max_frames == b->max_frames && !strcmp(a->range, b->range);
+           a->antialias == b->antialias && a->max_frames == b->max_frames && fs_frame_range_equal(&a->range, &b->range);
 }
 
 static int cut_crops(fs_project *p, const char *video, int force, fs_err *err) {
@@ -86,7 +86,7 @@ int fs_project_align(const char *video, const char *dir, const fs_project_align_
     char sha[65];
     if (fs_project_fingerprint(real, &size, sha, err)) return FS_ERR;
     if (o->settings.size < 8 || o->settings.size > 8192)
-        return fs_errorf(err, "--size %d out of range (8..8192)", o->settings.size);
+        return fs_errorf(err, "crop size %d out of range (8..8192)", o->settings.size);
 
     fs_project *p = NULL;
     char mpath[FS_PATH_MAX];
@@ -100,11 +100,13 @@ int fs_project_align(const char *video, const char *dir, const fs_project_align_
             return rc;
         }
         if (!same_settings(&p->settings, &o->settings)) {
+            char rtext[64];
+            fs_frame_range_format(&p->settings.range, rtext, sizeof rtext);
             int rc = fs_errorf(err,
                                "%s: the project was aligned with other settings (--size %d, max frames %lld%s%s); "
                                "use the same options or a new --project dir",
                                dir, p->settings.size, (long long)p->settings.max_frames,
-                               p->settings.range[0] ? ", range " : "", p->settings.range);
+                               p->settings.range.set ? ", range " : "", rtext);
             fs_project_close(p);
             return rc;
         }

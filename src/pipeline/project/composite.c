@@ -19,6 +19,9 @@ void fs_composite_opts_default(fs_composite_opts *o) {
     memset(o, 0, sizeof *o);
     fs_video_writer_opts_default(&o->writer);
     o->feather = 1;
+    o->dilation = 50;
+    o->feather_radius = 25;
+    o->keep_occluders = 1;
     o->fade_frames = 4;
 }
 
@@ -32,6 +35,41 @@ static float fade_weight(const fs_aligned_track *tr, int i, int frames, int fade
 }
 
 int fs_project_paste_alpha(const fs_project *p, int k, int i, float *alpha, int feather, fs_err *err) {
+    fs_composite_opts o;
+    fs_composite_opts_default(&o);
+    o.feather = feather;
+    return fs_project_paste_alpha_opts(p, k, i, alpha, &o, err);
+}
+
+/* the landmark hull (+ forehead) of track tr at index i, on the S×S crop */
+static void hull_mask(const fs_aligned_track *tr, int i, int S, uint8_t *out) {
+    float lmc[FS_FACE_NUM_LANDMARKS][2];
+    fs_align_landmarks_to_crop(tr->coeffs[i], (const float(*)[2])tr->lm[i], lmc);
+    fs_mask_from_landmarks(out, S, (const float(*)[2])lmc);
+}
+
+/* STIT issue #47: inside the face hull, what the parser does not call face/hair/neck (fg == 0: a hand,
+ * a microphone) is in front of the face: the original frame stays there. */
+static int keep_occluders(const fs_aligned_track *tr, int i, int S, const uint8_t *fg, float *alpha, int64_t *count,
+                          fs_err *err) {
+    uint8_t *hull = malloc((size_t)S * S);
+    if (!hull) return fs_errorf(err, "out of memory");
+    hull_mask(tr, i, S, hull);
+    int64_t n = 0;
+    for (size_t q = 0; q < (size_t)S * S; q++)
+        if (hull[q] && !fg[q]) alpha[q] = 0.0f, n++;
+    free(hull);
+    if (count) *count += n;
+    return FS_OK;
+}
+
+int fs_project_paste_alpha_opts(const fs_project *p, int k, int i, float *alpha, const fs_composite_opts *o,
+                                fs_err *err) {
+    int S0 = p->settings.size;
+    if (o->no_mask) {
+        for (size_t q = 0; q < (size_t)S0 * S0; q++) alpha[q] = 1.0f;
+        return FS_OK;
+    }
     const fs_aligned_track *tr = &p->tracks->t[k];
     int S = p->settings.size;
     uint8_t *fg = malloc((size_t)S * S);
@@ -39,7 +77,8 @@ int fs_project_paste_alpha(const fs_project *p, int k, int i, float *alpha, int 
     char path[FS_PATH_MAX];
     fs_project_mask_path(p, tr->id, tr->first + i, path, sizeof path);
     fs_image *labels = NULL;
-    if (fs_file_exists(path)) {
+    int from_labels = fs_file_exists(path);
+    if (from_labels) {
         if (fs_image_load(path, &labels, err)) {
             free(fg);
             return FS_ERR;
@@ -56,11 +95,10 @@ int fs_project_paste_alpha(const fs_project *p, int k, int i, float *alpha, int 
         free(l);
         fs_image_destroy(labels);
     } else {
-        float lmc[FS_FACE_NUM_LANDMARKS][2];
-        fs_align_landmarks_to_crop(tr->coeffs[i], (const float(*)[2])tr->lm[i], lmc);
-        fs_mask_from_landmarks(fg, S, (const float(*)[2])lmc);
+        hull_mask(tr, i, S, fg);
     }
-    int rc = fs_mask_paste_alpha(alpha, fg, S, feather, err);
+    int rc = fs_mask_paste_alpha_ex(alpha, fg, S, o->dilation, o->feather ? o->feather_radius : 0, err);
+    if (!rc && from_labels && o->keep_occluders) rc = keep_occluders(tr, i, S, fg, alpha, o->occluder_px, err);
     free(fg);
     return rc;
 }
@@ -145,7 +183,7 @@ int fs_project_composite(const fs_project *p, const char *out_path, const fs_com
             fs_image *crop = NULL;
             rc = load_crop(p, o, tr->id, (int)f.index, &crop, err);
             if (rc || !crop) continue;
-            rc = fs_project_paste_alpha(p, k, i, alpha, o->feather, err);
+            rc = fs_project_paste_alpha_opts(p, k, i, alpha, o, err);
             float fw = fade_weight(tr, i, t->frames, o->fade_frames);
             if (!rc && fw < 1.0f)
                 for (size_t q = 0; q < (size_t)S * S; q++) alpha[q] *= fw;
@@ -176,5 +214,8 @@ int fs_project_composite(const fs_project *p, const char *out_path, const fs_com
     }
     if (fs_video_writer_close(w, err)) return FS_ERR;
     fs_info("%s: %lld frames, %lld faces pasted", out_path, (long long)frames, (long long)pasted);
+    if (o->occluder_px)
+        fs_info("%s: %lld crop pixels in front of the faces kept from the source (occluders)", out_path,
+                (long long)*o->occluder_px);
     return FS_OK;
 }

@@ -27,7 +27,7 @@ int fs_project_detect_tracks(const char *video, const fs_project_settings *s, co
     }
     /* --range: faces only in frames [from, to); the other frames are decoded (and counted) only */
     int64_t from, until;
-    if (fs_project_range_frames(s->range, vi->fps, &from, &until, err)) {
+    if (fs_frame_range_frames(&s->range, vi->fps, &from, &until, err)) {
         fs_face_tracker_destroy(tr);
         fs_video_close(r);
         return FS_ERR;
@@ -58,7 +58,11 @@ int fs_project_detect_tracks(const char *video, const fs_project_settings *s, co
     rc = fs_aligned_tracks_from_faces(ft, n, info.fps, info.width, info.height, s, out, err);
     fs_face_tracks_destroy(ft);
     if (rc) return FS_ERR;
-    if ((*out)->count == 0 && s->range[0]) fs_warn("%s: no face found in the range %s", video, s->range);
+    if ((*out)->count == 0 && s->range.set) {
+        char rtext[64];
+        fs_frame_range_format(&s->range, rtext, sizeof rtext);
+        fs_warn("%s: no face found in the range %s", video, rtext);
+    }
     else if ((*out)->count == 0) fs_warn("%s: no face found in %d frames", video, n);
     else fs_verbose("%s: %d face track(s) in %d frames", video, (*out)->count, n);
     if (debug_video && fs_project_write_debug_video(video, *out, s->max_frames, debug_video, err)) {

@@ -119,7 +119,11 @@ int fs_project_write_manifest(const fs_project *p, fs_err *err) {
     cJSON_AddNumberToObject(set, "xy_sigma", p->settings.xy_sigma);
     cJSON_AddBoolToObject(set, "antialias", p->settings.antialias);
     cJSON_AddNumberToObject(set, "max_frames", (double)p->settings.max_frames);
-    if (p->settings.range[0]) cJSON_AddStringToObject(set, "range", p->settings.range);
+    if (p->settings.range.set) {
+        char rtext[64];
+        fs_frame_range_format(&p->settings.range, rtext, sizeof rtext);
+        cJSON_AddStringToObject(set, "range", rtext);
+    }
     cJSON *stages = cJSON_GetObjectItemCaseSensitive(root, "stages");
     if (!cJSON_IsObject(stages)) {
         cJSON_DeleteItemFromObjectCaseSensitive(root, "stages");
@@ -257,12 +261,15 @@ int fs_project_open(const char *dir, fs_project **out, fs_err *err) {
     fs_project_settings_default(&p->settings);
     double crop = dbl(set, "size", 1024);
     p->settings.size = crop >= 8 && crop <= 8192 ? (int)crop : 0; /* 0: refused below */
-    p->settings.center_sigma = dbl(set, "center_sigma", 1.0);
-    p->settings.xy_sigma = dbl(set, "xy_sigma", 3.0);
+    p->settings.center_sigma = dbl(set, "center_sigma", p->settings.center_sigma);
+    p->settings.xy_sigma = dbl(set, "xy_sigma", p->settings.xy_sigma);
     p->settings.antialias = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(set, "antialias"));
     p->settings.max_frames = (int64_t)dbl_in(set, "max_frames", 0, 0, 1e12);
-    const char *range = str(set, "range");
-    snprintf(p->settings.range, sizeof p->settings.range, "%s", range ? range : "");
+    if (fs_frame_range_parse(str(set, "range"), &p->settings.range, err)) {
+        fs_err_prefix(err, "settings.range");
+        fs_err_prefix(err, path);
+        goto done;
+    }
     if (p->settings.size < 8 || p->settings.size > 8192) {
         fs_errorf(err, "%s: bad crop size %d", path, p->settings.size);
         goto done;

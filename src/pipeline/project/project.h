@@ -47,21 +47,43 @@ typedef struct fs_aligned_tracks {
     fs_aligned_track *t;
 } fs_aligned_tracks;
 
+/* A window of the video: "FROM:TO", each end a time "2.5s" or a frame "f75", TO exclusive, either
+ * end may be empty (open). Parsed once (select.c); resolved to frames with the video's fps. */
+typedef struct fs_frame_range {
+    int set;                              /* 0: every frame */
+    double from, to;                      /* seconds, or frame numbers where *_frame */
+    unsigned char from_frame, to_frame;   /* 1: that end is a frame number */
+    unsigned char from_open, to_open;     /* 1: that end is open */
+} fs_frame_range;
+
+/* "" or NULL = unset. Errors name the text only (the caller adds the option's name). */
+int fs_frame_range_parse(const char *text, fs_frame_range *r, fs_err *err);
+/* Frames [from, to) at fps (to = INT64_MAX when open); an empty window is an error. */
+int fs_frame_range_frames(const fs_frame_range *r, double fps, int64_t *from, int64_t *to, fs_err *err);
+/* The canonical text ("" when unset); parse(format(r)) == r. */
+void fs_frame_range_format(const fs_frame_range *r, char *buf, size_t n);
+int fs_frame_range_equal(const fs_frame_range *a, const fs_frame_range *b);
+
+/* Which faces a run works on: all, the largest (box area summed over its frames) or one track id. */
+enum { FS_FACE_ALL = 0, FS_FACE_LARGEST, FS_FACE_ID };
+typedef struct fs_face_pick {
+    int kind;
+    int id;                               /* FS_FACE_ID */
+} fs_face_pick;
+int fs_face_pick_parse(const char *text, fs_face_pick *f, fs_err *err); /* NULL = all */
+void fs_face_pick_format(const fs_face_pick *f, char *buf, size_t n);
+
 typedef struct fs_project_settings {
     int size;               /* crop size (STIT: 1024) */
     double center_sigma;    /* 1.0 */
     double xy_sigma;        /* 3.0 */
     int antialias;          /* 1 */
     int64_t max_frames;     /* 0 = all */
-    char range[64];         /* "" = every frame; else faces are found (and so edited) only in this
-                               window, the rest of the video is copied: "FROM:TO", each end a time
-                               "2.5s" or a frame "f75", TO exclusive, empty = to the end ("f75:") */
+    fs_frame_range range;   /* unset = every frame; else faces are found (and so edited) only in
+                               this window, the rest of the video is copied */
 } fs_project_settings;
 
 void fs_project_settings_default(fs_project_settings *s);
-/* Parses a range ("" = all) into frames [from, to) at fps (to = INT64_MAX when open). 0 on
- * success; an error names the text. */
-int fs_project_range_frames(const char *range, double fps, int64_t *from, int64_t *to, fs_err *err);
 
 /* From the tracker's output: interpolates gaps, smooths, computes quads and coefficients. */
 int fs_aligned_tracks_from_faces(const fs_face_tracks *ft, int frames, double fps, int width, int height,
@@ -123,9 +145,8 @@ void fs_project_crop_path(const fs_project *p, const char *crops_dir, int track,
 /* masks/tNNN/FFFFFF.png: the BiSeNet label map of that crop (written by edit, read by composite). */
 void fs_project_mask_path(const fs_project *p, int track, int frame, char *buf, size_t n);
 
-/* sel[k] = 1 for the tracks `face` picks: "all" (or NULL), "largest" (the largest box area summed
- * over the track's frames) or a track id; an unknown id is an error. */
-int fs_project_select_tracks(const fs_project *p, const char *face, int *sel, fs_err *err);
+/* sel[k] = 1 for the tracks `face` picks (NULL = all); an unknown id is an error. */
+int fs_project_select_tracks(const fs_project *p, const fs_face_pick *face, int *sel, fs_err *err);
 
 /* Loads the crop of (track id, frame) from crops_dir (NULL = DIR/crops), checking its size. A crop
  * missing from DIR/crops is an error; missing from another crops_dir leaves *crop NULL (face kept). */
@@ -163,6 +184,12 @@ typedef struct fs_composite_opts {
     fs_crop_source_fn crop_fn; /* overrides crops_dir when set */
     void *crop_user;
     int feather;               /* 1 (default): feathered Full mask; 0: hard Full mask */
+    int dilation;              /* Full = the face mask dilated by this many 1024-crop pixels (50) */
+    int feather_radius;        /* erode + blur radius of the feathered mask, 1024-crop pixels (25) */
+    int no_mask;               /* paste the whole crop (STIT's --no_mask) */
+    int keep_occluders;        /* 1 (default): where a label map exists, pixels of the landmark hull it labels
+                                  background/cloth/hat (an occluding hand) keep the original frame */
+    int64_t *occluder_px;      /* when set, adds the number of crop pixels kept that way */
     int debug;                 /* draw quads and landmarks on the output */
     int fade_frames;           /* ramp the paste in/out over this many frames where a track starts or
                                   ends inside the video, so an edit does not pop (default 4; 0 = off) */
@@ -174,5 +201,8 @@ int fs_project_composite(const fs_project *p, const char *out_path, const fs_com
 /* The alpha used to paste crop (track index k, frame index i of that track): landmark hull, or the
  * project's label map when masks/tNNN/FFFFFF.png exists. alpha: (S, S). */
 int fs_project_paste_alpha(const fs_project *p, int k, int i, float *alpha, int feather, fs_err *err);
+/* The alpha composite pastes with under o (no_mask, dilation, feather, feather_radius). */
+int fs_project_paste_alpha_opts(const fs_project *p, int k, int i, float *alpha, const fs_composite_opts *o,
+                                fs_err *err);
 
 #endif

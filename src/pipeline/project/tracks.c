@@ -10,51 +10,15 @@
 
 #include "core/fileio.h"
 #include "face/align.h"
+#include "pipeline/params.h"
 
 void fs_project_settings_default(fs_project_settings *s) {
+    memset(s, 0, sizeof *s);
     s->size = 1024;
-    s->center_sigma = 1.0;
-    s->xy_sigma = 3.0;
     s->antialias = 1;
-    s->max_frames = 0;
-    s->range[0] = 0;
-}
-
-/* one end of a range: "2.5s" (seconds) or "f75" (frame); empty = open */
-static int range_end(const char *t, size_t n, double fps, int64_t open, int64_t *out) {
-    char buf[32];
-    if (n == 0) {
-        *out = open;
-        return 1;
-    }
-    if (n >= sizeof buf) return 0;
-    memcpy(buf, t, n);
-    buf[n] = 0;
-    char *end = NULL;
-    double v;
-    if (buf[0] == 'f') {
-        v = strtod(buf + 1, &end);
-        if (end == buf + 1 || *end || !(v >= 0 && v <= 1e12) || v != floor(v)) return 0;
-        *out = (int64_t)v;
-        return 1;
-    }
-    v = strtod(buf, &end);
-    if (end == buf || end[0] != 's' || end[1] || !(v >= 0 && v <= 1e9)) return 0;
-    *out = (int64_t)llround(v * (fps > 0 ? fps : 25.0));
-    return 1;
-}
-
-int fs_project_range_frames(const char *range, double fps, int64_t *from, int64_t *to, fs_err *err) {
-    *from = 0;
-    *to = INT64_MAX;
-    if (!range || !range[0]) return FS_OK;
-    const char *colon = strchr(range, ':');
-    if (!colon || strchr(colon + 1, ':') || !range_end(range, (size_t)(colon - range), fps, 0, from) ||
-        !range_end(colon + 1, strlen(colon + 1), fps, INT64_MAX, to))
-        return fs_errorf(err, "range '%s': expected FROM:TO with times like 2.5s or frames like f75 (either may be empty)",
-                         range);
-    if (*to <= *from) return fs_errorf(err, "range '%s' is empty", range);
-    return FS_OK;
+    fs_params d;
+    fs_params_default(&d);
+    fs_params_to_settings(&d, s);
 }
 
 static void track_free(fs_aligned_track *t) {
@@ -333,33 +297,3 @@ done:
     return rc;
 }
 
-int fs_project_select_tracks(const fs_project *p, const char *face, int *sel, fs_err *err) {
-    int n = p->tracks->count;
-    if (!face || !strcmp(face, "all")) {
-        for (int k = 0; k < n; k++) sel[k] = 1;
-        return FS_OK;
-    }
-    memset(sel, 0, sizeof(int) * (size_t)n);
-    if (!strcmp(face, "largest")) {
-        int best = -1;
-        double best_area = -1;
-        for (int k = 0; k < n; k++) {
-            double a = 0;
-            const fs_aligned_track *t = &p->tracks->t[k];
-            for (int i = 0; i < t->n; i++) a += (t->box[i][2] - t->box[i][0]) * (t->box[i][3] - t->box[i][1]);
-            /* the sum over frames: a face that is large AND present long */
-            if (a > best_area) best_area = a, best = k;
-        }
-        if (best >= 0) sel[best] = 1;
-        return FS_OK;
-    }
-    char *end = NULL;
-    long id = strtol(face, &end, 10);
-    if (!*face || *end) return fs_errorf(err, "--face %s: expected all, largest or a track id", face);
-    for (int k = 0; k < n; k++)
-        if (p->tracks->t[k].id == id) {
-            sel[k] = 1;
-            return FS_OK;
-        }
-    return fs_errorf(err, "--face %ld: no face track with that id (see tracks.json)", id);
-}

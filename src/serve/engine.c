@@ -1,0 +1,107 @@
+/* engine.c — what a studio job runs. The one place that calls the pipeline for jobs: a render goes
+ * through the public API (facestitch_edit with progress and abort callbacks), so switching it to the
+ * coming context handle is a change here only. An analysis (faces + crops, for the page's face
+ * boxes and previews) uses the project's align stage with the settings a render would use, so the
+ * render finds it done. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/fileio.h"
+#include "core/log.h"
+#include "models/stylegan2.h"
+#include "pipeline/invert/invert.h"
+#include "serve/jobs.h"
+#include "serve/metrics_json.h"
+#include "serve/srv.h"
+
+/* Where each pipeline stage falls in the job's 0..100 (stages not listed keep the last span). */
+typedef struct span {
+    const char *stage;
+    double lo, hi;
+} span;
+static const span render_spans[] = {{"faces", 0, 8},        {"crops", 8, 15},  {"e4e pivots", 15, 22},
+                                    {"projection pivots", 15, 22}, {"PTI", 22, 55}, {"edit + stitch", 55, 92},
+                                    {"edit", 55, 92},        {"composite", 55, 92}, {"metrics", 92, 100}};
+static const span analyse_spans[] = {{"faces", 0, 80}, {"crops", 80, 100}};
+
+typedef struct run_ctx {
+    fs_jobs *jobs;
+    const span *spans;
+    int n_spans;
+    const span *phase; /* when set: every stage falls in this span, named "phase: stage" */
+} run_ctx;
+
+static void on_progress(void *user, const char *stage, long long done, long long total, double eta,
+                        const char *detail) {
+    (void)detail;
+    run_ctx *r = user;
+    double lo = 0, hi = 100;
+    char label[128];
+    if (r->phase) {
+        snprintf(label, sizeof label, "%s: %s", r->phase->stage, stage);
+        stage = label;
+        lo = r->phase->lo, hi = r->phase->hi;
+    }
+    for (int i = 0; !r->phase && i < r->n_spans; i++)
+        if (!strcmp(r->spans[i].stage, stage)) lo = r->spans[i].lo, hi = r->spans[i].hi;
+    double f = total > 0 ? (double)done / (double)total : 0;
+    fs_jobs_progress(r->jobs, stage, lo + (hi - lo) * (f > 1 ? 1 : f), eta);
+}
+
+static int on_abort(void *user) { return fs_jobs_should_stop(((run_ctx *)user)->jobs); }
+
+static int analyse(fs_srv *s, const fs_job *job, const char *video, fs_err *err) {
+    fs_sg2 *g = NULL;
+    if (fs_sg2_load(s->ms.generator, &g, err)) return FS_ERR;
+    fs_invert_opts io;
+    fs_invert_opts_default(&io);
+    fs_project_align_opts ao = io.align;
+    ao.settings.size = g->cfg.resolution;
+    ao.settings.max_frames = s->o.job.max_frames;
+    fs_sg2_destroy(g);
+    if (s->o.job.range && fs_frame_range_parse(s->o.job.range, &ao.settings.range, err)) return FS_ERR;
+    return fs_project_align(video, job->dir, &ao, err);
+}
+
+static int render(fs_srv *s, run_ctx *rc, fs_job *job, const char *video, fs_err *err) {
+    fs_jobs *jobs = rc->jobs;
+    static const span measuring = {"metrics", 92, 100};
+    char out[4400], msg[1024];
+    snprintf(job->output, sizeof job->output, "studio/out/%s.mp4", job->id);
+    snprintf(out, sizeof out, "%s/studio/out", job->dir);
+    if (fs_mkdirs(out, err)) return FS_ERR;
+    snprintf(out, sizeof out, "%s/%s", job->dir, job->output);
+    facestitch_params p = s->o.job;
+    p.edit = job->edit;
+    p.face = job->face[0] ? job->face : "all";
+    p.project_dir = job->dir;
+    p.models_dir = s->ms.models_dir[0] ? s->ms.models_dir : NULL;
+    fs_jobs_log(jobs, "render %s: edit %s, face %s, pti-steps %d, stitch %s", video, p.edit, p.face, p.pti_steps,
+                p.stitch ? "on" : "off");
+    if (facestitch_edit(video, out, &p, msg, sizeof msg) != 0) return fs_errorf(err, "%s", msg);
+    char mpath[4400];
+    snprintf(job->metrics, sizeof job->metrics, "studio/jobs/%s.metrics.json", job->id);
+    snprintf(mpath, sizeof mpath, "%s/%s", job->dir, job->metrics);
+    rc->phase = &measuring;
+    fs_err me = {0};
+    if (fs_studio_metrics(video, out, p.max_frames, mpath, &me)) { /* the video is there: not a failure */
+        fs_jobs_log(jobs, "metrics not measured: %s", me.msg);
+        job->metrics[0] = 0;
+    }
+    return FS_OK;
+}
+
+int fs_engine_run(fs_srv *s, fs_jobs *jobs, fs_job *job, fs_err *err) {
+    fs_srv_project p;
+    if (fs_srv_project_get(s, job->project, &p)) return fs_errorf(err, "%s: project not open", job->dir);
+    int is_render = !strcmp(job->kind, "render");
+    run_ctx r = {jobs, is_render ? render_spans : analyse_spans,
+                 is_render ? (int)(sizeof render_spans / sizeof render_spans[0])
+                           : (int)(sizeof analyse_spans / sizeof analyse_spans[0]), NULL};
+    pthread_mutex_lock(&s->pool_mu); /* previews use the thread pool only while no job runs */
+    facestitch_set_progress(on_progress, on_abort, &r);
+    int rc = is_render ? render(s, &r, job, p.video, err) : analyse(s, job, p.video, err);
+    facestitch_set_progress(NULL, NULL, NULL);
+    pthread_mutex_unlock(&s->pool_mu);
+    return rc;
+}
