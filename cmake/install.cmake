@@ -18,11 +18,18 @@ endforeach()
 add_library(facestitch_shared SHARED ${FS_ALL_OBJECTS})
 set_target_properties(facestitch_shared PROPERTIES OUTPUT_NAME facestitch VERSION ${PROJECT_VERSION}
   SOVERSION ${PROJECT_VERSION_MAJOR} C_VISIBILITY_PRESET default)
-target_link_libraries(facestitch_shared PRIVATE Threads::Threads m PkgConfig::OPENBLAS PkgConfig::LIBAV
-  PkgConfig::CJSON PkgConfig::CURL PkgConfig::PNG PkgConfig::ZLIB)
+# the same dependencies as the static library (Debian packages, MPI and CUDA when built with them)
+target_link_libraries(facestitch_shared PRIVATE $<TARGET_PROPERTY:facestitch_lib,INTERFACE_LINK_LIBRARIES>)
 
 # pkg-config: the shared library by default; `pkg-config --static` adds what the static one needs
 set(FS_PC_REQUIRES_PRIVATE "libavformat libavcodec libavutil libswscale libswresample libcjson libcurl libpng libjpeg zlib openblas")
+set(FS_PC_LIBS_PRIVATE "-lm -lpthread")
+if(FS_HAVE_MPI)
+  string(APPEND FS_PC_REQUIRES_PRIVATE " ompi-c")
+endif()
+if(FS_HAVE_CUDA)
+  string(APPEND FS_PC_LIBS_PRIVATE " -L${CUDAToolkit_LIBRARY_DIR} -lcublas -lcudart -lstdc++")
+endif()
 # relocatable: the prefix is found from where the .pc file lies (`cmake --install --prefix` picks it late)
 file(RELATIVE_PATH FS_PC_UP "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
 string(REGEX REPLACE "/$" "" FS_PC_UP "${FS_PC_UP}")

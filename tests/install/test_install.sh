@@ -52,10 +52,11 @@ LD_LIBRARY_PATH="$LIB" "$T/use_api" "$T/missing.mp4" "$T/out.mp4" >"$T/run" 2>&1
 check run_shared "[ $rc -eq 0 ] && grep -q '^facestitch [0-9]' $T/run && [ ! -e $T/out.mp4 ]"
 [ $rc -eq 0 ] || cat "$T/run"
 check uses_installed_so "LD_LIBRARY_PATH=$LIB ldd $T/use_api | grep -q '$LIB/libfacestitch.so'"
-# the static library with its dependencies (Requires.private) linked the ordinary (shared) way
+# the static library with its dependencies (Requires.private, libs_private) linked the ordinary (shared) way
 deps=$(pkg-config --print-requires-private facestitch | cut -d' ' -f1)
 cc -std=c11 $SAN -o "$T/use_api_static" "$FS_SRC/tests/install/use_api.c" $(pkg-config --cflags facestitch) \
-   "$LIB/libfacestitch.a" $(pkg-config --libs $deps) -lm -lpthread 2>"$T/cc2.err"; rc=$?
+   "$LIB/libfacestitch.a" $(pkg-config --libs $deps) $(pkg-config --variable=libs_private facestitch) \
+   2>"$T/cc2.err"; rc=$?
 check build_static "[ $rc -eq 0 ]"
 [ $rc -eq 0 ] || cat "$T/cc2.err"
 "$T/use_api_static" "$T/missing.mp4" "$T/out.mp4" >"$T/run2" 2>&1; rc=$?
