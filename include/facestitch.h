@@ -45,6 +45,8 @@ typedef struct facestitch_params {
     int stitch_steps;
     long max_frames;          /* 0: the whole video */
     int crf;                  /* H.264 quality; 0 = lossless */
+    const char *preset;       /* x264 speed preset: "medium" (default) ... "veryslow" */
+    const char *codec;        /* video encoder: "h264" (default), "hevc", "vp9", "ffv1", ... */
     int threads;              /* 0: all cores */
     const char *face;         /* "all" (default), "largest" or a track id; PTI tunes on these faces */
     const char *range;        /* NULL: every frame; "FROM:TO" (times "2.5s:7s" or frames "f75:f210"):

@@ -56,7 +56,6 @@ static void usage(FILE *fp) {
             "                         (STIT's --output_frames; NNNNNN = source frame)\n"
             "  --hard-mask HARD.mp4   also the video pasted with the hard (unfeathered) mask (STIT writes\n"
             "                         both; the stitched crops are reused)\n"
-            "  --preset P, --codec C  encoder settings (see 'facestitch composite --help')\n"
             "\nEdit, stitching and paste (a changed value never reuses stitched crops of another):\n");
     fs_cli_param_help(fp, FS_PC_EDIT, 0);
     fprintf(fp, "\nInversion (edit VIDEO runs it first; see 'facestitch invert --help'):\n");
@@ -75,7 +74,7 @@ static void usage(FILE *fp) {
 }
 
 int fs_cmd_edit(int argc, char **argv) {
-    enum { O_EDIT = 256, O_PROJECT, O_PREVIEW, O_PRESET, O_CODEC, O_HARD, O_GRID, O_SBS, O_FRAMES };
+    enum { O_EDIT = 256, O_PROJECT, O_PREVIEW, O_HARD, O_GRID, O_SBS, O_FRAMES };
     static const struct option base[] = {{"edit", required_argument, 0, O_EDIT},
                                          {"output", required_argument, 0, 'o'},
                                          {"project", required_argument, 0, O_PROJECT},
@@ -84,8 +83,6 @@ int fs_cmd_edit(int argc, char **argv) {
                                          {"sweep-grid", required_argument, 0, O_GRID},
                                          {"side-by-side", required_argument, 0, O_SBS},
                                          {"output-frames", required_argument, 0, O_FRAMES},
-                                         {"preset", required_argument, 0, O_PRESET},
-                                         {"codec", required_argument, 0, O_CODEC},
                                          FS_PIPELINE_MODEL_OPTIONS,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -98,7 +95,7 @@ int fs_cmd_edit(int argc, char **argv) {
     fs_params_default(&prm);
     fs_model_args ma;
     memset(&ma, 0, sizeof ma);
-    const char *dir = NULL, *out = NULL, *preset = NULL, *codec = NULL, *grid = NULL;
+    const char *dir = NULL, *out = NULL, *grid = NULL;
     fs_edit_sweep sweep;
     int sweeps = 0;
     fs_err err = {0};
@@ -128,15 +125,11 @@ int fs_cmd_edit(int argc, char **argv) {
         case O_HARD: eo.hard_mask_path = optarg; break;
         case O_SBS: eo.side_by_side = optarg; break;
         case O_FRAMES: eo.frames_dir = optarg; break;
-        case O_PRESET: preset = optarg; break;
-        case O_CODEC: codec = optarg; break;
         case 'h': usage(stdout); return 0;
         default: return fs_cli_usage_error("edit", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
     }
     fs_params_to_edit(&prm, &eo);
-    if (preset) eo.comp.writer.preset = preset;
-    if (codec) eo.comp.writer.codec = codec;
     fs_invert_opts io;
     fs_invert_opts_default(&io);
     fs_params_to_invert(&prm, &io);
