@@ -103,7 +103,7 @@ typedef struct fs_param_text {
       "frames tuned at once, one thread each (0 = auto)")                                                        \
     X(CRF, crf, INT, "18", 0, 51, "N", FS_PC_EDIT, "(none: imageio's quality 5)",                                 \
       "H.264 quality of the output (0 = lossless)")                                                              \
-    X(PRESET, preset, TEXT, "medium", 0, 0, "ultrafast|superfast|veryfast|faster|fast|medium|slow|slower|veryslow", \
+    X(PRESET, preset, TEXT, "medium", 0, 0, "ultrafast|superfast|veryfast|faster|fast|medium|slow|slower|veryslow|placebo", \
       FS_PC_EDIT, "(none: imageio's default)", "x264 speed preset of the output (slower = smaller file)")         \
     X(CODEC, codec, TEXT, "h264", 0, 0, "C", FS_PC_EDIT, "(none: imageio's libx264)",                              \
       "video encoder of the output: h264 (libx264), hevc, vp9, ffv1, ... (checked before any work)")             \
