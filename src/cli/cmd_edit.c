@@ -69,7 +69,7 @@ static void usage(FILE *fp) {
             "  facestitch invert talk.mp4 --project talk.fs\n"
             "  facestitch edit --project talk.fs --edit smile=2 -o smile.mp4 --preview sheet.png\n"
             "  facestitch edit --project talk.fs --edit \"age=0@0s,-6@2s\" -o ramp.mp4\n"
-            "  facestitch edit --project talk.fs --edit age=-6:6:6 -o age.mp4 --sweep-grid grid.mp4\n"
+            "  facestitch edit --project talk.fs --edit age=-6:6:6 -o out.mp4 --sweep-grid grid.mp4\n"
             "  facestitch edit long.mp4 --range 60s:70s --edit smile=2 -o long_smile.mp4\n");
 }
 
