@@ -32,7 +32,12 @@ const char *facestitch_version(void);
 /* Every number below has its default, range and meaning in one table, listed by
  * facestitch_param_info (and by `facestitch edit --help`); facestitch_params_init fills them from it. */
 typedef struct facestitch_params {
-    const char *edit;         /* required: "NAME=STRENGTH[,...]" with optional @time keyframes */
+    const char *edit;         /* required: "NAME=STRENGTH[,...]" with optional @time keyframes, or a
+                                 strength sweep "NAME=FROM:TO:STEP" (e.g. "age=-6:6:3": -6, -3, 0, 3, 6;
+                                 STEP > 0, FROM > TO counts down, at most 101 strengths): one video per
+                                 strength, named as facestitch_sweep_output says, from one inversion */
+    const char *sweep_grid;   /* with a sweep: also this video, every strength side by side, labelled
+                                 (at most 32 strengths); NULL: none */
     const char *models_dir;   /* NULL: registry; else a dir like `facestitch models init --tiny` writes */
     const char *project_dir;  /* NULL: a temporary project, removed afterwards */
     int pti_steps;            /* passes of pivotal tuning over all frames */
@@ -40,6 +45,8 @@ typedef struct facestitch_params {
     int stitch_steps;
     long max_frames;          /* 0: the whole video */
     int crf;                  /* H.264 quality; 0 = lossless */
+    const char *preset;       /* x264 speed preset: "medium" (default) ... "veryslow" */
+    const char *codec;        /* video encoder: "h264" (default), "hevc", "vp9", "ffv1", ... */
     int threads;              /* 0: all cores */
     const char *face;         /* "all" (default), "largest" or a track id; PTI tunes on these faces */
     const char *range;        /* NULL: every frame; "FROM:TO" (times "2.5s:7s" or frames "f75:f210"):
@@ -65,6 +72,13 @@ int facestitch_params_set(facestitch_params *p, const char *name, double value, 
 int facestitch_param_count(void);
 int facestitch_param_info(int i, const char **name, const char **def, double *lo, double *hi, const char **stit,
                           const char **help);
+
+/* A strength sweep in edit ("NAME=FROM:TO:STEP"): returns the number of strengths (0 when edit is not
+ * a sweep, -1 with a message in err when it is a malformed one); for 0 <= i < that number fills
+ * *strength (may be NULL) and path: the video facestitch_edit writes for strength i of output
+ * ("out.mp4" -> "out_age-6.mp4"; path may be NULL). */
+int facestitch_sweep_output(const char *edit, const char *output, int i, double *strength, char *path,
+                            size_t pathlen, char *err, size_t errlen);
 
 /* Progress: stage label, done/total, seconds left (< 0 unknown), a detail string. abort: return
  * non-zero to stop the running call as soon as possible (it then fails with "aborted"). */

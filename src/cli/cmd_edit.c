@@ -32,10 +32,14 @@ static void usage(FILE *fp) {
             "  --edit age=-6,smile=2            several at once (or repeat --edit)\n"
             "  --edit \"age=0@0s,-6@2s\"          keyframes in seconds, linear in between\n"
             "  --edit \"smile=0@f0,2@f120\"       keyframes at frame numbers\n"
-            "  --edit age=-6:6:3                strength sweep (STIT's --edit_range -6 6 3): NUM strengths\n"
-            "                                   from FROM to TO, one video each: OUT_age-6.mp4, OUT_age0.mp4,\n"
-            "                                   OUT_age6.mp4 (from one inversion)\n"
-            "  --sweep-grid GRID.mp4            with a sweep: all strengths side by side, labelled\n"
+            "  --edit age=-6:6:3                strength sweep FROM:TO:STEP: -6, -3, 0, 3, 6, one video each\n"
+            "                                   (OUT_age-6.mp4, OUT_age-3.mp4, ... OUT_age6.mp4) from one\n"
+            "                                   inversion. STEP > 0; FROM > TO counts down; TO is included\n"
+            "                                   when it is a whole number of steps away; at most 101 strengths.\n"
+            "                                   STIT's --edit_range S E N is NAME=S:E:(E-S)/(N-1).\n"
+            "                                   --side-by-side, --hard-mask, --preview are written per strength\n"
+            "                                   (SBS_age-6.mp4 ...), --output-frames into DIR/age-6/ ...\n"
+            "  --sweep-grid GRID.mp4            with a sweep: all strengths side by side, labelled (<= 32)\n"
             "  NAME is a direction of the models dir / registry (age, smile, gender, pitch, yaw, ...)\n"
             "  or a direction file (.npy/.pt/.safetensors of shape (512), (1,512) or (num_ws,512)).\n"
             "\n"
@@ -43,14 +47,15 @@ static void usage(FILE *fp) {
             "  -o, --output OUT       output video (.mp4 .mkv .mov), or a directory for PNG frames\n"
             "  --project DIR          project dir (kept; later edits reuse it)\n"
             "  --preview SHEET.png    contact sheet: original | inversion | edit | stitched\n"
-            "  --side-by-side SBS.mp4 the first edited face's aligned crops: original | inversion | naive\n"
-            "                         edit | stitched, labelled, at the source's fps with its audio (STIT's\n"
-            "                         side-by-side out.mp4)\n"
-            "  --output-frames DIR    per-stage frames DIR/{inversion,naive,stitched,final}/NNNNNN.png\n"
+            "  --side-by-side SBS.mp4 one face's aligned crops: original | inversion | naive edit |\n"
+            "                         stitched, labelled, at the source's fps with its audio (STIT's\n"
+            "                         side-by-side out.mp4). Its face is the one --face picks, else (with\n"
+            "                         several faces) the largest: box area summed over its frames\n"
+            "  --output-frames DIR    per-stage frames DIR/{inversion,naive,stitched,final}/NNNNNN.png of the\n"
+            "                         same face (final: whole frames)\n"
             "                         (STIT's --output_frames; NNNNNN = source frame)\n"
             "  --hard-mask HARD.mp4   also the video pasted with the hard (unfeathered) mask (STIT writes\n"
             "                         both; the stitched crops are reused)\n"
-            "  --preset P, --codec C  encoder settings (see 'facestitch composite --help')\n"
             "\nEdit, stitching and paste (a changed value never reuses stitched crops of another):\n");
     fs_cli_param_help(fp, FS_PC_EDIT, 0);
     fprintf(fp, "\nInversion (edit VIDEO runs it first; see 'facestitch invert --help'):\n");
@@ -64,11 +69,12 @@ static void usage(FILE *fp) {
             "  facestitch invert talk.mp4 --project talk.fs\n"
             "  facestitch edit --project talk.fs --edit smile=2 -o smile.mp4 --preview sheet.png\n"
             "  facestitch edit --project talk.fs --edit \"age=0@0s,-6@2s\" -o ramp.mp4\n"
+            "  facestitch edit --project talk.fs --edit age=-6:6:6 -o out.mp4 --sweep-grid grid.mp4\n"
             "  facestitch edit long.mp4 --range 60s:70s --edit smile=2 -o long_smile.mp4\n");
 }
 
 int fs_cmd_edit(int argc, char **argv) {
-    enum { O_EDIT = 256, O_PROJECT, O_PREVIEW, O_PRESET, O_CODEC, O_HARD, O_GRID, O_SBS, O_FRAMES };
+    enum { O_EDIT = 256, O_PROJECT, O_PREVIEW, O_HARD, O_GRID, O_SBS, O_FRAMES };
     static const struct option base[] = {{"edit", required_argument, 0, O_EDIT},
                                          {"output", required_argument, 0, 'o'},
                                          {"project", required_argument, 0, O_PROJECT},
@@ -77,8 +83,6 @@ int fs_cmd_edit(int argc, char **argv) {
                                          {"sweep-grid", required_argument, 0, O_GRID},
                                          {"side-by-side", required_argument, 0, O_SBS},
                                          {"output-frames", required_argument, 0, O_FRAMES},
-                                         {"preset", required_argument, 0, O_PRESET},
-                                         {"codec", required_argument, 0, O_CODEC},
                                          FS_PIPELINE_MODEL_OPTIONS,
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -91,7 +95,7 @@ int fs_cmd_edit(int argc, char **argv) {
     fs_params_default(&prm);
     fs_model_args ma;
     memset(&ma, 0, sizeof ma);
-    const char *dir = NULL, *out = NULL, *preset = NULL, *codec = NULL, *grid = NULL;
+    const char *dir = NULL, *out = NULL, *grid = NULL;
     fs_edit_sweep sweep;
     int sweeps = 0;
     fs_err err = {0};
@@ -121,15 +125,11 @@ int fs_cmd_edit(int argc, char **argv) {
         case O_HARD: eo.hard_mask_path = optarg; break;
         case O_SBS: eo.side_by_side = optarg; break;
         case O_FRAMES: eo.frames_dir = optarg; break;
-        case O_PRESET: preset = optarg; break;
-        case O_CODEC: codec = optarg; break;
         case 'h': usage(stdout); return 0;
         default: return fs_cli_usage_error("edit", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
     }
     fs_params_to_edit(&prm, &eo);
-    if (preset) eo.comp.writer.preset = preset;
-    if (codec) eo.comp.writer.codec = codec;
     fs_invert_opts io;
     fs_invert_opts_default(&io);
     fs_params_to_invert(&prm, &io);
@@ -140,9 +140,6 @@ int fs_cmd_edit(int argc, char **argv) {
     if (sweeps && eo.spec.count)
         return fs_cli_usage_error("edit", "a strength sweep cannot be combined with other edits or keyframes");
     if (grid && !sweeps) return fs_cli_usage_error("edit", "--sweep-grid needs a sweep, e.g. --edit age=-6:6:3");
-    if (sweeps && (eo.preview_path || eo.hard_mask_path || eo.side_by_side || eo.frames_dir))
-        return fs_cli_usage_error("edit", "--preview, --hard-mask, --side-by-side and --output-frames are for one "
-                                          "strength, not a sweep");
     if (eo.spec.count == 0 && !sweeps)
         return fs_cli_usage_error("edit", "--edit NAME=STRENGTH is required (e.g. --edit age=-6)");
 

@@ -25,8 +25,7 @@ static void usage(FILE *fp) {
             "Afterwards 'facestitch edit --project DIR --edit ...' makes edits cheaply.\n"
             "\n"
             "Options:\n"
-            "  --project DIR        project directory (created if needed)\n"
-            "  --checkpoint-every N save a resume checkpoint every N PTI steps (default: every 3 min)\n");
+            "  --project DIR        project directory (created if needed)\n");
     fs_cli_param_help(fp, FS_PC_INVERT, 0);
     fprintf(fp,
             FS_PIPELINE_MODEL_HELP
@@ -38,9 +37,8 @@ static void usage(FILE *fp) {
 }
 
 int fs_cmd_invert(int argc, char **argv) {
-    enum { O_PROJECT = 256, O_CKPT, O_STOP };
+    enum { O_PROJECT = 256, O_STOP };
     static const struct option base[] = {{"project", required_argument, 0, O_PROJECT},
-                                         {"checkpoint-every", required_argument, 0, O_CKPT},
                                          {"stop-after", required_argument, 0, O_STOP},
                                          FS_PIPELINE_MODEL_OPTIONS,
                                          {"help", no_argument, 0, 'h'},
@@ -52,7 +50,7 @@ int fs_cmd_invert(int argc, char **argv) {
     fs_model_args ma;
     memset(&ma, 0, sizeof ma);
     const char *dir = NULL;
-    long checkpoint_every = 0, stop_after = 0;
+    long stop_after = 0;
     optind = 1;
     opterr = 0;
     int c;
@@ -63,11 +61,8 @@ int fs_cmd_invert(int argc, char **argv) {
         if (t) continue;
         switch (c) {
         case O_PROJECT: dir = optarg; break;
-        case O_CKPT:
-            if (fs_cli_parse_long(optarg, 1, 100000000, &checkpoint_every))
-                return fs_cli_usage_error("invert", "--checkpoint-every needs N >= 1");
-            break;
-        case O_STOP: /* testing aid: stop PTI after N updates of this run, as if killed */
+        case O_STOP: /* testing aid, outside the parameter table (pipeline/params.h says why): stop PTI
+                        after N updates of this run, as if killed */
             if (fs_cli_parse_long(optarg, 1, 100000000, &stop_after))
                 return fs_cli_usage_error("invert", "--stop-after needs N >= 1");
             break;
@@ -78,7 +73,6 @@ int fs_cmd_invert(int argc, char **argv) {
     fs_invert_opts o;
     fs_invert_opts_default(&o);
     fs_params_to_invert(&prm, &o);
-    o.pti.checkpoint_every = (int)checkpoint_every;
     o.pti.stop_after = (int)stop_after;
     if (optind + 1 < argc) return fs_cli_usage_error("invert", "one VIDEO only");
     if (!dir) return fs_cli_usage_error("invert", "--project DIR is required");

@@ -11,6 +11,7 @@
 #include "core/threads.h"
 #include "core/version.h"
 #include "pipeline/edit/edit.h"
+#include "pipeline/edit/sweep.h"
 #include "pipeline/invert/invert.h"
 #include "pipeline/params.h"
 
@@ -36,6 +37,7 @@ static const pfield g_fields[] = {
     PF(INNER_DILATION, inner_dilation, F_INT), PF(WHOLE_IMAGE_BORDER, whole_image_border, F_INT),
     PF(NO_MASK, no_mask, F_INT),            PF(FEATHER_RADIUS, feather_radius, F_INT),
     PF(FREEZE_FINE_LAYERS, freeze_fine_layers, F_INT), PF(FADE, fade, F_INT),
+    PF(PRESET, preset, F_TEXT),             PF(CODEC, codec, F_TEXT),
 };
 #undef PF
 #define N_FIELDS (int)(sizeof g_fields / sizeof g_fields[0])
@@ -178,7 +180,10 @@ static int run_edit(const char *video, const char *output, const facestitch_para
     fs_edit_opts eo;
     fs_edit_opts_default(&eo);
     fs_params_to_edit(&prm, &eo);
-    if (fs_edit_spec_parse(p->edit, &eo.spec, e)) return FS_ERR;
+    fs_edit_sweep sw;
+    int sweep = fs_edit_sweep_parse(p->edit, &sw, e);
+    if (sweep < 0 || (!sweep && fs_edit_spec_parse(p->edit, &eo.spec, e))) return FS_ERR;
+    if (!sweep && p->sweep_grid) return fs_errorf(e, "sweep_grid needs a sweep in edit, e.g. \"age=-6:6:3\"");
     fs_invert_opts io;
     fs_invert_opts_default(&io);
     fs_params_to_invert(&prm, &io);
@@ -192,7 +197,8 @@ static int run_edit(const char *video, const char *output, const facestitch_para
     fs_model_set ms;
     if (fs_model_set_resolve(&ma, &ms, e)) return FS_ERR;
     pool_enter(p->threads);
-    int rc = fs_edit_video(video, p->project_dir, &ms, &io, &eo, output, NULL, NULL, e);
+    int rc = sweep ? fs_edit_sweep_run(video, p->project_dir, &ms, &io, &eo, &sw, output, p->sweep_grid, e)
+                   : fs_edit_video(video, p->project_dir, &ms, &io, &eo, output, NULL, NULL, e);
     pool_leave();
     return rc;
 }
@@ -208,6 +214,20 @@ int facestitch_ctx_edit(facestitch_ctx *ctx, const char *video, const char *outp
     int rc = run_edit(video, output, p, &e);
     fs_progress_set_thread_callback(NULL, NULL, NULL);
     return rc ? fail(err, errlen, &e) : 0;
+}
+
+int facestitch_sweep_output(const char *edit, const char *output, int i, double *strength, char *path,
+                            size_t pathlen, char *err, size_t errlen) {
+    fs_err e = {0};
+    fs_edit_sweep sw;
+    int n = edit ? fs_edit_sweep_parse(edit, &sw, &e) : 0;
+    if (n < 0) return fail(err, errlen, &e), -1;
+    if (n == 0) return 0;
+    if (i >= 0 && i < sw.count) {
+        if (strength) *strength = fs_edit_sweep_strength(&sw, i);
+        if (path && pathlen) fs_edit_sweep_output(output ? output : "", &sw, i, path, pathlen);
+    }
+    return sw.count;
 }
 
 /* the default context of facestitch_edit / facestitch_set_progress */

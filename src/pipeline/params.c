@@ -87,6 +87,32 @@ int fs_params_set_number(fs_params *p, fs_param_id id, double v, fs_err *err) {
     return FS_OK;
 }
 
+/* 1 when text is one of the '|'-separated choices */
+static int is_choice(const char *choices, const char *text) {
+    size_t n = strlen(text);
+    for (const char *c = choices; c;) {
+        const char *bar = strchr(c, '|');
+        size_t l = bar ? (size_t)(bar - c) : strlen(c);
+        if (l == n && !strncmp(c, text, n)) return 1;
+        c = bar ? bar + 1 : NULL;
+    }
+    return 0;
+}
+
+static int set_name(fs_params *p, const fs_param_desc *d, const char *text, fs_err *err) {
+    fs_param_text *t = field(p, d->id);
+    if (!text[0]) text = d->def; /* empty (the API's NULL): the default */
+    size_t n = strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_");
+    if (!text[0] || text[n] || n >= sizeof t->s)
+        return fs_errorf(err, "%s: '%s' is not a name (letters, digits, '-', '_'; at most %d)", d->key, text,
+                         (int)sizeof t->s - 1);
+    if (strchr(d->metavar, '|') && !is_choice(d->metavar, text))
+        return fs_errorf(err, "%s: '%s' is not one of %s", d->key, text, d->metavar);
+    snprintf(t->s, sizeof t->s, "%s", text);
+    p->given[d->id] = 1;
+    return FS_OK;
+}
+
 int fs_params_set_text(fs_params *p, fs_param_id id, const char *text, fs_err *err) {
     const fs_param_desc *d = &g_table[id];
     if (!text) text = "";
@@ -97,6 +123,7 @@ int fs_params_set_text(fs_params *p, fs_param_id id, const char *text, fs_err *e
         p->given[id] = 1;
         return FS_OK;
     }
+    if (d->type == FS_PT_TEXT) return set_name(p, d, text, err);
     if (d->type == FS_PT_FLAG && !text[0]) return fs_params_set_number(p, id, 1, err);
     char *end = NULL;
     double v = strtod(text, &end);
@@ -117,6 +144,7 @@ void fs_params_format(const fs_params *p, fs_param_id id, char *buf, size_t n) {
     switch (g_table[id].type) {
     case FS_PT_RANGE: fs_frame_range_format(cfield(p, id), buf, n); break;
     case FS_PT_FACE: fs_face_pick_format(cfield(p, id), buf, n); break;
+    case FS_PT_TEXT: snprintf(buf, n, "%s", ((const fs_param_text *)cfield(p, id))->s); break;
     case FS_PT_REAL: snprintf(buf, n, "%.9g", fs_params_get_number(p, id)); break;
     default: snprintf(buf, n, "%.0f", fs_params_get_number(p, id)); break;
     }
@@ -143,9 +171,9 @@ int fs_params_record(const fs_params *p, const char *dir, unsigned mask, fs_err 
     }
     if (!obj) return fs_errorf(err, "out of memory");
     for (int i = 0; i < FS_P_COUNT; i++) {
-        if (!(g_table[i].cmds & mask)) continue;
+        if (!(g_table[i].cmds & mask) || (g_table[i].cmds & FS_PC_RUN)) continue;
         cJSON_DeleteItemFromObjectCaseSensitive(obj, g_table[i].key);
-        if (g_table[i].type == FS_PT_RANGE || g_table[i].type == FS_PT_FACE) {
+        if (g_table[i].type == FS_PT_RANGE || g_table[i].type == FS_PT_FACE || g_table[i].type == FS_PT_TEXT) {
             char v[96];
             fs_params_format(p, (fs_param_id)i, v, sizeof v);
             cJSON_AddStringToObject(obj, g_table[i].key, v);
@@ -161,7 +189,7 @@ int fs_params_check_recorded(const fs_params *p, const char *dir, unsigned mask,
     int rc = FS_OK;
     for (int i = 0; i < FS_P_COUNT && !rc && obj; i++) {
         /* face: a subset of the tuned faces is fine (fs_invert_pti_covers checks it) */
-        if (!(g_table[i].cmds & mask) || !p->given[i] || i == FS_P_FACE) continue;
+        if (!(g_table[i].cmds & mask) || (g_table[i].cmds & FS_PC_RUN) || !p->given[i] || i == FS_P_FACE) continue;
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, g_table[i].key);
         char now[96], was[96];
         fs_params_format(p, (fs_param_id)i, now, sizeof now);
@@ -216,6 +244,7 @@ void fs_params_to_invert(const fs_params *p, fs_invert_opts *o) {
     fs_params_to_pti(p, &o->pti);
     o->proj.steps = (int)p->projection_steps;
     o->e4e_antialias = p->e4e_antialias;
+    o->pti.checkpoint_every = (int)p->checkpoint_every;
     o->face = p->face;
     o->params = *p;
 }
@@ -233,4 +262,7 @@ void fs_params_to_edit(const fs_params *p, fs_edit_opts *o) {
     o->comp.feather = p->feather_radius > 0;
     o->comp.feather_radius = (int)p->feather_radius;
     o->params = *p;
+    /* the writer's names point into o->params: o (or a copy of it) keeps them alive */
+    o->comp.writer.preset = o->params.preset.s;
+    o->comp.writer.codec = o->params.codec.s;
 }

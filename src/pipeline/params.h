@@ -28,14 +28,24 @@ enum {
     FS_PC_INVERT = 2,      /* invert, and edit VIDEO (which inverts first) */
     FS_PC_EDIT = 4,        /* edit */
     FS_PC_KEY = 8,         /* changes the stitched crops: part of the edit cache key */
+    FS_PC_RUN = 16,        /* how a run goes, not what it computes: never recorded in nor checked
+                              against the manifest (a resume may change it) */
     FS_PC_TRACK = FS_PC_FACES | FS_PC_INVERT | FS_PC_EDIT
 };
 
-typedef enum { FS_PT_INT, FS_PT_REAL, FS_PT_FLAG, FS_PT_RANGE, FS_PT_FACE } fs_param_type;
+typedef enum { FS_PT_INT, FS_PT_REAL, FS_PT_FLAG, FS_PT_RANGE, FS_PT_FACE, FS_PT_TEXT } fs_param_type;
+
+/* a TEXT value: a name of letters, digits, '-' and '_' (when the metavar lists choices "a|b|c", one of
+ * them) */
+typedef struct fs_param_text {
+    char s[32];
+} fs_param_text;
 
 /* X(ID, key, type, default, lo, hi, metavar, commands, STIT's name, help)
  * key: the field of fs_params and the API's name; the CLI flag is the key with '-' for '_'.
- * INT/REAL take [lo, hi]; FLAG is 0 unless given; RANGE/FACE are parsed from text. */
+ * INT/REAL take [lo, hi]; FLAG is 0 unless given; RANGE/FACE are parsed from text; TEXT is a name.
+ * Not in the table: invert's --stop-after N, a testing aid that makes PTI fail after N updates (to
+ * test resuming); it is no option of the method, so it stays out of --help, the API and the manifest. */
 #define FS_PARAMS(X)                                                                                              \
     X(MAX_FRAMES, max_frames, INT, "0", 0, 1e9, "N", FS_PC_TRACK, "--end_frame",                                  \
       "only the first N frames of the video (0 = all)")                                                          \
@@ -92,7 +102,13 @@ typedef enum { FS_PT_INT, FS_PT_REAL, FS_PT_FLAG, FS_PT_RANGE, FS_PT_FACE } fs_p
     X(STITCH_BATCH, stitch_batch, INT, "0", 0, 256, "N", FS_PC_EDIT, "(none)",                                    \
       "frames tuned at once, one thread each (0 = auto)")                                                        \
     X(CRF, crf, INT, "18", 0, 51, "N", FS_PC_EDIT, "(none: imageio's quality 5)",                                 \
-      "H.264 quality of the output (0 = lossless)")
+      "H.264 quality of the output (0 = lossless)")                                                              \
+    X(PRESET, preset, TEXT, "medium", 0, 0, "ultrafast|superfast|veryfast|faster|fast|medium|slow|slower|veryslow|placebo", \
+      FS_PC_EDIT, "(none: imageio's default)", "x264 speed preset of the output (slower = smaller file)")         \
+    X(CODEC, codec, TEXT, "h264", 0, 0, "C", FS_PC_EDIT, "(none: imageio's libx264)",                              \
+      "video encoder of the output: h264 (libx264), hevc, vp9, ffv1, ... (checked before any work)")             \
+    X(CHECKPOINT_EVERY, checkpoint_every, INT, "0", 0, 1e8, "N", FS_PC_INVERT | FS_PC_RUN, "(none)",               \
+      "save a resume checkpoint every N PTI steps (0 = every 3 minutes)")
 
 #define FS_PARAM_ID(ID, key, type, def, lo, hi, mv, cmds, stit, help) FS_P_##ID,
 typedef enum { FS_PARAMS(FS_PARAM_ID) FS_P_COUNT } fs_param_id;
@@ -103,6 +119,7 @@ typedef enum { FS_PARAMS(FS_PARAM_ID) FS_P_COUNT } fs_param_id;
 #define FS_PARAM_CTYPE_FLAG int
 #define FS_PARAM_CTYPE_RANGE fs_frame_range
 #define FS_PARAM_CTYPE_FACE fs_face_pick
+#define FS_PARAM_CTYPE_TEXT fs_param_text
 #define FS_PARAM_FIELD(ID, key, type, def, lo, hi, mv, cmds, stit, help) FS_PARAM_CTYPE_##type key;
 typedef struct fs_params {
     FS_PARAMS(FS_PARAM_FIELD)

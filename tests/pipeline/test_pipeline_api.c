@@ -1,5 +1,7 @@
 /* The public header's facestitch_edit runs the whole chain (tiny models), reports progress
- * through the callback, fails cleanly with a message, and can be aborted without output. */
+ * through the callback, fails cleanly with a message, and can be aborted without output; a
+ * strength sweep in params.edit writes one video per strength (names from facestitch_sweep_output)
+ * and the grid. */
 #include "check.h"
 #include "facestitch.h"
 #include "models/tiny_models.h"
@@ -87,6 +89,27 @@ int main(void) {
     unlink(out);
     CHECK(facestitch_edit(clip, out, &p, err, sizeof err) != 0 && strstr(err, "NAME=") != NULL);
     CHECK(access(out, F_OK) != 0);
+    /* a sweep of 2 strengths (-2, 2) and its grid; the names come from facestitch_sweep_output */
+    char grid[300], path[2][400];
+    snprintf(grid, sizeof grid, "%s/grid.mp4", dir);
+    double st[2] = {0, 0};
+    CHECK(facestitch_sweep_output("age=-2:2:4", out, 0, &st[0], path[0], sizeof path[0], err, sizeof err) == 2);
+    CHECK(facestitch_sweep_output("age=-2:2:4", out, 1, &st[1], path[1], sizeof path[1], err, sizeof err) == 2);
+    CHECK(st[0] == -2 && st[1] == 2 && strstr(path[0], "/out_age-2.mp4") && strstr(path[1], "/out_age2.mp4"));
+    CHECK(facestitch_sweep_output("age=-2", out, 0, NULL, NULL, 0, err, sizeof err) == 0);
+    CHECK(facestitch_sweep_output("age=-2:2:0", out, 0, NULL, NULL, 0, err, sizeof err) < 0 && strstr(err, "STEP"));
+    p.edit = "age=-2:2:4";
+    p.sweep_grid = grid;
+    p.max_frames = 2;
+    CHECK_MSG(facestitch_edit(clip, out, &p, err, sizeof err) == 0, "%s", err);
+    CHECK(access(path[0], R_OK) == 0 && access(path[1], R_OK) == 0 && access(grid, R_OK) == 0);
+    CHECK(access(out, F_OK) != 0); /* a sweep writes only the per-strength names */
+    p.edit = "age=-2:2:0";
+    CHECK(facestitch_edit(clip, out, &p, err, sizeof err) != 0 && strstr(err, "STEP must be > 0"));
+    p.edit = "age=2";
+    CHECK(facestitch_edit(clip, out, &p, err, sizeof err) != 0 && strstr(err, "sweep_grid"));
+    p.sweep_grid = NULL;
+    p.max_frames = 3;
     /* abort: fails with a message, no output file */
     p.edit = "age=2";
     abort_now = 1;

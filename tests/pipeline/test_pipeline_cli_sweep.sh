@@ -1,8 +1,9 @@
 #!/bin/sh
-# Strength sweep (STIT's --edit_range), tiny models, 4 frames: --edit age=-6:6:3 writes one video
-# per strength with the source's frame count, fps and audio, faces that differ between strengths,
+# Strength sweep NAME=FROM:TO:STEP (STIT's --edit_range), tiny models, 4 frames: --edit age=-6:6:6
+# (-6, 0, 6) writes one video per strength with the source's frame count, fps and audio, faces that differ between strengths,
 # background PSNR >= 40 dB against the source; --sweep-grid has 3 columns, each under a label;
-# keyframes or other edits with a sweep are refused.
+# --side-by-side, --hard-mask and --output-frames are written per strength (sbs_age-6.mp4,
+# frames/age-6/...); keyframes or other edits with a sweep are refused, and so is STEP 0.
 set -u
 B=${FS_BIN:?}
 S=${FS_SHARED:-../shared}
@@ -17,8 +18,8 @@ probe() { ffprobe -v error -select_streams "$2" -show_entries "$3" -of default=n
 json() { sed -n "s/.*\"$2\":[[:space:]]*\([-0-9.e+]*\).*/\1/p" "$1" | head -n 1; }
 
 $B -q models init --tiny --out "$T/m" || { echo "FAIL models init"; exit 1; }
-$B --threads 2 edit "$CLIP" --models "$T/m" --edit age=-6:6:3 -o "$T/out.mp4" --sweep-grid "$T/grid.mp4" \
-   --pti-steps 1 --stitch-steps 2 --max-frames 4 2>"$T/log"; rc=$?
+$B --threads 2 edit "$CLIP" --models "$T/m" --edit age=-6:6:6 -o "$T/out.mp4" --sweep-grid "$T/grid.mp4" \
+   --side-by-side "$T/sbs.mp4" --hard-mask "$T/hard.mp4" --output-frames "$T/fr" --pti-steps 1 --stitch-steps 2 --max-frames 4 2>"$T/log"; rc=$?
 check sweep_exit0 "[ $rc -eq 0 ]"
 [ $rc -eq 0 ] || cat "$T/log"
 check one_inversion "[ \$(grep -c 'pivots: .* done in' $T/log) -eq 1 ] && [ \$(grep -c 'sweep: age=' $T/log) -eq 3 ]"
@@ -27,6 +28,9 @@ for s in -6 0 6; do
     check "age${s}_frames" "[ \"$(probe "$f" v:0 stream=nb_frames)\" = 4 ]"
     check "age${s}_fps" "[ \"$(probe "$f" v:0 stream=r_frame_rate)\" = \"$(probe "$CLIP" v:0 stream=r_frame_rate)\" ]"
     check "age${s}_audio" "[ -n \"$(probe "$f" a:0 stream=codec_name)\" ]"
+    check "age${s}_sbs" "[ \"$(probe "$T/sbs_age$s.mp4" v:0 stream=nb_frames)\" = 4 ]"
+    check "age${s}_hard" "[ \"$(probe "$T/hard_age$s.mp4" v:0 stream=nb_frames)\" = 4 ] && ! cmp -s $f $T/hard_age$s.mp4"
+    check "age${s}_frames_dir" "[ \$(ls $T/fr/age$s/final | wc -l) -eq 4 ] && [ \$(ls $T/fr/age$s/stitched | wc -l) -eq 4 ]"
     $B -q metrics "$CLIP" "$f" --max-frames 4 --json >"$T/m$s.json" 2>/dev/null
     bg=$(json "$T/m$s.json" background_psnr_db)
     echo "age $s: background PSNR vs source $bg dB"
@@ -57,5 +61,9 @@ $B edit "$CLIP" --models "$T/m" --edit age=-6:6:3 --edit "smile=0@f0,2@f3" -o "$
 check refuse_with_edit "[ $rc -eq 2 ] && grep -q 'keyframes' $T/e2"
 $B edit "$CLIP" --models "$T/m" --edit age=-6 --sweep-grid "$T/g.mp4" -o "$T/x.mp4" 2>"$T/e3"; rc=$?
 check refuse_grid_alone "[ $rc -eq 2 ]"
+$B edit "$CLIP" --models "$T/m" --edit age=-6:6:0 -o "$T/x.mp4" 2>"$T/e4"; rc=$?
+check refuse_step0 "[ $rc -eq 2 ] && grep -q 'STEP must be > 0' $T/e4"
+$B edit "$CLIP" --models "$T/m" --edit age=-50:50:0.5 -o "$T/x.mp4" 2>"$T/e5"; rc=$?
+check refuse_too_many "[ $rc -eq 2 ] && grep -q 'at most 101' $T/e5"
 check nothing_written "[ ! -e $T/x.mp4 ] && [ ! -e $T/g.mp4 ]"
 exit $fail

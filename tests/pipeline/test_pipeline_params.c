@@ -40,6 +40,54 @@ static void table_sane(void) {
     CHECK(fs_params_set_text(&p, FS_P_FACE, "nobody", &e) != FS_OK && strstr(e.msg, "face"));
     CHECK(fs_params_set_text(&p, FS_P_RANGE, "f9:f2", &e) != FS_OK && strstr(e.msg, "range"));
     CHECK(fs_params_set_text(&p, FS_P_RANGE, "2.5s:f90", &e) == FS_OK && p.range.set && p.given[FS_P_RANGE]);
+    /* names: a preset from its list, a codec of plain characters; the message names the parameter */
+    CHECK(!strcmp(p.preset.s, "medium") && !strcmp(p.codec.s, "h264") && p.checkpoint_every == 0);
+    CHECK(fs_params_set_text(&p, FS_P_PRESET, "veryslow", &e) == FS_OK && !strcmp(p.preset.s, "veryslow"));
+    CHECK(fs_params_set_text(&p, FS_P_PRESET, "quick", &e) != FS_OK && strstr(e.msg, "preset: 'quick' is not one of"));
+    CHECK(!strcmp(p.preset.s, "veryslow"));
+    CHECK(fs_params_set_text(&p, FS_P_CODEC, "ffv1", &e) == FS_OK && !strcmp(p.codec.s, "ffv1"));
+    CHECK(fs_params_set_text(&p, FS_P_CODEC, "h264; rm", &e) != FS_OK && strstr(e.msg, "codec"));
+    CHECK(fs_params_set_text(&p, FS_P_CODEC, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &e) != FS_OK);
+    CHECK(fs_params_set_text(&p, FS_P_CODEC, "", &e) == FS_OK && !strcmp(p.codec.s, "h264")); /* "" = default */
+    CHECK(fs_params_set_number(&p, FS_P_PRESET, 3, &e) != FS_OK);
+    /* they drive the writer and the PTI checkpoints */
+    fs_edit_opts eo;
+    fs_edit_opts_default(&eo);
+    fs_params_set_text(&p, FS_P_CODEC, "ffv1", &e);
+    fs_params_to_edit(&p, &eo);
+    CHECK(!strcmp(eo.comp.writer.preset, "veryslow") && !strcmp(eo.comp.writer.codec, "ffv1"));
+    fs_invert_opts io;
+    fs_invert_opts_default(&io);
+    CHECK(fs_params_set_text(&p, FS_P_CHECKPOINT_EVERY, "7", &e) == FS_OK);
+    fs_params_to_invert(&p, &io);
+    CHECK(io.pti.checkpoint_every == 7);
+}
+
+/* checkpoint_every is how a run goes (FS_PC_RUN): not recorded, so a resume may change it */
+static void run_params_not_recorded(void) {
+    char dir[] = "/tmp/fs_test_params_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    fs_project_settings st;
+    memset(&st, 0, sizeof st);
+    fs_err e = {0};
+    fs_params p;
+    fs_params_default(&p);
+    CHECK(fs_params_set_number(&p, FS_P_CHECKPOINT_EVERY, 5, &e) == FS_OK);
+    CHECK(fs_params_set_number(&p, FS_P_PTI_STEPS, 3, &e) == FS_OK);
+    char mpath[300];
+    snprintf(mpath, sizeof mpath, "%s/manifest.json", dir);
+    FILE *f = fopen(mpath, "w");
+    CHECK(f != NULL);
+    if (f) fputs("{}\n", f), fclose(f);
+    CHECK_MSG(fs_params_record(&p, dir, FS_PC_INVERT, &e) == FS_OK, "%s", e.msg);
+    fs_params q;
+    fs_params_default(&q);
+    CHECK(fs_params_set_number(&q, FS_P_CHECKPOINT_EVERY, 9, &e) == FS_OK);
+    CHECK_MSG(fs_params_check_recorded(&q, dir, FS_PC_INVERT, &e) == FS_OK, "%s", e.msg);
+    CHECK(fs_params_set_number(&q, FS_P_PTI_STEPS, 4, &e) == FS_OK);
+    CHECK(fs_params_check_recorded(&q, dir, FS_PC_INVERT, &e) != FS_OK && strstr(e.msg, "pti_steps"));
+    unlink(mpath);
+    rmdir(dir);
 }
 
 /* the stages' own defaults are the table's */
@@ -86,6 +134,7 @@ static void api_defaults(void) {
         CHECK_MSG(found, "%s not in the table", got[k].name);
     }
     CHECK(a.stitch == 1 && a.face && !strcmp(a.face, "all") && a.range == NULL);
+    CHECK(a.preset && !strcmp(a.preset, "medium") && a.codec && !strcmp(a.codec, "h264"));
     char err[256];
     CHECK(facestitch_params_set(&a, "content_lambda", 0.5, err, sizeof err) == 0 && a.content_lambda == 0.5);
     CHECK(facestitch_params_set(&a, "outer_dilation", -1, err, sizeof err) != 0 && strstr(err, "outer_dilation"));
@@ -138,6 +187,7 @@ static void help_lists_every_knob(void) {
 int main(void) {
     table_sane();
     stage_defaults();
+    run_params_not_recorded();
     api_defaults();
     help_lists_every_knob();
     return check_finish();

@@ -500,6 +500,23 @@ int fs_edit_run(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, 
     return edit_run_one(dir, ms, &hard, o->hard_mask_path, &r2, err);
 }
 
+/* The face of the side-by-side video and the per-stage frames: the one --face picks (an id or the
+ * largest), or with every face picked the largest (box area summed over its frames); first: the
+ * first picked track, the answer when that cannot be worked out. */
+static int stages_track(const fs_project *p, const fs_face_pick *face, int first) {
+    if (face->kind != FS_FACE_ALL) return first;
+    fs_face_pick largest = *face;
+    largest.kind = FS_FACE_LARGEST;
+    int *sel = calloc((size_t)p->tracks->count, sizeof *sel);
+    fs_err e = {0};
+    int k = first;
+    if (sel && !fs_project_select_tracks(p, &largest, sel, &e))
+        for (int j = 0; j < p->tracks->count; j++)
+            if (sel[j]) k = j;
+    free(sel);
+    return k;
+}
+
 static int edit_run_one(const char *dir, const fs_model_set *ms, const fs_edit_opts *o, const char *out_path,
                         fs_edit_report *rep, fs_err *err) {
     memset(rep, 0, sizeof *rep);
@@ -570,7 +587,7 @@ static int edit_run_one(const char *dir, const fs_model_set *ms, const fs_edit_o
         rep->tracks_selected++;
         total += p->tracks->t[k].n;
         if (!c.stages_dir[0] && (o->frames_dir || o->side_by_side)) {
-            c.stages_track = k;
+            c.stages_track = stages_track(p, &o->face, k);
             if (o->frames_dir)
                 snprintf(c.stages_dir, sizeof c.stages_dir, "%s", o->frames_dir);
             else

@@ -25,7 +25,8 @@ typedef struct fs_edit_opts {
     int no_stitch;
     fs_stitch_opts stitch;
     const char *preview_path;   /* contact sheet PNG (original | inversion | edit | stitched), or NULL */
-    const char *side_by_side;   /* video of the first edited face's aligned crops: original | inversion |
+    const char *side_by_side;   /* video of one face's aligned crops (face picks an id / the largest; all: the
+                                   largest, box area summed over frames): original | inversion |
                                    naive edit | stitched, labelled, with the output's timing and audio */
     const char *frames_dir;     /* per-stage frames DIR/{inversion,naive,stitched,final}/FFFFFF.png
                                    (pipeline/edit/stages.h) */
