@@ -50,6 +50,8 @@ typedef struct facestitch_params {
     double stitch_lr, content_lambda, border_threshold;
     int l1, outer_dilation, inner_dilation, whole_image_border;
     int no_mask, feather_radius, freeze_fine_layers, fade;
+    const char *detector;     /* "auto" (default: ssd when face-api is installed, else haar), "ssd", "haar" */
+    const char *landmarks;    /* "dlib" (default) or "cnn" (face-api's 68-point net) */
 } facestitch_params;
 
 void facestitch_params_init(facestitch_params *p);

@@ -36,6 +36,7 @@ static const pfield g_fields[] = {
     PF(INNER_DILATION, inner_dilation, F_INT), PF(WHOLE_IMAGE_BORDER, whole_image_border, F_INT),
     PF(NO_MASK, no_mask, F_INT),            PF(FEATHER_RADIUS, feather_radius, F_INT),
     PF(FREEZE_FINE_LAYERS, freeze_fine_layers, F_INT), PF(FADE, fade, F_INT),
+    PF(DETECTOR, detector, F_TEXT),         PF(LANDMARKS, landmarks, F_TEXT),
 };
 #undef PF
 #define N_FIELDS (int)(sizeof g_fields / sizeof g_fields[0])

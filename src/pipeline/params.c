@@ -10,6 +10,7 @@
 
 #include "pipeline/edit/edit.h"
 #include "pipeline/invert/invert.h"
+#include "pipeline/project/face_finder.h"
 
 #define FS_PARAM_DESC(ID, k, type, def, lo, hi, mv, cmds, stit, help) \
     {FS_P_##ID, #k, NULL, FS_PT_##type, def, lo, hi, mv, cmds, stit, help, offsetof(fs_params, k)},
@@ -87,9 +88,29 @@ int fs_params_set_number(fs_params *p, fs_param_id id, double v, fs_err *err) {
     return FS_OK;
 }
 
+/* CHOICE: text must be one of the '|'-separated words of the metavar */
+static int choice_set(const fs_param_desc *d, char *dst, const char *text, fs_err *err) {
+    size_t n = strlen(text);
+    for (const char *w = d->metavar; n && n < sizeof(fs_param_choice) && w && *w;) {
+        const char *e = strchr(w, '|');
+        size_t wl = e ? (size_t)(e - w) : strlen(w);
+        if (wl == n && !strncmp(w, text, n)) {
+            memcpy(dst, text, n + 1);
+            return FS_OK;
+        }
+        w = e ? e + 1 : NULL;
+    }
+    return fs_errorf(err, "%s: '%s' is not one of %s", d->key, text, d->metavar);
+}
+
 int fs_params_set_text(fs_params *p, fs_param_id id, const char *text, fs_err *err) {
     const fs_param_desc *d = &g_table[id];
     if (!text) text = "";
+    if (d->type == FS_PT_CHOICE) {
+        if (choice_set(d, field(p, id), text, err)) return FS_ERR;
+        p->given[id] = 1;
+        return FS_OK;
+    }
     if (d->type == FS_PT_RANGE || d->type == FS_PT_FACE) {
         int rc = d->type == FS_PT_RANGE ? fs_frame_range_parse(text, field(p, id), err)
                                         : fs_face_pick_parse(text, field(p, id), err);
@@ -117,6 +138,7 @@ void fs_params_format(const fs_params *p, fs_param_id id, char *buf, size_t n) {
     switch (g_table[id].type) {
     case FS_PT_RANGE: fs_frame_range_format(cfield(p, id), buf, n); break;
     case FS_PT_FACE: fs_face_pick_format(cfield(p, id), buf, n); break;
+    case FS_PT_CHOICE: snprintf(buf, n, "%s", (const char *)cfield(p, id)); break;
     case FS_PT_REAL: snprintf(buf, n, "%.9g", fs_params_get_number(p, id)); break;
     default: snprintf(buf, n, "%.0f", fs_params_get_number(p, id)); break;
     }
@@ -145,7 +167,7 @@ int fs_params_record(const fs_params *p, const char *dir, unsigned mask, fs_err 
     for (int i = 0; i < FS_P_COUNT; i++) {
         if (!(g_table[i].cmds & mask)) continue;
         cJSON_DeleteItemFromObjectCaseSensitive(obj, g_table[i].key);
-        if (g_table[i].type == FS_PT_RANGE || g_table[i].type == FS_PT_FACE) {
+        if (g_table[i].type == FS_PT_RANGE || g_table[i].type == FS_PT_FACE || g_table[i].type == FS_PT_CHOICE) {
             char v[96];
             fs_params_format(p, (fs_param_id)i, v, sizeof v);
             cJSON_AddStringToObject(obj, g_table[i].key, v);
@@ -189,6 +211,8 @@ void fs_params_to_settings(const fs_params *p, fs_project_settings *s) {
     s->range = p->range;
     s->center_sigma = p->center_sigma;
     s->xy_sigma = p->xy_sigma;
+    snprintf(s->detector, sizeof s->detector, "%s", fs_face_finder_resolve_detector(p->detector));
+    snprintf(s->landmarks, sizeof s->landmarks, "%s", p->landmarks);
 }
 
 void fs_params_to_pti(const fs_params *p, fs_pti_opts *o) {

@@ -31,11 +31,13 @@ enum {
     FS_PC_TRACK = FS_PC_FACES | FS_PC_INVERT | FS_PC_EDIT
 };
 
-typedef enum { FS_PT_INT, FS_PT_REAL, FS_PT_FLAG, FS_PT_RANGE, FS_PT_FACE } fs_param_type;
+typedef enum { FS_PT_INT, FS_PT_REAL, FS_PT_FLAG, FS_PT_RANGE, FS_PT_FACE, FS_PT_CHOICE } fs_param_type;
+typedef char fs_param_choice[16]; /* CHOICE: one of the metavar's "a|b|c" words */
 
 /* X(ID, key, type, default, lo, hi, metavar, commands, STIT's name, help)
  * key: the field of fs_params and the API's name; the CLI flag is the key with '-' for '_'.
- * INT/REAL take [lo, hi]; FLAG is 0 unless given; RANGE/FACE are parsed from text. */
+ * INT/REAL take [lo, hi]; FLAG is 0 unless given; RANGE/FACE are parsed from text; CHOICE is one word
+ * of its metavar. */
 #define FS_PARAMS(X)                                                                                              \
     X(MAX_FRAMES, max_frames, INT, "0", 0, 1e9, "N", FS_PC_TRACK, "--end_frame",                                  \
       "only the first N frames of the video (0 = all)")                                                          \
@@ -46,6 +48,11 @@ typedef enum { FS_PT_INT, FS_PT_REAL, FS_PT_FLAG, FS_PT_RANGE, FS_PT_FACE } fs_p
       "Gaussian smoothing of the crop quad's centre over time, in frames (0 = off, e.g. for animation)")         \
     X(XY_SIGMA, xy_sigma, REAL, "3.0", 0, 1000, "S", FS_PC_TRACK, "--xy_sigma",                                   \
       "Gaussian smoothing of the crop quad's axes (size, rotation) over time (0 = off)")                         \
+    X(DETECTOR, detector, CHOICE, "auto", 0, 0, "auto|ssd|haar", FS_PC_TRACK, "(none: dlib's HOG detector)",     \
+      "face detector: face-api's SSD (finds faces Haar misses: profiles, small and turned faces) or OpenCV's "  \
+      "Haar cascades; auto = ssd when installed (facestitch models fetch face-api), else haar")                \
+    X(LANDMARKS, landmarks, CHOICE, "dlib", 0, 0, "dlib|cnn", FS_PC_TRACK, "--use_fa",                             \
+      "68 landmarks the crops are aligned on: dlib's shape predictor (STIT) or face-api's CNN on the detected box") \
     X(FACE, face, FACE, "all", 0, 0, "all|largest|ID", FS_PC_INVERT | FS_PC_EDIT, "(none: STIT takes one face)", \
       "faces PTI tunes on and edit changes")                                                                     \
     X(PTI_STEPS, pti_steps, INT, "80", 0, 100000, "N", FS_PC_INVERT, "--num_pti_steps",                           \
@@ -103,6 +110,7 @@ typedef enum { FS_PARAMS(FS_PARAM_ID) FS_P_COUNT } fs_param_id;
 #define FS_PARAM_CTYPE_FLAG int
 #define FS_PARAM_CTYPE_RANGE fs_frame_range
 #define FS_PARAM_CTYPE_FACE fs_face_pick
+#define FS_PARAM_CTYPE_CHOICE fs_param_choice
 #define FS_PARAM_FIELD(ID, key, type, def, lo, hi, mv, cmds, stit, help) FS_PARAM_CTYPE_##type key;
 typedef struct fs_params {
     FS_PARAMS(FS_PARAM_FIELD)
