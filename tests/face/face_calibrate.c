@@ -19,6 +19,8 @@
 #include "face/shape_predictor.h"
 #include "models/faceapi_ssd.h"
 
+static double nonneg(double v) { return v > 0 ? v : 0; }
+
 static double iod(const float *lm) {
     double lx = 0, ly = 0, rx = 0, ry = 0;
     for (int i = 36; i < 42; i++) {
@@ -134,8 +136,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     printf("%d faces: fixed-point box vs %s box: side %.4f +- %.4f, centre dx %.4f +- %.4f, dy %.4f +- %.4f\n", n,
-           ssd ? "SSD" : "Haar", S / n, sqrt(fmax(0, S2 / n - S * S / n / n)), X / n,
-           sqrt(fmax(0, X2 / n - X * X / n / n)), Y / n, sqrt(fmax(0, Y2 / n - Y * Y / n / n)));
+           ssd ? "SSD" : "Haar", S / n, sqrt(nonneg(S2 / n - S * S / n / n)), X / n,
+           sqrt(nonneg(X2 / n - X * X / n / n)), Y / n, sqrt(nonneg(Y2 / n - Y * Y / n / n)));
     printf("landmark distance to the fixed point (fraction of IOD): raw box %.4f, calibrated (%.3g %.3g %.3g) + 1 "
            "refinement %.4f\n",
            eraw / n, cs, cdx, cdy, ecal / n);
