@@ -61,6 +61,8 @@ typedef struct facestitch_params {
        lpips and parser "" means none: invert by optimisation, PTI with the L2 loss only, masks from the
        landmarks (the CLI's --no-encoder, --no-lpips, --no-parser). */
     const char *generator, *encoder, *lpips, *parser;
+    const char *detector;     /* "auto" (default: ssd when face-api is installed, else haar), "ssd", "haar" */
+    const char *landmarks;    /* "dlib" (default) or "cnn" (face-api's 68-point net) */
 } facestitch_params;
 
 void facestitch_params_init(facestitch_params *p);

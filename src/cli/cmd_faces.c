@@ -13,8 +13,9 @@ static void usage(FILE *fp) {
     fprintf(fp,
             "Usage: facestitch faces VIDEO [options]\n"
             "\n"
-            "Finds every face of VIDEO (Haar cascade + dlib 68 landmarks), follows each one through the\n"
-            "frames, and prints the tracks as JSON with the smoothed FFHQ alignment quad of every frame:\n"
+            "Finds every face of VIDEO (face-api's SSD detector when installed, else Haar cascades; dlib's\n"
+            "68 landmarks unless --landmarks cnn), follows each one through the frames, and prints\n"
+            "the tracks as JSON with the smoothed FFHQ alignment quad of every frame:\n"
             "  {\"frames\":N,\"fps\":F,\"width\":W,\"height\":H,\"tracks\":[{\"id\":0,\"frames\":[{\"frame\":i,\n"
             "    \"box\":[x0,y0,x1,y1],\"landmarks\":[[x,y] x68],\"quad\":[[x,y] x4]}, ...]}, ...]}\n"
             "Frame indices are 0-based in decode order; coordinates are pixels of the displayed frame\n"

@@ -396,11 +396,55 @@ static int cands_push(cands *cs, const cand *c) {
     return FS_OK;
 }
 
+/* Full detection by an external detector (opts.detector): its boxes mapped to predictor boxes by
+ * the detector's calibration, landmarks refined as for Haar boxes. Candidates count as strong (the
+ * detector has its own threshold). */
+static int external_detect(fs_face_tracker *tr, const fs_image *frame, cands *out, fs_err *err) {
+    const fs_face_detector *det = tr->o.detector;
+    enum { MAXB = 100 };
+    float boxes[MAXB][4];
+    int n = 0;
+    double t0 = fs_now_seconds();
+    if (det->detect(det->ctx, frame, boxes, MAXB, &n, err)) return FS_ERR;
+    tr->st.detect_s += fs_now_seconds() - t0;
+    for (int j = 0; j < n && j < MAXB; j++) {
+        const float *b = boxes[j];
+        float w = b[2] - b[0], h = b[3] - b[1];
+        if (!(w > 0 && h > 0)) continue;
+        float s = sqrtf(w * h);
+        if (s * det->box_scale < (float)tr->o.min_face) continue;
+        float cx = (b[0] + b[2]) / 2 + det->box_dx * s, cy = (b[1] + b[3]) / 2 + det->box_dy * s,
+              hs = det->box_scale * s / 2;
+        float pb[4] = {cx - hs, cy - hs, cx + hs, cy + hs};
+        cand c;
+        landmarks_from_box(tr, frame, pb, c.lm, c.box);
+        c.neighbors = 1 << 20;
+        c.side_det = 1;
+        if (cands_push(out, &c)) return fs_errorf(err, "out of memory");
+    }
+    return FS_OK;
+}
+
+/* opts.detector's landmarks (when set) replace the dlib points reported for this frame's
+ * observations; tracking goes on from dlib's. */
+static int external_landmarks(fs_face_tracker *tr, const fs_image *frame, int idx, fs_err *err) {
+    const fs_face_detector *det = tr->o.detector;
+    if (!det || !det->landmarks) return FS_OK;
+    for (int i = 0; i < tr->nt; i++) {
+        trk *t = &tr->t[i];
+        if (!t->seen_now || !t->count || t->obs[t->count - 1].frame != idx) continue;
+        fs_face_obs *o = &t->obs[t->count - 1];
+        if (det->landmarks(det->ctx, frame, o->box, &o->lm[0][0], err)) return FS_ERR;
+    }
+    return FS_OK;
+}
+
 /* Full detection: the frontal cascade on dg, and (when loaded) the profile cascade both ways on
  * dg shrunk by 2 (turned faces are large in the clips that matter; this keeps the cost at about
  * half of the frontal pass). Profile hits on a face the frontal pass found are dropped. */
 static int full_detect(fs_face_tracker *tr, const fs_image *frame, const fs_gray *dg, float ds, cands *out,
                        fs_err *err) {
+    if (tr->o.detector && tr->o.detector->detect) return external_detect(tr, frame, out, err);
     double t0 = fs_now_seconds();
     fs_detect_opts o;
     fs_detect_opts_default(&o);
@@ -663,6 +707,7 @@ int fs_face_tracker_push(fs_face_tracker *tr, const fs_image *frame, int idx, fs
         if (!t->seen_now && idx - t->last_frame > tr->o.max_gap) t->alive = 0;
         if (t->alive && !t->seen_now) tr->need_detect = 1;
     }
+    if (rc == FS_OK) rc = external_landmarks(tr, frame, idx, err);
 done:
     free(tb);
     free(tl);

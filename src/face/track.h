@@ -39,6 +39,23 @@ typedef struct fs_face_tracks {
     int frames;                             /* frames seen */
 } fs_face_tracks;
 
+/* A face detector in place of the built-in Haar cascades for the full detections (face/ knows
+ * no network: the pipeline wires face-api's SSD in, src/pipeline/project/face_finder.c). Tracking,
+ * the local Haar confirmation of tracked faces and smoothing stay as they are. */
+typedef struct fs_face_detector {
+    const char *name;                       /* for logs: "ssd" */
+    /* Faces in frame: up to max boxes x0, y0, x1, y1 in frame pixels, best first; *n found. */
+    int (*detect)(void *ctx, const fs_image *frame, float (*boxes)[4], int max, int *n, fs_err *err);
+    /* Optional (NULL: dlib's predictor): the 68 points reported for an observation, from the
+     * predictor box (x0, y0, x1, y1) the tracker settled on; lm in dlib order, frame pixels. */
+    int (*landmarks)(void *ctx, const fs_image *frame, const float box[4], float lm[2 * FS_FACE_NUM_LANDMARKS],
+                     fs_err *err);
+    void *ctx;
+    /* detector box -> the box dlib's predictor expects: side = scale * sqrt(w h), centre moved by
+     * (dx, dy) * sqrt(w h) (the fit is documented where the detector is wired in) */
+    float box_scale, box_dx, box_dy;
+} fs_face_detector;
+
 typedef struct fs_face_tracker_opts {
     const char *cascade_path;               /* NULL: Debian opencv-data frontal default */
     const char *predictor_path;             /* NULL: /usr/share/dlib/shape_predictor_68_face_landmarks.dat */
@@ -52,6 +69,8 @@ typedef struct fs_face_tracker_opts {
     int min_neighbors;                      /* detector's groupRectangles threshold (4) */
     int min_track_len;                      /* tracks with fewer observed frames are dropped (3; capped
                                                by the number of frames) */
+    const fs_face_detector *detector;       /* NULL: the Haar cascades; else full detections use it (borrowed:
+                                               it must outlive the tracker) */
 } fs_face_tracker_opts;
 
 /* Counters since create, for logs and tests. */

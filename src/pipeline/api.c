@@ -38,6 +38,7 @@ static const pfield g_fields[] = {
     PF(NO_MASK, no_mask, F_INT),            PF(FEATHER_RADIUS, feather_radius, F_INT),
     PF(FREEZE_FINE_LAYERS, freeze_fine_layers, F_INT), PF(FADE, fade, F_INT),
     PF(PRESET, preset, F_TEXT),             PF(CODEC, codec, F_TEXT),
+    PF(DETECTOR, detector, F_TEXT),         PF(LANDMARKS, landmarks, F_TEXT),
 };
 #undef PF
 #define N_FIELDS (int)(sizeof g_fields / sizeof g_fields[0])

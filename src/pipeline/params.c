@@ -10,6 +10,7 @@
 
 #include "pipeline/edit/edit.h"
 #include "pipeline/invert/invert.h"
+#include "pipeline/project/face_finder.h"
 
 #define FS_PARAM_DESC(ID, k, type, def, lo, hi, mv, cmds, stit, help) \
     {FS_P_##ID, #k, NULL, FS_PT_##type, def, lo, hi, mv, cmds, stit, help, offsetof(fs_params, k)},
@@ -217,6 +218,8 @@ void fs_params_to_settings(const fs_params *p, fs_project_settings *s) {
     s->range = p->range;
     s->center_sigma = p->center_sigma;
     s->xy_sigma = p->xy_sigma;
+    snprintf(s->detector, sizeof s->detector, "%s", fs_face_finder_resolve_detector(p->detector.s));
+    snprintf(s->landmarks, sizeof s->landmarks, "%s", p->landmarks.s);
 }
 
 void fs_params_to_pti(const fs_params *p, fs_pti_opts *o) {

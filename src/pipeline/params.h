@@ -56,6 +56,11 @@ typedef struct fs_param_text {
       "Gaussian smoothing of the crop quad's centre over time, in frames (0 = off, e.g. for animation)")         \
     X(XY_SIGMA, xy_sigma, REAL, "3.0", 0, 1000, "S", FS_PC_TRACK, "--xy_sigma",                                   \
       "Gaussian smoothing of the crop quad's axes (size, rotation) over time (0 = off)")                         \
+    X(DETECTOR, detector, TEXT, "auto", 0, 0, "auto|ssd|haar", FS_PC_TRACK, "(none: dlib's HOG detector)",     \
+      "face detector: face-api's SSD (finds faces Haar misses: profiles, small and turned faces) or OpenCV's "  \
+      "Haar cascades; auto = ssd when installed (facestitch models fetch face-api), else haar")                \
+    X(LANDMARKS, landmarks, TEXT, "dlib", 0, 0, "dlib|cnn", FS_PC_TRACK, "--use_fa",                             \
+      "68 landmarks the crops are aligned on: dlib's shape predictor (STIT) or face-api's CNN on the detected box") \
     X(FACE, face, FACE, "all", 0, 0, "all|largest|ID", FS_PC_INVERT | FS_PC_EDIT, "(none: STIT takes one face)", \
       "faces PTI tunes on and edit changes")                                                                     \
     X(PTI_STEPS, pti_steps, INT, "80", 0, 100000, "N", FS_PC_INVERT, "--num_pti_steps",                           \

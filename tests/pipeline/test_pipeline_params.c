@@ -142,6 +142,35 @@ static void api_defaults(void) {
     CHECK(facestitch_params_set(&a, "nope", 1, err, sizeof err) != 0 && strstr(err, "nope"));
 }
 
+/* TEXT parameters with choices (detector, landmarks): one word of the metavar, exact (empty = the default); auto is resolved in the
+ * project settings (recorded in the manifest) to the detector actually used */
+static void choices(void) {
+    fs_params p;
+    fs_params_default(&p);
+    fs_err e = {0};
+    CHECK(!strcmp(p.detector.s, "auto") && !strcmp(p.landmarks.s, "dlib") && !p.given[FS_P_DETECTOR]);
+    CHECK(fs_params_set_text(&p, FS_P_DETECTOR, "haar", &e) == FS_OK && !strcmp(p.detector.s, "haar") &&
+          p.given[FS_P_DETECTOR]);
+    CHECK(fs_params_set_text(&p, FS_P_DETECTOR, "hog", &e) != FS_OK && strstr(e.msg, "detector") &&
+          strstr(e.msg, "auto|ssd|haar"));
+    CHECK(fs_params_set_text(&p, FS_P_DETECTOR, "ss", &e) != FS_OK);
+    CHECK(fs_params_set_text(&p, FS_P_DETECTOR, "ssd|haar", &e) != FS_OK);
+    CHECK(fs_params_set_text(&p, FS_P_LANDMARKS, "", &e) == FS_OK && !strcmp(p.landmarks.s, "dlib")); /* the default */
+    CHECK(fs_params_set_text(&p, FS_P_LANDMARKS, "cnn", &e) == FS_OK && !strcmp(p.landmarks.s, "cnn"));
+    CHECK(!strcmp(p.detector.s, "haar"));
+    char buf[2048];
+    fs_params_describe(&p, FS_PC_FACES, buf, sizeof buf);
+    CHECK(strstr(buf, "detector haar\n") && strstr(buf, "landmarks cnn\n"));
+    fs_project_settings s;
+    fs_project_settings_default(&s);
+    CHECK(!strcmp(s.detector, "ssd") || !strcmp(s.detector, "haar")); /* auto, resolved */
+    fs_params_to_settings(&p, &s);
+    CHECK(!strcmp(s.detector, "haar") && !strcmp(s.landmarks, "cnn"));
+    facestitch_params a;
+    facestitch_params_init(&a);
+    CHECK(a.detector && !strcmp(a.detector, "auto") && a.landmarks && !strcmp(a.landmarks, "dlib"));
+}
+
 /* `facestitch edit --help` has one entry per parameter of edit / edit VIDEO with default, range, STIT */
 static void help_lists_every_knob(void) {
     const char *bin = getenv("FS_BIN");
@@ -189,6 +218,7 @@ int main(void) {
     stage_defaults();
     run_params_not_recorded();
     api_defaults();
+    choices();
     help_lists_every_knob();
     return check_finish();
 }

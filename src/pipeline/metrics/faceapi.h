@@ -31,7 +31,7 @@ typedef struct fs_metrics_faceapi {
 
 int fs_metrics_faceapi_init(fs_metrics_faceapi *fa, fs_metrics_opts *o, fs_err *err);
 void fs_metrics_faceapi_finish(const fs_metrics_faceapi *fa, fs_metrics *m);
-/* A 720x400 PNG: age (top) and happy probability (bottom) per embedded frame, ORIGINAL in blue,
+/* A 720x440 PNG (legend, titles, axis values): age (top) and happy probability (bottom) per embedded frame, ORIGINAL in blue,
  * EDITED in red. Written atomically. */
 int fs_metrics_faceapi_plot(const fs_metrics_faceapi *fa, const char *path, fs_err *err);
 void fs_metrics_faceapi_free(fs_metrics_faceapi *fa);

@@ -269,6 +269,8 @@ int fs_metrics_compute(const char *original, const char *edited, const fs_metric
     fs_project_settings as;
     fs_project_settings_default(&as);
     as.max_frames = o.max_frames;
+    /* pass 2 tracks with the Haar tracker: pass 1 uses the same detector (no --detector here yet) */
+    snprintf(as.detector, sizeof as.detector, "haar");
     if (fs_project_detect_tracks(original, &as, NULL, &s.orig, err)) return FS_ERR;
 
     /* pass 2: both videos in lockstep */

@@ -1,12 +1,19 @@
 /* plot.c — the edit-effect plot of `metrics --plot` (see faceapi.h): two panels,
  * age (top) and happy probability (bottom) per embedded frame; ORIGINAL blue, EDITED red; a grey
- * frame around each panel, the value range of each panel from its curves (the happy panel 0..1). */
+ * frame around each panel, the value range of each panel from its curves (the happy panel 0..1).
+ * Labels in the 5x7 bitmap font (image/font.h): a legend, each panel's title, the value at the
+ * top and bottom of its y axis and the first and last frame under its x axis. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "image/font.h"
 #include "pipeline/metrics/faceapi.h"
 
-enum { PW = 720, PH = 400, MARGIN = 20 };
+enum { PW = 720, PH = 440, LEFT = 64, RIGHT = 20, PANEL_H = 150, FS = 2 /* font scale */ };
+
+static const uint8_t grey[3] = {160, 160, 160}, blue[3] = {30, 90, 220}, red[3] = {220, 40, 40},
+                     black[3] = {20, 20, 20};
 
 static void put(fs_image *im, int x, int y, const uint8_t c[3]) {
     if (x < 0 || y < 0 || x >= im->w || y >= im->h) return;
@@ -28,15 +35,37 @@ static void line(fs_image *im, int x0, int y0, int x1, int y1, const uint8_t c[3
     }
 }
 
+/* text right-aligned so that it ends at x */
+static void text_right(fs_image *im, int x, int y, const char *s) {
+    fs_font_draw(im, x - fs_font_width(s, FS), y, FS, s, black);
+}
+
+/* Axis labels of a panel in [x0,x1]x[y0,y1]: title above, lo/hi left of the y axis, first/last
+ * frame and "frame" under the x axis. */
+static void labels(fs_image *im, int x0, int y0, int x1, int y1, const char *title, double lo, double hi,
+                   int64_t n) {
+    char t[48];
+    fs_font_draw(im, x0, y0 - 8 * FS - 2, FS, title, black);
+    snprintf(t, sizeof t, "%.4g", hi);
+    text_right(im, x0 - 4, y0, t);
+    snprintf(t, sizeof t, "%.4g", lo);
+    text_right(im, x0 - 4, y1 - FS_FONT_H * FS, t);
+    fs_font_draw(im, x0, y1 + 4, FS, "0", black);
+    snprintf(t, sizeof t, "%lld", (long long)(n > 0 ? n - 1 : 0));
+    text_right(im, x1, y1 + 4, t);
+    fs_font_draw(im, (x0 + x1 - fs_font_width("frame", FS)) / 2, y1 + 4, FS, "frame", black);
+}
+
 /* One panel in rows [top, top + h): curves a (blue) and b (red) of n values. */
-static void panel(fs_image *im, int top, int h, const float *a, const float *b, int64_t n, double lo, double hi) {
-    static const uint8_t grey[3] = {160, 160, 160}, blue[3] = {30, 90, 220}, red[3] = {220, 40, 40};
-    int x0 = MARGIN, x1 = PW - MARGIN, y0 = top, y1 = top + h;
+static void panel(fs_image *im, int top, int h, const float *a, const float *b, int64_t n, double lo, double hi,
+                  const char *title) {
+    int x0 = LEFT, x1 = PW - RIGHT, y0 = top, y1 = top + h;
     line(im, x0, y0, x1, y0, grey);
     line(im, x0, y1, x1, y1, grey);
     line(im, x0, y0, x0, y1, grey);
     line(im, x1, y0, x1, y1, grey);
     if (!(hi > lo)) hi = lo + 1;
+    labels(im, x0, y0, x1, y1, title, lo, hi, n);
     for (int k = 0; k < 2; k++) {
         const float *v = k ? b : a;
         int px = 0, py = 0;
@@ -48,6 +77,18 @@ static void panel(fs_image *im, int top, int h, const float *a, const float *b, 
             px = x;
             py = y;
         }
+    }
+}
+
+/* legend at the top right: a short line in each colour and its name */
+static void legend(fs_image *im) {
+    int y = 8, x = PW - RIGHT - fs_font_width("original", FS) - fs_font_width("edited", FS) - 80;
+    for (int k = 0; k < 2; k++) {
+        const char *name = k ? "edited" : "original";
+        line(im, x, y + FS_FONT_H, x + 20, y + FS_FONT_H, k ? red : blue);
+        line(im, x, y + FS_FONT_H + 1, x + 20, y + FS_FONT_H + 1, k ? red : blue);
+        fs_font_draw(im, x + 26, y, FS, name, k ? red : blue);
+        x += 26 + fs_font_width(name, FS) + 14;
     }
 }
 
@@ -69,10 +110,11 @@ int fs_metrics_faceapi_plot(const fs_metrics_faceapi *fa, const char *path, fs_e
     if (!im) return FS_ERR;
     for (int y = 0; y < PH; y++)
         for (int x = 0; x < PW; x++) put(im, x, y, (const uint8_t[3]){255, 255, 255});
+    legend(im);
     double lo, hi;
     range(fa->age_o, fa->age_e, fa->n, &lo, &hi);
-    panel(im, MARGIN, PH / 2 - 2 * MARGIN, fa->age_o, fa->age_e, fa->n, lo, hi);
-    panel(im, PH / 2 + MARGIN, PH / 2 - 2 * MARGIN, fa->happy_o, fa->happy_e, fa->n, 0, 1);
+    panel(im, 50, PANEL_H, fa->age_o, fa->age_e, fa->n, lo, hi, "age (years)");
+    panel(im, 50 + PANEL_H + 70, PANEL_H, fa->happy_o, fa->happy_e, fa->n, 0, 1, "happy probability");
     int rc = fs_image_save_png(im, path, err);
     fs_image_destroy(im);
     return rc;

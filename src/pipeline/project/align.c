@@ -16,7 +16,8 @@
 
 static int same_settings(const fs_project_settings *a, const fs_project_settings *b) {
     return a->size == b->size && a->center_sigma == b->center_sigma && a->xy_sigma == b->xy_sigma &&
-           a->antialias == b->antialias && a->max_frames == b->max_frames && fs_frame_range_equal(&a->range, &b->range);
+           a->antialias == b->antialias && a->max_frames == b->max_frames && fs_frame_range_equal(&a->range, &b->range) &&
+           !strcmp(a->detector, b->detector) && !strcmp(a->landmarks, b->landmarks);
 }
 
 static int cut_crops(fs_project *p, const char *video, int force, fs_err *err) {
@@ -103,10 +104,11 @@ int fs_project_align(const char *video, const char *dir, const fs_project_align_
             char rtext[64];
             fs_frame_range_format(&p->settings.range, rtext, sizeof rtext);
             int rc = fs_errorf(err,
-                               "%s: the project was aligned with other settings (--size %d, max frames %lld%s%s); "
+                               "%s: the project was aligned with other settings (--size %d, max frames %lld%s%s, detector %s, "
+                               "landmarks %s); "
                                "use the same options or a new --project dir",
                                dir, p->settings.size, (long long)p->settings.max_frames,
-                               p->settings.range.set ? ", range " : "", rtext);
+                               p->settings.range.set ? ", range " : "", rtext, p->settings.detector, p->settings.landmarks);
             fs_project_close(p);
             return rc;
         }

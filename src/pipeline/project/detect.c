@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "face/align.h"
 #include "image/image_ops.h"
+#include "pipeline/project/face_finder.h"
 
 int fs_project_detect_tracks(const char *video, const fs_project_settings *s, const char *debug_video, fs_aligned_tracks **out,
                      fs_err *err) {
@@ -20,8 +21,16 @@ int fs_project_detect_tracks(const char *video, const fs_project_settings *s, co
     const fs_video_info *vi = fs_video_reader_info(r);
     fs_face_tracker_opts to;
     fs_face_tracker_opts_default(&to);
+    fs_face_finder *ff = NULL;
+    if (fs_face_finder_create(fs_face_finder_resolve_detector(s->detector), s->landmarks[0] ? s->landmarks : "dlib", &ff,
+                              err)) {
+        fs_video_close(r);
+        return FS_ERR;
+    }
+    to.detector = fs_face_finder_hook(ff);
     fs_face_tracker *tr = NULL;
     if (fs_face_tracker_create(&to, &tr, err)) {
+        fs_face_finder_destroy(ff);
         fs_video_close(r);
         return FS_ERR;
     }
@@ -29,6 +38,7 @@ int fs_project_detect_tracks(const char *video, const fs_project_settings *s, co
     int64_t from, until;
     if (fs_frame_range_frames(&s->range, vi->fps, &from, &until, err)) {
         fs_face_tracker_destroy(tr);
+        fs_face_finder_destroy(ff);
         fs_video_close(r);
         return FS_ERR;
     }
@@ -51,6 +61,7 @@ int fs_project_detect_tracks(const char *video, const fs_project_settings *s, co
     fs_video_info info = *vi;
     fs_video_close(r);
     fs_face_tracker_destroy(tr);
+    fs_face_finder_destroy(ff);
     if (rc) {
         fs_face_tracks_destroy(ft);
         return FS_ERR;

@@ -119,6 +119,8 @@ int fs_project_write_manifest(const fs_project *p, fs_err *err) {
     cJSON_AddNumberToObject(set, "xy_sigma", p->settings.xy_sigma);
     cJSON_AddBoolToObject(set, "antialias", p->settings.antialias);
     cJSON_AddNumberToObject(set, "max_frames", (double)p->settings.max_frames);
+    cJSON_AddStringToObject(set, "detector", p->settings.detector);
+    cJSON_AddStringToObject(set, "landmarks", p->settings.landmarks);
     if (p->settings.range.set) {
         char rtext[64];
         fs_frame_range_format(&p->settings.range, rtext, sizeof rtext);
@@ -265,6 +267,10 @@ int fs_project_open(const char *dir, fs_project **out, fs_err *err) {
     p->settings.xy_sigma = dbl(set, "xy_sigma", p->settings.xy_sigma);
     p->settings.antialias = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(set, "antialias"));
     p->settings.max_frames = (int64_t)dbl_in(set, "max_frames", 0, 0, 1e12);
+    /* projects from before the choice were aligned with Haar + dlib */
+    const char *dname = str(set, "detector"), *lname = str(set, "landmarks");
+    snprintf(p->settings.detector, sizeof p->settings.detector, "%s", dname ? dname : "haar");
+    snprintf(p->settings.landmarks, sizeof p->settings.landmarks, "%s", lname ? lname : "dlib");
     if (fs_frame_range_parse(str(set, "range"), &p->settings.range, err)) {
         fs_err_prefix(err, "settings.range");
         fs_err_prefix(err, path);
