@@ -81,8 +81,8 @@ typedef struct fs_project_settings {
     int64_t max_frames;     /* 0 = all */
     fs_frame_range range;   /* unset = every frame; else faces are found (and so edited) only in
                                this window, the rest of the video is copied */
-    char detector[16];      /* "ssd" | "haar" (resolved; "auto" only before fs_params_to_settings) */
-    char landmarks[16];     /* "dlib" | "cnn" */
+    char detector[32];      /* "ssd" | "haar" (resolved; "auto" only before fs_params_to_settings) */
+    char landmarks[32];    /* "dlib" | "cnn" */
 } fs_project_settings;
 
 void fs_project_settings_default(fs_project_settings *s);
