@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include "bench/bench.h"
-#include "cli/cli.h"
 #include "core/threads.h"
 #include "tensor/backend.h"
 #include "tensor/conv2d.h"
@@ -156,7 +155,7 @@ static double measure_sgemm(int n, int reps, double *ours, double *theirs) {
     return *ours > *theirs ? *ours : *theirs;
 }
 
-int fs_bench_conv(int argc, char **argv) {
+int fs_bench_conv(int argc, char **argv, fs_err *err) {
     int quick = 0, full = 0, reps = 0;
     static const struct option opts[] = {{"quick", no_argument, 0, 'q'},
                                          {"full", no_argument, 0, 'f'},
@@ -173,15 +172,15 @@ int fs_bench_conv(int argc, char **argv) {
         case 'r': {
             char *end = NULL;
             long v = strtol(optarg, &end, 10);
-            if (*end || v < 1 || v > 100) return fs_cli_usage_error("bench conv", "--repeat needs 1..100");
+            if (*end || v < 1 || v > 100) return fs__bench_usage(err, "--repeat needs 1..100");
             reps = (int)v;
             break;
         }
         case 'h': usage(stdout); return 0;
-        default: return fs_cli_usage_error("bench conv", "unknown option '%s'", argv[optind - 1]);
+        default: return fs__bench_usage(err, "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc) return fs_cli_usage_error("bench conv", "unexpected argument '%s'", argv[optind]);
+    if (optind < argc) return fs__bench_usage(err, "unexpected argument '%s'", argv[optind]);
     if (!reps) reps = quick ? 2 : 4;
 
     static const shape full_shapes[] = {
@@ -227,13 +226,13 @@ int fs_bench_conv(int argc, char **argv) {
     for (int i = 0; i < nshapes; i++) {
         const shape *s = &shapes[i];
         bench_case b = {.s = s};
-        fs_err err = {0};
+        fs_err e2 = {0};
         long ni, no, nw;
         double flops;
         if (!s->transposed) {
             b.c = fs_conv2d_dims_make(s->N, s->C_in, s->H, s->H, s->C_out, s->k, s->stride, s->pad);
             b.c.groups = s->groups;
-            if (fs_conv2d_dims_init(&b.c, &err) != FS_OK) return fs_cli_fail(&err);
+            if (fs_conv2d_dims_init(&b.c, &e2) != FS_OK) return fs__bench_fail(err, &e2);
             ni = fs_conv2d_in_numel(&b.c), no = fs_conv2d_out_numel(&b.c), nw = fs_conv2d_weight_numel(&b.c);
             flops = fs_conv2d_flops(&b.c);
         } else {
@@ -241,7 +240,7 @@ int fs_bench_conv(int argc, char **argv) {
                                              .KH = s->k, .KW = s->k, .stride_h = s->stride, .stride_w = s->stride,
                                              .pad_h = s->pad, .pad_w = s->pad, .dil_h = 1, .dil_w = 1,
                                              .groups = s->groups};
-            if (fs_conv_transpose2d_dims_init(&b.t, &err) != FS_OK) return fs_cli_fail(&err);
+            if (fs_conv_transpose2d_dims_init(&b.t, &e2) != FS_OK) return fs__bench_fail(err, &e2);
             ni = fs_conv_transpose2d_in_numel(&b.t), no = fs_conv_transpose2d_out_numel(&b.t);
             nw = fs_conv_transpose2d_weight_numel(&b.t);
             flops = fs_conv_transpose2d_flops(&b.t);

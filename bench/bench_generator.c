@@ -8,7 +8,6 @@
 #include <sys/resource.h>
 
 #include "bench/bench.h"
-#include "cli/cli.h"
 #include "core/log.h"
 #include "core/threads.h"
 #include "models/stylegan2.h"
@@ -142,7 +141,7 @@ static void usage(FILE *fp) {
             "         facestitch bench generator --device cuda --res 1024 --batch 1 --batch 8\n");
 }
 
-int fs_bench_generator(int argc, char **argv) {
+int fs_bench_generator(int argc, char **argv, fs_err *err) {
     int res_list[8], nres = 0, batch_list[8], nbatch = 0, quick = 0, do_bwd = 1;
     double min_time = 2.0;
     static const struct option lo[] = {{"quick", no_argument, 0, 'q'},      {"res", required_argument, 0, 'r'},
@@ -162,21 +161,21 @@ int fs_bench_generator(int argc, char **argv) {
         case 'r':
             v = strtol(optarg, &end, 10);
             if (*end || v < 8 || v > 4096 || (v & (v - 1)) || nres >= 8)
-                return fs_cli_usage_error("bench generator", "--res needs a power of two from 8 to 4096");
+                return fs__bench_usage(err, "--res needs a power of two from 8 to 4096");
             res_list[nres++] = (int)v;
             break;
         case 'b':
             v = strtol(optarg, &end, 10);
             if (*end || v < 1 || v > 64 || nbatch >= 8)
-                return fs_cli_usage_error("bench generator", "--batch needs a number from 1 to 64");
+                return fs__bench_usage(err, "--batch needs a number from 1 to 64");
             batch_list[nbatch++] = (int)v;
             break;
         case 't':
             min_time = strtod(optarg, &end);
             if (*end || !(min_time >= 0) || min_time > 600)
-                return fs_cli_usage_error("bench generator", "--min-time needs seconds (0..600)");
+                return fs__bench_usage(err, "--min-time needs seconds (0..600)");
             break;
-        default: return fs_cli_usage_error("bench generator", "unknown option '%s'", argv[optind - 1]);
+        default: return fs__bench_usage(err, "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (quick) {
@@ -200,20 +199,20 @@ int fs_bench_generator(int argc, char **argv) {
             int c = 32768 / (4 << b);
             chans[b] = c > 512 ? 512 : c;
         }
-        fs_err err = {0};
+        fs_err e2 = {0};
         fs_sg2_config cfg;
         fs_sg2 *g = NULL;
-        if (fs_sg2_config_init(&cfg, FS_SG2_LAYOUT_NVIDIA, R, 3, 512, 512, 8, chans, &err) ||
-            fs_sg2_create(&g, &cfg, &err))
-            return fs_cli_fail(&err);
+        if (fs_sg2_config_init(&cfg, FS_SG2_LAYOUT_NVIDIA, R, 3, 512, 512, 8, chans, &e2) ||
+            fs_sg2_create(&g, &cfg, &e2))
+            return fs__bench_fail(err, &e2);
         fs_sg2_init_random(g, 1, 0.2f);
         double flops = fs_sg2_forward_flops(g);
         for (int j = 0; j < nbatch; j++) {
             int N = batch_list[j];
             result r = {0, 0, 0};
-            if (bench_one(g, N, do_bwd, min_time, &r, &err)) {
+            if (bench_one(g, N, do_bwd, min_time, &r, &e2)) {
                 fs_sg2_destroy(g);
-                return fs_cli_fail(&err);
+                return fs__bench_fail(err, &e2);
             }
             /* SGEMM again right after, for about as long: on a busy machine both sides see the same load */
             double w = (r.fwd_s + r.fb_s) / 3;

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "bench/bench.h"
-#include "cli/cli.h"
 #include "core/log.h"
 #include "core/threads.h"
 #include "models/bisenet.h"
@@ -301,7 +300,7 @@ static void report(const char *what, int N, double t, double t_gemm) {
            (t / N) / t_gemm);
 }
 
-int fs_bench_networks(int argc, char **argv) {
+int fs_bench_networks(int argc, char **argv, fs_err *err) {
     static const struct option opts[] = {{"quick", no_argument, 0, 'q'},
                                          {"repeat", required_argument, 0, 'r'},
                                          {"batch", required_argument, 0, 'b'},
@@ -318,17 +317,17 @@ int fs_bench_networks(int argc, char **argv) {
             char *end = NULL;
             long v = strtol(optarg, &end, 10);
             if (*end || end == optarg || v < 1 || v > 1000)
-                return fs_cli_usage_error("bench", "--%s needs a number from 1 to 1000", c == 'r' ? "repeat" : "batch");
+                return fs__bench_usage(err, "--%s needs a number from 1 to 1000", c == 'r' ? "repeat" : "batch");
             if (c == 'r') repeat = (int)v;
             else batch = (int)v;
             break;
         }
         case 'h': usage(stdout); return 0;
-        default: return fs_cli_usage_error("bench", "networks: unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return fs__bench_usage(err, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (quick) repeat = 1;
-    fs_err err = {0};
+    fs_err e2 = {0};
     double tg = sgemm_seconds();
     printf("threads %d, batch %d; baseline: 1024^3 SGEMM %.1f ms (%.1f GFLOP/s)\n", fs_threads_count(), batch,
            1e3 * tg, 2.0 * 1024 * 1024 * 1024 / tg * 1e-9);
@@ -338,17 +337,17 @@ int fs_bench_networks(int argc, char **argv) {
     /* LPIPS alex at 256x256 */
     fs_tensor_map *m = make_lpips_alex();
     fs_lpips *lp = NULL;
-    if (!m || fs_lpips_create(&lp, m, 1, &err)) {
-        fprintf(stderr, "facestitch: bench networks: lpips: %s\n", m ? err.msg : "out of memory");
+    if (!m || fs_lpips_create(&lp, m, 1, &e2)) {
+        fprintf(stderr, "facestitch: bench networks: lpips: %s\n", m ? e2.msg : "out of memory");
         return 1;
     }
     if (alloc_ctx(&ctx, lp, batch, 256, 256, 1) == FS_OK) {
-        report("lpips-alex 256 forward", batch, time_it(run_lpips, &ctx, repeat, &err), tg);
-        report("lpips-alex 256 fwd+bwd", batch, time_it(run_lpips_bwd, &ctx, repeat, &err), tg);
+        report("lpips-alex 256 forward", batch, time_it(run_lpips, &ctx, repeat, &e2), tg);
+        report("lpips-alex 256 fwd+bwd", batch, time_it(run_lpips_bwd, &ctx, repeat, &e2), tg);
         if (!quick) {
             free_ctx(&ctx);
             if (alloc_ctx(&ctx, lp, 1, 1024, 1024, 1) == FS_OK)
-                report("lpips-alex 1024 fwd+bwd", 1, time_it(run_lpips_bwd, &ctx, repeat, &err), tg);
+                report("lpips-alex 1024 fwd+bwd", 1, time_it(run_lpips_bwd, &ctx, repeat, &e2), tg);
         }
     } else {
         rc = 1;
@@ -359,15 +358,15 @@ int fs_bench_networks(int argc, char **argv) {
     /* BiSeNet at 512x512 (256 with --quick) */
     m = make_bisenet();
     fs_bisenet *bs = NULL;
-    if (!m || fs_bisenet_create(&bs, m, 1, &err)) {
-        fprintf(stderr, "facestitch: bench networks: bisenet: %s\n", m ? err.msg : "out of memory");
+    if (!m || fs_bisenet_create(&bs, m, 1, &e2)) {
+        fprintf(stderr, "facestitch: bench networks: bisenet: %s\n", m ? e2.msg : "out of memory");
         return 1;
     }
     int S = quick ? 256 : 512;
     if (alloc_ctx(&ctx, bs, batch, S, S, 19L * S * S) == FS_OK) {
         char name[64];
         snprintf(name, sizeof name, "bisenet %d", S);
-        report(name, batch, time_it(run_bisenet, &ctx, repeat, &err), tg);
+        report(name, batch, time_it(run_bisenet, &ctx, repeat, &e2), tg);
     } else {
         rc = 1;
     }
@@ -378,17 +377,17 @@ int fs_bench_networks(int argc, char **argv) {
     if (!quick) {
         m = make_e4e();
         fs_e4e *e = NULL;
-        if (!m || fs_e4e_create(&e, m, 1, &err)) {
-            fprintf(stderr, "facestitch: bench networks: e4e: %s\n", m ? err.msg : "out of memory");
+        if (!m || fs_e4e_create(&e, m, 1, &e2)) {
+            fprintf(stderr, "facestitch: bench networks: e4e: %s\n", m ? e2.msg : "out of memory");
             return 1;
         }
         if (alloc_ctx(&ctx, e, batch, 256, 256, 18L * 512) == FS_OK)
-            report("e4e 256", batch, time_it(run_e4e, &ctx, repeat, &err), tg);
+            report("e4e 256", batch, time_it(run_e4e, &ctx, repeat, &e2), tg);
         else
             rc = 1;
         free_ctx(&ctx);
         fs_e4e_destroy(e);
     }
-    if (err.msg[0]) fprintf(stderr, "facestitch: bench networks: %s\n", err.msg);
+    if (e2.msg[0]) fprintf(stderr, "facestitch: bench networks: %s\n", e2.msg);
     return rc;
 }

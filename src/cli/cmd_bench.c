@@ -23,8 +23,20 @@ int fs_cmd_bench(int argc, char **argv) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    if (!strcmp(argv[1], "conv")) return fs_bench_conv(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "generator")) return fs_bench_generator(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "networks")) return fs_bench_networks(argc - 1, argv + 1);
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **, fs_err *);
+    } benches[] = {{"conv", fs_bench_conv}, {"generator", fs_bench_generator}, {"networks", fs_bench_networks}};
+    for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++) {
+        if (strcmp(argv[1], benches[i].name)) continue;
+        fs_err err = {0};
+        int rc = benches[i].fn(argc - 1, argv + 1, &err);
+        if (rc == FS_ERR_USAGE) {
+            char cmd[64];
+            snprintf(cmd, sizeof cmd, "bench %s", benches[i].name);
+            return fs_cli_usage_error(cmd, "%s", err.msg);
+        }
+        return rc ? fs_cli_fail(&err) : 0;
+    }
     return fs_cli_usage_error("bench", "unknown benchmark '%s'", argv[1]);
 }

@@ -76,8 +76,8 @@ static int latent_compute(job *j, const float *crop, float *ws) {
         return fs_errorf(&j->err, "%s: encoder and generator do not match", j->s->ms.encoder);
     float *x = malloc(sizeof(float) * 3 * 256 * 256);
     if (!x) return fs_errorf(&j->err, "out of memory");
-    fs_e4e_resize_input(x, crop, S, S, 256, 0);
-    int rc = fs_e4e_encode(cache.e, x, 1, 256, 256, ws, 1, NULL, NULL, &j->err);
+    int rc = fs_e4e_resize_input(x, crop, S, S, 256, 0, &j->err);
+    if (!rc) rc = fs_e4e_encode(cache.e, x, 1, 256, 256, ws, 1, NULL, NULL, &j->err);
     free(x);
     return rc;
 }
