@@ -19,6 +19,8 @@ static void usage(FILE *fp) {
             "manifest.json, tracks.json (landmarks, quads, transforms) and crops/tNNN/FFFFFF.png.\n"
             "Running it again resumes (finished crops are kept); a project whose source video changed is\n"
             "refused.\n"
+            "Under 'mpirun -np N' the ranks split pass 2 (the crops) by frame range; pass 1 runs on rank 0\n"
+            "(the tracker is sequential). See docs/mpi.md.\n"
             "\n"
             "Options:\n"
             "  --project DIR        project directory (created if needed)\n"
@@ -80,6 +82,6 @@ int fs_cmd_align(int argc, char **argv) {
     if (!dir) return fs_cli_usage_error("align", "--project DIR is required");
     fs_params_to_settings(&prm, &o.settings);
     fs_err err = {0};
-    if (fs_project_align(argv[optind], dir, &o, &err)) return fs_cli_fail(&err);
+    if (fs_project_align_ranks(argv[optind], dir, &o, &err)) return fs_cli_fail(&err);
     return 0;
 }

@@ -24,6 +24,10 @@ static void usage(FILE *fp) {
             "the same command again after an interruption (even kill -9) continues where it stopped.\n"
             "Afterwards 'facestitch edit --project DIR --edit ...' makes edits cheaply.\n"
             "\n"
+            "Several processes or machines: 'mpirun -np N facestitch invert VIDEO --project DIR ...' (DIR\n"
+            "on a shared filesystem): rank 0 tracks the faces, the ranks split the crops, the pivots and\n"
+            "each PTI mini-batch (gradients summed in a fixed order); resumes with any N. See docs/mpi.md.\n"
+            "\n"
             "Options:\n"
             "  --project DIR        project directory (created if needed)\n");
     fs_cli_param_help(fp, FS_PC_INVERT, 0);

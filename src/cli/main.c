@@ -63,12 +63,14 @@ static const command commands[] = {FS_CLI_COMMANDS(FS_CLI_ENTRY)};
 #undef FS_CLI_ENTRY
 
 /* Commands that share their work over MPI ranks; under mpirun any other runs on rank 0 alone. */
-static int runs_over_ranks(const char *name) { return !strcmp(name, "edit") || !strcmp(name, "invert"); }
+static int runs_over_ranks(const char *name) {
+    return !strcmp(name, "edit") || !strcmp(name, "invert") || !strcmp(name, "align");
+}
 
 static int run_command(const command *cmd, int argc, char **argv) {
     if (fs_dist_size() == 1 || runs_over_ranks(cmd->name)) return cmd->fn(argc, argv);
     if (fs_dist_rank() == 0)
-        fs_info("%s: runs on rank 0 alone (%d ranks started; invert and edit share their work)", cmd->name, fs_dist_size());
+        fs_info("%s: runs on rank 0 alone (%d ranks started; align, invert and edit share their work)", cmd->name, fs_dist_size());
     int rc = fs_dist_rank() == 0 ? cmd->fn(argc, argv) : 0;
     fs_err err = {0};
     if (fs_dist_agree(rc, &err) && fs_dist_rank() != 0) return fs_cli_fail(&err);

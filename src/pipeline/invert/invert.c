@@ -252,7 +252,7 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
             ao.settings.antialias = q->settings.antialias;
             fs_project_close(q);
         }
-        if (fs_dist_agree(fs_dist_rank() == 0 ? fs_project_align(video, dir, &ao, err) : FS_OK, err)) goto done;
+        if (fs_project_align_ranks(video, dir, &ao, err)) goto done;
     }
     if (fs_project_open(dir, &p, err)) goto done;
     if (strcmp(p->align_status, "done") != 0) {

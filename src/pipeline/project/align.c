@@ -20,8 +20,9 @@ static int same_settings(const fs_project_settings *a, const fs_project_settings
            !strcmp(a->detector, b->detector) && !strcmp(a->landmarks, b->landmarks);
 }
 
-static int cut_crops(fs_project *p, const char *video, int force, fs_err *err) {
+int fs_project_cut_crops(fs_project *p, const char *video, int force, int64_t from, int64_t until, fs_err *err) {
     const fs_aligned_tracks *t = p->tracks;
+    if (until > t->frames) until = t->frames;
     char path[FS_PATH_MAX];
     for (int k = 0; k < t->count; k++) {
         if (fs_path_fmt(path, sizeof path, err, "%s/crops/t%03d", p->dir, t->t[k].id)) return FS_ERR;
@@ -31,6 +32,7 @@ static int cut_crops(fs_project *p, const char *video, int force, fs_err *err) {
     int64_t todo = 0;
     for (int k = 0; k < t->count; k++)
         for (int i = 0; i < t->t[k].n; i++) {
+            if (t->t[k].first + i < from || t->t[k].first + i >= until) continue;
             fs_project_crop_path(p, NULL, t->t[k].id, t->t[k].first + i, path, sizeof path);
             if (force || !fs_file_exists(path)) todo++;
         }
@@ -50,12 +52,13 @@ static int cut_crops(fs_project *p, const char *video, int force, fs_err *err) {
         return FS_ERR;
     }
     fs_progress pg;
-    fs_progress_begin(&pg, "crops", t->frames);
+    fs_progress_begin(&pg, "crops", until);
     fs_video_frame f;
     int rc;
     int64_t cut = 0;
-    while ((rc = fs_video_next(r, &f, err)) == FS_OK && f.image) {
-        for (int k = 0; k < t->count && !rc; k++) {
+    while ((rc = fs_video_next(r, &f, err)) == FS_OK && f.image && f.index < until) {
+        /* frames before `from` are only decoded: another rank cuts them */
+        for (int k = 0; k < t->count && !rc && f.index >= from; k++) {
             const fs_aligned_track *tr = &t->t[k];
             int i = fs_aligned_track_index(tr, (int)f.index);
             if (i < 0) continue;
@@ -75,7 +78,7 @@ static int cut_crops(fs_project *p, const char *video, int force, fs_err *err) {
     fs_progress_end(&pg);
     fs_image_destroy(crop);
     fs_video_close(r);
-    if (!rc && (int64_t)f.index + 1 < t->frames && t->count) fs_verbose("decoded fewer frames than in pass 1");
+    if (!rc && !f.image && (int64_t)f.index + 1 < until && t->count) fs_verbose("decoded fewer frames than in pass 1");
     return rc;
 }
 
@@ -179,7 +182,11 @@ int fs_project_align(const char *video, const char *dir, const fs_project_align_
     }
     if (!rc && p->tracks->count == 0)
         fs_warn("%s: no face in %s; composite will copy the video unchanged", dir, video);
-    if (!rc) rc = cut_crops(p, real, o->force, err);
+    if (o->tracks_only) { /* pass 2 is cut over the ranks (align_dist.c) */
+        fs_project_close(p);
+        return rc;
+    }
+    if (!rc) rc = fs_project_cut_crops(p, real, o->force, 0, INT64_MAX, err);
     if (!rc && o->debug_video) rc = fs_project_write_debug_video(real, p->tracks, p->settings.max_frames, o->debug_video, err);
     if (!rc) {
         snprintf(p->align_status, sizeof p->align_status, "done");

@@ -259,6 +259,7 @@ int fs_project_open(const char *dir, fs_project **out, fs_err *err) {
     p->info.fps_den = (int)dbl_in(src, "fps_den", 1, 1, 1e9);
     p->info.width = (int)dbl_in(src, "width", 0, 0, 1e6);
     p->info.height = (int)dbl_in(src, "height", 0, 0, 1e6);
+    p->info.has_audio = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(src, "has_audio")); /* kept when resuming */
     const cJSON *set = cJSON_GetObjectItemCaseSensitive(root, "settings");
     fs_project_settings_default(&p->settings);
     double crop = dbl(set, "size", 1024);

@@ -162,11 +162,22 @@ typedef struct fs_project_align_opts {
     const char *tracks_json;   /* use these tracks instead of detecting (faces JSON) */
     const char *debug_video;   /* write an overlay video (boxes, landmarks, quads) */
     int force;                 /* re-cut crops that exist */
+    int tracks_only;           /* stop after pass 1 (tracks.json written, stage "tracked") */
 } fs_project_align_opts;
 
 /* Pass 1 (decode + detect + track + smooth, unless tracks_json) and pass 2 (decode + crops).
  * Resumable: tracks and finished crops of an earlier run with the same source/settings are kept. */
 int fs_project_align(const char *video, const char *dir, const fs_project_align_opts *o, fs_err *err);
+
+/* Pass 2 for the frames [from, until) of p's tracks: decodes up to `until` and cuts the crops of
+ * those frames that are missing (all of them with force). Crops are written atomically. */
+int fs_project_cut_crops(fs_project *p, const char *video, int force, int64_t from, int64_t until, fs_err *err);
+
+/* fs_project_align over the ranks of an MPI job (one rank: fs_project_align itself). Collective.
+ * Pass 1 (tracking, sequential: see docs/mpi.md) runs on rank 0; pass 2 is split by frame range,
+ * rank r cutting the crops of its range; rank 0 then marks the stage done. The crops are the
+ * bytes one process writes: each crop depends only on its frame and its stored quad. */
+int fs_project_align_ranks(const char *video, const char *dir, const fs_project_align_opts *o, fs_err *err);
 
 /* Runs the tracker over a video (pass 1) and aligns the tracks. debug_video may be NULL. */
 int fs_project_detect_tracks(const char *video, const fs_project_settings *s, const char *debug_video, fs_aligned_tracks **out,
