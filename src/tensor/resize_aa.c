@@ -73,6 +73,26 @@ typedef struct aa_job {
     float *tmp, *dst;
 } aa_job;
 
+/* Sets up j for planes N*C of (H, W) <-> (H_out, W_out): both axes' taps and the (planes, H, W_out)
+ * buffer between the two passes. Returns the number of planes; aa_end frees what it made. */
+static int64_t aa_begin(aa_job *j, const float *src, float *dst, int N, int C, int H, int W, int H_out,
+                        int W_out) {
+    FS_ASSERT(N >= 0 && C >= 0 && H > 0 && W > 0 && H_out > 0 && W_out > 0);
+    *j = (aa_job){.H = H, .W = W, .Ho = H_out, .Wo = W_out, .src = src, .dst = dst};
+    axis_make(&j->ax, W, W_out);
+    axis_make(&j->ay, H, H_out);
+    const int64_t planes = (int64_t)N * C;
+    j->tmp = malloc(sizeof(float) * (size_t)(planes * H * W_out > 0 ? planes * H * W_out : 1));
+    FS_ASSERT(j->tmp != NULL);
+    return planes;
+}
+
+static void aa_end(aa_job *j) {
+    free(j->tmp);
+    axis_free(&j->ax);
+    axis_free(&j->ay);
+}
+
 /* forward pass 1, items = (plane, input row): tmp[p][h][:] = row filtered along width */
 static void aa_fwd_w(void *ctx, int64_t b, int64_t e, int ti) {
     (void)ti;
@@ -149,34 +169,20 @@ static int64_t grain_for(int64_t per_item) {
 }
 
 void fs_resize_bilinear_aa_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out) {
-    FS_ASSERT(N >= 0 && C >= 0 && H > 0 && W > 0 && H_out > 0 && W_out > 0);
-    aa_job j = {.H = H, .W = W, .Ho = H_out, .Wo = W_out, .src = in, .dst = out};
-    axis_make(&j.ax, W, W_out);
-    axis_make(&j.ay, H, H_out);
-    const int64_t planes = (int64_t)N * C;
-    j.tmp = malloc(sizeof(float) * (size_t)(planes * H * W_out > 0 ? planes * H * W_out : 1));
-    FS_ASSERT(j.tmp != NULL);
+    aa_job j;
+    const int64_t planes = aa_begin(&j, in, out, N, C, H, W, H_out, W_out);
     fs_parallel_for(planes * H, grain_for((int64_t)W + W_out), aa_fwd_w, &j);
     fs_parallel_for(planes * H_out, grain_for((int64_t)W_out * j.ay.k), aa_fwd_h, &j);
-    free(j.tmp);
-    axis_free(&j.ax);
-    axis_free(&j.ay);
+    aa_end(&j);
 }
 
 void fs_resize_bilinear_aa_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out) {
     if (!din) return;
-    FS_ASSERT(N >= 0 && C >= 0 && H > 0 && W > 0 && H_out > 0 && W_out > 0);
-    aa_job j = {.H = H, .W = W, .Ho = H_out, .Wo = W_out, .src = dout, .dst = din};
-    axis_make(&j.ax, W, W_out);
-    axis_make(&j.ay, H, H_out);
-    const int64_t planes = (int64_t)N * C;
-    j.tmp = malloc(sizeof(float) * (size_t)(planes * H * W_out > 0 ? planes * H * W_out : 1));
-    FS_ASSERT(j.tmp != NULL);
+    aa_job j;
+    const int64_t planes = aa_begin(&j, dout, din, N, C, H, W, H_out, W_out);
     fs_parallel_for(planes, grain_for((int64_t)H_out * W_out * j.ay.k), aa_bwd_h, &j);
     fs_parallel_for(planes * H, grain_for((int64_t)W + W_out * j.ax.k), aa_bwd_w, &j);
-    free(j.tmp);
-    axis_free(&j.ax);
-    axis_free(&j.ay);
+    aa_end(&j);
 }
 
 void fs_resize_bilinear_aa_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out) {
