@@ -50,6 +50,10 @@ typedef struct facestitch_params {
     double stitch_lr, content_lambda, border_threshold;
     int l1, outer_dilation, inner_dilation, whole_image_border;
     int no_mask, feather_radius, freeze_fine_layers, fade;
+    /* Model files, each overriding models_dir's (NULL: from models_dir, else the registry). For encoder,
+       lpips and parser "" means none: invert by optimisation, PTI with the L2 loss only, masks from the
+       landmarks (the CLI's --no-encoder, --no-lpips, --no-parser). */
+    const char *generator, *encoder, *lpips, *parser;
 } facestitch_params;
 
 void facestitch_params_init(facestitch_params *p);

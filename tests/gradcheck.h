@@ -63,9 +63,10 @@ static inline int gradcheck(const char *name, float *x, long n, const float *ana
         double fd = (lp - lm) / h;
         double an = analytic[i];
         double err = fabs(an - fd);
-        double lim = atol + rtol * fmax(fabs(an), fabs(fd));
+        double lim = atol + rtol * check_max(fabs(an), fabs(fd));
         double ratio = err / lim;
-        if (ratio > worst) {
+        worst_i = worst_i < 0 ? i : worst_i;
+        if (worst == worst && !(ratio <= worst)) { /* a NaN ratio stays the worst */
             worst = ratio;
             worst_i = i;
             worst_an = an;

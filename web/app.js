@@ -215,7 +215,7 @@ function onJobs(list) {
   }
 }
 
-// ---- result: video, wipe compare, download, metrics ----
+// ---- result: video, wipe / side-by-side compare, download, metrics ----
 
 function loadResultOf(job) {
   if (!job || !job.output) return;
@@ -235,9 +235,13 @@ function syncOriginal() {
   if (r.paused !== o.paused) r.paused ? o.pause() : o.play().catch(() => {});
 }
 
+// wipe: the original over the edit, cut at the slider; side by side: original | edited, the wipe off
 function applyWipe() {
+  const sbs = $('side-by-side').checked;
+  $('compare').classList.toggle('sbs', sbs);
+  $('wipe').disabled = sbs;
   const v = Number($('wipe').value);
-  $('original-video').style.clipPath = `inset(0 ${100 - v}% 0 0)`;
+  $('original-video').style.clipPath = sbs ? 'none' : `inset(0 ${100 - v}% 0 0)`;
 }
 
 const METRICS = [['background_psnr_db', 'background PSNR (dB)'], ['face_psnr_db', 'face PSNR (dB)'],
@@ -305,6 +309,7 @@ function wire() {
   $('cancel-btn').addEventListener('click', cancel);
   $('retry-btn').addEventListener('click', retry);
   $('wipe').addEventListener('input', applyWipe);
+  $('side-by-side').addEventListener('change', applyWipe);
   for (const ev of ['play', 'pause', 'seeked', 'timeupdate']) $('result-video').addEventListener(ev, syncOriginal);
   applyWipe();
 }

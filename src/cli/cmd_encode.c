@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/image_input.h"
+#include "core/path.h"
 #include "core/log.h"
 #include "core/threads.h"
 #include "models/e4e.h"
@@ -66,7 +67,7 @@ int fs_cmd_encode(int argc, char **argv) {
     if (optind >= argc) return fs_cli_usage_error("encode", "needs at least one IMAGE");
 
     fs_err err = {0};
-    char regpath[4096];
+    char regpath[FS_PATH_MAX];
     if (!enc) {
         if (fs_registry_path("e4e-ffhq", regpath, sizeof regpath, &err)) return fs_cli_fail(&err);
         enc = regpath;
@@ -95,7 +96,7 @@ int fs_cmd_encode(int argc, char **argv) {
                 fs_errorf(&err, "out of memory");
                 goto fail;
             }
-            fs_e4e_resize_input(x256, b.data, b.H, b.W, 256, antialias);
+            if (fs_e4e_resize_input(x256, b.data, b.H, b.W, 256, antialias, &err)) goto fail;
             free(b.data);
             b.data = x256;
             x256 = NULL;

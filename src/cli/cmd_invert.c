@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/path.h"
 #include "core/fileio.h"
 #include "cli/pipeline_args.h"
 #include "core/log.h"
@@ -84,8 +85,9 @@ int fs_cmd_invert(int argc, char **argv) {
     /* without VIDEO: a project made by `facestitch align` (its alignment is kept as it is) */
     const char *video = optind < argc ? argv[optind] : NULL;
     if (!video) {
-        char mpath[4200];
-        snprintf(mpath, sizeof mpath, "%s/manifest.json", dir);
+        char mpath[FS_PATH_MAX];
+        fs_err perr = {0};
+        if (fs_path_join(mpath, sizeof mpath, dir, "manifest.json", &perr)) return fs_cli_fail(&perr);
         if (!fs_file_exists(mpath))
             return fs_cli_usage_error("invert", "VIDEO is required (%s is not a project yet)", dir);
     }

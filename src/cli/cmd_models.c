@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli/cli.h"
+#include "core/path.h"
 #include "core/log.h"
 #include "models/tiny_models.h"
 #include "registry/registry.h"
@@ -101,7 +102,7 @@ static int print_json(cJSON *root) {
 static cJSON *entry_json(const fs_model_entry *e) {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
-    char path[4096], url[4096];
+    char path[FS_PATH_MAX], url[4096];
     fs_err err;
     int r = fs_registry_locate(e, path, sizeof path, &err);
     fs_registry_fetch_url(e, url, sizeof url);
@@ -143,7 +144,7 @@ static int cmd_list(int argc, char **argv) {
     }
     if (optind < argc) return fs_cli_usage_error("models list", "unexpected argument '%s'", argv[optind]);
     fs_err err;
-    char cache[4096];
+    char cache[FS_PATH_MAX];
     if (fs_registry_load(&err) || fs_registry_cache_dir(cache, sizeof cache, &err)) return fs_cli_fail(&err);
     int n = fs_registry_count();
     if (json) {
@@ -172,7 +173,7 @@ static int cmd_list(int argc, char **argv) {
     int missing = 0, manual_missing = 0;
     for (int i = 0; i < n; i++) {
         const fs_model_entry *e = fs_registry_at(i);
-        char path[4096], sz[40];
+        char path[FS_PATH_MAX], sz[40];
         int r = fs_registry_locate(e, path, sizeof path, &err);
         size_text(e, sz, sizeof sz);
         const char *status = r == 1 ? (e->system_path && !strcmp(path, e->system_path) ? "system" : "present")
@@ -247,7 +248,7 @@ static int cmd_fetch(int argc, char **argv) {
             continue;
         }
         if (all && !e->auto_fetch && !(mirror && mirror[0])) {
-            char path[4096];
+            char path[FS_PATH_MAX];
             if (fs_registry_locate(e, path, sizeof path, &err) != 1) {
                 char how[2048];
                 fs_registry_where_to_get(e, how, sizeof how);
@@ -366,7 +367,7 @@ static int cmd_path(int argc, char **argv) {
         return 0;
     }
     if (argc != 2 || argv[1][0] == '-') return fs_cli_usage_error("models path", "give exactly one model name");
-    char path[4096];
+    char path[FS_PATH_MAX];
     fs_err err;
     if (fs_registry_path(argv[1], path, sizeof path, &err)) return fs_cli_fail(&err);
     printf("%s\n", path);

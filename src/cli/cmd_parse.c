@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/image_input.h"
+#include "core/path.h"
 #include "core/fileio.h"
 #include "core/log.h"
 #include "core/threads.h"
@@ -103,7 +104,7 @@ int fs_cmd_parse(int argc, char **argv) {
     const char *inp = argv[optind];
 
     fs_err err = {0};
-    char regpath[4096];
+    char regpath[FS_PATH_MAX];
     if (!model) {
         if (fs_registry_path("bisenet-face", regpath, sizeof regpath, &err)) return fs_cli_fail(&err);
         model = regpath;

@@ -1,4 +1,6 @@
-/* cmd_serve.c — `facestitch serve`: the local web studio (src/serve/). */
+/* cmd_serve.c — `facestitch serve`: the local web studio (src/serve/). Its job options are edit's:
+ * the model options (cli/pipeline_args.h) and the pipeline parameters from their one table
+ * (pipeline/params.h), carried to the jobs in facestitch_params. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +10,18 @@
 
 #ifdef FS_HAVE_SERVE
 #include "serve/serve.h"
+
+#define JOB_PARAMS (FS_PC_EDIT | FS_PC_INVERT)
+
+/* 1 when a studio job (facestitch_params) carries parameter d. */
+static int carried(const fs_param_desc *d) {
+    if (d->id == FS_P_RANGE || d->id == FS_P_FACE || d->id == FS_P_NO_STITCH) return 1;
+    facestitch_params p;
+    facestitch_params_init(&p);
+    fs_params q;
+    fs_params_default(&q);
+    return facestitch_params_set(&p, d->key, fs_params_get_number(&q, d->id), NULL, 0) == 0;
+}
 
 static void usage(FILE *fp) {
     fprintf(fp,
@@ -23,71 +37,73 @@ static void usage(FILE *fp) {
             "                     then answers other machines, token-protected)\n"
             "  --root DIR         a folder whose videos the page may open (repeatable; default: the\n"
             "                     folders of the VIDEO/PROJECT arguments, else the current folder)\n"
-            "  --projects DIR     where the projects of opened videos go (default: NAME.fs beside each video)\n"
+            "  --projects DIR     where the projects of opened videos go (default: NAME.fs beside each video);\n"
+            "                     its projects may be opened from the page\n"
             "  --node-dir DIR     node_modules with uplot for the metrics plot (default: .node/ of the\n"
             "                     source tree, filled by scripts/install-deps; a plain plot without it)\n"
             "\n"
-            "Defaults of the jobs (as 'facestitch edit'):\n"
-            "  --models DIR       a model directory (e.g. 'facestitch models init --tiny --out DIR');\n"
-            "                     default: the registry's models\n"
-            "  --pti-steps N      pivotal tuning passes (default 80)\n"
-            "  --stitch-steps N   stitching tuning steps per frame (default 100)   --no-stitch\n"
-            "  --max-frames N     only the first N frames of each video            --crf N (default 18)\n"
-            "  --range FROM:TO    edit only this window of each video (2.5s:7s or f75:f210)\n"
-            "\n"
-            "Security: the token is needed by every API call; the Host header must name this machine;\n"
-            "only files under the opened videos' and projects' folders (and --root) are read.\n"
+            "The options below are the defaults of every job, as in 'facestitch edit':\n"
+            FS_PIPELINE_MODEL_HELP "\nEdit, stitching and paste:\n");
+    fs_cli_param_help(fp, FS_PC_EDIT, 0);
+    fprintf(fp, "\nInversion:\n");
+    fs_cli_param_help(fp, FS_PC_INVERT, FS_PC_EDIT);
+    fprintf(fp, "\nNot taken by the studio's jobs yet (facestitch_params does not carry them):");
+    const fs_param_desc *t = fs_param_table();
+    for (int i = 0; i < FS_P_COUNT; i++)
+        if ((t[i].cmds & JOB_PARAMS) && !carried(&t[i])) fprintf(fp, " --%s", t[i].flag);
+    fprintf(fp,
+            "\n\nSecurity: the token is needed by every API call; the Host header must name this machine;\n"
+            "only files under the opened videos' and projects' folders (and --root, --projects) are read;\n"
+            "a project's source video must lie under one of them.\n"
             "\n"
             "Example:\n"
             "  facestitch serve talk.mp4 --models tiny --pti-steps 2\n");
 }
 
-enum { O_PORT = 2000, O_BIND, O_ROOT, O_PROJECTS, O_NODE, O_PTI, O_SSTEPS, O_NOSTITCH, O_MAXF, O_CRF, O_RANGE };
+enum { O_PORT = 2000, O_BIND, O_ROOT, O_PROJECTS, O_NODE };
 
 #define MAX_ROOTS 16
 
-/* Returns -1 when c was handled, else the exit code of a bad value (or 2 for an unknown option). */
-static int job_option(int c, const char *arg, fs_serve_opts *o) {
-    long v;
-    switch (c) {
-    case O_PTI:
-        if (fs_cli_parse_long(arg, 0, 100000, &v)) return fs_cli_usage_error("serve", "--pti-steps needs 0..100000");
-        o->job.pti_steps = (int)v;
-        return -1;
-    case O_SSTEPS:
-        if (fs_cli_parse_long(arg, 0, 100000, &v)) return fs_cli_usage_error("serve", "--stitch-steps needs 0..100000");
-        o->job.stitch_steps = (int)v;
-        return -1;
-    case O_NOSTITCH: o->job.stitch = 0; return -1;
-    case O_MAXF:
-        if (fs_cli_parse_long(arg, 1, 100000000, &v)) return fs_cli_usage_error("serve", "--max-frames needs N >= 1");
-        o->job.max_frames = v;
-        return -1;
-    case O_CRF:
-        if (fs_cli_parse_long(arg, 0, 51, &v)) return fs_cli_usage_error("serve", "--crf needs 0..51");
-        o->job.crf = (int)v;
-        return -1;
-    default: return 2;
+/* The parameters given on the command line (text[id]: the option's argument) into the jobs' defaults. */
+static int params_to_job(const fs_params *prm, const char *const *text, facestitch_params *job) {
+    const fs_param_desc *t = fs_param_table();
+    for (int i = 0; i < FS_P_COUNT; i++) {
+        if (!prm->given[i]) continue;
+        if (!carried(&t[i]))
+            return fs_cli_usage_error("serve", "--%s: not taken by the studio's jobs yet (see --help)", t[i].flag);
+        if (t[i].id == FS_P_RANGE) job->range = text[i];
+        else if (t[i].id == FS_P_FACE) job->face = text[i];
+        else if (t[i].id == FS_P_NO_STITCH) job->stitch = 0;
+        else facestitch_params_set(job, t[i].key, fs_params_get_number(prm, t[i].id), NULL, 0);
     }
+    return 0;
 }
 
 int fs_cmd_serve(int argc, char **argv) {
     fs_serve_opts o;
     fs_serve_opts_default(&o);
-    const char *roots[MAX_ROOTS];
-    static const struct option opts[] = {
-        {"port", required_argument, 0, O_PORT},          {"bind", required_argument, 0, O_BIND},
-        {"root", required_argument, 0, O_ROOT},          {"projects", required_argument, 0, O_PROJECTS},
-        {"node-dir", required_argument, 0, O_NODE},      {"models", required_argument, 0, FS_OPT_MODELS},
-        {"pti-steps", required_argument, 0, O_PTI},      {"stitch-steps", required_argument, 0, O_SSTEPS},
-        {"no-stitch", no_argument, 0, O_NOSTITCH},       {"max-frames", required_argument, 0, O_MAXF},
-        {"crf", required_argument, 0, O_CRF},            {"help", no_argument, 0, 'h'},
-        {"range", required_argument, 0, O_RANGE},
-        {0, 0, 0, 0}};
+    const char *roots[MAX_ROOTS], *text[FS_P_COUNT] = {0};
+    static const struct option base[] = {
+        {"port", required_argument, 0, O_PORT},     {"bind", required_argument, 0, O_BIND},
+        {"root", required_argument, 0, O_ROOT},     {"projects", required_argument, 0, O_PROJECTS},
+        {"node-dir", required_argument, 0, O_NODE}, FS_PIPELINE_MODEL_OPTIONS,
+        {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
+    struct option opts[128];
+    if (fs_cli_options_build(base, JOB_PARAMS, opts, 128)) return fs_cli_usage_error("serve", "too many options");
+    fs_params prm;
+    fs_params_default(&prm);
     int c;
     long v;
     optind = 1;
+    opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (fs_pipeline_model_option(c, optarg, &o.models)) continue;
+        int pt = fs_cli_param_option("serve", c, optarg, &prm);
+        if (pt == 2) return 2;
+        if (pt) {
+            text[c - FS_OPT_PARAM] = optarg;
+            continue;
+        }
         switch (c) {
         case 'h': usage(stdout); return 0;
         case O_PORT:
@@ -101,21 +117,10 @@ int fs_cmd_serve(int argc, char **argv) {
             break;
         case O_PROJECTS: o.projects_dir = optarg; break;
         case O_NODE: o.node_dir = optarg; break;
-        case FS_OPT_MODELS: o.models.models_dir = optarg; break;
-        case O_RANGE: { /* checked here, parsed again by each job */
-            fs_frame_range r;
-            fs_err e = {0};
-            if (fs_frame_range_parse(optarg, &r, &e)) return fs_cli_usage_error("serve", "--range: %s", e.msg);
-            o.job.range = optarg;
-            break;
-        }
-        case '?': return fs_cli_usage_error("serve", "unknown option");
-        default: {
-            int rc = job_option(c, optarg, &o);
-            if (rc >= 0) return rc;
-        }
+        default: return fs_cli_usage_error("serve", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
     }
+    if (params_to_job(&prm, text, &o.job)) return 2;
     o.roots = roots;
     o.inputs = argv + optind;
     o.n_inputs = argc - optind;

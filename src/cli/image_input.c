@@ -4,11 +4,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/checked.h"
 #include "core/fileio.h"
 #include "image/image.h"
 #include "image/image_ops.h"
+#include "weights/load.h"
 #include "weights/safetensors.h"
 
 void fs_cli_batch_free(fs_cli_batch *b) {
@@ -17,9 +19,15 @@ void fs_cli_batch_free(fs_cli_batch *b) {
     memset(b, 0, sizeof *b);
 }
 
+/* a safetensors file by content (x.st, x.safetensors or any name) */
 static int is_st(const char *path) {
-    size_t n = strlen(path);
-    return n >= 12 && !strcmp(path + n - 12, ".safetensors");
+    unsigned char head[16] = {0};
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return 0;
+    size_t n = fread(head, 1, sizeof head, fp);
+    fclose(fp);
+    const char *fmt = fs_weights_format_name(head, n);
+    return fmt && !strcmp(fmt, "safetensors");
 }
 
 static int load_tensor(const char *path, const char *want, fs_cli_batch *b, fs_err *err) {
@@ -84,17 +92,17 @@ static int load_tensor(const char *path, const char *want, fs_cli_batch *b, fs_e
 
 int fs_cli_batch_load(const char *arg, fs_cli_batch *b, fs_err *err) {
     memset(b, 0, sizeof *b);
-    /* "FILE.safetensors:NAME" picks one tensor of a multi-tensor file */
-    const char *colon = strstr(arg, ".safetensors:");
-    if (colon) {
-        size_t n = (size_t)(colon - arg) + 12;
+    /* "FILE:NAME" picks one tensor of a multi-tensor safetensors FILE (when ARG itself is no file) */
+    const char *colon = strrchr(arg, ':');
+    if (colon && colon[1] && access(arg, F_OK) != 0) {
+        size_t n = (size_t)(colon - arg);
         char *path = malloc(n + 1);
         if (!path) return fs_errorf(err, "out of memory");
         memcpy(path, arg, n);
         path[n] = 0;
-        int rc = load_tensor(path, colon + 13, b, err);
+        int rc = is_st(path) ? load_tensor(path, colon + 1, b, err) : -1;
         free(path);
-        return rc;
+        if (rc >= 0) return rc;
     }
     if (is_st(arg)) return load_tensor(arg, NULL, b, err);
     fs_image *im = NULL;

@@ -50,9 +50,11 @@ int fs_read_file(const char *path, unsigned char **data, size_t *len, fs_err *er
 
 int fs_atomic_open(fs_atomic_file *f, const char *path, fs_err *err) {
     memset(f, 0, sizeof *f);
-    if (strlen(path) >= sizeof f->path) return fs_errorf(err, "%s: path too long", path);
-    snprintf(f->path, sizeof f->path, "%s", path);
-    snprintf(f->tmp, sizeof f->tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (fs_path_fmt(f->path, sizeof f->path, err, "%s", path) ||
+        fs_path_fmt(f->tmp, sizeof f->tmp, err, "%s.tmp.%ld", path, (long)getpid())) {
+        f->tmp[0] = 0;
+        return FS_ERR;
+    }
     f->fp = fopen(f->tmp, "wb");
     if (!f->fp) return fs_errorf(err, "%s: cannot write: %s", path, strerror(errno));
     return FS_OK;
@@ -96,9 +98,8 @@ int fs_write_file_atomic(const char *path, const void *data, size_t len, fs_err 
 }
 
 int fs_mkdirs(const char *path, fs_err *err) {
-    char buf[4096];
-    if (strlen(path) >= sizeof buf) return fs_errorf(err, "%s: path too long", path);
-    snprintf(buf, sizeof buf, "%s", path);
+    char buf[FS_PATH_MAX];
+    if (fs_path_fmt(buf, sizeof buf, err, "%s", path)) return FS_ERR;
     for (char *p = buf + 1; *p; p++) {
         if (*p == '/') {
             *p = 0;

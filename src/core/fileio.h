@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "core/err.h"
+#include "core/path.h"
 
 /* Opens a regular file read-only (close-on-exec): its descriptor in *fd (caller closes) and size in
  * *len. A directory, device or missing file is one error naming path. */
@@ -23,8 +24,8 @@ int fs_read_file(const char *path, unsigned char **data, size_t *len, fs_err *er
 
 typedef struct fs_atomic_file {
     FILE *fp;
-    char path[4096];
-    char tmp[4200];
+    char path[FS_PATH_MAX];
+    char tmp[FS_PATH_MAX];
 } fs_atomic_file;
 
 int fs_atomic_open(fs_atomic_file *f, const char *path, fs_err *err);

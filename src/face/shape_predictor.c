@@ -10,6 +10,7 @@
 #include "face/dlib_dat.h"
 
 #define MAX_PARTS 4096
+#define MAX_LEVEL_FEAT 4096 /* feature pixels of one cascade level (dlib's default pool: 400) */
 #define MAX_ITEMS 0x7fffffffu
 
 void fs_shape_predictor_destroy(fs_shape_predictor *sp) {
@@ -172,6 +173,11 @@ static int parse(fs_dlib_reader *r, fs_shape_predictor *sp) {
     for (size_t L = 0; L < nlev; L++) {
         size_t n;
         if (fs_dlib_len(r, 1, &n)) return FS_ERR;
+        if (n > MAX_LEVEL_FEAT) {
+            snprintf(r->err, sizeof r->err, "%zu feature pixels in level %zu (at most %d supported)", n, L,
+                     MAX_LEVEL_FEAT);
+            return FS_ERR;
+        }
         if (nf + n > MAX_ITEMS || !grow((void **)&sp->anchor, &cap_a, nf + n, sizeof *sp->anchor)) {
             snprintf(r->err, sizeof r->err, "too many feature pixels");
             return FS_ERR;
@@ -346,9 +352,9 @@ void fs_shape_predict(const fs_shape_predictor *sp, const fs_image *im, const fl
 
 void fs_shape_predict_affine(const fs_shape_predictor *sp, const fs_image *im, const double T[6], float *out) {
     const int P = sp->num_parts, D = 2 * P;
-    float *cur = malloc(sizeof(float) * ((size_t)D + sp->max_level_feat + 1));
-    FS_ASSERT(cur != NULL);
-    float *pix = cur + D;
+    /* no allocation (nothing to fail): the reader bounds the shape (MAX_PARTS) and a level's features */
+    float cur[2 * MAX_PARTS], pix[MAX_LEVEL_FEAT];
+    FS_ASSERT(P <= MAX_PARTS && sp->max_level_feat <= MAX_LEVEL_FEAT);
     memcpy(cur, sp->initial_shape, sizeof(float) * (size_t)D);
     for (int L = 0; L < sp->num_levels; L++) {
         const fs_sp_level *lv = &sp->levels[L];
@@ -381,5 +387,4 @@ void fs_shape_predict_affine(const fs_shape_predictor *sp, const fs_image *im, c
         out[2 * i] = (float)(T[0] * u + T[1] * v + T[2]);
         out[2 * i + 1] = (float)(T[3] * u + T[4] * v + T[5]);
     }
-    free(cur);
 }

@@ -252,14 +252,35 @@ static int load_jpeg(const char *path, fs_image **out, fs_err *err) {
     return FS_OK;
 }
 
-int fs_image_load(const char *path, fs_image **out, fs_err *err) {
+static const char *kind_of(const uint8_t *sig, size_t n) {
+    if (n >= 8 && !memcmp(sig, "\x89PNG\r\n\x1a\n", 8)) return "png";
+    if (n >= 3 && sig[0] == 0xff && sig[1] == 0xd8 && sig[2] == 0xff) return "jpeg";
+    return NULL;
+}
+
+/* the first bytes of path: n read, or -1 with errno when it cannot be opened */
+static long head_of(const char *path, uint8_t sig[8]) {
     FILE *fp = fopen(path, "rb");
-    if (!fp) return fs_errorf(err, "%s: %s", path, strerror(errno));
-    uint8_t sig[8] = {0};
-    size_t n = fread(sig, 1, sizeof sig, fp);
+    if (!fp) return -1;
+    memset(sig, 0, 8);
+    size_t n = fread(sig, 1, 8, fp);
     fclose(fp);
-    if (n >= 8 && !memcmp(sig, "\x89PNG\r\n\x1a\n", 8)) return load_png(path, out, err);
-    if (n >= 3 && sig[0] == 0xff && sig[1] == 0xd8 && sig[2] == 0xff) return load_jpeg(path, out, err);
+    return (long)n;
+}
+
+const char *fs_image_sniff(const char *path) {
+    uint8_t sig[8];
+    long n = head_of(path, sig);
+    return n < 0 ? NULL : kind_of(sig, (size_t)n);
+}
+
+int fs_image_load(const char *path, fs_image **out, fs_err *err) {
+    uint8_t sig[8];
+    long n = head_of(path, sig);
+    if (n < 0) return fs_errorf(err, "%s: %s", path, strerror(errno));
+    const char *kind = kind_of(sig, (size_t)n);
+    if (kind && !strcmp(kind, "png")) return load_png(path, out, err);
+    if (kind) return load_jpeg(path, out, err);
     if (n == 0) return fs_errorf(err, "%s: empty file", path);
     return fs_errorf(err, "%s: not a PNG or JPEG image", path);
 }

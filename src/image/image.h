@@ -31,6 +31,9 @@ fs_image *fs_image_clone(const fs_image *im, fs_err *err);
 static inline uint8_t *fs_image_px(const fs_image *im, int x, int y) { return im->rgb + (size_t)y * im->stride + 3 * (size_t)x; }
 
 int fs_image_load(const char *path, fs_image **out, fs_err *err);
+/* What the file's first bytes say it is: "png", "jpeg", or NULL (not an image, unreadable). Inputs are
+ * recognised by content, never by their name. */
+const char *fs_image_sniff(const char *path);
 int fs_image_save_png(const fs_image *im, const char *path, fs_err *err);
 
 #endif

@@ -489,7 +489,8 @@ fail:
 }
 
 /* ---- input resize ---- */
-void fs_e4e_resize_input(float *out, const float *in, int H, int W, int S, int antialias) {
-    if (antialias) fs_resize_bilinear_aa_forward(out, in, 1, 3, H, W, S, S);
-    else fs_resize_bilinear_forward(out, in, 1, 3, H, W, S, S, 0);
+int fs_e4e_resize_input(float *out, const float *in, int H, int W, int S, int antialias, fs_err *err) {
+    if (antialias) return fs_resize_bilinear_aa_forward(out, in, 1, 3, H, W, S, S, err);
+    fs_resize_bilinear_forward(out, in, 1, 3, H, W, S, S, 0);
+    return FS_OK;
 }

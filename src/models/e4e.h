@@ -49,7 +49,7 @@ int fs_e4e_encode(const fs_e4e *e, const float *x, int N, int H, int W, float *w
  * align_corners=False and no prefilter (torchvision Resize on a tensor, what STIT does; a 1024->256
  * minification then samples only 2x2 of every 4x4 block). antialias = 1: a triangle filter widened
  * by the scale factor (PIL / F.interpolate antialias=True, what e4e was trained with); both are
- * the tensor/resize.h ops. */
-void fs_e4e_resize_input(float *out, const float *in, int H, int W, int S, int antialias);
+ * the tensor/resize.h ops. FS_ERR (out of memory) in err when the antialiased resize cannot allocate. */
+int fs_e4e_resize_input(float *out, const float *in, int H, int W, int S, int antialias, fs_err *err);
 
 #endif

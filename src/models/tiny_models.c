@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/path.h"
 #include "core/fileio.h"
 #include "core/rng.h"
 #include "models/e4e.h"
@@ -323,23 +324,23 @@ static int write_direction(const char *path, uint32_t seed, int num_ws, float no
 }
 
 int fs_tiny_models_write(const char *dir, uint32_t seed, fs_err *err) {
-    char p[4200];
+    char p[FS_PATH_MAX];
     float w_avg[TINY_W];
     int num_ws = 0;
     if (fs_mkdirs(dir, err)) return FS_ERR;
-    snprintf(p, sizeof p, "%s/directions", dir);
+    if (fs_path_join(p, sizeof p, dir, "directions", err)) return FS_ERR;
     if (fs_mkdirs(p, err)) return FS_ERR;
-    snprintf(p, sizeof p, "%s/generator.safetensors", dir);
+    if (fs_path_join(p, sizeof p, dir, "generator.safetensors", err)) return FS_ERR;
     if (write_generator(p, seed, w_avg, &num_ws, err)) return FS_ERR;
-    snprintf(p, sizeof p, "%s/encoder.safetensors", dir);
+    if (fs_path_join(p, sizeof p, dir, "encoder.safetensors", err)) return FS_ERR;
     if (write_encoder(p, seed + 10, w_avg, num_ws, err)) return FS_ERR;
-    snprintf(p, sizeof p, "%s/lpips.safetensors", dir);
+    if (fs_path_join(p, sizeof p, dir, "lpips.safetensors", err)) return FS_ERR;
     if (write_lpips(p, seed + 20, err)) return FS_ERR;
-    snprintf(p, sizeof p, "%s/parser.safetensors", dir);
+    if (fs_path_join(p, sizeof p, dir, "parser.safetensors", err)) return FS_ERR;
     if (write_parser(p, seed + 30, err)) return FS_ERR;
-    snprintf(p, sizeof p, "%s/directions/age.npy", dir);
+    if (fs_path_join(p, sizeof p, dir, "directions/age.npy", err)) return FS_ERR;
     if (write_direction(p, seed + 40, num_ws, 0.731f, err)) return FS_ERR;
-    snprintf(p, sizeof p, "%s/directions/smile.npy", dir);
+    if (fs_path_join(p, sizeof p, dir, "directions/smile.npy", err)) return FS_ERR;
     if (write_direction(p, seed + 50, num_ws, 1.007f, err)) return FS_ERR;
     return FS_OK;
 }

@@ -185,6 +185,10 @@ static int run_edit(const char *video, const char *output, const facestitch_para
     fs_model_args ma;
     memset(&ma, 0, sizeof ma);
     ma.models_dir = p->models_dir;
+    ma.generator = p->generator;
+    ma.encoder = p->encoder && *p->encoder ? p->encoder : NULL, ma.no_encoder = p->encoder && !*p->encoder;
+    ma.lpips = p->lpips && *p->lpips ? p->lpips : NULL, ma.no_lpips = p->lpips && !*p->lpips;
+    ma.parser = p->parser && *p->parser ? p->parser : NULL, ma.no_parser = p->parser && !*p->parser;
     fs_model_set ms;
     if (fs_model_set_resolve(&ma, &ms, e)) return FS_ERR;
     pool_enter(p->threads);

@@ -3,41 +3,37 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/path.h"
 #include "core/fileio.h"
 #include "registry/registry.h"
 #include "weights/load.h"
 
-static void set(char *dst, const char *src) {
-    size_t n = src ? strlen(src) : 0;
-    if (n > 4095) n = 4095;
-    if (n) memcpy(dst, src, n);
-    dst[n] = 0;
-}
+/* dst: an FS_PATH_MAX field of fs_model_set; a longer src is an error, never cut */
+static int set(char *dst, const char *src, fs_err *err) { return fs_path_fmt(dst, FS_PATH_MAX, err, "%s", src); }
 
 /* explicit > models dir > registry; `required` turns a miss into an error. */
 static int pick(char *dst, const char *explicit_path, const char *models_dir, const char *file, const char *reg_name,
                 int required, int *from_registry, fs_err *err) {
     if (explicit_path) {
         if (!fs_file_exists(explicit_path)) return fs_errorf(err, "%s: no such file", explicit_path);
-        set(dst, explicit_path);
-        return FS_OK;
+        return set(dst, explicit_path, err);
     }
     if (models_dir) {
-        char p[4200];
-        snprintf(p, sizeof p, "%s/%s", models_dir, file);
+        char p[FS_PATH_MAX];
+        if (fs_path_join(p, sizeof p, models_dir, file, err)) return FS_ERR;
         if (fs_file_exists(p)) {
-            set(dst, p);
+            set(dst, p, NULL);
             return FS_OK;
         }
         if (required) return fs_errorf(err, "%s: missing (expected in the models directory %s)", p, models_dir);
-        set(dst, "");
+        set(dst, "", NULL);
         return FS_OK;
     }
     if (reg_name) {
-        char p[4096];
+        char p[FS_PATH_MAX];
         fs_err e2 = {0};
         if (fs_registry_path(reg_name, p, sizeof p, &e2) == FS_OK) {
-            set(dst, p);
+            set(dst, p, NULL);
             if (from_registry) *from_registry = 1;
             return FS_OK;
         }
@@ -46,7 +42,7 @@ static int pick(char *dst, const char *explicit_path, const char *models_dir, co
             return fs_err_prefix(err, "no generator given (--model G or --models DIR), and the registry's");
         }
     }
-    set(dst, "");
+    set(dst, "", NULL);
     return FS_OK;
 }
 
@@ -54,10 +50,8 @@ int fs_model_set_resolve(const fs_model_args *a, fs_model_set *out, fs_err *err)
     fs_model_set s;
     memset(&s, 0, sizeof s);
     if (a->models_dir) {
-        char p[4200];
-        snprintf(p, sizeof p, "%s/generator.safetensors", a->models_dir);
         if (!fs_file_exists(a->models_dir)) return fs_errorf(err, "%s: no such models directory", a->models_dir);
-        set(s.models_dir, a->models_dir);
+        if (set(s.models_dir, a->models_dir, err)) return FS_ERR;
     }
     if (pick(s.generator, a->generator, a->models_dir, "generator.safetensors", "stylegan2-ffhq", 1, &s.from_registry,
              err))
@@ -69,10 +63,10 @@ int fs_model_set_resolve(const fs_model_args *a, fs_model_set *out, fs_err *err)
         if (pick(s.lpips, a->lpips, a->models_dir, "lpips.safetensors", "lpips-alex", 0, NULL, err)) return FS_ERR;
         /* the registry's LPIPS is two files: lin layers + the torchvision trunk */
         if (!a->lpips && !a->models_dir && s.lpips[0]) {
-            char p[4096];
+            char p[FS_PATH_MAX];
             fs_err e2 = {0};
-            if (fs_registry_path("alexnet-trunk", p, sizeof p, &e2) == FS_OK) set(s.lpips_backbone, p);
-            else set(s.lpips, ""); /* lin layers alone are useless */
+            if (fs_registry_path("alexnet-trunk", p, sizeof p, &e2) == FS_OK) set(s.lpips_backbone, p, NULL);
+            else set(s.lpips, "", NULL); /* lin layers alone are useless */
         }
     }
     if (!a->no_parser &&
@@ -117,11 +111,10 @@ int fs_model_set_load_lpips(const fs_model_set *s, fs_lpips **out, fs_err *err) 
 
 int fs_model_set_direction(const fs_model_set *s, const char *name, char *path, size_t n, fs_err *err) {
     if (fs_file_exists(name)) {
-        snprintf(path, n, "%s", name);
-        return FS_OK;
+        return fs_path_fmt(path, n, err, "%s", name);
     }
     if (s->models_dir[0]) {
-        snprintf(path, n, "%s/directions/%s.npy", s->models_dir, name);
+        if (fs_path_fmt(path, n, err, "%s/directions/%s.npy", s->models_dir, name)) return FS_ERR;
         if (fs_file_exists(path)) return FS_OK;
         return fs_errorf(err, "edit '%s': no such direction (not a file, and %s does not exist)", name, path);
     }

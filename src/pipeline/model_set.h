@@ -10,16 +10,17 @@
 #ifndef FS_PIPELINE_MODEL_SET_H
 #define FS_PIPELINE_MODEL_SET_H
 
+#include "core/path.h"
 #include "core/err.h"
 #include "models/lpips.h"
 
 typedef struct fs_model_set {
-    char generator[4096];
-    char encoder[4096];        /* "" = none */
-    char lpips[4096];          /* "" = none */
-    char lpips_backbone[4096]; /* "" = lpips holds the trunk too */
-    char parser[4096];         /* "" = none */
-    char models_dir[4096];     /* "" = none */
+    char generator[FS_PATH_MAX];
+    char encoder[FS_PATH_MAX];        /* "" = none */
+    char lpips[FS_PATH_MAX];          /* "" = none */
+    char lpips_backbone[FS_PATH_MAX]; /* "" = lpips holds the trunk too */
+    char parser[FS_PATH_MAX];         /* "" = none */
+    char models_dir[FS_PATH_MAX];     /* "" = none */
     int from_registry;         /* 1 when the generator came from the registry */
 } fs_model_set;
 

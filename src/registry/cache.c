@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/fileio.h"
+#include "core/path.h"
 #include "core/sha256.h"
 
 static int is_regular(const char *path, int64_t *size) {
@@ -19,22 +20,17 @@ static int is_regular(const char *path, int64_t *size) {
     return 1;
 }
 
-static int put(char *buf, size_t n, fs_err *err, const char *fmt, const char *a, const char *b) {
-    int k = snprintf(buf, n, fmt, a, b);
-    if (k < 0 || (size_t)k >= n) return fs_errorf(err, "path too long: %s%s", a, b);
-    return FS_OK;
-}
 
 int fs_registry_cache_dir(char *buf, size_t n, fs_err *err) {
     const char *m = getenv("FACESTITCH_MODELS");
     if (m && m[0]) {
-        if (m[0] == '/') return put(buf, n, err, "%s%s", m, "");
-        char cwd[4096];
+        if (m[0] == '/') return fs_path_fmt(buf, n, err, "%s", m);
+        char cwd[FS_PATH_MAX];
         if (!getcwd(cwd, sizeof cwd)) return fs_errorf(err, "FACESTITCH_MODELS=%s: cannot get the current dir", m);
-        return put(buf, n, err, "%s/%s", cwd, m);
+        return fs_path_fmt(buf, n, err, "%s/%s", cwd, m);
     }
     const char *x = getenv("XDG_CACHE_HOME");
-    if (x && x[0] == '/') return put(buf, n, err, "%s/%s", x, "facestitch"); /* the spec ignores relative values */
+    if (x && x[0] == '/') return fs_path_fmt(buf, n, err, "%s/%s", x, "facestitch"); /* the spec ignores relative values */
     const char *h = getenv("HOME");
     if (!h || !h[0]) {
         struct passwd *pw = getpwuid(getuid());
@@ -42,27 +38,22 @@ int fs_registry_cache_dir(char *buf, size_t n, fs_err *err) {
     }
     if (!h || !h[0])
         return fs_errorf(err, "no cache dir: set FACESTITCH_MODELS to a folder for the models (HOME is not set)");
-    return put(buf, n, err, "%s/%s", h, ".cache/facestitch");
+    return fs_path_fmt(buf, n, err, "%s/%s", h, ".cache/facestitch");
 }
 
 int fs_registry_cache_path(const fs_model_entry *e, char *buf, size_t n, fs_err *err) {
-    char dir[4096];
+    char dir[FS_PATH_MAX];
     if (fs_registry_cache_dir(dir, sizeof dir, err)) return FS_ERR;
     size_t l = strlen(dir);
     while (l > 1 && dir[l - 1] == '/') dir[--l] = 0;
-    return put(buf, n, err, "%s/%s", dir, e->file);
+    return fs_path_fmt(buf, n, err, "%s/%s", dir, e->file);
 }
 
 int fs_registry_locate(const fs_model_entry *e, char *buf, size_t n, fs_err *err) {
     if (fs_registry_cache_path(e, buf, n, err)) return -1;
     if (is_regular(buf, NULL)) return 1;
     if (e->system_path && is_regular(e->system_path, NULL)) {
-        if (strlen(e->system_path) >= n) {
-            fs_errorf(err, "path too long: %s", e->system_path);
-            return -1;
-        }
-        snprintf(buf, n, "%s", e->system_path);
-        return 1;
+        return fs_path_fmt(buf, n, err, "%s", e->system_path) ? -1 : 1;
     }
     return 0;
 }
@@ -79,7 +70,7 @@ void fs_registry_fetch_url(const fs_model_entry *e, char *buf, size_t n) {
 }
 
 void fs_registry_where_to_get(const fs_model_entry *e, char *buf, size_t n) {
-    char dest[4096];
+    char dest[FS_PATH_MAX];
     fs_err err;
     if (fs_registry_cache_path(e, dest, sizeof dest, &err)) snprintf(dest, sizeof dest, "(%s)", err.msg);
     if (e->auto_fetch)
@@ -96,7 +87,7 @@ int fs_registry_path(const char *name, char *buf, size_t n, fs_err *err) {
     const fs_model_entry *e = fs_registry_find(name);
     if (!e)
         return fs_errorf(err, "%s: unknown model name; 'facestitch models list' shows the known ones", name);
-    char path[4096];
+    char path[FS_PATH_MAX];
     int r = fs_registry_locate(e, path, sizeof path, err);
     if (r < 0) return FS_ERR;
     if (r == 0) {
@@ -104,15 +95,13 @@ int fs_registry_path(const char *name, char *buf, size_t n, fs_err *err) {
         fs_registry_where_to_get(e, how, sizeof how);
         return fs_errorf(err, "%s: model not found (%s). %s", e->name, e->file, how);
     }
-    if (strlen(path) >= n) return fs_errorf(err, "%s: path too long", e->name);
-    snprintf(buf, n, "%s", path);
-    return FS_OK;
+    return fs_path_fmt(buf, n, err, "%s", path);
 }
 
 /* Reads the pin "<path>.sha256": first 64 hex digits of the first line. */
 static int read_pin(const char *path, char out[65]) {
-    char pin[4200];
-    if (snprintf(pin, sizeof pin, "%s.sha256", path) >= (int)sizeof pin) return 0;
+    char pin[FS_PATH_MAX];
+    if (fs_path_fmt(pin, sizeof pin, NULL, "%s.sha256", path)) return 0;
     FILE *fp = fopen(pin, "r");
     if (!fp) return 0;
     char line[256];
@@ -130,8 +119,8 @@ static int read_pin(const char *path, char out[65]) {
 }
 
 int fs_registry_pin(const fs_model_entry *e, const char *path, const char hex[65], fs_err *err) {
-    char pin[4200];
-    if (snprintf(pin, sizeof pin, "%s.sha256", path) >= (int)sizeof pin) return fs_errorf(err, "%s: path too long", path);
+    char pin[FS_PATH_MAX];
+    if (fs_path_fmt(pin, sizeof pin, err, "%s.sha256", path)) return FS_ERR;
     const char *base = strrchr(e->file, '/');
     base = base ? base + 1 : e->file;
     char line[512];

@@ -20,6 +20,7 @@
 
 #include <curl/curl.h>
 
+#include "core/path.h"
 #include "core/fileio.h"
 #include "core/log.h"
 #include "core/sha256.h"
@@ -489,7 +490,7 @@ int fs_registry_fetch(const char *name, const fs_fetch_opts *opts, char *buf, si
     if (pr < 0) return FS_ERR;
     if (pr > 0) return FS_OK;
 
-    char url[4096], dest[4096], part[4200], bad[4200];
+    char url[4096], dest[FS_PATH_MAX], part[FS_PATH_MAX], bad[FS_PATH_MAX];
     fs_registry_fetch_url(e, url, sizeof url);
     const char *mirror = getenv("FACESTITCH_MIRROR");
     int via_mirror = mirror && mirror[0];
@@ -500,11 +501,11 @@ int fs_registry_fetch(const char *name, const fs_fetch_opts *opts, char *buf, si
         return fail(err, e, "cannot be fetched automatically. %s (or set FACESTITCH_MIRROR to a server that has %s)",
                     how, e->file);
     }
-    snprintf(part, sizeof part, "%s.part", dest);
-    snprintf(bad, sizeof bad, "%s.bad", dest);
+    if (fs_path_fmt(part, sizeof part, err, "%s.part", dest) || fs_path_fmt(bad, sizeof bad, err, "%s.bad", dest))
+        return fs_err_prefix(err, e->name);
 
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", dest);
+    char dir[FS_PATH_MAX];
+    fs_path_fmt(dir, sizeof dir, NULL, "%s", dest); /* dest fits */
     char *slash = strrchr(dir, '/');
     if (slash && slash != dir) {
         *slash = 0;

@@ -2,7 +2,7 @@
  * how to fetch and verify them.
  *
  *   fs_err err;
- *   char path[4096];
+ *   char path[FS_PATH_MAX];
  *   if (fs_registry_path("stylegan2-ffhq", path, sizeof path, &err))   // present? where?
  *       return fs_cli_fail(&err);  // "stylegan2-ffhq: model not found (ffhq.pkl). Get it: ... Put it at: ..."
  *   load(path);
@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/path.h"
 #include "core/err.h"
 
 typedef struct fs_model_entry {
@@ -102,7 +103,7 @@ typedef enum {
 
 typedef struct fs_model_status {
     fs_model_state state;
-    char path[4096];       /* where it is (or where it should be when missing) */
+    char path[FS_PATH_MAX]; /* where it is (or where it should be when missing) */
     char hex[65];          /* computed sha256 ("" when not computed) */
     const char *expected;  /* the hash compared with (manifest or pin), NULL when none */
     char pinned[65];       /* storage for a pin read from <file>.sha256 */

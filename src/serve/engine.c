@@ -1,8 +1,8 @@
 /* engine.c — what a studio job runs. The one place that calls the pipeline for jobs: a render goes
- * through the public API (facestitch_edit with progress and abort callbacks), so switching it to the
- * coming context handle is a change here only. An analysis (faces + crops, for the page's face
- * boxes and previews) uses the project's align stage with the settings a render would use, so the
- * render finds it done. */
+ * through the public API with its own context (facestitch_ctx_edit with progress and abort callbacks,
+ * the model files of serve's --models/--model/--encoder/... in facestitch_params). An analysis (faces +
+ * crops, for the page's face boxes and previews) uses the project's align stage with the settings a
+ * render would use, so the render finds it done. */
 #include <stdio.h>
 #include <string.h>
 
@@ -50,6 +50,20 @@ static void on_progress(void *user, const char *stage, long long done, long long
 
 static int on_abort(void *user) { return fs_jobs_should_stop(((run_ctx *)user)->jobs); }
 
+/* the pipeline's own progress hook (an analysis calls the pipeline directly) */
+static void on_stage_progress(void *user, const char *stage, int64_t done, int64_t total, double eta,
+                              const char *detail) {
+    on_progress(user, stage, (long long)done, (long long)total, eta, detail);
+}
+
+/* serve's model options as the public API's (an empty path: none) */
+static void model_files(const fs_model_args *a, facestitch_params *p) {
+    p->generator = a->generator;
+    p->encoder = a->no_encoder ? "" : a->encoder;
+    p->lpips = a->no_lpips ? "" : a->lpips;
+    p->parser = a->no_parser ? "" : a->parser;
+}
+
 static int analyse(fs_srv *s, const fs_job *job, const char *video, fs_err *err) {
     fs_sg2 *g = NULL;
     if (fs_sg2_load(s->ms.generator, &g, err)) return FS_ERR;
@@ -58,6 +72,8 @@ static int analyse(fs_srv *s, const fs_job *job, const char *video, fs_err *err)
     fs_project_align_opts ao = io.align;
     ao.settings.size = g->cfg.resolution;
     ao.settings.max_frames = s->o.job.max_frames;
+    ao.settings.center_sigma = s->o.job.center_sigma; /* as the render will */
+    ao.settings.xy_sigma = s->o.job.xy_sigma;
     fs_sg2_destroy(g);
     if (s->o.job.range && fs_frame_range_parse(s->o.job.range, &ao.settings.range, err)) return FS_ERR;
     return fs_project_align(video, job->dir, &ao, err);
@@ -73,18 +89,27 @@ static int render(fs_srv *s, run_ctx *rc, fs_job *job, const char *video, fs_err
     snprintf(out, sizeof out, "%s/%s", job->dir, job->output);
     facestitch_params p = s->o.job;
     p.edit = job->edit;
-    p.face = job->face[0] ? job->face : "all";
+    if (job->face[0]) p.face = job->face;
     p.project_dir = job->dir;
     p.models_dir = s->ms.models_dir[0] ? s->ms.models_dir : NULL;
+    model_files(&s->o.models, &p);
     fs_jobs_log(jobs, "render %s: edit %s, face %s, pti-steps %d, stitch %s", video, p.edit, p.face, p.pti_steps,
                 p.stitch ? "on" : "off");
-    if (facestitch_edit(video, out, &p, msg, sizeof msg) != 0) return fs_errorf(err, "%s", msg);
+    facestitch_ctx *ctx = NULL;
+    if (facestitch_ctx_create(&ctx, msg, sizeof msg)) return fs_errorf(err, "%s", msg);
+    facestitch_ctx_set_progress(ctx, on_progress, on_abort, rc);
+    int failed = facestitch_ctx_edit(ctx, video, out, &p, msg, sizeof msg);
+    facestitch_ctx_destroy(ctx);
+    if (failed) return fs_errorf(err, "%s", msg);
     char mpath[4400];
     snprintf(job->metrics, sizeof job->metrics, "studio/jobs/%s.metrics.json", job->id);
     snprintf(mpath, sizeof mpath, "%s/%s", job->dir, job->metrics);
     rc->phase = &measuring;
     fs_err me = {0};
-    if (fs_studio_metrics(video, out, p.max_frames, mpath, &me)) { /* the video is there: not a failure */
+    fs_progress_set_thread_callback(on_stage_progress, on_abort, rc);
+    int unmeasured = fs_studio_metrics(video, out, p.max_frames, mpath, &me);
+    fs_progress_set_thread_callback(NULL, NULL, NULL);
+    if (unmeasured) { /* the video is there: not a failure */
         fs_jobs_log(jobs, "metrics not measured: %s", me.msg);
         job->metrics[0] = 0;
     }
@@ -99,9 +124,14 @@ int fs_engine_run(fs_srv *s, fs_jobs *jobs, fs_job *job, fs_err *err) {
                  is_render ? (int)(sizeof render_spans / sizeof render_spans[0])
                            : (int)(sizeof analyse_spans / sizeof analyse_spans[0]), NULL};
     pthread_mutex_lock(&s->pool_mu); /* previews use the thread pool only while no job runs */
-    facestitch_set_progress(on_progress, on_abort, &r);
-    int rc = is_render ? render(s, &r, job, p.video, err) : analyse(s, job, p.video, err);
-    facestitch_set_progress(NULL, NULL, NULL);
+    int rc;
+    if (is_render) {
+        rc = render(s, &r, job, p.video, err);
+    } else {
+        fs_progress_set_thread_callback(on_stage_progress, on_abort, &r);
+        rc = analyse(s, job, p.video, err);
+        fs_progress_set_thread_callback(NULL, NULL, NULL);
+    }
     pthread_mutex_unlock(&s->pool_mu);
     return rc;
 }

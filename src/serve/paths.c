@@ -57,3 +57,14 @@ int fs_srv_path_inside(const char *dir, const char *name, char *out, size_t n) {
     memcpy(out, real, strlen(real) + 1);
     return 0;
 }
+
+int fs_srv_parent_of(const char *path, char *out, size_t n, fs_err *err) {
+    char real[PATH_MAX];
+    if (!realpath(path, real)) return fs_errorf(err, "%s: %s", path, strerror(errno));
+    char *slash = strrchr(real, '/');
+    if (slash == real) slash[1] = 0; /* "/x": its parent is "/" */
+    else if (slash) *slash = 0;
+    if (strlen(real) >= n) return fs_errorf(err, "%s: path too long", path);
+    memcpy(out, real, strlen(real) + 1);
+    return FS_OK;
+}

@@ -54,7 +54,10 @@ typedef struct job {
     int k, i;            /* track index, index in the track */
     const fs_edit_spec *spec;
     int inverted;        /* pivots + PTI generator exist */
-    double ms_latent, ms_render; /* crop + latent (pivot or e4e); edit + generator forward */
+    double ms_latent, ms_render; /* crop + latent (pivot or e4e); edit + generator forward(s) */
+    fs_direction *sdirs[FS_EDIT_MAX]; /* S-space edits, applied to the styles of the W-edited latent */
+    double s_strength[FS_EDIT_MAX];
+    int n_s;
     fs_image *out;
     int rc;
     fs_err err;
@@ -76,12 +79,13 @@ static int latent_compute(job *j, const float *crop, float *ws) {
         return fs_errorf(&j->err, "%s: encoder and generator do not match", j->s->ms.encoder);
     float *x = malloc(sizeof(float) * 3 * 256 * 256);
     if (!x) return fs_errorf(&j->err, "out of memory");
-    fs_e4e_resize_input(x, crop, S, S, 256, 0);
-    int rc = fs_e4e_encode(cache.e, x, 1, 256, 256, ws, 1, NULL, NULL, &j->err);
+    int rc = fs_e4e_resize_input(x, crop, S, S, 256, 0, &j->err);
+    if (!rc) rc = fs_e4e_encode(cache.e, x, 1, 256, 256, ws, 1, NULL, NULL, &j->err);
     free(x);
     return rc;
 }
 
+/* W edits move ws; S edits are kept in j->sdirs for the styles pass. */
 static int apply_edits(job *j, float *ws) {
     const fs_sg2_config *cfg = &cache.g->cfg;
     for (int e = 0; e < j->spec->count; e++) {
@@ -91,12 +95,32 @@ static int apply_edits(job *j, float *ws) {
         if (fs_model_set_direction(&j->s->ms, j->spec->edits[e].name, path, sizeof path, &j->err) ||
             fs_direction_load_for(path, cfg, &d, &j->err))
             return FS_ERR;
-        int s_space = d->space == FS_DIR_S;
-        if (!s_space) fs_direction_apply(ws, cfg->num_ws, d, strength);
+        if (d->space == FS_DIR_S) {
+            j->sdirs[j->n_s] = d, j->s_strength[j->n_s++] = strength;
+            continue;
+        }
+        fs_direction_apply(ws, cfg->num_ws, d, strength);
         fs_direction_destroy(d);
-        if (s_space) return fs_errorf(&j->err, "%s: S-space directions have no preview yet", j->spec->edits[e].name);
     }
     return FS_OK;
+}
+
+/* S-space edits, as the render does them (pipeline/edit/edit.c): the styles of the forward just run,
+ * offset per channel, rendered again: a second generator forward. */
+static int render_styles(job *j, const fs_sg2_opts *so) {
+    const fs_sg2_config *cfg = &cache.g->cfg;
+    float *styles[FS_SG2_MAX_LAYERS] = {0};
+    int rc = FS_OK;
+    for (int l = 0; l < cfg->n_layers && rc == FS_OK; l++) {
+        if (!(styles[l] = malloc(sizeof(float) * (size_t)cfg->layers[l].C_in))) rc = fs_errorf(&j->err, "out of memory");
+        else memcpy(styles[l], cache.acts->styles[l], sizeof(float) * (size_t)cfg->layers[l].C_in);
+    }
+    if (rc == FS_OK) {
+        for (int e = 0; e < j->n_s; e++) fs_direction_apply_styles(styles, cfg, j->sdirs[e], j->s_strength[e]);
+        fs_sg2_synthesis_forward_styles(cache.g, cache.acts, (const float *const *)styles, so);
+    }
+    for (int l = 0; l < FS_SG2_MAX_LAYERS; l++) free(styles[l]);
+    return rc;
 }
 
 /* The latent of crop (k, i), from the one-entry cache when the same face, frame and generator. */
@@ -134,6 +158,7 @@ static void run(void *ctx, int64_t b, int64_t e, int t) {
     if (apply_edits(j, ws)) goto done;
     fs_sg2_opts so = fs_sg2_opts_default();
     fs_sg2_synthesis_forward(cache.g, cache.acts, ws, &so);
+    if (j->n_s && render_styles(j, &so)) goto done;
     j->ms_latent = (t1 - t0) * 1000, j->ms_render = (fs_now_seconds() - t1) * 1000;
     if (!(j->out = fs_image_create(2 * S, S, &j->err))) goto done;
     fs_image left = fs_image_view(j->out->rgb, S, S, j->out->stride);
@@ -143,6 +168,8 @@ static void run(void *ctx, int64_t b, int64_t e, int t) {
     j->rc = FS_OK;
 done:
     free(crop), free(ws);
+    for (int q = 0; q < j->n_s; q++) fs_direction_destroy(j->sdirs[q]);
+    j->n_s = 0;
 }
 
 /* Parses {"project","frame","face","edit"}; fills the job's indices. 0, else err has the reason. */
@@ -194,7 +221,7 @@ MHD_Result fs_api_preview(fs_req *r) {
     }
     snprintf(gen, sizeof gen, "%s/generator.safetensors", sp.dir);
     int inverted = !strcmp(fs_project_get_stage(sp.dir, "pti", pti, sizeof pti), "done") && fs_file_exists(gen);
-    job j = {r->s, p, k, i, &spec, inverted, 0, 0, NULL, FS_ERR, {0}};
+    job j = {.s = r->s, .p = p, .k = k, .i = i, .spec = &spec, .inverted = inverted, .rc = FS_ERR};
     pthread_mutex_lock(&r->s->preview_mu);
     double t_open = fs_now_seconds();
     if (load_generator(inverted ? gen : r->s->ms.generator, &j.err) == FS_OK) {

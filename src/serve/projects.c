@@ -1,6 +1,7 @@
 /* projects.c — the videos and projects open in the studio. A video gets a project dir (where its
  * faces, inversion, jobs and renders live): PROJECTS/NAME.fs with --projects, else NAME.fs beside the
- * video. Opening adds the video's and the project's folders to the roots files may be read from. */
+ * video. Opening adds the video's and the project's folders to the roots files may be read from;
+ * a project dir's manifest is no grant: the source it names must already lie under a root. */
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -79,6 +80,12 @@ int fs_srv_project_open(fs_srv *s, const char *path, int *id, fs_err *err) {
             return fs_errorf(err, "%s: a folder without manifest.json is not a facestitch project", path);
         if (video_of_project(real, tmp, sizeof tmp, err)) return FS_ERR;
         if (!realpath(tmp, video)) return fs_errorf(err, "%s: its source video %s is gone", path, tmp);
+        /* the manifest is data, not a grant: its source must already lie under a root */
+        if (fs_srv_path_allowed(s, video, video, sizeof video))
+            return fs_errorf(err,
+                             "%s: its source video %s lies outside the folders this studio may read (start "
+                             "serve with --root FOLDER to allow it)",
+                             path, video);
         snprintf(dir, sizeof dir, "%s", real);
     } else {
         struct stat st;

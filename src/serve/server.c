@@ -1,6 +1,7 @@
 /* server.c — the studio's HTTP daemon: bounded request bodies, the Host and token checks, routing,
  * and fs_serve_run (start, print the address, wait for Ctrl-C, stop). */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/fileio.h"
 #include "core/log.h"
 #include "core/threads.h"
 #include "serve/jobs.h"
@@ -151,6 +153,14 @@ static int open_inputs(fs_srv *s, fs_err *err) {
     for (int i = 0; i < s->o.n_roots; i++)
         if (fs_srv_root_add(s, s->o.roots[i], err)) return FS_ERR;
     if (s->o.n_roots == 0 && s->o.n_inputs == 0 && fs_srv_root_add(s, ".", err)) return FS_ERR;
+    if (s->o.projects_dir && fs_mkdirs(s->o.projects_dir, err)) return FS_ERR;
+    if (s->o.projects_dir && fs_srv_root_add(s, s->o.projects_dir, err)) return FS_ERR;
+    /* the folders of the arguments (a project's source video must lie under one of the roots) */
+    for (int i = 0; i < s->o.n_inputs; i++) {
+        char parent[PATH_MAX];
+        if (fs_srv_parent_of(s->o.inputs[i], parent, sizeof parent, err) || fs_srv_root_add(s, parent, err))
+            return FS_ERR;
+    }
     for (int i = 0; i < s->o.n_inputs; i++) {
         int id;
         if (fs_srv_project_open(s, s->o.inputs[i], &id, err)) return FS_ERR;

@@ -79,6 +79,8 @@ int fs_srv_root_add(fs_srv *s, const char *dir, fs_err *err);
 int fs_srv_path_allowed(fs_srv *s, const char *path, char *out, size_t n);
 /* Canonical path of `name` (relative, no "..") inside folder `dir`: 0, 404 or 403 as above. */
 int fs_srv_path_inside(const char *dir, const char *name, char *out, size_t n);
+/* The canonical folder holding path (which must exist). */
+int fs_srv_parent_of(const char *path, char *out, size_t n, fs_err *err);
 
 /* ---- http.c ---- */
 MHD_Result fs_http_json(struct MHD_Connection *c, unsigned status, cJSON *obj); /* consumes obj */

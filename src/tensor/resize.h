@@ -17,6 +17,8 @@
 #ifndef FS_TENSOR_RESIZE_H
 #define FS_TENSOR_RESIZE_H
 
+#include "core/err.h"
+
 void fs_resize_bilinear_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out,
                                 int align_corners);
 void fs_resize_bilinear_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out,
@@ -33,10 +35,12 @@ void fs_resize_nearest_backward(float *din, const float *dout, int N, int C, int
  *   tri(x) = max(0, 1 - |x|), normalised to sum 1. Width is filtered first, then height (PyTorch's
  *   and PIL's order). Use it for the e4e input (1024 -> 256: 4x minification, see docs/method.md §2.3
  *   for the open question of antialiased vs plain resize).
- * Shapes as above; din ASSIGNED. Threads over rows; results independent of the thread count. */
-void fs_resize_bilinear_aa_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out);
-void fs_resize_bilinear_aa_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out,
-                                    int W_out);
+ * Shapes as above; din ASSIGNED. Threads over rows; results independent of the thread count.
+ * They allocate their tap tables and one intermediate image: FS_ERR (out of memory) in err when that fails. */
+int fs_resize_bilinear_aa_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out,
+                                  fs_err *err);
+int fs_resize_bilinear_aa_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out,
+                                   fs_err *err);
 /* F.interpolate(mode='area') = adaptive average pooling (exact box filter when in is a multiple of
  * out, e.g. 1024 -> 256 averages 4x4 blocks). Same as fs_adaptive_avgpool2d_* in tensor/pool.h. */
 void fs_resize_area_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out);

@@ -27,15 +27,12 @@ int fs_resize_aa_taps(int dst, int in_size, int out_size, int *first, float *wei
     if (n < 0) n = 0;
     *first = (int)xmin;
     if (n > cap) return (int)n;
-    double w[1024], total = 0.0;
-    double *wp = n <= 1024 ? w : malloc(sizeof(double) * (size_t)n);
-    FS_ASSERT(wp != NULL);
+    double total = 0.0; /* two passes over the same formula: no buffer, nothing to allocate */
+    for (long j = 0; j < n; j++) total += tri(((double)(j + xmin) - center + 0.5) * invscale);
     for (long j = 0; j < n; j++) {
-        wp[j] = tri(((double)(j + xmin) - center + 0.5) * invscale);
-        total += wp[j];
+        double wj = tri(((double)(j + xmin) - center + 0.5) * invscale);
+        weights[j] = (float)(total != 0.0 ? wj / total : wj);
     }
-    for (long j = 0; j < n; j++) weights[j] = (float)(total != 0.0 ? wp[j] / total : wp[j]);
-    if (wp != w) free(wp);
     return (int)n;
 }
 
@@ -46,19 +43,20 @@ typedef struct aa_axis {
     float *w;
 } aa_axis;
 
-static void axis_make(aa_axis *a, int in, int out) {
+static int axis_make(aa_axis *a, int in, int out) {
     a->in = in, a->out = out;
     const double scale = (double)in / (double)out;
     a->k = (int)ceil(scale >= 1.0 ? scale : 1.0) * 2 + 2;
     a->first = malloc(sizeof(int) * 2 * (size_t)out);
     a->w = malloc(sizeof(float) * (size_t)out * (size_t)a->k);
-    FS_ASSERT(a->first && a->w);
+    if (!a->first || !a->w) return FS_ERR;
     a->count = a->first + out;
     for (int o = 0; o < out; o++) {
         int n = fs_resize_aa_taps(o, in, out, &a->first[o], a->w + (size_t)o * a->k, a->k);
         FS_ASSERT(n <= a->k);
         a->count[o] = n;
     }
+    return FS_OK;
 }
 
 static void axis_free(aa_axis *a) {
@@ -72,26 +70,6 @@ typedef struct aa_job {
     const float *src;
     float *tmp, *dst;
 } aa_job;
-
-/* Sets up j for planes N*C of (H, W) <-> (H_out, W_out): both axes' taps and the (planes, H, W_out)
- * buffer between the two passes. Returns the number of planes; aa_end frees what it made. */
-static int64_t aa_begin(aa_job *j, const float *src, float *dst, int N, int C, int H, int W, int H_out,
-                        int W_out) {
-    FS_ASSERT(N >= 0 && C >= 0 && H > 0 && W > 0 && H_out > 0 && W_out > 0);
-    *j = (aa_job){.H = H, .W = W, .Ho = H_out, .Wo = W_out, .src = src, .dst = dst};
-    axis_make(&j->ax, W, W_out);
-    axis_make(&j->ay, H, H_out);
-    const int64_t planes = (int64_t)N * C;
-    j->tmp = malloc(sizeof(float) * (size_t)(planes * H * W_out > 0 ? planes * H * W_out : 1));
-    FS_ASSERT(j->tmp != NULL);
-    return planes;
-}
-
-static void aa_end(aa_job *j) {
-    free(j->tmp);
-    axis_free(&j->ax);
-    axis_free(&j->ay);
-}
 
 /* forward pass 1, items = (plane, input row): tmp[p][h][:] = row filtered along width */
 static void aa_fwd_w(void *ctx, int64_t b, int64_t e, int ti) {
@@ -168,21 +146,47 @@ static int64_t grain_for(int64_t per_item) {
     return per_item >= 4096 ? 1 : 4096 / (per_item > 0 ? per_item : 1);
 }
 
-void fs_resize_bilinear_aa_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out) {
-    aa_job j;
-    const int64_t planes = aa_begin(&j, in, out, N, C, H, W, H_out, W_out);
-    fs_parallel_for(planes * H, grain_for((int64_t)W + W_out), aa_fwd_w, &j);
-    fs_parallel_for(planes * H_out, grain_for((int64_t)W_out * j.ay.k), aa_fwd_h, &j);
-    aa_end(&j);
+/* the tap tables of both axes and the intermediate (N*C*H, W_out) image; nothing held on failure */
+static int aa_job_init(aa_job *j, int N, int C, int H, int W, int H_out, int W_out, fs_err *err) {
+    const int64_t planes = (int64_t)N * C;
+    int ok = axis_make(&j->ax, W, W_out) == FS_OK;
+    ok &= axis_make(&j->ay, H, H_out) == FS_OK;
+    if (ok) ok = (j->tmp = malloc(sizeof(float) * (size_t)(planes * H * W_out > 0 ? planes * H * W_out : 1))) != NULL;
+    if (ok) return FS_OK;
+    axis_free(&j->ax);
+    axis_free(&j->ay);
+    return fs_errorf(err, "resize %dx%d -> %dx%d: out of memory", W, H, W_out, H_out);
 }
 
-void fs_resize_bilinear_aa_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out) {
-    if (!din) return;
-    aa_job j;
-    const int64_t planes = aa_begin(&j, dout, din, N, C, H, W, H_out, W_out);
+static void aa_job_free(aa_job *j) {
+    free(j->tmp);
+    axis_free(&j->ax);
+    axis_free(&j->ay);
+}
+
+int fs_resize_bilinear_aa_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out,
+                                  fs_err *err) {
+    FS_ASSERT(N >= 0 && C >= 0 && H > 0 && W > 0 && H_out > 0 && W_out > 0);
+    aa_job j = {.H = H, .W = W, .Ho = H_out, .Wo = W_out, .src = in, .dst = out};
+    if (aa_job_init(&j, N, C, H, W, H_out, W_out, err)) return FS_ERR;
+    const int64_t planes = (int64_t)N * C;
+    fs_parallel_for(planes * H, grain_for((int64_t)W + W_out), aa_fwd_w, &j);
+    fs_parallel_for(planes * H_out, grain_for((int64_t)W_out * j.ay.k), aa_fwd_h, &j);
+    aa_job_free(&j);
+    return FS_OK;
+}
+
+int fs_resize_bilinear_aa_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out,
+                                   fs_err *err) {
+    if (!din) return FS_OK;
+    FS_ASSERT(N >= 0 && C >= 0 && H > 0 && W > 0 && H_out > 0 && W_out > 0);
+    aa_job j = {.H = H, .W = W, .Ho = H_out, .Wo = W_out, .src = dout, .dst = din};
+    if (aa_job_init(&j, N, C, H, W, H_out, W_out, err)) return FS_ERR;
+    const int64_t planes = (int64_t)N * C;
     fs_parallel_for(planes, grain_for((int64_t)H_out * W_out * j.ay.k), aa_bwd_h, &j);
     fs_parallel_for(planes * H, grain_for((int64_t)W + W_out * j.ax.k), aa_bwd_w, &j);
-    aa_end(&j);
+    aa_job_free(&j);
+    return FS_OK;
 }
 
 void fs_resize_bilinear_aa_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out) {

@@ -20,6 +20,7 @@
 #include <libswscale/swscale.h>
 
 #include "core/log.h"
+#include "core/path.h"
 #include "image/image_ops.h"
 #include "video/video_internal.h"
 
@@ -47,14 +48,6 @@ void fs__video_last_log_clear(void) { g_last_log[0] = 0; }
 
 /* ---- image directories ---- */
 
-static int has_image_ext(const char *name) {
-    const char *dot = strrchr(name, '.');
-    if (!dot) return 0;
-    char e[8] = {0};
-    for (int i = 0; i < 7 && dot[1 + i]; i++) e[i] = (char)tolower((unsigned char)dot[1 + i]);
-    return !strcmp(e, "png") || !strcmp(e, "jpg") || !strcmp(e, "jpeg");
-}
-
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 void fs_free_names(char **names, int count) {
@@ -70,18 +63,25 @@ int fs_list_image_dir(const char *dir, char ***names, int *count, fs_err *err) {
     int n = 0, cap = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (e->d_name[0] == '.' || !has_image_ext(e->d_name)) continue;
+        if (e->d_name[0] == '.') continue;
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        char *full = malloc(len);
+        if (!full) break;
+        snprintf(full, len, "%s/%s", dir, e->d_name);
+        if (!fs_image_sniff(full)) { /* frames are recognised by content (PNG, JPEG), whatever their names */
+            free(full);
+            continue;
+        }
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
             char **nv = realloc(v, sizeof *v * (size_t)cap);
-            if (!nv) break;
+            if (!nv) {
+                free(full);
+                break;
+            }
             v = nv;
         }
-        size_t len = strlen(dir) + strlen(e->d_name) + 2;
-        v[n] = malloc(len);
-        if (!v[n]) break;
-        snprintf(v[n], len, "%s/%s", dir, e->d_name);
-        n++;
+        v[n++] = full;
     }
     closedir(d);
     if (n > 1) qsort(v, (size_t)n, sizeof *v, cmp_str);
@@ -93,7 +93,7 @@ int fs_list_image_dir(const char *dir, char ***names, int *count, fs_err *err) {
 /* ---- reader ---- */
 
 struct fs_video_reader {
-    char path[4096];
+    char path[FS_PATH_MAX];
     fs_video_info info;
     fs_video_open_opts opts;
     /* libav */
@@ -155,14 +155,7 @@ static int open_dir(fs_video_reader *r, fs_err *err) {
 }
 
 /* A single PNG/JPEG photo is a one-frame video read by our own loader (EXIF orientation applied). */
-static int is_still_image(const char *path) {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return 0;
-    unsigned char sig[8] = {0};
-    size_t n = fread(sig, 1, sizeof sig, fp);
-    fclose(fp);
-    return (n >= 8 && !memcmp(sig, "\x89PNG\r\n\x1a\n", 8)) || (n >= 3 && sig[0] == 0xff && sig[1] == 0xd8 && sig[2] == 0xff);
-}
+static int is_still_image(const char *path) { return fs_image_sniff(path) != NULL; }
 
 static int open_still(fs_video_reader *r, fs_err *err) {
     r->names = malloc(sizeof *r->names);
@@ -299,7 +292,10 @@ int fs_video_open(const char *path, const fs_video_open_opts *o, fs_video_reader
     if (!r) return fs_errorf(err, "%s: out of memory", path);
     if (o) r->opts = *o;
     else fs_video_open_opts_default(&r->opts);
-    snprintf(r->path, sizeof r->path, "%s", path);
+    if (fs_path_fmt(r->path, sizeof r->path, err, "%s", path)) {
+        free(r);
+        return FS_ERR;
+    }
     struct stat st;
     if (stat(path, &st) != 0) {
         int rc = fs_errorf(err, "%s: %s", path, strerror(errno));

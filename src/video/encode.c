@@ -21,11 +21,12 @@
 
 #include "core/fileio.h"
 #include "core/log.h"
+#include "core/path.h"
 #include "image/image_ops.h"
 #include "video/video_internal.h"
 
 struct fs_video_writer {
-    char path[4096], tmp[4200];
+    char path[FS_PATH_MAX], tmp[FS_PATH_MAX];
     fs_video_info src;
     fs_video_writer_opts opts;
     int png_dir;
@@ -92,11 +93,10 @@ static void remove_tree_flat(const char *dir) {
     DIR *d = opendir(dir);
     if (d) {
         struct dirent *e;
-        char p[8400];
+        char p[FS_PATH_MAX];
         while ((e = readdir(d))) {
             if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-            unlink(p);
+            if (fs_path_join(p, sizeof p, dir, e->d_name, NULL) == FS_OK) unlink(p);
         }
         closedir(d);
     }
@@ -465,10 +465,16 @@ int fs_video_writer_open(const char *path, const fs_video_info *src, const fs_vi
     if (src->width <= 0 || src->height <= 0) return fs_errorf(err, "%s: invalid frame size", path);
     fs_video_writer *w = calloc(1, sizeof *w);
     if (!w) return fs_errorf(err, "%s: out of memory", path);
-    snprintf(w->path, sizeof w->path, "%s", path);
+    if (fs_path_fmt(w->path, sizeof w->path, err, "%s", path)) {
+        free(w);
+        return FS_ERR;
+    }
     size_t n = strlen(w->path);
     while (n > 1 && w->path[n - 1] == '/') w->path[--n] = 0;
-    snprintf(w->tmp, sizeof w->tmp, "%s.tmp.%ld", w->path, (long)getpid());
+    if (fs_path_fmt(w->tmp, sizeof w->tmp, err, "%s.tmp.%ld", w->path, (long)getpid())) {
+        free(w);
+        return FS_ERR;
+    }
     w->src = *src;
     if (o) w->opts = *o;
     else fs_video_writer_opts_default(&w->opts);
@@ -522,10 +528,10 @@ int fs_video_writer_check(const char *path, const fs_video_writer_opts *o, fs_er
         fs_video_writer_opts_default(&def);
         o = &def;
     }
-    char p[4096], dir[4096];
+    char p[FS_PATH_MAX], dir[FS_PATH_MAX];
     size_t n = strlen(path);
-    if (n == 0 || n >= sizeof p) return fs_errorf(err, "output path empty or too long");
-    memcpy(p, path, n + 1);
+    if (n == 0) return fs_errorf(err, "output path empty");
+    if (fs_path_fmt(p, sizeof p, err, "%s", path)) return FS_ERR;
     while (n > 1 && p[n - 1] == '/') p[--n] = 0;
     int png_dir = o->png_dir || is_dir_path(path);
     char ext[16];
@@ -544,10 +550,18 @@ int fs_video_writer_check(const char *path, const fs_video_writer_opts *o, fs_er
     }
     /* the output is written next to its final name and renamed: its directory must be writable */
     const char *slash = strrchr(p, '/');
-    if (!slash) snprintf(dir, sizeof dir, ".");
-    else if (slash == p) snprintf(dir, sizeof dir, "/");
-    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - p), p);
+    if (!slash) fs_path_fmt(dir, sizeof dir, NULL, ".");
+    else if (slash == p) fs_path_fmt(dir, sizeof dir, NULL, "/");
+    else fs_path_fmt(dir, sizeof dir, NULL, "%.*s", (int)(slash - p), p); /* shorter than p: fits */
     if (access(dir, W_OK) != 0) return fs_errorf(err, "%s: cannot write in %s (%s)", p, dir, strerror(errno));
+    /* access() says yes to root where nothing can be created (/proc): create a file there now, so that an
+     * unwritable output fails before hours of work instead of after */
+    char probe[FS_PATH_MAX];
+    if (fs_path_join(probe, sizeof probe, dir, ".facestitch-probe-XXXXXX", err)) return FS_ERR;
+    int fd = mkstemp(probe);
+    if (fd < 0) return fs_errorf(err, "%s: cannot write in %s (%s)", p, dir, strerror(errno));
+    close(fd);
+    unlink(probe);
     return FS_OK;
 }
 
@@ -578,8 +592,8 @@ int fs_video_write(fs_video_writer *w, const fs_image *im, int64_t pts, fs_err *
         return FS_OK;
     }
     if (w->png_dir) {
-        char p[4300];
-        snprintf(p, sizeof p, "%s/frame_%06lld.png", w->tmp, (long long)w->nframes);
+        char p[FS_PATH_MAX];
+        if (fs_path_fmt(p, sizeof p, err, "%s/frame_%06lld.png", w->tmp, (long long)w->nframes)) return FS_ERR;
         if (fs_image_save_png_level(im, p, 1, err)) return FS_ERR;
         w->nframes++;
         return FS_OK;

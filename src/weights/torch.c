@@ -120,6 +120,7 @@ static storage *persid_storage(tctx *c, fs_pv *pid) {
         fs_errorf(c->err, "pickle: storage size is not a non-negative integer at offset %zu", pid->off);
         return NULL;
     }
+    const uint64_t whole = (uint64_t)numel; /* the (root) storage's size: what the file must hold */
     uint64_t view_off = 0;
     if (t->count >= 6 && t->items[5]->type == FS_PV_TUPLE) { /* old storage views: (view_key, offset, size) */
         const fs_pv *vm = t->items[5];
@@ -156,6 +157,11 @@ static storage *persid_storage(tctx *c, fs_pv *pid) {
         }
         if (!found) {
             fs_errorf(c->err, "legacy torch file: storage '%s' is not in the key list", s->key);
+            return NULL;
+        }
+        if (avail != whole) { /* both counts come from the file: one of them lies */
+            fs_errorf(c->err, "legacy torch file: storage '%s' holds %llu elements but the pickle says %llu (corrupt file?)",
+                      s->key, (unsigned long long)avail, (unsigned long long)whole);
             return NULL;
         }
     } else {

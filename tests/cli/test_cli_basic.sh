@@ -1,9 +1,8 @@
 #!/bin/sh
 # The CLI's contract basics: --version, --help, exit codes for bad usage.
 set -u
+. "${FS_SRC:?}/tests/testlib.sh"
 B=${FS_BIN:?}
-fail=0
-check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
 check version "$B --version | grep -q '^facestitch [0-9]'"
 check help "$B --help | grep -q 'Commands:'"
 check help_lists_edit "$B --help | grep -q ' edit '"

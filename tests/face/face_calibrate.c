@@ -14,6 +14,8 @@
 #include "face/detect.h"
 #include "face/shape_predictor.h"
 
+static double nonneg(double v) { return v > 0 ? v : 0; }
+
 static double iod(const float *lm) {
     double lx = 0, ly = 0, rx = 0, ry = 0;
     for (int i = 36; i < 42; i++) {
@@ -98,8 +100,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     printf("%d faces: fixed-point box vs Haar box: side %.4f +- %.4f, centre dx %.4f +- %.4f, dy %.4f +- %.4f\n", n,
-           S / n, sqrt(fmax(0, S2 / n - S * S / n / n)), X / n, sqrt(fmax(0, X2 / n - X * X / n / n)), Y / n,
-           sqrt(fmax(0, Y2 / n - Y * Y / n / n)));
+           S / n, sqrt(nonneg(S2 / n - S * S / n / n)), X / n, sqrt(nonneg(X2 / n - X * X / n / n)), Y / n,
+           sqrt(nonneg(Y2 / n - Y * Y / n / n)));
     printf("landmark distance to the fixed point (fraction of IOD): raw Haar box %.4f, calibrated + 1 refinement %.4f\n",
            eraw / n, ecal / n);
     fs_haar_cascade_destroy(c);

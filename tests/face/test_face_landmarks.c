@@ -333,7 +333,7 @@ static void test_real(void) {
                 float lj[136];
                 landmarks(sp, im, hb, jit[j][0], jit[j][1], lj);
                 double dd = mean_dist(lj, lm) / iod;
-                if (dd > worst) worst = dd;
+                worst = check_max(worst, dd);
             }
             printf("  %-44s box %.0f px: eyes (%.0f,%.0f) (%.0f,%.0f) mouth y %.0f, IOD %.0f, asym %.3f, "
                    "box-jitter drift %.3f IOD, %.2f ms/prediction\n",

@@ -119,7 +119,7 @@ static void test_moving_face(void) {
                     dy += (o->lm[p][1] - o0->lm[p][1]) / 68;
                 }
                 double e = hypot(dx + 3.0 * o->frame, dy + 2.0 * o->frame);
-                if (e > worst) worst = e;
+                worst = check_max(worst, e);
             }
         }
         printf("  landmarks follow the known motion within %.2f px (mean over the 68 points)\n", worst);

@@ -3,6 +3,7 @@
 #include "check.h"
 #include "facestitch.h"
 #include "models/tiny_models.h"
+#include "pipeline/metrics/metrics.h"
 
 static long calls;
 static int abort_now;
@@ -13,6 +14,37 @@ static void on_progress(void *user, const char *stage, long long done, long long
 static int on_abort(void *user) {
     (void)user;
     return abort_now;
+}
+
+/* per-frame PSNRs of the output against the input (pipeline/metrics/metrics.h) */
+static fs_metrics_frame frames[8];
+static int nframes;
+static int on_frame(void *user, const fs_metrics_frame *f, fs_err *err) {
+    (void)user, (void)err;
+    if (nframes < 8) frames[nframes++] = *f;
+    return 0;
+}
+
+/* With crf 0 (lossless) and range "f1:f2" on 3 frames: frames 0 and 2 are the input's, bit for bit; in
+ * frame 1 the face changed and nothing outside the face's crop quad did. */
+static void check_range_pixels(const char *clip, const char *out) {
+    fs_metrics_opts o;
+    fs_metrics_opts_default(&o);
+    o.max_frames = 3;
+    o.frame_fn = on_frame;
+    fs_metrics m;
+    fs_err e = {0};
+    nframes = 0;
+    CHECK_MSG(fs_metrics_compute(clip, out, &o, &m, &e) == FS_OK, "%s", e.msg);
+    CHECK(nframes == 3 && m.frames == 3);
+    if (nframes != 3) return;
+    printf("range f1:f2: frame PSNR %g %g %g dB, face PSNR in frame 1 %.2f dB, background max |diff| %d\n",
+           frames[0].frame_psnr_db, frames[1].frame_psnr_db, frames[2].frame_psnr_db, frames[1].face_psnr_db,
+           m.bg_max_abs_diff);
+    CHECK_MSG(isinf(frames[0].frame_psnr_db) && isinf(frames[2].frame_psnr_db), "frames outside the range changed");
+    CHECK_MSG(frames[1].faces >= 1 && frames[1].face_psnr_db < 60, "the face in frame 1 was not edited");
+    CHECK_MSG(m.bg_max_abs_diff == 0, "pixels outside the crop quads changed (max |diff| %d)", m.bg_max_abs_diff);
+    fs_metrics_free(&m);
 }
 
 int main(void) {
@@ -39,9 +71,12 @@ int main(void) {
     CHECK(calls > 0);
     /* range: faces edited only inside; a bad range is refused before any work */
     p.range = "f1:f2";
+    p.crf = 0;
     unlink(out);
     CHECK_MSG(facestitch_edit(clip, out, &p, err, sizeof err) == 0, "%s", err);
     CHECK(access(out, R_OK) == 0);
+    check_range_pixels(clip, out);
+    p.crf = 18;
     p.range = "1:2";
     unlink(out);
     CHECK(facestitch_edit(clip, out, &p, err, sizeof err) != 0 && strstr(err, "range") != NULL && strstr(err, "'1:2'") != NULL);

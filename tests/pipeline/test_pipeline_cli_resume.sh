@@ -3,14 +3,13 @@
 # (bit-identical at the same thread count) as an uninterrupted run. `edit` killed in the middle of
 # stitching, then rerun, reuses the stitched crops already written and gives the same video.
 set -u
+. "${FS_SRC:?}/tests/testlib.sh"
 B=${FS_BIN:?}
 S=${FS_SHARED:-../shared}
 CLIP=$S/media/synthetic_talking_head_grace_hopper_25fps_3s_aac.mp4
-[ -f "$CLIP" ] || { echo "SKIP: $CLIP not found (../shared is absent)"; exit 77; }
+need_shared "$CLIP"
 T=$(mktemp -d /tmp/fs_test_resume_XXXXXX)
 trap 'rm -rf "$T"' EXIT
-fail=0
-check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
 $B -q models init --tiny --out "$T/m" || exit 1
 ARGS="--models $T/m --pti-steps 40 --max-frames 4 --checkpoint-every 4"
 

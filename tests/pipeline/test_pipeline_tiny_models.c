@@ -55,7 +55,7 @@ int main(void) {
     fs_sg2_synthesis_forward(g, a, ws, &so);
     CHECK(all_finite(a->img, 3L * R * R));
     float *x256 = malloc(sizeof(float) * 3 * 256 * 256);
-    fs_e4e_resize_input(x256, a->img, R, R, 256, 0);
+    CHECK(fs_e4e_resize_input(x256, a->img, R, R, 256, 0, NULL) == FS_OK);
     CHECK_MSG(fs_e4e_encode(e, x256, 1, 256, 256, ws2, 1, NULL, NULL, &err) == FS_OK, "%s", err.msg);
     CHECK(all_finite(ws2, (long)num_ws * w_dim));
     float dist = -1;

@@ -4,10 +4,11 @@
 # Range, a 404, a size mismatch, a closed port (offline), a manual-only model, an unpinned model
 # (pinned on first download), --force over a bad file, a redirect, and the built-in Drive entries.
 set -u
+. "${FS_SRC:?}/tests/testlib.sh"
 B=${FS_BIN:?}
 HTTPD=${FS_BUILD:?}/tests/registry/fs_test_httpd
-[ -x "$HTTPD" ] || { echo "SKIP: $HTTPD not built"; exit 77; }
-command -v sha256sum >/dev/null 2>&1 || { echo "SKIP: sha256sum not found"; exit 77; }
+[ -x "$HTTPD" ] || skip "$HTTPD not built"
+command -v sha256sum >/dev/null 2>&1 || skip "sha256sum not found"
 
 T=$(mktemp -d /tmp/fs_registry_fetch_XXXXXX)
 SRV=
@@ -21,8 +22,6 @@ trap cleanup EXIT INT TERM
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy FACESTITCH_MIRROR
 export NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
 
-fail=0
-check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 size() { wc -c < "$1" | tr -d ' '; }
 

@@ -1,7 +1,7 @@
 // studio.mjs — browser test of the studio page (playwright-core driving Debian's chromium, headless):
 // open a clip by its path, select a face, move the Frame and age sliders, Preview shows an image,
 // Add keyframe draws on the timeline, Render reaches 100 on the progress bar, the result video plays
-// (readyState >= 2), Download returns the file, metrics appear, Cancel stops a second render; the
+// (readyState >= 2), the compare switches between wipe and side by side, Download returns the file, metrics appear, Cancel stops a second render; the
 // page is usable by keyboard.
 // A screenshot of each state goes to OUTDIR.   node studio.mjs URL VIDEO OUTDIR
 import { createRequire } from 'node:module';
@@ -101,10 +101,24 @@ try {
   }).catch(e => String(e));
   check('result_video_plays', typeof played === 'number' && played > 0, `currentTime ${played}`);
   await page.getByLabel('Wipe').fill('30');
+  // the side-by-side compare, by keyboard: original | edited next to each other, the wipe off
+  const sbs = page.getByLabel('Side by side', { exact: true });
+  await sbs.focus();
+  await page.keyboard.press('Space');
+  const rects = await page.evaluate(() => ['original-video', 'result-video'].map(id => {
+    const r = document.getElementById(id).getBoundingClientRect();
+    return [Math.round(r.left), Math.round(r.right), Math.round(r.top), Math.round(r.width)];
+  }));
+  check('side_by_side_toggle', await sbs.isChecked() && await page.getByLabel('Wipe').isDisabled() &&
+    rects[0][1] <= rects[1][0] + 1 && rects[0][2] === rects[1][2] && rects[0][3] > 100, JSON.stringify(rects));
   await page.waitForFunction(() => document.querySelectorAll('#metrics tr').length > 0, null, { timeout: 30000 });
   check('metrics_shown', true, `${await page.locator('#metrics tr').count()} rows, plot: ${await page.locator('#plot').getAttribute('data-kind')}`);
   check('plot_drawn', await page.locator('#plot canvas').count() > 0);
   await shot(page, '4-result');
+  await sbs.focus();
+  await page.keyboard.press('Space');
+  const clip = await page.evaluate(() => document.getElementById('original-video').style.clipPath);
+  check('wipe_back', !(await sbs.isChecked()) && !(await page.getByLabel('Wipe').isDisabled()) && clip.includes('70%'), clip);
 
   const link = page.getByRole('link', { name: 'Download', exact: true });
   const [dl] = await Promise.all([page.waitForEvent('download'), link.click()]);
@@ -138,7 +152,7 @@ try {
     reached.add(await page.evaluate(() => document.activeElement.id || document.activeElement.textContent));
   }
   const want = ['video-path', 'open', 'frame-slider', 'Face 0', 'dir-age', 'dir-smile', 'add-key', 'preview-btn',
-    'render-btn', 'wipe', 'download'];
+    'render-btn', 'wipe', 'side-by-side', 'download'];
   const missing = want.filter(w => !reached.has(w));
   check('keyboard_reaches_controls', missing.length === 0, missing.join(' '));
   check('no_page_errors', errors.length === 0, errors.join(' | '));

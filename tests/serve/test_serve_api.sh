@@ -68,6 +68,13 @@ for u in /../../etc/passwd /%2e%2e/%2e%2e/etc/passwd /vendor/../../etc/passwd /a
   grep -q 'root:' "$T/body" && leak=1
 done
 check traversal_refused "[ $leak -eq 0 ]"
+# a project whose manifest names a source outside the roots is refused and that folder stays closed
+cp "$T/media/clip.mp4" "$T/secret/clip.mp4"
+mkdir -p "$T/proj/evil.fs"
+sed "s|$T/media/clip.mp4|$T/secret/clip.mp4|" "$T/proj/clip.fs/manifest.json" >"$T/proj/evil.fs/manifest.json"
+check evil_manifest_written "grep -q '$T/secret/clip.mp4' $T/proj/evil.fs/manifest.json"
+check evil_project_refused "[ \$(api POST /api/open '{\"path\":\"$T/proj/evil.fs\"}') = 400 ] && grep -q 'outside the folders' $T/body"
+check evil_source_not_served "[ \$(api GET '/api/file?project=1&name=source') = 404 ] && [ \$(api POST /api/open '{\"path\":\"$T/secret/clip.mp4\"}') = 403 ]"
 # "read nothing": a FIFO would block whoever opens it, so these requests must answer at once
 mkfifo "$T/secret/fifo" "$T/media/fifo"
 ln -s "$T/media/fifo" "$T/proj/clip.fs/fifo_link"
@@ -91,6 +98,26 @@ check preview_jpeg "[ \$(api POST /api/preview '{\"project\":0,\"frame\":2,\"fac
 check preview_e4e_before_inversion "curl -s -D - -o /dev/null -H 'X-Facestitch-Token: $TOK' -d '{\"project\":0,\"frame\":2,\"face\":0,\"edit\":\"age=-6\"}' $BASE/api/preview | grep -qi 'x-preview-latent: e4e, generator'"
 check preview_bad_face_400 "[ \$(api POST /api/preview '{\"project\":0,\"frame\":2,\"face\":7,\"edit\":\"age=-6\"}') = 400 ]"
 check preview_bad_direction_400 "[ \$(api POST /api/preview '{\"project\":0,\"frame\":2,\"face\":0,\"edit\":\"nosuch=2\"}') = 400 ]"
+# an S-space direction (one value per style channel of the conv layers, read from the generator's
+# header) previews too: strength 0 renders what no edit renders, strength 5 changes the face
+NS=$(head -c 65536 "$T/m/generator.safetensors" | tr -c '[:print:]' '\n' |
+     grep -o '"synthesis[^"]*conv[01]\.affine\.weight":{"dtype":"F32","shape":\[[0-9]*' | sed 's/.*\[//' |
+     awk '{s+=$1} END {print s+0}')
+npy_f32() { # npy_f32 FILE N: a float32 vector of N values 0.5
+  h="{'descr': '<f4', 'fortran_order': False, 'shape': ($2,), }"
+  while [ $(( (${#h} + 11) % 64 )) -ne 0 ]; do h="$h "; done
+  L=$((${#h} + 1))
+  { printf '\223NUMPY\001\000'; printf "\\$(printf %03o $((L % 256)))\\$(printf %03o $((L / 256)))"; printf '%s\n' "$h"
+    i=0; while [ $i -lt "$2" ]; do printf '\000\000\000\077'; i=$((i + 1)); done; } >"$1"
+}
+npy_f32 "$T/m/directions/sdir.npy" "$NS"
+psnr() { ffmpeg -v info -nostats -i "$1" -i "$2" -lavfi psnr -f null - 2>&1 | sed -n 's/.*average:\([0-9.inf]*\).*/\1/p' | head -n 1; }
+api POST /api/preview '{"project":0,"frame":2,"face":0,"edit":"age=0"}' >/dev/null; cp "$T/body" "$T/plain.jpg"
+c0=$(api POST /api/preview '{"project":0,"frame":2,"face":0,"edit":"sdir=0"}'); cp "$T/body" "$T/s0.jpg"
+c5=$(api POST /api/preview '{"project":0,"frame":2,"face":0,"edit":"sdir=5"}'); cp "$T/body" "$T/s5.jpg"
+p0=$(psnr "$T/plain.jpg" "$T/s0.jpg") p5=$(psnr "$T/plain.jpg" "$T/s5.jpg")
+echo "  S-space preview ($NS style channels): PSNR vs no edit: strength 0 $p0 dB, strength 5 $p5 dB"
+check preview_s_space "[ $NS -gt 0 ] && [ $c0 = 200 ] && [ $c5 = 200 ] && awk 'BEGIN{exit !(\"$p0\" == \"inf\" || \"$p0\" + 0 > 40)}' && awk 'BEGIN{exit !(\"$p5\" != \"inf\" && \"$p5\" + 0 > 0 && \"$p5\" + 0 < 30)}'"
 
 # 1,000 malformed requests (bad JSON, wrong types, oversize and deeply nested bodies, unknown routes
 # and methods, garbage bytes), then the server still answers
@@ -131,6 +158,8 @@ timeout 10 $B serve "$S/media/broken_text_file.mp4" --port 0 --models "$T/m" --p
 check broken_input "[ $rc -eq 1 ] && [ \$(wc -l <$T/e2) -eq 1 ] && grep -q broken_text_file $T/e2"
 timeout 10 $B serve --port 70000 >/dev/null 2>"$T/e3"; rc=$?
 check bad_port_usage "[ $rc -eq 2 ] && grep -q -- '--port' $T/e3"
+timeout 10 $B serve "$T/proj/evil.fs" --port 0 --models "$T/m" >/dev/null 2>"$T/e4"; rc=$?
+check evil_project_cli_refused "[ $rc -eq 1 ] && [ \$(wc -l <$T/e4) -eq 1 ] && grep -q 'outside the folders' $T/e4"
 
 # a render job while 200 concurrent API requests hit the server
 check render_queued "[ \$(api POST /api/jobs '{\"project\":0,\"edit\":\"age=-6\",\"face\":0}') = 202 ]"

@@ -2,9 +2,8 @@
 # `facestitch bench conv`: --help, bad usage exits 2, a --quick run prints one row per shape with
 # positive GFLOP/s and ends with conv_vs_sgemm=<number> (speed itself is not judged here).
 set -u
+. "${FS_SRC:?}/tests/testlib.sh"
 B=${FS_BIN:?}
-fail=0
-check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
 check help "$B bench conv --help | grep -q 'conv_vs_sgemm'"
 $B bench conv --no-such-option >/dev/null 2>&1; rc=$?
 check bad_option_exit2 "[ $rc -eq 2 ]"

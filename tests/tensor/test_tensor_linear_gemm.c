@@ -36,7 +36,7 @@ static void gemm_case(int tA, int tB, int M, int N, int K, float alpha, float be
     for (int i = 0; i < M; i++) {
         for (int j = 0; j < N; j++) {
             double dd = fabs((double)C1[(long)i * ldc + j] - C2[(long)i * ldc + j]);
-            if (!(dd <= maxd)) maxd = dd;
+            maxd = check_max(maxd, dd);
         }
         for (int j = N; j < ldc; j++)
             pad_ok &= memcmp(&C2[(long)i * ldc + j], &C0[(long)i * ldc + j], sizeof(float)) == 0;

@@ -173,7 +173,7 @@ static int compare(const char *what, const problem *ps, int K, result *got, resu
             double maxdiff = 0;
             for (long e = 0; e < n; e++) {
                 double d = fabs((double)got[k][i][e] - (double)want[k][i][e]);
-                if (!(d <= maxdiff)) maxdiff = d;
+                maxdiff = check_max(maxdiff, d);
             }
             fprintf(stderr, "FAIL %s: %s %s differs (max |diff| %.3g)\n", what, ps[k].name, out_name(ps[k].type, i),
                     maxdiff);

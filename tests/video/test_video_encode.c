@@ -143,7 +143,7 @@ int main(void) {
         frames c;
         read_all(out, &c, 1, 0, &vb, &err);
         double worst = INFINITY;
-        for (long k = 0; k < a.n && k < c.n; k++) worst = fmin(worst, fs_image_psnr(a.img[k], c.img[k], NULL));
+        for (long k = 0; k < a.n && k < c.n; k++) worst = check_min(worst, fs_image_psnr(a.img[k], c.img[k], NULL));
         CHECK_MSG(worst > 38.0, "crf 18 psnr %.2f", worst);
         CHECK(!vb.has_audio);
         printf("crf 18: worst frame PSNR %.2f dB\n", worst);

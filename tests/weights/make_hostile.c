@@ -67,6 +67,22 @@ static void p_tensor(buf *b, const char *key, int numel, int offset, const int32
     u8(b, 't');
     u8(b, 'R');
 }
+/* {name: tensor} whose persistent id is an old storage view: ('storage', FloatStorage, key, 'cpu', root_numel,
+ * (key + "v", 0, view_numel)); the root's size is a LONG1 so it can claim 2^61 elements */
+static void p_state_dict_view(buf *b, const char *key, uint64_t root_numel, int view_numel) {
+    const int32_t size[1] = {view_numel}, stride[1] = {1};
+    char vkey[16];
+    snprintf(vkey, sizeof vkey, "%sv", key);
+    p_proto(b), u8(b, '}'), u8(b, '('), p_str(b, "w");
+    p_global(b, "torch._utils", "_rebuild_tensor_v2");
+    u8(b, '('), u8(b, '('), p_str(b, "storage"), p_global(b, "torch", "FloatStorage"), p_str(b, key), p_str(b, "cpu");
+    u8(b, 0x8a), u8(b, 8), u64(b, root_numel);
+    u8(b, '('), p_str(b, vkey), p_int(b, 0), p_int(b, view_numel), u8(b, 't');
+    u8(b, 't'), u8(b, 'Q'), p_int(b, 0), p_tuple_ints(b, size, 1), p_tuple_ints(b, stride, 1), u8(b, 0x89);
+    p_global(b, "collections", "OrderedDict");
+    u8(b, ')'), u8(b, 'R'), u8(b, 't'), u8(b, 'R'), u8(b, 'u'), u8(b, '.');
+}
+
 /* {name: tensor} pickle */
 static void p_state_dict(buf *b, const char *name, const char *key, int numel, int offset, const int32_t *size,
                          const int32_t *stride, int nd) {
@@ -383,6 +399,19 @@ int main(int argc, char **argv) {
                 for (int j = 0; j < 4; j++) u32(&k2, 0);
             }
             saveb("legacy_duplicate_storage_key.pth", &k2);
+        }
+        /* the pickle and the storage section disagree on a storage's element count: the pickle's root
+         * storage claims 2^61 elements (its view uses 4), or 2 where the file holds 4 */
+        p_state_dict_view(&o, "0", (uint64_t)1 << 61, 4);
+        legacy(&b, &o, 1, &numel);
+        free(o.p), memset(&o, 0, sizeof o);
+        saveb("legacy_count_2e61_in_pickle.pth", &b);
+        {
+            const int32_t s2[1] = {2};
+            p_state_dict(&o, "w", "0", 2, 0, s2, st1, 1);
+            legacy(&b, &o, 1, &numel);
+            free(o.p), memset(&o, 0, sizeof o);
+            saveb("legacy_count_disagrees.pth", &b);
         }
         /* huge element count in the storage header */
         p_state_dict(&o, "w", "0", 4, 0, s4, st1, 1);

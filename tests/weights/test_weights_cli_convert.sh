@@ -8,13 +8,10 @@ SRC=${FS_SRC:?FS_SRC not set}
 SHARED=${FS_SHARED:-../shared}
 T=$(mktemp -d /tmp/fs_weights_cli.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-fail=0
+. "$SRC/tests/testlib.sh"
 bad() { echo "FAIL: $*"; fail=1; }
 
-if [ ! -d "$SHARED/fixtures" ]; then
-    echo "SKIP: $SHARED/fixtures not found (../shared is absent; CI always has it)"
-    exit 77
-fi
+need_shared "$SHARED/fixtures"
 F="$SHARED/fixtures"
 # convert FILE KIND EXPECTED_COUNT
 conv() {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/path.h"
 #include "core/fileio.h"
 #include "core/log.h"
 #include "core/sha256.h"
@@ -85,8 +86,8 @@ typedef struct edit_ctx {
     fs_progress prog;
     int prev_track, prev_idx[PREVIEW_ROWS], prev_n;
     fs_image *sheet;
-    char tuned_dir[4400];       /* DIR/edits/KEY: stitched crops of this exact edit ("" = off) */
-    char stages_dir[4400];      /* per-stage crops of track stages_track go here ("" = off) */
+    char tuned_dir[FS_PATH_MAX];       /* DIR/edits/KEY: stitched crops of this exact edit ("" = off) */
+    char stages_dir[FS_PATH_MAX];      /* per-stage crops of track stages_track go here ("" = off) */
     int stages_track;
 } edit_ctx;
 
@@ -120,8 +121,8 @@ static void put_tile(fs_image *sheet, int row, int col, const float *img, int S)
  * composite picks it up for the paste mask (STIT pastes with the parsing's dilated foreground). */
 static int save_labels(edit_ctx *c, int k, int i, int g, fs_err *err) {
     const fs_aligned_track *t = &c->p->tracks->t[k];
-    char path[4300];
-    snprintf(path, sizeof path, "%s/masks/t%03d", c->p->dir, t->id);
+    char path[FS_PATH_MAX];
+    if (fs_path_fmt(path, sizeof path, err, "%s/masks/t%03d", c->p->dir, t->id)) return FS_ERR;
     if (fs_mkdirs(path, err)) return FS_ERR;
     fs_project_mask_path(c->p, t->id, t->first + i, path, sizeof path);
     fs_image *im = fs_image_create(g, g, err);
@@ -177,7 +178,7 @@ static void tuned_path(const edit_ctx *c, int k, int i, char *path, size_t n) {
  * here). A file that does not load is computed again. Preview rows are always computed (the sheet
  * shows the intermediate images), and with a parser its mask must be there for the paste. */
 static int tuned_exists(const edit_ctx *c, int k, int i) {
-    char path[4500];
+    char path[FS_PATH_MAX];
     tuned_path(c, k, i, path, sizeof path);
     if (!fs_file_exists(path)) return 0;
     if (c->parser) {
@@ -205,8 +206,8 @@ static int load_tuned(edit_ctx *c, slot *s) {
 
 static int save_tuned(const edit_ctx *c, const slot *s, fs_err *err) {
     const fs_aligned_track *t = &c->p->tracks->t[s->k];
-    char path[4500];
-    snprintf(path, sizeof path, "%s/t%03d", c->tuned_dir, t->id);
+    char path[FS_PATH_MAX];
+    if (fs_path_fmt(path, sizeof path, err, "%s/t%03d", c->tuned_dir, t->id)) return FS_ERR;
     if (fs_mkdirs(path, err)) return FS_ERR;
     tuned_path(c, s->k, s->i, path, sizeof path);
     return fs_image_save_png_level(s->result, path, 1, err);
@@ -396,9 +397,9 @@ static int key_file(fs_sha256_ctx *h, const char *label, const char *path, fs_er
  * threads sum in another order than one). A description goes to KEY/edit.txt. */
 static int tuned_dir_init(edit_ctx *c, fs_sha256_ctx *h, const char *dir, const fs_model_set *ms, fs_err *err) {
     static const char *files[] = {"generator.safetensors", "pivots.safetensors", "tracks.json"};
-    char path[4300], text[4096];
+    char path[FS_PATH_MAX], text[4096];
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
-        snprintf(path, sizeof path, "%s/%s", dir, files[f]);
+        if (fs_path_join(path, sizeof path, dir, files[f], err)) return FS_ERR;
         if (key_file(h, files[f], path, err)) return FS_ERR;
     }
     if (ms->parser[0] && key_file(h, "parser", ms->parser, err)) return FS_ERR;
@@ -420,10 +421,10 @@ static int tuned_dir_init(edit_ctx *c, fs_sha256_ctx *h, const char *dir, const 
     char hex[65];
     fs_sha256_final(h, d);
     fs_sha256_hex(d, hex);
-    snprintf(c->tuned_dir, sizeof c->tuned_dir, "%s/edits/%.16s", dir, hex);
+    if (fs_path_fmt(c->tuned_dir, sizeof c->tuned_dir, err, "%s/edits/%.16s", dir, hex)) return FS_ERR;
     if (fs_mkdirs(c->tuned_dir, err)) return FS_ERR;
-    char txt[4500];
-    snprintf(txt, sizeof txt, "%s/edit.txt", c->tuned_dir);
+    char txt[FS_PATH_MAX];
+    if (fs_path_join(txt, sizeof txt, c->tuned_dir, "edit.txt", err)) return FS_ERR;
     if (!fs_file_exists(txt) && fs_write_file_atomic(txt, text, strlen(text), err)) return FS_ERR;
     return FS_OK;
 }
@@ -509,7 +510,7 @@ static int edit_run_one(const char *dir, const fs_model_set *ms, const fs_edit_o
     fs_project *p = NULL;
     fs_sg2 *g = NULL;
     int *sel = NULL, rc = FS_ERR, nslots = 0;
-    char gen_path[4200];
+    char gen_path[FS_PATH_MAX];
     if (fs_project_open(dir, &p, err)) return FS_ERR;
     c.p = p;
     int ntr = p->tracks ? p->tracks->count : 0;
@@ -520,7 +521,7 @@ static int edit_run_one(const char *dir, const fs_model_set *ms, const fs_edit_o
         fs_project_close(p);
         return rc;
     }
-    snprintf(gen_path, sizeof gen_path, "%s/generator.safetensors", dir);
+    if (fs_path_join(gen_path, sizeof gen_path, dir, "generator.safetensors", err)) goto done;
     if (!fs_file_exists(gen_path)) {
         fs_errorf(err, "%s: not inverted yet (run `facestitch invert VIDEO --project %s` first)", dir, dir);
         goto done;
@@ -553,7 +554,7 @@ static int edit_run_one(const char *dir, const fs_model_set *ms, const fs_edit_o
     fs_sha256_ctx key;
     fs_sha256_init(&key);
     for (int e = 0; e < c.n_dirs; e++) {
-        char path[4096];
+        char path[FS_PATH_MAX];
         if (fs_model_set_direction(ms, o->spec.edits[e].name, path, sizeof path, err)) goto done;
         if (fs_direction_load_for(path, &g->cfg, &c.dirs[e], err)) goto done;
         if (c.dirs[e]->space == FS_DIR_S) c.has_s = 1;
@@ -655,7 +656,7 @@ done:
 int fs_edit_video(const char *video, const char *dir, const fs_model_set *ms, const fs_invert_opts *io,
                   const fs_edit_opts *eo, const char *out_path, fs_invert_report *ir, fs_edit_report *er,
                   fs_err *err) {
-    char tmp[4096] = "";
+    char tmp[FS_PATH_MAX] = "";
     fs_invert_report ir0;
     fs_edit_report er0;
     if (!video && io && (io->align.settings.range.set || io->align.settings.max_frames))
@@ -665,7 +666,7 @@ int fs_edit_video(const char *video, const char *dir, const fs_model_set *ms, co
     if (eo->hard_mask_path && fs_video_writer_check(eo->hard_mask_path, &eo->comp.writer, err)) return FS_ERR;
     if (eo->side_by_side && fs_video_writer_check(eo->side_by_side, &eo->comp.writer, err)) return FS_ERR;
     for (int e = 0; e < eo->spec.count; e++) {
-        char path[4096];
+        char path[FS_PATH_MAX];
         if (fs_model_set_direction(ms, eo->spec.edits[e].name, path, sizeof path, err)) return FS_ERR;
     }
     if (!dir && fs_dist_size() > 1)

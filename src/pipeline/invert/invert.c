@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/path.h"
 #include "core/fileio.h"
 #include "core/log.h"
 #include "dist/dist.h"
@@ -113,8 +114,8 @@ int fs_invert_load_crop(const fs_project *p, int k, int i, int S, float *out, fs
 
 int fs_invert_load_pivots(const char *dir, const fs_project *p, int k, int num_ws, int w_dim, float **out,
                           fs_err *err) {
-    char path[4200], name[64];
-    snprintf(path, sizeof path, "%s/pivots.safetensors", dir);
+    char path[FS_PATH_MAX], name[64];
+    if (fs_path_join(path, sizeof path, dir, "pivots.safetensors", err)) return FS_ERR;
     fs_tensor_map *m = NULL;
     if (fs_safetensors_load(path, FS_ST_TO_F32, &m, err)) return FS_ERR;
     snprintf(name, sizeof name, "track.%d", p->tracks->t[k].id);
@@ -176,7 +177,7 @@ static int compute_pivots(const char *dir, const fs_project *p, const fs_sg2 *g,
     for (int j = (int)mine; j < (int)end; j++) {
         if (fs_invert_load_crop(p, refs[j].track, refs[j].index, S, crop, err)) goto done;
         if (e) {
-            fs_e4e_resize_input(x256, crop, S, S, 256, o->e4e_antialias);
+            if (fs_e4e_resize_input(x256, crop, S, S, 256, o->e4e_antialias, err)) goto done;
             if (fs_e4e_encode(e, x256, 1, 256, 256, pivots + (size_t)j * row, 1, NULL, NULL, err)) goto done;
         } else {
             if (fs_projector_run(g, lp, crop, &o->proj, pivots + (size_t)j * row, NULL, err)) goto done;
@@ -211,7 +212,7 @@ static int compute_pivots(const char *dir, const fs_project *p, const fs_sg2 *g,
     fs_tensor_map_set_meta(m, "kind", "pivots", err);
     fs_tensor_map_set_meta(m, "version", "1", err);
     fs_tensor_map_set_meta(m, "source", e ? "e4e" : "projection", err);
-    char path[4200];
+    char path[FS_PATH_MAX];
     snprintf(path, sizeof path, "%s/pivots.safetensors", dir);
     rc = fs_safetensors_save(path, m, err);
     fs_tensor_map_destroy(m);
@@ -241,7 +242,7 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
     if (video) {
         /* a project aligned before (`facestitch align --center-sigma 0 ...`) keeps its smoothing unless
          * invert is given other values (then alignment refuses the project: a new dir is needed) */
-        char mpath[4200];
+        char mpath[FS_PATH_MAX];
         snprintf(mpath, sizeof mpath, "%s/manifest.json", dir);
         fs_project *q = NULL;
         fs_err e2 = {0};
@@ -302,7 +303,7 @@ int fs_invert_run(const char *video, const char *dir, const fs_model_set *ms, co
         goto done;
     }
     if (fs_project_select_tracks(p, &o->face, sel, err)) goto done;
-    char gen_path[4200], ck[4200];
+    char gen_path[FS_PATH_MAX], ck[FS_PATH_MAX];
     snprintf(gen_path, sizeof gen_path, "%s/generator.safetensors", dir);
     snprintf(ck, sizeof ck, "%s/checkpoint", dir);
     if (strcmp(fs_project_get_stage(dir, "pti", st, sizeof st), "done") == 0 && fs_file_exists(gen_path)) {

@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/path.h"
 #include "core/fileio.h"
 #include "core/log.h"
 #include "core/rng.h"
@@ -205,7 +206,7 @@ static int locality_step(locality_work *l, fs_sg2 *g, fs_sg2_grads *gr, const fs
 
 static int save_checkpoint(const char *dir, const fs_sg2 *g, const fs_adam *adam, long updates, int n, int batch,
                            const double sums[4], long prev_updates, fs_err *err) {
-    char gp[4200], ap[4200], sp[4200];
+    char gp[FS_PATH_MAX], ap[FS_PATH_MAX], sp[FS_PATH_MAX];
     if (fs_mkdirs(dir, err)) return FS_ERR;
     snprintf(gp, sizeof gp, "%s/gen-%ld.safetensors", dir, updates);
     snprintf(ap, sizeof ap, "%s/adam-%ld.state", dir, updates);
@@ -236,7 +237,7 @@ static int save_checkpoint(const char *dir, const fs_sg2 *g, const fs_adam *adam
 /* Returns 1 and fills state when a checkpoint exists, 0 when none, -1 on error. */
 static int load_checkpoint(const char *dir, fs_sg2 *g, fs_adam *adam, int n, int batch, long *updates, double sums[4],
                            fs_err *err) {
-    char sp[4200], gp[4200], ap[4200];
+    char sp[FS_PATH_MAX], gp[FS_PATH_MAX], ap[FS_PATH_MAX];
     snprintf(sp, sizeof sp, "%s/state.json", dir);
     if (!fs_file_exists(sp)) return 0;
     unsigned char *txt = NULL;

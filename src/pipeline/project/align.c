@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/path.h"
 #include "core/fileio.h"
 #include "core/log.h"
 #include "face/align.h"
@@ -20,9 +21,9 @@ static int same_settings(const fs_project_settings *a, const fs_project_settings
 
 static int cut_crops(fs_project *p, const char *video, int force, fs_err *err) {
     const fs_aligned_tracks *t = p->tracks;
-    char path[4400];
+    char path[FS_PATH_MAX];
     for (int k = 0; k < t->count; k++) {
-        snprintf(path, sizeof path, "%s/crops/t%03d", p->dir, t->t[k].id);
+        if (fs_path_fmt(path, sizeof path, err, "%s/crops/t%03d", p->dir, t->t[k].id)) return FS_ERR;
         if (fs_mkdirs(path, err)) return FS_ERR;
     }
     /* count the crops still to cut: nothing to do means no decoding at all */
@@ -78,6 +79,7 @@ static int cut_crops(fs_project *p, const char *video, int force, fs_err *err) {
 }
 
 int fs_project_align(const char *video, const char *dir, const fs_project_align_opts *o, fs_err *err) {
+    if (fs_project_check_dir(dir, err)) return FS_ERR; /* before anything is made */
     char real[PATH_MAX];
     if (!realpath(video, real)) return fs_errorf(err, "%s: %s", video, strerror(errno));
     int64_t size;
@@ -87,8 +89,8 @@ int fs_project_align(const char *video, const char *dir, const fs_project_align_
         return fs_errorf(err, "crop size %d out of range (8..8192)", o->settings.size);
 
     fs_project *p = NULL;
-    char mpath[4200];
-    snprintf(mpath, sizeof mpath, "%s/manifest.json", dir);
+    char mpath[FS_PATH_MAX];
+    if (fs_path_join(mpath, sizeof mpath, dir, "manifest.json", err)) return FS_ERR;
     if (fs_file_exists(mpath)) {
         if (fs_project_open(dir, &p, err)) return FS_ERR;
         if (strcmp(p->source, real) != 0 || p->source_size != size || strcmp(p->source_sha256, sha) != 0) {
@@ -119,8 +121,11 @@ int fs_project_align(const char *video, const char *dir, const fs_project_align_
         if (fs_mkdirs(dir, err)) return FS_ERR;
         p = calloc(1, sizeof *p);
         if (!p) return fs_errorf(err, "out of memory");
-        snprintf(p->dir, sizeof p->dir, "%s", dir);
-        snprintf(p->source, sizeof p->source, "%s", real);
+        if (fs_path_fmt(p->dir, sizeof p->dir, err, "%s", dir) ||
+            fs_path_fmt(p->source, sizeof p->source, err, "%s", real)) {
+            free(p);
+            return FS_ERR;
+        }
         snprintf(p->source_sha256, sizeof p->source_sha256, "%s", sha);
         p->source_size = size;
         p->settings = o->settings;
@@ -155,9 +160,9 @@ int fs_project_align(const char *video, const char *dir, const fs_project_align_
                 t->height = p->info.height;
             }
             t->fps = p->info.fps;
-            char tpath[4200];
-            snprintf(tpath, sizeof tpath, "%s/tracks.json", dir);
-            rc = fs_aligned_tracks_write_json(t, tpath, 1, err);
+            char tpath[FS_PATH_MAX];
+            rc = fs_path_join(tpath, sizeof tpath, dir, "tracks.json", err);
+            if (!rc) rc = fs_aligned_tracks_write_json(t, tpath, 1, err);
             fs_aligned_tracks_destroy(t);
             /* read back: crops and composite use exactly the stored numbers */
             if (!rc) rc = fs_aligned_tracks_read_json(tpath, &p->settings, 0, &p->tracks, err);

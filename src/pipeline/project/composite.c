@@ -74,7 +74,7 @@ int fs_project_paste_alpha_opts(const fs_project *p, int k, int i, float *alpha,
     int S = p->settings.size;
     uint8_t *fg = malloc((size_t)S * S);
     if (!fg) return fs_errorf(err, "out of memory");
-    char path[4400];
+    char path[FS_PATH_MAX];
     fs_project_mask_path(p, tr->id, tr->first + i, path, sizeof path);
     fs_image *labels = NULL;
     int from_labels = fs_file_exists(path);
@@ -106,7 +106,7 @@ int fs_project_paste_alpha_opts(const fs_project *p, int k, int i, float *alpha,
 int fs_project_load_crop(const fs_project *p, const char *crops_dir, int track, int frame, fs_image **crop,
                          fs_err *err) {
     *crop = NULL;
-    char path[4400];
+    char path[FS_PATH_MAX];
     fs_project_crop_path(p, crops_dir, track, frame, path, sizeof path);
     if (!fs_file_exists(path)) {
         if (crops_dir) return FS_OK; /* an edit set may leave faces out */

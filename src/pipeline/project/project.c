@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/path.h"
 #include "core/fileio.h"
 #include "core/sha256.h"
 
@@ -50,6 +51,7 @@ int fs_project_fingerprint(const char *path, int64_t *size, char sha[65], fs_err
     return fs_sha256_file(path, 1 << 20, sha, err);
 }
 
+/* p->dir is at most FS_PROJECT_DIR_MAX (fs_project_check_dir): these fit any FS_PATH_MAX buffer */
 void fs_project_crop_path(const fs_project *p, const char *crops_dir, int track, int frame, char *buf, size_t n) {
     if (crops_dir) snprintf(buf, n, "%s/t%03d/%06d.png", crops_dir, track, frame);
     else snprintf(buf, n, "%s/crops/t%03d/%06d.png", p->dir, track, frame);
@@ -85,8 +87,8 @@ static int write_json_file(const char *path, cJSON *j, fs_err *err) {
 }
 
 int fs_project_write_manifest(const fs_project *p, fs_err *err) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/manifest.json", p->dir);
+    char path[FS_PATH_MAX];
+    if (fs_path_join(path, sizeof path, p->dir, "manifest.json", err)) return FS_ERR;
     cJSON *root = NULL;
     if (fs_file_exists(path)) {
         fs_err e2;
@@ -135,8 +137,8 @@ int fs_project_write_manifest(const fs_project *p, fs_err *err) {
 }
 
 int fs_project_set_stage(const char *dir, const char *name, const char *status, fs_err *err) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    char path[FS_PATH_MAX];
+    if (fs_path_join(path, sizeof path, dir, "manifest.json", err)) return FS_ERR;
     cJSON *root = read_json_file(path, err);
     if (!root) return FS_ERR;
     cJSON *stages = cJSON_GetObjectItemCaseSensitive(root, "stages");
@@ -152,8 +154,8 @@ int fs_project_set_stage(const char *dir, const char *name, const char *status, 
 }
 
 int fs_project_manifest_set(const char *dir, const char *key, void *value, fs_err *err) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    char path[FS_PATH_MAX];
+    if (fs_path_join(path, sizeof path, dir, "manifest.json", err)) return FS_ERR;
     cJSON *root = read_json_file(path, err);
     if (!root) {
         cJSON_Delete(value);
@@ -167,8 +169,8 @@ int fs_project_manifest_set(const char *dir, const char *key, void *value, fs_er
 }
 
 void *fs_project_manifest_get(const char *dir, const char *key, fs_err *err) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    char path[FS_PATH_MAX];
+    if (fs_path_join(path, sizeof path, dir, "manifest.json", err)) return NULL;
     cJSON *root = read_json_file(path, err);
     if (!root) return NULL;
     cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(root, key);
@@ -207,9 +209,17 @@ void fs_project_close(fs_project *p) {
     free(p);
 }
 
+int fs_project_check_dir(const char *dir, fs_err *err) {
+    size_t n = strlen(dir);
+    if (n > FS_PROJECT_DIR_MAX)
+        return fs_errorf(err, "%.80s...: project path too long (%zu bytes, at most %d)", dir, n, FS_PROJECT_DIR_MAX);
+    return FS_OK;
+}
+
 int fs_project_open(const char *dir, fs_project **out, fs_err *err) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    if (fs_project_check_dir(dir, err)) return FS_ERR;
+    char path[FS_PATH_MAX];
+    if (fs_path_join(path, sizeof path, dir, "manifest.json", err)) return FS_ERR;
     if (!fs_file_exists(path))
         return fs_errorf(err, "%s: not a facestitch project (no manifest.json); run 'facestitch align VIDEO --project %s' first",
                          dir, dir);
@@ -221,7 +231,7 @@ int fs_project_open(const char *dir, fs_project **out, fs_err *err) {
         fs_errorf(err, "out of memory");
         goto done;
     }
-    snprintf(p->dir, sizeof p->dir, "%s", dir);
+    fs_path_fmt(p->dir, sizeof p->dir, NULL, "%s", dir); /* shorter than path: fits */
     const char *fmt = str(root, "format");
     if (!fmt || strcmp(fmt, FS_PROJECT_FORMAT) != 0) {
         fs_errorf(err, "%s: not a facestitch project manifest", path);
@@ -238,7 +248,7 @@ int fs_project_open(const char *dir, fs_project **out, fs_err *err) {
         fs_errorf(err, "%s: source entry missing or damaged", path);
         goto done;
     }
-    snprintf(p->source, sizeof p->source, "%s", sp);
+    if (fs_path_fmt(p->source, sizeof p->source, err, "%s", sp)) goto done;
     snprintf(p->source_sha256, sizeof p->source_sha256, "%s", sh);
     p->source_size = (int64_t)dbl_in(src, "size", -1, 0, 1e18);
     p->info.frames = (int64_t)dbl_in(src, "frames", 0, 0, 1e12);
@@ -281,7 +291,7 @@ int fs_project_open(const char *dir, fs_project **out, fs_err *err) {
                   dir, p->source);
         goto done;
     }
-    snprintf(path, sizeof path, "%s/tracks.json", dir);
+    if (fs_path_join(path, sizeof path, dir, "tracks.json", err)) goto done;
     if (fs_file_exists(path)) {
         if (fs_aligned_tracks_read_json(path, &p->settings, p->info.frames, &p->tracks, err)) goto done;
     }

@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "core/path.h"
 #include "core/err.h"
 #include "face/track.h"
 #include "image/image.h"
@@ -108,9 +109,14 @@ static inline int fs_aligned_track_index(const fs_aligned_track *t, int f) {
 
 /* ---- project directory ---- */
 
+/* A project dir leaves FS_PATH_MAX room for every file under it (crops/tNNN/FFFFFF.png, edits/KEY/...):
+ * fs_project_check_dir refuses a longer one, so the paths built under an open project always fit. */
+#define FS_PROJECT_DIR_MAX (FS_PATH_MAX - 512)
+int fs_project_check_dir(const char *dir, fs_err *err);
+
 typedef struct fs_project {
-    char dir[4096];
-    char source[4096];
+    char dir[FS_PATH_MAX];
+    char source[FS_PATH_MAX];
     int64_t source_size;
     char source_sha256[65];    /* of the first MiB */
     fs_video_info info;        /* of the source (frames = frames used) */

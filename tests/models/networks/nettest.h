@@ -30,22 +30,4 @@ static inline const float *nt_get(const fs_tensor_map *m, const char *name, long
     return (const float *)t->data;
 }
 
-/* max |got - want| */
-static inline double nt_maxdiff(const float *got, const float *want, long n) {
-    double m = 0;
-    for (long i = 0; i < n; i++) {
-        double d = fabs((double)got[i] - (double)want[i]);
-        if (!(d <= m)) m = d;
-    }
-    return m;
-}
-
-/* max |want| */
-static inline double nt_maxabs(const float *x, long n) {
-    double m = 0;
-    for (long i = 0; i < n; i++)
-        if (fabs((double)x[i]) > m) m = fabs((double)x[i]);
-    return m;
-}
-
 #endif

@@ -93,8 +93,8 @@ int main(int argc, char **argv) {
                fs_tensor_shape_str(tr, b, sizeof b));
         return 1;
     }
-    double tol = atof(argv[6]), mx = nt_maxabs(tr->data, n), d = nt_maxdiff(tg->data, tr->data, n);
-    double lim = !strcmp(argv[5], "rel") ? tol * mx : tol * fmax(1.0, mx);
+    double tol = atof(argv[6]), mx = check_maxabs(tr->data, n), d = check_maxdiff(tg->data, tr->data, n);
+    double lim = !strcmp(argv[5], "rel") ? tol * mx : tol * check_max(1.0, mx);
     int ok = d <= lim;
     printf("%s %s vs %s: maxdiff %.3g (limit %.3g, max|ref| %.3g)\n", ok ? "OK" : "FAIL", argv[2], argv[4], d, lim, mx);
     fs_tensor_map_destroy(g);

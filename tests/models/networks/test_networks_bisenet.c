@@ -18,7 +18,7 @@ static void hook(void *user, const char *name, const float *data, int N, int C, 
     const float *want = nt_get(io, key, &n);
     CHECK_MSG(n == (long)N * C * H * W, "%s: %ld elements, fixture %ld", key, (long)N * C * H * W, n);
     if (n != (long)N * C * H * W) return;
-    check_allclose(key, data, want, n, 1e-4 * fmax(1.0, nt_maxabs(want, n)), 0);
+    check_allclose(key, data, want, n, 1e-4 * check_max(1.0, check_maxabs(want, n)), 0);
     hooked++;
 }
 
@@ -48,9 +48,9 @@ int main(void) {
     float *logits = malloc(sizeof(float) * nout);
     CHECK_MSG(fs_bisenet_forward(bs, x, N, H, W, logits, hook, NULL, &err) == FS_OK, "%s", err.msg);
     CHECK(hooked == 9);
-    double mx = nt_maxabs(want, nout);
-    check_allclose("logits out", logits, want, nout, 1e-4 * fmax(1.0, mx), 0);
-    printf("logits max|diff| %.3g (max|ref| %.3g)\n", nt_maxdiff(logits, want, nout), mx);
+    double mx = check_maxabs(want, nout);
+    check_allclose("logits out", logits, want, nout, 1e-4 * check_max(1.0, mx), 0);
+    printf("logits max|diff| %.3g (max|ref| %.3g)\n", check_maxdiff(logits, want, nout), mx);
 
     /* argmax: identical except where the fixture's top two logits are within 1e-4 */
     const fs_tensor *ta = fs_tensor_map_get(io, "argmax");
@@ -73,14 +73,35 @@ int main(void) {
     /* parse() = normalise + forward */
     float *l2 = malloc(sizeof(float) * nout);
     CHECK(fs_bisenet_parse(bs, img, N, H, W, l2, &err) == FS_OK);
-    check_allclose("parse(img_pm1) vs out", l2, want, nout, 1e-4 * fmax(1.0, mx), 0);
+    check_allclose("parse(img_pm1) vs out", l2, want, nout, 1e-4 * check_max(1.0, mx), 0);
 
     /* batch items are independent: item 1 alone gives the same logits */
     CHECK(fs_bisenet_forward(bs, x + nx / N, 1, H, W, l2, NULL, NULL, &err) == FS_OK);
     check_allclose("item 1 alone", l2, logits + nout / N, nout / N, 1e-5, 0);
 
-    /* an odd size works (the upsampling follows the input) */
-    CHECK_MSG(fs_bisenet_forward(bs, x, 1, 37, 41, l2, NULL, NULL, &err) == FS_OK, "%s", err.msg);
+    /* an odd size works (the upsampling follows the input): exactly 19x37x41 finite logits per item, not
+     * constant over the image, nothing written past them, and a batch of two equal items gives equal items */
+    {
+        const long no = 19L * 37 * 41, ni = 3L * 37 * 41;
+        float *xo = malloc(sizeof(float) * 2 * ni), *lo = malloc(sizeof(float) * (2 * no + 64));
+        memcpy(xo, x, sizeof(float) * ni), memcpy(xo + ni, x, sizeof(float) * ni);
+        for (long i = 0; i < 2 * no + 64; i++) lo[i] = 12345.0f;
+        CHECK_MSG(fs_bisenet_forward(bs, xo, 1, 37, 41, lo, NULL, NULL, &err) == FS_OK, "%s", err.msg);
+        int finite = 1, canary = 1;
+        double lmin = INFINITY, lmax = -INFINITY;
+        for (long i = 0; i < no; i++) {
+            finite &= isfinite(lo[i]) && lo[i] != 12345.0f;
+            lmin = check_min(lmin, lo[i]), lmax = check_max(lmax, lo[i]);
+        }
+        for (long i = no; i < 2 * no + 64; i++) canary &= lo[i] == 12345.0f;
+        CHECK_MSG(finite && canary, "37x41 logits: all finite and written %d, nothing past them %d", finite, canary);
+        CHECK_MSG(lmax - lmin > 1e-3, "37x41 logits constant (%g..%g)", lmin, lmax);
+        float *lb = malloc(sizeof(float) * 2 * no);
+        CHECK(fs_bisenet_forward(bs, xo, 2, 37, 41, lb, NULL, NULL, &err) == FS_OK);
+        check_allclose("37x41 batch item 0 vs alone", lb, lo, no, 1e-5, 0);
+        check_allclose("37x41 batch item 1 vs alone", lb + no, lo, no, 1e-5, 0);
+        free(xo), free(lo), free(lb);
+    }
 
     /* loader path, and refusing a file of another kind */
     fs_bisenet *b2 = NULL;

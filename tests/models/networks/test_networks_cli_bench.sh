@@ -1,11 +1,10 @@
 #!/bin/sh
 # `facestitch bench networks --quick` runs and prints a figure for each network.
 set -u
+. "${FS_SRC:?}/tests/testlib.sh"
 B=${FS_BIN:?}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-fail=0
-check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
 $B --threads 1 bench networks --quick >"$T/out" 2>"$T/err"
 check exit0 "[ $? -eq 0 ]"
 cat "$T/out"

@@ -1,14 +1,13 @@
 #!/bin/sh
 # `facestitch encode` on the e4e fixture: W+ vs PyTorch (raw-tensor input), image inputs, errors.
 set -u
+. "${FS_SRC:?}/tests/testlib.sh"
 B=${FS_BIN:?}
 F=${FS_SHARED:?}/fixtures/e4e
 CMP=${FS_BUILD:?}/tests/models/networks/nt_compare
-[ -f "$F/io.safetensors" ] || { echo "SKIP: $F absent"; exit 77; }
+need_shared "$F/io.safetensors"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-fail=0
-check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
 
 $B encode --encoder "$F/e4e_tiny.safetensors" "$F/io.safetensors:x" --raw "$T/ws.safetensors" 2>"$T/err"
 check raw_exit0 "[ $? -eq 0 ]"

@@ -1,15 +1,13 @@
 #!/bin/sh
 # `facestitch lpips` on the LPIPS fixture: distances, --grad file, raw-tensor inputs, errors.
 set -u
+. "${FS_SRC:?}/tests/testlib.sh"
 B=${FS_BIN:?}
 F=${FS_SHARED:?}/fixtures/lpips
 CMP=${FS_BUILD:?}/tests/models/networks/nt_compare
-[ -f "$F/io_alex.safetensors" ] || { echo "SKIP: $F absent"; exit 77; }
+need_shared "$F/io_alex.safetensors"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-fail=0
-check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
-close() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
 
 for net in alex vgg; do
   $B lpips --model "$F/lpips_$net.safetensors" "$F/io_$net.safetensors:in0" "$F/io_$net.safetensors:in1" \

@@ -1,14 +1,13 @@
 #!/bin/sh
 # `facestitch parse` on the BiSeNet fixture: raw logits vs PyTorch, labels PNG, image input, errors.
 set -u
+. "${FS_SRC:?}/tests/testlib.sh"
 B=${FS_BIN:?}
 F=${FS_SHARED:?}/fixtures/bisenet
 CMP=${FS_BUILD:?}/tests/models/networks/nt_compare
-[ -f "$F/io.safetensors" ] || { echo "SKIP: $F absent"; exit 77; }
+need_shared "$F/io.safetensors"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-fail=0
-check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
 
 $B parse --model "$F/bisenet_tiny.safetensors" "$F/io.safetensors:img_pm1" -o "$T/l.png" --raw "$T/l.safetensors" 2>"$T/err"
 check raw_exit0 "[ $? -eq 0 ] && [ -s $T/l.png ]"

@@ -18,7 +18,7 @@ static void hook(void *user, const char *name, const float *data, int N, int C, 
     long n;
     const float *want = nt_get(io, key, &n);
     CHECK_MSG(n == (long)N * C * H * W, "%s size", key);
-    if (n == (long)N * C * H * W) check_allclose(key, data, want, n, 1e-4 * fmax(1.0, nt_maxabs(want, n)), 0);
+    if (n == (long)N * C * H * W) check_allclose(key, data, want, n, 1e-4 * check_max(1.0, check_maxabs(want, n)), 0);
     hooked++;
 }
 
@@ -42,10 +42,10 @@ int main(void) {
     float *ws = malloc(sizeof(float) * nws), *ws2 = malloc(sizeof(float) * nws);
     CHECK_MSG(fs_e4e_encode(e, x, N, H, W, ws, 0, hook, NULL, &err) == FS_OK, "%s", err.msg);
     CHECK(hooked == 3);
-    check_allclose("codes_encoder", ws, codes, nws, 1e-4 * fmax(1.0, nt_maxabs(codes, nws)), 0);
+    check_allclose("codes_encoder", ws, codes, nws, 1e-4 * check_max(1.0, check_maxabs(codes, nws)), 0);
     CHECK(fs_e4e_encode(e, x, N, H, W, ws, 1, NULL, NULL, &err) == FS_OK);
     check_allclose("wplus", ws, wplus, nws, 1e-4, 0);
-    printf("W+ max|diff| %.3g\n", nt_maxdiff(ws, wplus, nws));
+    printf("W+ max|diff| %.3g\n", check_maxdiff(ws, wplus, nws));
 
     /* a batch of two (the fixture image and its mirror) gives what each gives alone */
     {
@@ -59,7 +59,7 @@ int main(void) {
         CHECK(fs_e4e_encode(e, x2 + ni, 1, H, W, w1, 1, NULL, NULL, &err) == FS_OK);
         check_allclose("batch item 0", wb, ws, nws, 1e-6, 0);
         check_allclose("batch item 1 (mirror) alone", wb + nws, w1, nws, 1e-6, 0);
-        CHECK(nt_maxdiff(wb, wb + nws, nws) > 1e-4); /* the mirror really is another input */
+        CHECK(check_maxdiff(wb, wb + nws, nws) > 1e-4); /* the mirror really is another input */
         free(x2), free(wb), free(w1);
     }
 
@@ -75,7 +75,7 @@ int main(void) {
 
     /* a 128x128 input still reaches 1x1 in every style block; 512x512 does not */
     float *small = malloc(sizeof(float) * 3 * 128 * 128);
-    fs_e4e_resize_input(small, x, H, W, 128, 1);
+    CHECK(fs_e4e_resize_input(small, x, H, W, 128, 1, NULL) == FS_OK);
     CHECK_MSG(fs_e4e_encode(e, small, 1, 128, 128, ws2, 1, NULL, NULL, &err) == FS_OK, "%s", err.msg);
     float *big = calloc(3 * 512 * 512, sizeof(float));
     CHECK(fs_e4e_encode(e, big, 1, 512, 512, ws2, 1, NULL, NULL, &err) != FS_OK);
@@ -86,27 +86,29 @@ int main(void) {
     uint64_t seed = 7;
     float *img = malloc(sizeof(float) * 3 * 512 * 512), *r0 = malloc(sizeof(float) * 3 * 256 * 256);
     for (long i = 0; i < 3L * 512 * 512; i++) img[i] = 0.25f;
-    fs_e4e_resize_input(r0, img, 512, 512, 256, 1);
-    CHECK(nt_maxdiff(r0, img, 3L * 256 * 256) < 1e-6);
+    CHECK(fs_e4e_resize_input(r0, img, 512, 512, 256, 1, NULL) == FS_OK);
+    CHECK(check_maxdiff(r0, img, 3L * 256 * 256) < 1e-6);
     for (int c = 0; c < 3; c++)
         for (int y = 0; y < 512; y++)
             for (int xx = 0; xx < 512; xx++) img[((long)c * 512 + y) * 512 + xx] = ((xx + y) & 1) ? 1.0f : -1.0f;
-    fs_e4e_resize_input(r0, img, 512, 512, 256, 1);
+    CHECK(fs_e4e_resize_input(r0, img, 512, 512, 256, 1, NULL) == FS_OK);
     double mx = 0;
     for (int y = 2; y < 254; y++)
-        for (int xx = 2; xx < 254; xx++) mx = fmax(mx, fabs(r0[y * 256 + xx]));
+        for (int xx = 2; xx < 254; xx++) mx = check_max(mx, fabs(r0[y * 256 + xx]));
     CHECK_MSG(mx < 1e-5, "antialiased checkerboard not flat: %g", mx);
-    fs_e4e_resize_input(r0, img, 512, 512, 256, 0); /* no prefilter: samples between 2 pixels -> also 0 */
+    CHECK(fs_e4e_resize_input(r0, img, 512, 512, 256, 0, NULL) == FS_OK); /* no prefilter: samples between 2 pixels -> also 0 */
+    CHECK_MSG(check_maxabs(r0, 3L * 256 * 256) < 1e-6, "bilinear 2x of the checkerboard not flat: %g",
+              check_maxabs(r0, 3L * 256 * 256));
     tr_fill_uniform(img, 3L * 256 * 256, -1, 1, &seed);
-    fs_e4e_resize_input(r0, img, 256, 256, 256, 1);
-    CHECK(nt_maxdiff(r0, img, 3L * 256 * 256) < 1e-6);
+    CHECK(fs_e4e_resize_input(r0, img, 256, 256, 256, 1, NULL) == FS_OK);
+    CHECK(check_maxdiff(r0, img, 3L * 256 * 256) < 1e-6);
 
     /* the loader path (fs_weights_load_canonical, kind e4e) */
     fs_e4e *e2 = NULL;
     CHECK_MSG(fs_e4e_load(wpath, &e2, &err) == FS_OK, "%s", err.msg);
     if (e2) {
         CHECK(fs_e4e_encode(e2, x, N, H, W, ws2, 1, NULL, NULL, &err) == FS_OK);
-        CHECK(nt_maxdiff(ws2, ws, nws) == 0);
+        CHECK(check_maxdiff(ws2, ws, nws) == 0);
         fs_e4e_destroy(e2);
     }
     e2 = NULL;

@@ -59,7 +59,7 @@ static void run(const char *net, const char *const tapnames[5]) {
         CHECK(n == (long)N * dims[k][0] * dims[k][1] * dims[k][2]);
         char label[160];
         snprintf(label, sizeof label, "%s %s", net, name);
-        check_allclose(label, feats[k], want, n, 1e-4 * fmax(1.0, nt_maxabs(want, n)), 0);
+        check_allclose(label, feats[k], want, n, 1e-4 * check_max(1.0, check_maxabs(want, n)), 0);
         free(feats[k]);
     }
 
@@ -77,7 +77,7 @@ static void run(const char *net, const char *const tapnames[5]) {
         check_allclose(name, per + (long)k * N, nt_get(io, key, NULL), N, 1e-6, 0);
     }
     const float *wg = nt_get(io, "grad_in0", NULL);
-    double gmax = nt_maxabs(wg, nimg), gdiff = nt_maxdiff(grad, wg, nimg);
+    double gmax = check_maxabs(wg, nimg), gdiff = check_maxdiff(grad, wg, nimg);
     printf("%s grad_in0: maxdiff %.3g, max|ref| %.3g, relative %.3g\n", net, gdiff, gmax, gdiff / gmax);
     CHECK_MSG(gdiff <= 1e-3 * gmax, "%s gradient relative error %.3g > 1e-3", net, gdiff / gmax);
 
@@ -90,14 +90,14 @@ static void run(const char *net, const char *const tapnames[5]) {
     for (int n = 0; n < N; n++) same &= d2[n] == dist[n];
     CHECK_MSG(same, "target path distances differ");
     double sd = 0;
-    for (long i = 0; i < nimg; i++) sd = fmax(sd, fabs(g2[i] + 2.0f * grad[i]));
+    for (long i = 0; i < nimg; i++) sd = check_max(sd, fabs(g2[i] + 2.0f * grad[i]));
     CHECK_MSG(sd <= 1e-6 * gmax, "grad_scale -2 off by %g", sd);
     fs_lpips_target_destroy(t);
 
     /* identical images: distance 0, gradient 0 */
     CHECK(fs_lpips_distance(lp, in0, in0, N, H, W, d2, NULL, g2, 1.0f, &err) == FS_OK);
     CHECK(d2[0] == 0.0f && d2[N - 1] == 0.0f);
-    CHECK(nt_maxabs(g2, nimg) == 0.0);
+    CHECK(check_maxabs(g2, nimg) == 0.0);
 
     /* finite differences at a few pixels */
     fd_ctx c = {lp, in1, malloc(sizeof(float) * nimg), N, H, W};
@@ -120,7 +120,7 @@ static void run(const char *net, const char *const tapnames[5]) {
     CHECK(fs_lpips_distance(lp, in0, in1, N, H, W, d2, NULL, g2, 1.0f, &err) == FS_OK);
     fs_threads_init(0);
     for (int n = 0; n < N; n++) CHECK_CLOSE(d2[n], dist[n], 1e-7);
-    CHECK(nt_maxdiff(g2, grad, nimg) <= 1e-5 * gmax);
+    CHECK(check_maxdiff(g2, grad, nimg) <= 1e-5 * gmax);
 
     /* too small an image is an error, not a crash */
     CHECK(fs_lpips_distance(lp, in0, in1, 1, 8, 8, d2, NULL, NULL, 1.0f, &err) != FS_OK);

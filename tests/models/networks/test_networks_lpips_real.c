@@ -60,7 +60,7 @@ static void run(const char *net, const int *idx, const int *cout, const int *k, 
     long n = 3L * H * H;
     float *a = malloc(sizeof(float) * n), *b = malloc(sizeof(float) * n), *g = malloc(sizeof(float) * n), d, d0;
     tr_fill_uniform(a, n, -1, 1, &s);
-    for (long i = 0; i < n; i++) b[i] = fminf(1.0f, fmaxf(-1.0f, a[i] + 0.3f * tr_normal(&s)));
+    for (long i = 0; i < n; i++) b[i] = (float)check_clamp(a[i] + 0.3f * tr_normal(&s), -1, 1);
     CHECK(fs_lpips_distance(lp, a, b, 1, H, H, &d, NULL, g, 1.0f, &err) == FS_OK);
     CHECK(fs_lpips_distance(lp, a, a, 1, H, H, &d0, NULL, NULL, 1.0f, &err) == FS_OK);
     printf("%s (real lin weights, random trunk): d(a, b) = %.6g, d(a, a) = %g\n", net, d, d0);
@@ -68,7 +68,7 @@ static void run(const char *net, const int *idx, const int *cout, const int *k, 
     ctx c = {lp, a, b, H};
     char label[64];
     snprintf(label, sizeof label, "%s real-lin d/dA", net);
-    gradcheck(label, a, n, g, loss, &c, 5e-3, 2e-6 + 2e-2 * nt_maxabs(g, n), 3e-2, 6);
+    gradcheck(label, a, n, g, loss, &c, 5e-3, 2e-6 + 2e-2 * check_maxabs(g, n), 3e-2, 6);
     free(a), free(b), free(g);
     fs_lpips_destroy(lp);
 }

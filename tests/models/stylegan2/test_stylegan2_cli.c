@@ -58,12 +58,7 @@ static double cmp_rel(const char *what, const fs_tensor *got, const fs_tensor *w
         CHECK_MSG(0, "%s: missing or wrong size", what);
         return 1;
     }
-    const float *a = fs_tensor_f32(got), *b = fs_tensor_f32(want);
-    double md = 0, mx = 0;
-    for (long i = 0; i < fs_tensor_numel(want); i++) md = fmax(md, fabs(a[i] - b[i])), mx = fmax(mx, fabs(b[i]));
-    double rel = md / (mx > 0 ? mx : 1);
-    CHECK_MSG(rel <= 1e-3, "%s: gradient off by %.3g of max|ref|", what, rel);
-    return rel;
+    return check_rel(what, fs_tensor_f32(got), fs_tensor_f32(want), (long)fs_tensor_numel(want), 1e-3, 0);
 }
 
 /* io.safetensors minus 'ws', 'w' and 'z' (so the styles.* tensors are the input) */
@@ -176,7 +171,7 @@ static void fixture(const char *name, const char *model, int ros) {
         char what[200];
         snprintf(what, sizeof what, "cli %s", canon);
         double r = cmp_rel(what, fs_tensor_map_get(m, canon), gref->items[i]);
-        worst = fmax(worst, r);
+        worst = check_max(worst, r);
         n++;
     }
     printf("OK %s: generate --grad matches %d parameter gradients + dL/dws, worst %.3g of max|ref|\n", name, n, worst);

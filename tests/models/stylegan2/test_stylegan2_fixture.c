@@ -35,9 +35,7 @@ static void cmp_fwd(const char *fx, const char *name, const float *got, const fs
     if (!want) return;
     char buf[160];
     snprintf(buf, sizeof buf, "%s %s", fx, name);
-    double md = 0;
-    for (long i = 0; i < n; i++) md = fmax(md, fabs((double)got[i] - want[i]));
-    if (md > worst_fwd) worst_fwd = md;
+    worst_fwd = check_max(worst_fwd, check_maxdiff(got, want, n));
     check_allclose(buf, got, want, n, 1e-4, 0);
 }
 
@@ -58,16 +56,10 @@ static void cmp_grad(const char *fx, const char *name, const float *got, const f
     float *gh = fs_dev_to_host_f32(got, n);
     CHECK(gh != NULL);
     if (!gh) return;
-    double mx = 0, md = 0;
-    for (long i = 0; i < n; i++) {
-        mx = fmax(mx, fabs(want[i]));
-        md = fmax(md, fabs((double)gh[i] - want[i]));
-    }
+    char what[200];
+    snprintf(what, sizeof what, "%s grad %s", fx, name);
+    worst_grad = check_max(worst_grad, check_rel(what, gh, want, n, 1e-3, getenv("FS_TEST_VERBOSE") != NULL));
     free(gh);
-    double rel = md / (mx > 0 ? mx : 1);
-    if (rel > worst_grad) worst_grad = rel;
-    CHECK_MSG(rel <= 1e-3, "%s grad %s: max diff %.3g = %.3g of max|ref| %.3g", fx, name, md, rel, mx);
-    if (rel > 1e-3 || getenv("FS_TEST_VERBOSE")) printf("%s grad %-40s rel %.3g\n", fx, name, rel);
 }
 
 /* reference name of a layer's activations/styles */
@@ -250,8 +242,8 @@ static void run_fixture(const char *fx, const char *weights, const char *io_path
         if (cref && gc) {
             double md = 0, mx = 0;
             for (long k = 0; k < t0->numel; k++) {
-                md = fmax(md, fabs(gc[k] - 2 * cref[k]));
-                mx = fmax(mx, fabs(cref[k]));
+                md = check_max(md, fabs(gc[k] - 2 * cref[k]));
+                mx = check_max(mx, fabs(cref[k]));
             }
             CHECK_MSG(md <= 2e-3 * mx, "gradients accumulate over two backward calls (%g)", md);
         }

@@ -46,7 +46,7 @@ static long total_checked = 0, total_kinks = 0;
 static int kinkcheck(const char *name, float *x, long n, const float *an, ctx_t *c, double eps, long max_checks) {
     long step = n <= max_checks ? 1 : n / max_checks;
     double scale = 0;
-    for (long i = 0; i < n; i++) scale = fmax(scale, fabs(an[i]));
+    for (long i = 0; i < n; i++) scale = check_max(scale, fabs(an[i]));
     double l0 = loss_fn(c), worst = 0;
     long checked = 0, kinks = 0, bad = 0, worst_i = -1;
     double worst_an = 0, worst_fd = 0;
@@ -266,11 +266,11 @@ static void noise_and_clamp(void) {
         if (cfg.layers[l].kind != FS_SG2_TORGB) {
             fs_sg2_layer_output(g, a, l, feat);
             for (long k = 0; k < (long)N * cfg.layers[l].C_out * cfg.layers[l].res * cfg.layers[l].res; k++)
-                mx = fmax(mx, fabs(feat[k]));
+                mx = check_max(mx, fabs(feat[k]));
         }
     CHECK_MSG(mx == 0.5, "clamped features reach exactly the clamp (max %g)", mx);
     double mi = 0;
-    for (long k = 0; k < (long)N * 3 * 4 * 4; k++) mi = fmax(mi, fabs(a->block_img[0][k]));
+    for (long k = 0; k < (long)N * 3 * 4 * 4; k++) mi = check_max(mi, fabs(a->block_img[0][k]));
     CHECK_MSG(mi <= 0.5, "clamped 4x4 ToRGB (max %g)", mi);
     free(feat);
     for (int l = 0; l < cfg.n_layers; l++) free(copies[l]);

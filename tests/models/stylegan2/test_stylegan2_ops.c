@@ -140,7 +140,7 @@ static void ba_test(const char *name, fs_act act, float gain, float clamp, uint6
         float t = c.x[i] + c.b[(i / c.HW) % c.C];
         if (act == FS_ACT_LRELU && t <= 0) t *= 0.2f;
         t *= gain;
-        if (clamp >= 0) t = fminf(fmaxf(t, -clamp), clamp);
+        if (clamp >= 0) t = (float)check_clamp(t, -clamp, clamp);
         ok &= fabsf(t - c.y[i]) <= 1e-6f * (1 + fabsf(t));
     }
     CHECK_MSG(ok, "%s formula", name);

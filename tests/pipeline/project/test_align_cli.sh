@@ -3,12 +3,12 @@
 # (exit 0, warning), a project whose source changed is refused, multi-face, cartoon, photo and
 # frame-directory inputs do not fail. (Broken files: test_align_cli_errors.sh, also under ASan.)
 set -u
+. "${FS_SRC:?}/tests/testlib.sh"
 B=${FS_BIN:?}
 M=${FS_SHARED:-../shared}/media
-if [ ! -d "$M" ]; then echo "SKIP: $M not found"; exit 77; fi
+need_shared "$M"
 T=$(mktemp -d /tmp/fs_test_align_cli.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-fail=0
 ok() { echo "OK $1"; }
 bad() { echo "FAIL $1"; fail=1; }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }

@@ -2,12 +2,12 @@
 # Every broken_* file given to faces / align: exit 1 with exactly one line on stderr naming the
 # file, no crash (scripts/test also runs this under ASan + UBSan).
 set -u
+. "${FS_SRC:?}/tests/testlib.sh"
 B=${FS_BIN:?}
 M=${FS_SHARED:-../shared}/media
-if [ ! -d "$M" ]; then echo "SKIP: $M not found"; exit 77; fi
+need_shared "$M"
 T=$(mktemp -d /tmp/fs_test_align_err.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-fail=0
 ok() { echo "OK $1"; }
 bad() { echo "FAIL $1"; fail=1; }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }

@@ -253,8 +253,8 @@ static void test_antialias(void) {
     double dev_a = 0, dev_b = 0;
     for (int y = 0; y < 128; y++)
         for (int x = 0; x < 128; x++) {
-            dev_a = fmax(dev_a, fabs(fs_image_px(a, x, y)[0] - 127.5));
-            dev_b = fmax(dev_b, fabs(fs_image_px(b, x, y)[0] - 127.5));
+            dev_a = check_max(dev_a, fabs(fs_image_px(a, x, y)[0] - 127.5));
+            dev_b = check_max(dev_b, fabs(fs_image_px(b, x, y)[0] - 127.5));
         }
     CHECK_MSG(dev_a < 20, "antialiased deviation %.1f", dev_a);
     CHECK_MSG(dev_b > 40, "plain bilinear deviation %.1f (expected aliasing)", dev_b);
@@ -284,8 +284,8 @@ static void test_track_smoothing(void) {
     CHECK(t.first == 0 && t.n == N);
     CHECK(t.observed[49] && !t.observed[50] && !t.observed[54] && t.observed[55]);
     /* interpolated frames lie between their neighbours */
-    CHECK(t.raw[52].c[0] > fmin(t.raw[49].c[0], t.raw[55].c[0]) - 1e-9 &&
-          t.raw[52].c[0] < fmax(t.raw[49].c[0], t.raw[55].c[0]) + 1e-9);
+    CHECK(t.raw[52].c[0] > check_min(t.raw[49].c[0], t.raw[55].c[0]) - 1e-9 &&
+          t.raw[52].c[0] < check_max(t.raw[49].c[0], t.raw[55].c[0]) + 1e-9);
     double jr = 0, js = 0;
     for (int f = 1; f < N; f++) {
         double qa[4][2], qb[4][2], sa[4][2], sb[4][2];

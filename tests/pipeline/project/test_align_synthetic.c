@@ -151,7 +151,7 @@ int main(void) {
     double dq = 0;
     for (int i = 0; t2 && i < t2->t[0].n; i++)
         for (int c = 0; c < 4; c++)
-            for (int d = 0; d < 2; d++) dq = fmax(dq, fabs(t2->t[0].quad[i][c][d] - p->tracks->t[0].quad[i][c][d]));
+            for (int d = 0; d < 2; d++) dq = check_max(dq, fabs(t2->t[0].quad[i][c][d] - p->tracks->t[0].quad[i][c][d]));
     CHECK_MSG(dq == 0.0, "quads changed by a JSON round trip: %g", dq);
     fs_aligned_tracks_destroy(t2);
     /* 4. composite with edited (noise) crops, lossless */

@@ -163,10 +163,10 @@ static void test_softmax(uint64_t *s) {
             for (int k = 0; k < dim; k++) {
                 long idx = (o * dim + k) * inner + j;
                 double want = exp((double)x[idx]) / den;
-                worst_val = fmax(worst_val, fabs(want - y[idx]));
+                worst_val = check_max(worst_val, fabs(want - y[idx]));
                 sum += y[idx];
             }
-            worst_sum = fmax(worst_sum, fabs(sum - 1.0));
+            worst_sum = check_max(worst_sum, fabs(sum - 1.0));
         }
     CHECK_MSG(worst_sum < 1e-6, "softmax rows sum to 1: worst |sum-1| = %g", worst_sum);
     CHECK_MSG(worst_val < 1e-7, "softmax vs definition: worst %g", worst_val);

@@ -88,8 +88,8 @@ static void test_properties(uint64_t *s) {
                     sh = ho * (double)(H - 1) / (Ho - 1);
                     sw = wo * (double)(W - 1) / (Wo - 1);
                 } else {
-                    sh = fmin(fmax((ho + 0.5) * H / Ho - 0.5, 0), H - 1);
-                    sw = fmin(fmax((wo + 0.5) * W / Wo - 0.5, 0), W - 1);
+                    sh = check_clamp((ho + 0.5) * H / Ho - 0.5, 0, H - 1);
+                    sw = check_clamp((wo + 0.5) * W / Wo - 0.5, 0, W - 1);
                 }
                 want[ho * Wo + wo] = (float)(0.5 * sh - 0.25 * sw + 1.0);
             }
@@ -173,14 +173,14 @@ typedef struct {
 
 static void aa_fwd(void *self) {
     aa_ctx *c = self;
-    fs_resize_bilinear_aa_forward(c->l.out, c->x, c->N, c->C, c->H, c->W, c->Ho, c->Wo);
+    CHECK(fs_resize_bilinear_aa_forward(c->l.out, c->x, c->N, c->C, c->H, c->W, c->Ho, c->Wo, NULL) == FS_OK);
 }
 
 static void test_antialias(uint64_t *s) {
     /* PIL / antialias=True bilinear, 4 -> 2: scale 2, support 2, taps {0,1,2} with triangle weights
      * 0.75, 0.75, 0.25 normalised -> 3/7, 3/7, 1/7; second output {1,2,3} -> 1/7, 3/7, 3/7 */
     float b[4] = {1, 3, 7, 15}, y[4];
-    fs_resize_bilinear_aa_forward(y, b, 1, 1, 1, 4, 1, 2);
+    CHECK(fs_resize_bilinear_aa_forward(y, b, 1, 1, 1, 4, 1, 2, NULL) == FS_OK);
     CHECK_CLOSE(y[0], (3.0 * 1 + 3.0 * 3 + 1.0 * 7) / 7.0, 1e-6);
     CHECK_CLOSE(y[1], (1.0 * 3 + 3.0 * 7 + 3.0 * 15) / 7.0, 1e-6);
     int first;
@@ -195,21 +195,21 @@ static void test_antialias(uint64_t *s) {
     float *x = ot_alloc((long)S * S), *o = ot_alloc((long)So * So), *o2 = ot_alloc((long)So * So);
     for (int h = 0; h < S; h++)
         for (int v = 0; v < S; v++) x[h * S + v] = ((h + v) & 1) ? 1.0f : -1.0f;
-    fs_resize_bilinear_aa_forward(o, x, 1, 1, S, S, So, So);
+    CHECK(fs_resize_bilinear_aa_forward(o, x, 1, 1, S, S, So, So, NULL) == FS_OK);
     double mx = 0, edge = 0; /* interior windows cancel exactly; the border ones are renormalised */
     for (int i = 0; i < So * So; i++) {
         const int r = i / So, c = i % So, inner = r > 0 && r < So - 1 && c > 0 && c < So - 1;
-        if (inner) mx = fmax(mx, fabs(o[i]));
-        edge = fmax(edge, fabs(o[i]));
+        if (inner) mx = check_max(mx, fabs(o[i]));
+        edge = check_max(edge, fabs(o[i]));
     }
     CHECK_MSG(mx < 1e-6 && edge < 0.01, "checkerboard after antialiased 4x downscale: max |y| = %g (border %g)", mx,
               edge);
     for (int h = 0; h < S; h++)
         for (int v = 0; v < S; v++) x[h * S + v] = (v % 3 == 0) ? 2.0f : -1.0f; /* mean 0, period 3 */
-    fs_resize_bilinear_aa_forward(o, x, 1, 1, S, S, So, So);
+    CHECK(fs_resize_bilinear_aa_forward(o, x, 1, 1, S, S, So, So, NULL) == FS_OK);
     fs_resize_bilinear_forward(o2, x, 1, 1, S, S, So, So, 0);
     double aa = 0, plain = 0;
-    for (int i = 0; i < So * So; i++) aa = fmax(aa, fabs(o[i])), plain = fmax(plain, fabs(o2[i]));
+    for (int i = 0; i < So * So; i++) aa = check_max(aa, fabs(o[i])), plain = check_max(plain, fabs(o2[i]));
     CHECK_MSG(aa < 0.25 * plain, "period-3 stripes: antialiased max %g vs plain bilinear max %g", aa, plain);
     printf("OK antialiasing: checkerboard max %.2g (border %.2g); period-3 stripes %.3g (aa) vs %.3g (plain)\n", mx,
            edge, aa, plain);
@@ -221,7 +221,7 @@ static void test_antialias(uint64_t *s) {
         const long nin = 2L * H * W, nout = 2L * Ho * Wo;
         float *xi = ot_normal(nin, 1.0f, s), *ya = ot_alloc(nout), *yr = ot_alloc(nout), *r = ot_normal(nout, 1.0f, s);
         float *dx = ot_alloc(nin);
-        fs_resize_bilinear_aa_forward(ya, xi, 1, 2, H, W, Ho, Wo);
+        CHECK(fs_resize_bilinear_aa_forward(ya, xi, 1, 2, H, W, Ho, Wo, NULL) == FS_OK);
         fs_resize_bilinear_aa_forward_ref(yr, xi, 1, 2, H, W, Ho, Wo);
         char name[96];
         snprintf(name, sizeof name, "bilinear_aa %dx%d->%dx%d vs dense reference", H, W, Ho, Wo);
@@ -230,7 +230,7 @@ static void test_antialias(uint64_t *s) {
             fs_resize_bilinear_forward(yr, xi, 1, 2, H, W, Ho, Wo, 0);
             check_allclose("bilinear_aa upscale == bilinear align=0", ya, yr, nout, 2e-6, 1e-5);
         }
-        fs_resize_bilinear_aa_backward(dx, r, 1, 2, H, W, Ho, Wo);
+        CHECK(fs_resize_bilinear_aa_backward(dx, r, 1, 2, H, W, Ho, Wo, NULL) == FS_OK);
         aa_ctx ctx = {{aa_fwd, ya, r, nout}, xi, 1, 2, H, W, Ho, Wo};
         snprintf(name, sizeof name, "bilinear_aa.din %dx%d->%dx%d", H, W, Ho, Wo);
         gradcheck(name, xi, nin, dx, ot_loss_fn, &ctx, 1e-2, 1e-4, 1e-3, 200);
@@ -240,20 +240,20 @@ static void test_antialias(uint64_t *s) {
     }
     /* constants stay constant; threads give the same bits */
     for (long i = 0; i < (long)S * S; i++) x[i] = -0.75f;
-    fs_resize_bilinear_aa_forward(o, x, 1, 1, S, S, 7, 5);
+    CHECK(fs_resize_bilinear_aa_forward(o, x, 1, 1, S, S, 7, 5, NULL) == FS_OK);
     for (int i = 0; i < 35; i++) o2[i] = -0.75f;
     check_allclose("bilinear_aa constant", o, o2, 35, 1e-6, 0);
     const int H = 97, W = 83, Ho = 24, Wo = 29;
     float *xi = ot_normal(3L * H * W, 1.0f, s), *a1 = ot_alloc(3L * H * W), *a2 = ot_alloc(3L * H * W);
     float *g = ot_normal(3L * Ho * Wo, 1.0f, s);
     fs_threads_init(1);
-    fs_resize_bilinear_aa_forward(a1, xi, 1, 3, H, W, Ho, Wo);
+    CHECK(fs_resize_bilinear_aa_forward(a1, xi, 1, 3, H, W, Ho, Wo, NULL) == FS_OK);
     fs_threads_init(4);
-    fs_resize_bilinear_aa_forward(a2, xi, 1, 3, H, W, Ho, Wo);
+    CHECK(fs_resize_bilinear_aa_forward(a2, xi, 1, 3, H, W, Ho, Wo, NULL) == FS_OK);
     ot_same_bits("bilinear_aa.forward 1 vs 4 threads", a1, a2, 3L * Ho * Wo);
-    fs_resize_bilinear_aa_backward(a2, g, 1, 3, H, W, Ho, Wo);
+    CHECK(fs_resize_bilinear_aa_backward(a2, g, 1, 3, H, W, Ho, Wo, NULL) == FS_OK);
     fs_threads_init(1);
-    fs_resize_bilinear_aa_backward(a1, g, 1, 3, H, W, Ho, Wo);
+    CHECK(fs_resize_bilinear_aa_backward(a1, g, 1, 3, H, W, Ho, Wo, NULL) == FS_OK);
     ot_same_bits("bilinear_aa.backward 1 vs 4 threads", a1, a2, 3L * H * W);
     fs_threads_shutdown();
     /* area = block means for an integer factor */
