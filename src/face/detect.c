@@ -50,6 +50,21 @@ int fs_gray_crop(const fs_gray *in, int x0, int y0, int x1, int y1, fs_gray *out
     return FS_OK;
 }
 
+/* Half-pixel-centre bilinear source of output coordinate o at scale (input/output size) over n input
+ * samples: the two samples *i0, *i1 and the weight *frac of *i1 (edges clamped). */
+static void bilinear_tap(int o, double scale, int n, int *i0, int *i1, float *frac) {
+    double f = (o + 0.5) * scale - 0.5;
+    if (f < 0) f = 0;
+    int i = (int)f;
+    if (i >= n - 1) {
+        i = n - 1;
+        f = i;
+    }
+    *i0 = i;
+    *i1 = i + 1 < n ? i + 1 : i;
+    *frac = (float)(f - i);
+}
+
 int fs_gray_resize(const fs_gray *in, int w, int h, fs_gray *out, fs_err *err) {
     if (w <= 0 || h <= 0 || in->w <= 0 || in->h <= 0) return fs_errorf(err, "bad resize %dx%d", w, h);
     uint8_t *g = malloc((size_t)w * (size_t)h);
@@ -85,28 +100,11 @@ int fs_gray_resize(const fs_gray *in, int w, int h, fs_gray *out, fs_err *err) {
             free(g);
             return fs_errorf(err, "out of memory");
         }
-        for (int x = 0; x < w; x++) {
-            double fx = (x + 0.5) * sx - 0.5;
-            if (fx < 0) fx = 0;
-            int ix = (int)fx;
-            if (ix >= in->w - 1) {
-                ix = in->w - 1;
-                fx = ix;
-            }
-            x0[2 * x] = ix;
-            x0[2 * x + 1] = ix + 1 < in->w ? ix + 1 : ix;
-            ax[x] = (float)(fx - ix);
-        }
+        for (int x = 0; x < w; x++) bilinear_tap(x, sx, in->w, &x0[2 * x], &x0[2 * x + 1], &ax[x]);
         for (int y = 0; y < h; y++) {
-            double fy = (y + 0.5) * sy - 0.5;
-            if (fy < 0) fy = 0;
-            int iy = (int)fy;
-            if (iy >= in->h - 1) {
-                iy = in->h - 1;
-                fy = iy;
-            }
-            int iy1 = iy + 1 < in->h ? iy + 1 : iy;
-            float ay = (float)(fy - iy);
+            int iy, iy1;
+            float ay;
+            bilinear_tap(y, sy, in->h, &iy, &iy1, &ay);
             const uint8_t *r0 = in->px + (size_t)iy * in->w, *r1 = in->px + (size_t)iy1 * in->w;
             uint8_t *q = g + (size_t)y * w;
             for (int x = 0; x < w; x++) {

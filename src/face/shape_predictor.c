@@ -63,6 +63,17 @@ static int read_column(fs_dlib_reader *r, size_t *nr) {
     return FS_OK;
 }
 
+/* Reads the length of a per-level list of lists (`what` lists) and checks that there is one per level. */
+static int expect_lists(fs_dlib_reader *r, size_t nlev, const char *what) {
+    size_t n;
+    if (fs_dlib_len(r, 1, &n)) return FS_ERR;
+    if (n != nlev) {
+        snprintf(r->err, sizeof r->err, "%zu %s lists for %zu levels", n, what, nlev);
+        return FS_ERR;
+    }
+    return FS_OK;
+}
+
 static int parse(fs_dlib_reader *r, fs_shape_predictor *sp) {
     int64_t version;
     if (fs_dlib_int(r, &version)) return FS_ERR;
@@ -157,12 +168,7 @@ static int parse(fs_dlib_reader *r, fs_shape_predictor *sp) {
     sp->nleaves = (uint32_t)nl;
 
     /* anchor_idx: vector<vector<unsigned long>> */
-    size_t na;
-    if (fs_dlib_len(r, 1, &na)) return FS_ERR;
-    if (na != nlev) {
-        snprintf(r->err, sizeof r->err, "%zu anchor lists for %zu levels", na, nlev);
-        return FS_ERR;
-    }
+    if (expect_lists(r, nlev, "anchor")) return FS_ERR;
     size_t cap_a = 0, nf = 0;
     for (size_t L = 0; L < nlev; L++) {
         size_t n;
@@ -187,12 +193,7 @@ static int parse(fs_dlib_reader *r, fs_shape_predictor *sp) {
     }
     sp->nfeat = (uint32_t)nf;
     /* deltas: vector<vector<dlib::vector<float,2>>> */
-    size_t nd;
-    if (fs_dlib_len(r, 1, &nd)) return FS_ERR;
-    if (nd != nlev) {
-        snprintf(r->err, sizeof r->err, "%zu delta lists for %zu levels", nd, nlev);
-        return FS_ERR;
-    }
+    if (expect_lists(r, nlev, "delta")) return FS_ERR;
     sp->deltas = malloc((nf ? nf : 1) * 2 * sizeof(float));
     if (!sp->deltas) return FS_ERR;
     for (size_t L = 0; L < nlev; L++) {

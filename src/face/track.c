@@ -197,13 +197,20 @@ static void haar_to_pred(const float *h, float *p) {
     p[3] = cy + hs;
 }
 
+/* p reallocated to twice *cap elements of `size` bytes (first_cap when empty); *cap updated on success.
+ * NULL (p untouched) when out of memory. */
+static void *grow(void *p, int *cap, size_t size, int first_cap) {
+    const int nc = *cap ? *cap * 2 : first_cap;
+    void *q = realloc(p, size * (size_t)nc);
+    if (q) *cap = nc;
+    return q;
+}
+
 static int add_obs(trk *t, int frame, const float *box, const float *lm, int interpolated) {
     if (t->count == t->cap) {
-        int nc = t->cap ? t->cap * 2 : 64;
-        fs_face_obs *o = realloc(t->obs, sizeof *o * (size_t)nc);
+        fs_face_obs *o = grow(t->obs, &t->cap, sizeof *o, 64);
         if (!o) return FS_ERR;
         t->obs = o;
-        t->cap = nc;
     }
     fs_face_obs *o = &t->obs[t->count++];
     memset(o, 0, sizeof *o);
@@ -319,11 +326,9 @@ static int verify(fs_face_tracker *tr, const fs_gray *dg, float ds, const float 
 
 static trk *new_track(fs_face_tracker *tr) {
     if (tr->nt == tr->capt) {
-        int nc = tr->capt ? tr->capt * 2 : 8;
-        trk *t = realloc(tr->t, sizeof *t * (size_t)nc);
+        trk *t = grow(tr->t, &tr->capt, sizeof *t, 8);
         if (!t) return NULL;
         tr->t = t;
-        tr->capt = nc;
     }
     trk *t = &tr->t[tr->nt++];
     memset(t, 0, sizeof *t);

@@ -87,7 +87,7 @@ double fs_image_psnr(const fs_image *a, const fs_image *b, const uint8_t *mask) 
     return 10.0 * log10(255.0 * 255.0 * (double)n / s);
 }
 
-static void put(fs_image *im, int x, int y, const uint8_t rgb[3]) {
+void fs_draw_pixel(fs_image *im, int x, int y, const uint8_t rgb[3]) {
     if (x < 0 || y < 0 || x >= im->w || y >= im->h) return;
     uint8_t *p = fs_image_px(im, x, y);
     p[0] = rgb[0];
@@ -100,7 +100,7 @@ void fs_draw_point(fs_image *im, double x, double y, int radius, const uint8_t r
     int cx = (int)lround(x), cy = (int)lround(y);
     for (int dy = -radius; dy <= radius; dy++)
         for (int dx = -radius; dx <= radius; dx++)
-            if (dx * dx + dy * dy <= radius * radius + radius) put(im, cx + dx, cy + dy, rgb);
+            if (dx * dx + dy * dy <= radius * radius + radius) fs_draw_pixel(im, cx + dx, cy + dy, rgb);
 }
 
 void fs_draw_line(fs_image *im, double x0, double y0, double x1, double y1, const uint8_t rgb[3]) {
@@ -112,7 +112,7 @@ void fs_draw_line(fs_image *im, double x0, double y0, double x1, double y1, cons
     if (n < 1) n = 1;
     for (int i = 0; i <= n; i++) {
         double t = (double)i / n;
-        put(im, (int)lround(x0 + t * dx), (int)lround(y0 + t * dy), rgb);
+        fs_draw_pixel(im, (int)lround(x0 + t * dx), (int)lround(y0 + t * dy), rgb);
     }
 }
 

@@ -40,6 +40,8 @@ double fs_image_sse(const fs_image *a, const fs_image *b, const uint8_t *mask, i
 double fs_image_psnr(const fs_image *a, const fs_image *b, const uint8_t *mask);
 
 /* Drawing (clipped to the image). rgb: 3 bytes. */
+/* One pixel set to rgb; nothing outside the image. */
+void fs_draw_pixel(fs_image *im, int x, int y, const uint8_t rgb[3]);
 void fs_draw_point(fs_image *im, double x, double y, int radius, const uint8_t rgb[3]);
 void fs_draw_line(fs_image *im, double x0, double y0, double x1, double y1, const uint8_t rgb[3]);
 void fs_draw_rect(fs_image *im, double x0, double y0, double x1, double y1, const uint8_t rgb[3]);

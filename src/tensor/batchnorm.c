@@ -60,8 +60,17 @@ static int64_t bn_grain(long N, long HW) {
     return per >= 32768 ? 1 : (32768 + per - 1) / (per > 0 ? per : 1);
 }
 
-void fs_batchnorm_forward(float *out, const float *in, const float *mean, const float *var, const float *gamma,
-                          const float *beta, float eps, int N, int C, long HW) {
+/* One job runs either across the thread pool (the public kernels) or in one call on this thread (the
+ * _ref kernels, the serial definition the threaded ones are tested against). */
+static void bn_run(bn_job *j, fs_parallel_fn fn, int threaded) {
+    if (threaded)
+        fs_parallel_for(j->C, bn_grain(j->N, j->HW), fn, j);
+    else
+        fn(j, 0, j->C, 0);
+}
+
+static void bn_forward(float *out, const float *in, const float *mean, const float *var, const float *gamma,
+                       const float *beta, float eps, int N, int C, long HW, int threaded) {
     bn_job j = {.out = out,
                 .in = in,
                 .mean = mean,
@@ -72,26 +81,12 @@ void fs_batchnorm_forward(float *out, const float *in, const float *mean, const 
                 .N = N,
                 .C = C,
                 .HW = HW};
-    fs_parallel_for(C, bn_grain(N, HW), bn_fwd_channels, &j);
+    bn_run(&j, bn_fwd_channels, threaded);
 }
 
-void fs_batchnorm_forward_ref(float *out, const float *in, const float *mean, const float *var, const float *gamma,
-                              const float *beta, float eps, int N, int C, long HW) {
-    bn_job j = {.out = out,
-                .in = in,
-                .mean = mean,
-                .var = var,
-                .gamma = gamma,
-                .beta = beta,
-                .eps = eps,
-                .N = N,
-                .C = C,
-                .HW = HW};
-    bn_fwd_channels(&j, 0, C, 0);
-}
-
-void fs_batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
-                           const float *mean, const float *var, const float *gamma, float eps, int N, int C, long HW) {
+static void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
+                        const float *mean, const float *var, const float *gamma, float eps, int N, int C, long HW,
+                        int threaded) {
     bn_job j = {.din = din,
                 .dgamma = dgamma,
                 .dbeta = dbeta,
@@ -104,23 +99,26 @@ void fs_batchnorm_backward(float *din, float *dgamma, float *dbeta, const float 
                 .N = N,
                 .C = C,
                 .HW = HW};
-    fs_parallel_for(C, bn_grain(N, HW), bn_bwd_channels, &j);
+    bn_run(&j, bn_bwd_channels, threaded);
+}
+
+void fs_batchnorm_forward(float *out, const float *in, const float *mean, const float *var, const float *gamma,
+                          const float *beta, float eps, int N, int C, long HW) {
+    bn_forward(out, in, mean, var, gamma, beta, eps, N, C, HW, 1);
+}
+
+void fs_batchnorm_forward_ref(float *out, const float *in, const float *mean, const float *var, const float *gamma,
+                              const float *beta, float eps, int N, int C, long HW) {
+    bn_forward(out, in, mean, var, gamma, beta, eps, N, C, HW, 0);
+}
+
+void fs_batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
+                           const float *mean, const float *var, const float *gamma, float eps, int N, int C, long HW) {
+    bn_backward(din, dgamma, dbeta, dout, in, mean, var, gamma, eps, N, C, HW, 1);
 }
 
 void fs_batchnorm_backward_ref(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
                                const float *mean, const float *var, const float *gamma, float eps, int N, int C,
                                long HW) {
-    bn_job j = {.din = din,
-                .dgamma = dgamma,
-                .dbeta = dbeta,
-                .dout = dout,
-                .in = in,
-                .mean = mean,
-                .var = var,
-                .gamma = gamma,
-                .eps = eps,
-                .N = N,
-                .C = C,
-                .HW = HW};
-    bn_bwd_channels(&j, 0, C, 0);
+    bn_backward(din, dgamma, dbeta, dout, in, mean, var, gamma, eps, N, C, HW, 0);
 }

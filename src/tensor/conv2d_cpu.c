@@ -89,6 +89,20 @@ typedef struct {
     long K;
 } fwd_job;
 
+/* The GEMM's B operand for pixels [p0, p1) of one image group x (Cig, P): x itself for a pointwise conv,
+ * else its im2col columns (K, p1 - p0) in the thread's scratch (kind 0). Sets *ldb. */
+static const float *gemm_cols(fs__conv_scratch_set *s, int tid, const fs_conv2d_dims *d, const float *x, int pw,
+                              int Cig, long K, long p0, long p1, long P, long *ldb) {
+    if (pw) {
+        *ldb = P;
+        return x + p0;
+    }
+    float *col = fs__conv_scratch(s, tid, 0, K * (p1 - p0));
+    fs__im2col(col, x, d, 0, Cig, p0, p1);
+    *ldb = p1 - p0;
+    return col;
+}
+
 static void fwd_units(void *ctx, int64_t u0, int64_t u1, int tid) {
     const fwd_job *j = ctx;
     const fs_conv2d_dims *d = j->d;
@@ -99,17 +113,8 @@ static void fwd_units(void *ctx, int64_t u0, int64_t u1, int tid) {
         const long p0 = t * j->t.Pt, p1 = p0 + j->t.Pt < P ? p0 + j->t.Pt : P;
         const float *x = j->in + ((long)n * d->C_in + (long)g * j->Cig) * HW;
         float *y = j->out + ((long)n * d->C_out + (long)g * j->Cog) * P;
-        const float *B;
         long ldb;
-        if (j->pw) {
-            B = x + p0;
-            ldb = P;
-        } else {
-            float *col = fs__conv_scratch(j->s, tid, 0, j->K * (p1 - p0));
-            fs__im2col(col, x, d, 0, j->Cig, p0, p1);
-            B = col;
-            ldb = p1 - p0;
-        }
+        const float *B = gemm_cols(j->s, tid, d, x, j->pw, j->Cig, j->K, p0, p1, P, &ldb);
         float beta = 0.0f;
         if (j->bias) {
             for (int co = 0; co < j->Cog; co++) {
@@ -269,20 +274,41 @@ typedef struct {
     imp_geom q;
 } imp_job;
 
+/* One unit of the implicit GEMM: image (n, g) and output rows [oh0, oh0 + R), whose phase planes
+ * are copied into the thread's slab (scratch kind 0). */
+typedef struct {
+    int n, g, oh0, R;
+    long Ne; /* R * Wq: columns of the extended grid */
+    float *slab;
+} imp_unit;
+
+static imp_unit imp_unit_begin(fs__conv_scratch_set *s, int tid, const fs_conv2d_dims *d, const imp_geom *q,
+                               const float *in, int G, int Cig, int64_t u) {
+    imp_unit r;
+    const long img = u / q->T;
+    const int t = (int)(u % q->T);
+    r.n = (int)(img / G);
+    r.g = (int)(img % G);
+    r.oh0 = t * q->R;
+    r.R = r.oh0 + q->R < d->H_out ? q->R : d->H_out - r.oh0;
+    r.Ne = (long)r.R * q->Wq;
+    const float *x = in + ((long)r.n * d->C_in + (long)r.g * Cig) * ((long)d->H * d->W);
+    r.slab = fs__conv_scratch(s, tid, 0, (long)q->nph * Cig * q->Sp);
+    fill_slab(r.slab, x, d, q, Cig, r.oh0, r.R + q->ah);
+    return r;
+}
+
 static void imp_units(void *ctx, int64_t u0, int64_t u1, int tid) {
     const imp_job *j = ctx;
     const fs_conv2d_dims *d = j->d;
     const imp_geom *q = &j->q;
-    const long HW = (long)d->H * d->W, P = (long)d->H_out * d->W_out, KK = (long)d->KH * d->KW;
+    const long P = (long)d->H_out * d->W_out, KK = (long)d->KH * d->KW;
     for (int64_t u = u0; u < u1; u++) {
-        const long img = u / q->T;
-        const int t = (int)(u % q->T), n = (int)(img / j->G), g = (int)(img % j->G);
-        const int oh0 = t * q->R, R = oh0 + q->R < d->H_out ? q->R : d->H_out - oh0;
-        const long Ne = (long)R * q->Wq;
-        const float *x = j->in + ((long)n * d->C_in + (long)g * j->Cig) * HW;
-        float *slab = fs__conv_scratch(j->s, tid, 0, (long)q->nph * j->Cig * q->Sp);
+        const imp_unit un = imp_unit_begin(j->s, tid, d, q, j->in, j->G, j->Cig, u);
+        const int n = un.n, g = un.g, oh0 = un.oh0, R = un.R;
+        const long Ne = un.Ne;
+        float *slab = un.slab;
         float *cext = fs__conv_scratch(j->s, tid, 2, j->Cog * Ne);
-        fill_slab(slab, x, d, q, j->Cig, oh0, R + q->ah);
         for (int kh = 0, tap = 0; kh < d->KH; kh++)
             for (int kw = 0; kw < d->KW; kw++, tap++) {
                 const float *A = j->wtaps + ((long)g * KK + tap) * j->Cog * j->Cig;
@@ -558,17 +584,8 @@ static void bwd_w_units(void *ctx, int64_t u0, int64_t u1, int tid) {
         const long p0 = t * j->t.Pt, p1 = p0 + j->t.Pt < P ? p0 + j->t.Pt : P;
         const float *x = j->in + ((long)n * d->C_in + (long)g * j->Cig) * HW;
         const float *dy = j->dout + ((long)n * d->C_out + (long)g * j->Cog) * P;
-        const float *B;
         long ldb;
-        if (j->pw) {
-            B = x + p0;
-            ldb = P;
-        } else {
-            float *col = fs__conv_scratch(j->s, tid, 0, j->K * (p1 - p0));
-            fs__im2col(col, x, d, 0, j->Cig, p0, p1);
-            B = col;
-            ldb = p1 - p0;
-        }
+        const float *B = gemm_cols(j->s, tid, d, x, j->pw, j->Cig, j->K, p0, p1, P, &ldb);
         /* dW_g (Cog, K) += dout_ng[:, p0:p1] (Cog, Pt) @ col^T (Pt, K) */
         fs_sgemm_serial(0, 1, j->Cog, (int)j->K, (int)(p1 - p0), 1.0f, dy + p0, (int)P, B, (int)ldb, 1.0f,
                         acc + (long)g * j->Cog * j->K, (int)j->K);
@@ -605,20 +622,17 @@ static void imp_w_units(void *ctx, int64_t u0, int64_t u1, int tid) {
     imp_w_job *j = ctx;
     const fs_conv2d_dims *d = j->d;
     const imp_geom *q = &j->q;
-    const long HW = (long)d->H * d->W, P = (long)d->H_out * d->W_out, KK = (long)d->KH * d->KW;
+    const long P = (long)d->H_out * d->W_out, KK = (long)d->KH * d->KW;
     float *acc = fs__conv_scratch(j->s, tid, 1, j->nw);
     memset(acc, 0, sizeof(float) * (size_t)j->nw);
     j->part[tid] = acc;
     for (int64_t u = u0; u < u1; u++) {
-        const long img = u / q->T;
-        const int t = (int)(u % q->T), n = (int)(img / j->G), g = (int)(img % j->G);
-        const int oh0 = t * q->R, R = oh0 + q->R < d->H_out ? q->R : d->H_out - oh0;
-        const long Ne = (long)R * q->Wq;
-        const float *x = j->in + ((long)n * d->C_in + (long)g * j->Cig) * HW;
-        const float *dy = j->dout + ((long)n * d->C_out + (long)g * j->Cog) * P + (long)oh0 * d->W_out;
-        float *slab = fs__conv_scratch(j->s, tid, 0, (long)q->nph * j->Cig * q->Sp);
+        const imp_unit un = imp_unit_begin(j->s, tid, d, q, j->in, j->G, j->Cig, u);
+        const int g = un.g, R = un.R;
+        const long Ne = un.Ne;
+        const float *slab = un.slab;
+        const float *dy = j->dout + ((long)un.n * d->C_out + (long)g * j->Cog) * P + (long)un.oh0 * d->W_out;
         float *dext = fs__conv_scratch(j->s, tid, 2, j->Cog * Ne);
-        fill_slab(slab, x, d, q, j->Cig, oh0, R + q->ah);
         for (int co = 0; co < j->Cog; co++)
             for (int r = 0; r < R; r++) {
                 float *er = dext + co * Ne + (long)r * q->Wq;
@@ -660,16 +674,9 @@ static void imp_w_reduce(void *ctx, int64_t r0, int64_t r1, int tid) {
 
 static void backward_weight_implicit(fs__conv_scratch_set *s, float *dweight, const float *dout, const float *in,
                                      const fs_conv2d_dims *d) {
-    imp_w_job j; /* ~2 KB (part[]), on the caller's stack: one per concurrent op */
-    memset(&j, 0, sizeof j);
-    j.s = s;
-    j.d = d;
-    j.dweight = dweight;
-    j.dout = dout;
-    j.in = in;
-    j.G = d->groups;
-    j.Cig = d->C_in / d->groups;
-    j.Cog = d->C_out / d->groups;
+    /* ~2 KB (part[], zeroed), on the caller's stack: one per concurrent op */
+    imp_w_job j = {.s = s, .d = d, .dweight = dweight, .dout = dout, .in = in, .G = d->groups,
+                   .Cig = d->C_in / d->groups, .Cog = d->C_out / d->groups};
     j.swap = j.Cig >= j.Cog;
     j.nw = fs_conv2d_weight_numel(d);
     const long images = (long)d->N * j.G;
@@ -692,16 +699,9 @@ void fs_conv2d_backward_weight_cpu(float *dweight, const float *dout, const floa
         fs__conv_scratch_release(s);
         return;
     }
-    bwd_w_job j; /* ~2 KB (part[]), on the caller's stack: one per concurrent op */
-    memset(&j, 0, sizeof j);
-    j.s = s;
-    j.d = d;
-    j.dweight = dweight;
-    j.dout = dout;
-    j.in = in;
-    j.G = d->groups;
-    j.Cig = d->C_in / d->groups;
-    j.Cog = d->C_out / d->groups;
+    /* ~2 KB (part[], zeroed), on the caller's stack: one per concurrent op */
+    bwd_w_job j = {.s = s, .d = d, .dweight = dweight, .dout = dout, .in = in, .G = d->groups,
+                   .Cig = d->C_in / d->groups, .Cog = d->C_out / d->groups};
     j.pw = is_pointwise(d);
     j.K = (long)j.Cig * d->KH * d->KW;
     j.nw = (long)d->C_out * j.K;

@@ -2,6 +2,8 @@
  * Every output / gradient element is one sum accumulated in double. */
 #include "tensor/conv2d.h"
 
+#include "tensor/conv_ref_common.h"
+
 #include <string.h>
 
 /* out[n, co, oh, ow] = bias[co] + sum_{ci, kh, kw} in[n, g*Cig + ci, ih, iw] * w[co, ci, kh, kw]
@@ -33,25 +35,11 @@ void fs_conv2d_forward_ref(float *out, const float *in, const float *weight, con
         }
 }
 
-/* Index of the output pixel that input coordinate i touches with kernel tap k, or -1. */
-static int out_index(int i, int k, int pad, int dil, int stride, int n_out) {
-    int t = i + pad - k * dil;
-    if (t < 0 || t % stride) return -1;
-    t /= stride;
-    return t < n_out ? t : -1;
-}
-
 void fs_conv2d_backward_ref(float *din, float *dweight, float *dbias, const float *dout, const float *in,
                             const float *weight, const fs_conv2d_dims *d) {
     const int Cig = d->C_in / d->groups, Cog = d->C_out / d->groups;
     const long HWo = (long)d->H_out * d->W_out, HW = (long)d->H * d->W;
-    if (dbias)
-        for (int co = 0; co < d->C_out; co++) {
-            double acc = 0;
-            for (int n = 0; n < d->N; n++)
-                for (long p = 0; p < HWo; p++) acc += dout[((long)n * d->C_out + co) * HWo + p];
-            dbias[co] += (float)acc;
-        }
+    if (dbias) fs__conv_ref_bias_grad(dbias, dout, d->N, d->C_out, HWo);
     if (dweight)
         for (int co = 0; co < d->C_out; co++) {
             const int g = co / Cog;
@@ -87,10 +75,10 @@ void fs_conv2d_backward_ref(float *din, float *dweight, float *dbias, const floa
                             const float *dy = dout + ((long)n * d->C_out + co) * HWo;
                             const float *w = weight + ((long)co * Cig + ci) * d->KH * d->KW;
                             for (int kh = 0; kh < d->KH; kh++) {
-                                int oh = out_index(ih, kh, d->pad_top, d->dil_h, d->stride_h, d->H_out);
+                                int oh = fs__conv_ref_tap_source(ih, kh, d->pad_top, d->dil_h, d->stride_h, d->H_out);
                                 if (oh < 0) continue;
                                 for (int kw = 0; kw < d->KW; kw++) {
-                                    int ow = out_index(iw, kw, d->pad_left, d->dil_w, d->stride_w, d->W_out);
+                                    int ow = fs__conv_ref_tap_source(iw, kw, d->pad_left, d->dil_w, d->stride_w, d->W_out);
                                     if (ow < 0) continue;
                                     acc += (double)dy[(long)oh * d->W_out + ow] * w[kh * d->KW + kw];
                                 }

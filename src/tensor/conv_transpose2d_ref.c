@@ -1,13 +1,7 @@
 /* conv_transpose2d_ref.c — plain-loop reference transposed conv (gather form, double accumulation). */
 #include "tensor/conv_transpose2d.h"
 
-/* Input coordinate whose tap k lands on output coordinate o, or -1. */
-static int in_index(int o, int k, int pad, int dil, int stride, int n_in) {
-    int t = o + pad - k * dil;
-    if (t < 0 || t % stride) return -1;
-    t /= stride;
-    return t < n_in ? t : -1;
-}
+#include "tensor/conv_ref_common.h"
 
 /* out[n, co, oy, ox] = bias[co] + sum over (ci in group, kh, kw) with oy = ih*stride_h - pad_h + kh*dil_h
  * of in[n, ci, ih, iw] * w[ci, co_local, kh, kw]. */
@@ -26,10 +20,10 @@ void fs_conv_transpose2d_forward_ref(float *out, const float *in, const float *w
                         const float *x = in + ((long)n * d->C_in + ci) * HW;
                         const float *w = weight + ((long)ci * Cog + col) * KK;
                         for (int kh = 0; kh < d->KH; kh++) {
-                            int ih = in_index(oy, kh, d->pad_h, d->dil_h, d->stride_h, d->H);
+                            int ih = fs__conv_ref_tap_source(oy, kh, d->pad_h, d->dil_h, d->stride_h, d->H);
                             if (ih < 0) continue;
                             for (int kw = 0; kw < d->KW; kw++) {
-                                int iw = in_index(ox, kw, d->pad_w, d->dil_w, d->stride_w, d->W);
+                                int iw = fs__conv_ref_tap_source(ox, kw, d->pad_w, d->dil_w, d->stride_w, d->W);
                                 if (iw < 0) continue;
                                 acc += (double)x[(long)ih * d->W + iw] * w[kh * d->KW + kw];
                             }
@@ -44,13 +38,7 @@ void fs_conv_transpose2d_backward_ref(float *din, float *dweight, float *dbias, 
                                       const float *in, const float *weight, const fs_conv_transpose2d_dims *d) {
     const int Cig = d->C_in / d->groups, Cog = d->C_out / d->groups;
     const long HW = (long)d->H * d->W, HWo = (long)d->H_out * d->W_out, KK = (long)d->KH * d->KW;
-    if (dbias)
-        for (int co = 0; co < d->C_out; co++) {
-            double acc = 0;
-            for (int n = 0; n < d->N; n++)
-                for (long p = 0; p < HWo; p++) acc += dout[((long)n * d->C_out + co) * HWo + p];
-            dbias[co] += (float)acc;
-        }
+    if (dbias) fs__conv_ref_bias_grad(dbias, dout, d->N, d->C_out, HWo);
     if (dweight)
         for (int ci = 0; ci < d->C_in; ci++) {
             const int g = ci / Cig;

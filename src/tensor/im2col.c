@@ -65,10 +65,43 @@ static void add_strided(float *restrict dst, const float *restrict src, int n, i
     for (; i < n; i++) dst[(long)i * s] += src[i];
 }
 
-void fs__im2col(float *col, const float *x, const fs_conv2d_dims *d, int c0, int c1, long p0, long p1) {
-    const long Pt = p1 - p0, HW = (long)d->H * d->W;
+/* One run of output pixels [ow0, ow1) of output row oh for input channel ci and kernel row ih: columns
+ * [a, b) read inside the input, the rest are padding. dst[ow - ow0] = x[ci, ih, ow*sw + off]. */
+static void im2col_segment(float *dst, const float *x, const fs_conv2d_dims *d, int ci, int ih, int off, int ow0,
+                           int ow1, int a, int b) {
+    const int sw = d->stride_w;
+    if (ih < 0 || ih >= d->H) {
+        memset(dst, 0, sizeof(float) * (size_t)(ow1 - ow0));
+        return;
+    }
+    const float *src = x + ci * ((long)d->H * d->W) + (long)ih * d->W; /* src[ow*sw + off] */
+    for (int ow = ow0; ow < a; ow++) dst[ow - ow0] = 0.0f;
+    if (sw == 1 && b > a)
+        memcpy(dst + (a - ow0), src + a + off, sizeof(float) * (size_t)(b - a));
+    else if (b > a)
+        copy_strided(dst + (a - ow0), src + (long)a * sw + off, b - a, sw);
+    for (int ow = b; ow < ow1; ow++) dst[ow - ow0] = 0.0f;
+}
+
+/* The adjoint of im2col_segment: dx[ci, ih, ow*sw + off] += src[ow - ow0] for ow in [a, b). */
+static void col2im_segment(float *dx, const float *src, const fs_conv2d_dims *d, int ci, int ih, int off, int ow0,
+                           int a, int b) {
+    const int sw = d->stride_w;
+    if (ih < 0 || ih >= d->H || b <= a) return;
+    float *dst = dx + ci * ((long)d->H * d->W) + (long)ih * d->W + (long)a * sw + off; /* dst[i*sw] += src[i] */
+    if (sw == 1)
+        cblas_saxpy(b - a, 1.0f, src + (a - ow0), 1, dst, 1);
+    else
+        add_strided(dst, src + (a - ow0), b - a, sw);
+}
+
+/* Walks the rows (ci, kh, kw) of a column buffer (rows of p1 - p0 pixels) in runs that stay in one
+ * output row: fills col_out from x (im2col), or adds col_in into dx (col2im) when dx is set. */
+static void im2col_walk(float *col_out, const float *col_in, float *dx, const float *x, const fs_conv2d_dims *d,
+                        int c0, int c1, long p0, long p1) {
+    const long Pt = p1 - p0;
     const int Wo = d->W_out, sw = d->stride_w;
-    float *row = col;
+    long row = 0;
     for (int ci = c0; ci < c1; ci++)
         for (int kh = 0; kh < d->KH; kh++)
             for (int kw = 0; kw < d->KW; kw++, row += Pt) {
@@ -79,56 +112,25 @@ void fs__im2col(float *col, const float *x, const fs_conv2d_dims *d, int c0, int
                 while (p < p1) {
                     const int oh = (int)(p / Wo), ow0 = (int)(p % Wo);
                     const int ow1 = (long)Wo - ow0 < p1 - p ? Wo : (int)(ow0 + (p1 - p));
-                    float *dst = row + (p - p0); /* dst[ow - ow0] */
                     const int ih = oh * d->stride_h - d->pad_top + kh * d->dil_h;
-                    if (ih < 0 || ih >= d->H) {
-                        memset(dst, 0, sizeof(float) * (size_t)(ow1 - ow0));
-                    } else {
-                        const float *src = x + ci * HW + (long)ih * d->W; /* src[ow*sw + off] */
-                        int a = lo < ow0 ? ow0 : lo, b = hi > ow1 ? ow1 : hi;
-                        if (a > ow1) a = ow1;
-                        if (b < a) b = a;
-                        for (int ow = ow0; ow < a; ow++) dst[ow - ow0] = 0.0f;
-                        if (sw == 1 && b > a)
-                            memcpy(dst + (a - ow0), src + a + off, sizeof(float) * (size_t)(b - a));
-                        else if (b > a)
-                            copy_strided(dst + (a - ow0), src + (long)a * sw + off, b - a, sw);
-                        for (int ow = b; ow < ow1; ow++) dst[ow - ow0] = 0.0f;
-                    }
+                    int a = lo < ow0 ? ow0 : lo, b = hi > ow1 ? ow1 : hi;
+                    if (a > ow1) a = ow1;
+                    if (b < a) b = a;
+                    if (dx)
+                        col2im_segment(dx, col_in + row + (p - p0), d, ci, ih, off, ow0, a, b);
+                    else
+                        im2col_segment(col_out + row + (p - p0), x, d, ci, ih, off, ow0, ow1, a, b);
                     p += ow1 - ow0;
                 }
             }
 }
 
+void fs__im2col(float *col, const float *x, const fs_conv2d_dims *d, int c0, int c1, long p0, long p1) {
+    im2col_walk(col, NULL, NULL, x, d, c0, c1, p0, p1);
+}
+
 void fs__col2im_add(float *dx, const float *col, const fs_conv2d_dims *d, int c0, int c1, long p0, long p1) {
-    const long Pt = p1 - p0, HW = (long)d->H * d->W;
-    const int Wo = d->W_out, sw = d->stride_w;
-    const float *row = col;
-    for (int ci = c0; ci < c1; ci++)
-        for (int kh = 0; kh < d->KH; kh++)
-            for (int kw = 0; kw < d->KW; kw++, row += Pt) {
-                const int off = kw * d->dil_w - d->pad_left;
-                int lo, hi;
-                valid_range(d->W, Wo, sw, off, &lo, &hi);
-                long p = p0;
-                while (p < p1) {
-                    const int oh = (int)(p / Wo), ow0 = (int)(p % Wo);
-                    const int ow1 = (long)Wo - ow0 < p1 - p ? Wo : (int)(ow0 + (p1 - p));
-                    const float *src = row + (p - p0); /* src[ow - ow0] */
-                    const int ih = oh * d->stride_h - d->pad_top + kh * d->dil_h;
-                    if (ih >= 0 && ih < d->H) {
-                        int a = lo < ow0 ? ow0 : lo, b = hi > ow1 ? ow1 : hi;
-                        if (b > a) { /* dst[i*sw] += src[i] */
-                            float *dst = dx + ci * HW + (long)ih * d->W + (long)a * sw + off;
-                            if (sw == 1)
-                                cblas_saxpy(b - a, 1.0f, src + (a - ow0), 1, dst, 1);
-                            else
-                                add_strided(dst, src + (a - ow0), b - a, sw);
-                        }
-                    }
-                    p += ow1 - ow0;
-                }
-            }
+    im2col_walk(NULL, col, dx, NULL, d, c0, c1, p0, p1);
 }
 
 #define SCRATCH_SLOTS 256

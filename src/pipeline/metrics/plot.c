@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "image/font.h"
+#include "image/image_ops.h"
 #include "pipeline/metrics/faceapi.h"
 
 enum { PW = 720, PH = 440, LEFT = 64, RIGHT = 20, PANEL_H = 150, FS = 2 /* font scale */ };
@@ -15,19 +16,11 @@ enum { PW = 720, PH = 440, LEFT = 64, RIGHT = 20, PANEL_H = 150, FS = 2 /* font 
 static const uint8_t grey[3] = {160, 160, 160}, blue[3] = {30, 90, 220}, red[3] = {220, 40, 40},
                      black[3] = {20, 20, 20};
 
-static void put(fs_image *im, int x, int y, const uint8_t c[3]) {
-    if (x < 0 || y < 0 || x >= im->w || y >= im->h) return;
-    uint8_t *p = fs_image_px(im, x, y);
-    p[0] = c[0];
-    p[1] = c[1];
-    p[2] = c[2];
-}
-
 static void line(fs_image *im, int x0, int y0, int x1, int y1, const uint8_t c[3]) {
     int dx = abs(x1 - x0), dy = -abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1, e = dx + dy;
     for (int guard = 0; guard < 4 * (PW + PH); guard++) {
-        put(im, x0, y0, c);
-        put(im, x0, y0 + 1, c);
+        fs_draw_pixel(im, x0, y0, c);
+        fs_draw_pixel(im, x0, y0 + 1, c);
         if (x0 == x1 && y0 == y1) break;
         int e2 = 2 * e;
         if (e2 >= dy) e += dy, x0 += sx;
@@ -109,7 +102,7 @@ int fs_metrics_faceapi_plot(const fs_metrics_faceapi *fa, const char *path, fs_e
     fs_image *im = fs_image_create(PW, PH, err);
     if (!im) return FS_ERR;
     for (int y = 0; y < PH; y++)
-        for (int x = 0; x < PW; x++) put(im, x, y, (const uint8_t[3]){255, 255, 255});
+        for (int x = 0; x < PW; x++) fs_draw_pixel(im, x, y, (const uint8_t[3]){255, 255, 255});
     legend(im);
     double lo, hi;
     range(fa->age_o, fa->age_e, fa->n, &lo, &hi);
