@@ -16,12 +16,14 @@ ROUTES="GET:/api/state POST:/api/open GET:/api/faces GET:/api/frame GET:/api/dir
 GET:/api/file GET:/api/jobs POST:/api/jobs POST:/api/jobs/cancel POST:/api/jobs/retry GET:/api/metrics
 GET:/api/events GET:/api/nonexistent GET:/api"
 bad=0
+# a wrong token: the real one with its last digit changed (never the same: a token ending in 0 gets 1)
+case $TOK in *0) WRONG=${TOK%?}1 ;; *) WRONG=${TOK%?}0 ;; esac
 for r in $ROUTES; do
   m=${r%%:*} p=${r#*:}
-  c1=$(curl -s -o /dev/null -w '%{http_code}' -X "$m" -d '{}' "$BASE$p?project=0&frame=0&name=source")
-  c2=$(curl -s -o /dev/null -w '%{http_code}' -X "$m" -d '{}' -H "X-Facestitch-Token: ${TOK%?}0" "$BASE$p")
-  c3=$(curl -s -o /dev/null -w '%{http_code}' -X "$m" -d '{}' -H "Authorization: Bearer x$TOK" "$BASE$p")
-  c4=$(curl -s -o /dev/null -w '%{http_code}' -X "$m" -d '{}' -b "fs_token=" "$BASE$p")
+  c1=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -X "$m" -d '{}' "$BASE$p?project=0&frame=0&name=source")
+  c2=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -X "$m" -d '{}' -H "X-Facestitch-Token: $WRONG" "$BASE$p")
+  c3=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -X "$m" -d '{}' -H "Authorization: Bearer x$TOK" "$BASE$p")
+  c4=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -X "$m" -d '{}' -b "fs_token=" "$BASE$p")
   [ "$c1$c2$c3$c4" = 403403403403 ] || { echo "  $m $p: $c1 $c2 $c3 $c4"; bad=1; }
 done
 check no_token_403_every_route "[ $bad -eq 0 ]"
