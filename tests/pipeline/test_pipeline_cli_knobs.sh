@@ -5,14 +5,13 @@
 # --feather-radius, --hard-mask) change the output only inside the crop quads; bad values give one
 # error line naming the flag.
 set -u
+. "${FS_SRC:?}/tests/testlib.sh"
 B=${FS_BIN:?}
 S=${FS_SHARED:-../shared}
 CLIP=$S/media/synthetic_talking_head_grace_hopper_25fps_3s_aac.mp4
-[ -f "$CLIP" ] || { echo "SKIP: $CLIP not found (../shared is absent)"; exit 77; }
+need_shared "$CLIP"
 T=$(mktemp -d /tmp/fs_test_knobs_XXXXXX)
 trap 'rm -rf "$T"' EXIT
-fail=0
-check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
 json() { sed -n "s/.*\"$2\":[[:space:]]*\([-0-9.e+]*\).*/\1/p" "$1" | head -n 1; }
 
 $B -q models init --tiny --out "$T/m" || { echo "FAIL models init"; exit 1; }
@@ -67,7 +66,7 @@ for v in nomask hard feather5; do
     check "${v}_face_differs" "! cmp -s $T/$v.mp4 $T/base.mp4 && [ \"$(json $T/$v.json face_psnr_db)\" != \"$(json $T/base.json face_psnr_db)\" ]"
 done
 check hard_is_not_nomask "! cmp -s $T/hard.mp4 $T/nomask.mp4"
-check background_40db "awk 'BEGIN{exit !($(json $T/base.json background_psnr_db) >= 40)}'"
+check background_40db "num '$(json $T/base.json background_psnr_db)' '>=' 40"
 
 # PTI and alignment knobs: another tuned generator / other crops (each in a new project)
 for k in "l2-lambda 1" "adam-beta1 0" "center-sigma 0" "xy-sigma 0"; do
@@ -91,4 +90,4 @@ for bad in "--outer-dilation 0" "--content-lambda x" "--freeze-fine-layers 1.5" 
     flag=${bad%% *}
     check "bad_${flag#--}" "[ $rc -eq 2 ] && head -n 1 $T/bad.log | grep -q -- '$flag'"
 done
-exit $fail
+finish

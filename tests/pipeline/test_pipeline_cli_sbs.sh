@@ -3,15 +3,14 @@
 # labelled columns (original | inversion | naive edit | stitched), the source's frame count and
 # audio; --output-frames writes DIR/{inversion,naive,stitched,final}/NNNNNN.png.
 set -u
+. "${FS_SRC:?}/tests/testlib.sh"
 B=${FS_BIN:?}
 S=${FS_SHARED:-../shared}
 CLIP=$S/media/synthetic_talking_head_grace_hopper_25fps_3s_aac.mp4
-[ -f "$CLIP" ] || { echo "SKIP: $CLIP not found (../shared is absent)"; exit 77; }
-command -v ffmpeg >/dev/null || { echo "SKIP: ffmpeg (Debian) not installed"; exit 77; }
+need_shared "$CLIP"
+command -v ffmpeg >/dev/null || skip "ffmpeg (Debian) not installed"
 T=$(mktemp -d /tmp/fs_test_sbs_XXXXXX)
 trap 'rm -rf "$T"' EXIT
-fail=0
-check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
 probe() { ffprobe -v error -select_streams "$2" -show_entries "$3" -of default=nw=1:nk=1 "$1" | head -n 1; }
 
 $B -q models init --tiny --out "$T/m" || { echo "FAIL models init"; exit 1; }
@@ -35,4 +34,4 @@ for s in inversion naive stitched final; do
     check "frames_$s" "[ $n -eq 4 ]"
 done
 check naive_vs_stitched "! cmp -s $T/frames/naive/000001.png $T/frames/stitched/000001.png"
-exit $fail
+finish

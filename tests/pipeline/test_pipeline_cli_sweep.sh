@@ -5,15 +5,14 @@
 # --side-by-side, --hard-mask and --output-frames are written per strength (sbs_age-6.mp4,
 # frames/age-6/...); keyframes or other edits with a sweep are refused, and so is STEP 0.
 set -u
+. "${FS_SRC:?}/tests/testlib.sh"
 B=${FS_BIN:?}
 S=${FS_SHARED:-../shared}
 CLIP=$S/media/synthetic_talking_head_grace_hopper_25fps_3s_aac.mp4
-[ -f "$CLIP" ] || { echo "SKIP: $CLIP not found (../shared is absent)"; exit 77; }
-command -v ffmpeg >/dev/null || { echo "SKIP: ffmpeg (Debian) not installed"; exit 77; }
+need_shared "$CLIP"
+command -v ffmpeg >/dev/null || skip "ffmpeg (Debian) not installed"
 T=$(mktemp -d /tmp/fs_test_sweep_XXXXXX)
 trap 'rm -rf "$T"' EXIT
-fail=0
-check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
 probe() { ffprobe -v error -select_streams "$2" -show_entries "$3" -of default=nw=1:nk=1 "$1" | head -n 1; }
 json() { sed -n "s/.*\"$2\":[[:space:]]*\([-0-9.e+]*\).*/\1/p" "$1" | head -n 1; }
 
@@ -34,13 +33,13 @@ for s in -6 0 6; do
     $B -q metrics "$CLIP" "$f" --max-frames 4 --json >"$T/m$s.json" 2>/dev/null
     bg=$(json "$T/m$s.json" background_psnr_db)
     echo "age $s: background PSNR vs source $bg dB"
-    check "age${s}_background_40db" "awk 'BEGIN{exit !($bg >= 40)}'"
+    check "age${s}_background_40db" "num '$bg' '>=' 40"
 done
 # faces differ between strengths: the face PSNR between two strengths is finite
 $B -q metrics "$T/out_age-6.mp4" "$T/out_age6.mp4" --json >"$T/pair.json" 2>/dev/null
 fp=$(json "$T/pair.json" frame_psnr_db)
 echo "age -6 vs age 6: frame PSNR $fp dB"
-check strengths_differ "! cmp -s $T/out_age-6.mp4 $T/out_age6.mp4 && awk 'BEGIN{exit !($fp < 99)}'"
+check strengths_differ "! cmp -s $T/out_age-6.mp4 $T/out_age6.mp4 && num '$fp' '<' 99"
 # the grid: 3 columns of the source's width (or shrunk alike), the same frames and audio, a label
 # (bright pixels on the black band) over each column
 W=$(probe "$CLIP" v:0 stream=width); GW=$(probe "$T/grid.mp4" v:0 stream=width)
@@ -66,4 +65,4 @@ check refuse_step0 "[ $rc -eq 2 ] && grep -q 'STEP must be > 0' $T/e4"
 $B edit "$CLIP" --models "$T/m" --edit age=-50:50:0.5 -o "$T/x.mp4" 2>"$T/e5"; rc=$?
 check refuse_too_many "[ $rc -eq 2 ] && grep -q 'at most 101' $T/e5"
 check nothing_written "[ ! -e $T/x.mp4 ] && [ ! -e $T/g.mp4 ]"
-exit $fail
+finish
