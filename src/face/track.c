@@ -70,6 +70,7 @@ struct fs_face_tracker {
     int last_index;      /* last frame index pushed */
     int last_detect;     /* frame of the last full detection */
     int need_detect;
+    int pushed;          /* frames pushed since create or the last reset */
     fs_face_tracker_stats st;
 };
 
@@ -529,6 +530,7 @@ int fs_face_tracker_push(fs_face_tracker *tr, const fs_image *frame, int idx, fs
     int prev = tr->last_index;
     tr->last_index = idx;
     tr->st.frames++;
+    tr->pushed++;
     fs_gray g = {0}, dg = {0};
     if (fs_gray_from_image(frame, &g, err)) return FS_ERR;
     float ds = 1.0f;
@@ -723,70 +725,50 @@ done:
 
 /* ---------------------------------------------------------------- finish */
 
-static int cmp_first_frame(const void *a, const void *b) {
-    const fs_face_track *x = a, *y = b;
-    int fx = x->count ? x->obs[0].frame : 0, fy = y->count ? y->obs[0].frame : 0;
-    if (fx != fy) return fx < fy ? -1 : 1;
-    return x->id < y->id ? -1 : x->id > y->id;
-}
-
-int fs_face_tracker_finish(fs_face_tracker *tr, fs_face_tracks **out, fs_err *err) {
+int fs_face_tracker_take_tracklets(fs_face_tracker *tr, fs_face_tracks **out, fs_err *err) {
     fs_face_tracks *res = calloc(1, sizeof *res);
     if (!res) return fs_errorf(err, "out of memory");
-    res->frames = tr->st.frames;
+    res->frames = tr->pushed;
     res->tracks = calloc((size_t)(tr->nt ? tr->nt : 1), sizeof *res->tracks);
     if (!res->tracks) {
         free(res);
         return fs_errorf(err, "out of memory");
     }
-    int min_len = tr->o.min_track_len;
-    if (min_len > tr->st.frames) min_len = tr->st.frames;
     for (int i = 0; i < tr->nt; i++) {
         trk *t = &tr->t[i];
-        if (t->count < 1 || t->count < min_len) continue;
-        int first = t->obs[0].frame, last = t->obs[t->count - 1].frame;
-        /* observed + interpolated frames */
-        int n = 0;
-        for (int k = 0; k < t->count; k++) {
-            n++;
-            if (k + 1 < t->count) {
-                int gap = t->obs[k + 1].frame - t->obs[k].frame - 1;
-                if (gap > 0 && gap <= tr->o.max_gap) n += gap;
-            }
-        }
-        (void)first;
-        (void)last;
-        fs_face_obs *o = malloc(sizeof *o * (size_t)n);
-        if (!o) {
+        if (t->count < 1) continue; /* a younger duplicate that lost its only observation */
+        fs_face_track *ft = &res->tracks[res->count];
+        ft->obs = malloc(sizeof *ft->obs * (size_t)t->count);
+        if (!ft->obs) {
             fs_face_tracks_destroy(res);
             return fs_errorf(err, "out of memory");
         }
-        int m = 0;
-        for (int k = 0; k < t->count; k++) {
-            o[m++] = t->obs[k];
-            if (k + 1 >= t->count) continue;
-            const fs_face_obs *a = &t->obs[k], *b = &t->obs[k + 1];
-            int gap = b->frame - a->frame - 1;
-            if (gap <= 0 || gap > tr->o.max_gap) continue;
-            for (int g = 1; g <= gap; g++) {
-                float w = (float)g / (gap + 1);
-                fs_face_obs *q = &o[m++];
-                q->frame = a->frame + g;
-                q->interpolated = 1;
-                for (int c = 0; c < 4; c++) q->box[c] = a->box[c] + w * (b->box[c] - a->box[c]);
-                for (int p = 0; p < NLM; p++)
-                    for (int c = 0; c < 2; c++) q->lm[p][c] = a->lm[p][c] + w * (b->lm[p][c] - a->lm[p][c]);
-            }
-        }
-        fs_face_track *ft = &res->tracks[res->count++];
-        ft->id = t->id;
-        ft->count = m;
-        ft->obs = o;
+        memcpy(ft->obs, t->obs, sizeof *ft->obs * (size_t)t->count);
+        ft->count = t->count;
+        ft->id = res->count++;
     }
-    qsort(res->tracks, (size_t)res->count, sizeof *res->tracks, cmp_first_frame);
-    for (int i = 0; i < res->count; i++) res->tracks[i].id = i;
     *out = res;
     return FS_OK;
+}
+
+void fs_face_tracker_reset(fs_face_tracker *tr) {
+    for (int i = 0; i < tr->nt; i++) free(tr->t[i].obs);
+    free(tr->t);
+    tr->t = NULL;
+    tr->nt = tr->capt = tr->next_id = 0;
+    tr->last_index = -1;
+    tr->last_detect = -1000000;
+    tr->need_detect = 0;
+    tr->pushed = 0;
+}
+
+int fs_face_tracker_finish(fs_face_tracker *tr, fs_face_tracks **out, fs_err *err) {
+    fs_face_tracks *raw = NULL;
+    if (fs_face_tracker_take_tracklets(tr, &raw, err)) return FS_ERR;
+    const fs_face_tracks *chunks[1] = {raw};
+    int rc = fs_face_tracks_join(chunks, 1, &tr->o, raw->frames, out, err);
+    fs_face_tracks_destroy(raw);
+    return rc;
 }
 
 void fs_face_tracks_destroy(fs_face_tracks *t) {

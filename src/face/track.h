@@ -90,7 +90,28 @@ int fs_face_tracker_create(const fs_face_tracker_opts *o, fs_face_tracker **out,
 void fs_face_tracker_destroy(fs_face_tracker *tr);
 /* frame_index must increase from call to call (gaps allowed: skipped frames have no observation). */
 int fs_face_tracker_push(fs_face_tracker *tr, const fs_image *frame, int frame_index, fs_err *err);
+/* Links, fills short gaps, drops short tracks: fs_face_tracker_take_tracklets + fs_face_tracks_join of one chunk. */
 int fs_face_tracker_finish(fs_face_tracker *tr, fs_face_tracks **out, fs_err *err);
+
+/* Chunked tracking (one video cut into chunks tracked independently, e.g. by several processes):
+ *
+ *   for each chunk c: fs_face_tracker_reset(tr); push the chunk's frames;
+ *                     fs_face_tracker_take_tracklets(tr, &chunk[c], &err);
+ *   fs_face_tracks_join(chunk, n, &opts, frames, &tracks, &err);
+ *
+ * take_tracklets: the raw tracks since create or the last reset, in order of creation (ids 0..),
+ * observed frames only (no gap filled, none dropped); frames = frames pushed since then. */
+int fs_face_tracker_take_tracklets(fs_face_tracker *tr, fs_face_tracks **out, fs_err *err);
+/* Forgets every track (the next frame starts with a full detection); keeps the models and stats. */
+void fs_face_tracker_reset(fs_face_tracker *tr);
+/* Joins the tracklets of consecutive chunks (in frame order): a tracklet of chunk c continues a track
+ * of the earlier chunks that was last seen at most max_gap + 1 frames before the tracklet's first
+ * frame, near it and of a similar size (the tracker's own rule for resuming a lost track: centres
+ * closer than half the box side, sides within 0.67..1.5), best pairs first. Then as finish(): gaps
+ * of at most max_gap frames filled, tracks with fewer than min_track_len observed frames (capped by
+ * `frames`, the frames tracked) dropped, ids 0.. in order of first frame. */
+int fs_face_tracks_join(const fs_face_tracks *const *chunks, int n, const fs_face_tracker_opts *o, int frames,
+                        fs_face_tracks **out, fs_err *err);
 void fs_face_tracks_destroy(fs_face_tracks *t);
 void fs_face_tracker_get_stats(const fs_face_tracker *tr, fs_face_tracker_stats *st);
 

@@ -220,6 +220,7 @@ void fs_params_to_settings(const fs_params *p, fs_project_settings *s) {
     s->xy_sigma = p->xy_sigma;
     snprintf(s->detector, sizeof s->detector, "%s", fs_face_finder_resolve_detector(p->detector.s));
     snprintf(s->landmarks, sizeof s->landmarks, "%s", p->landmarks.s);
+    s->track_chunk = p->track_chunk;
 }
 
 void fs_params_to_pti(const fs_params *p, fs_pti_opts *o) {

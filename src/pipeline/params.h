@@ -61,6 +61,9 @@ typedef struct fs_param_text {
       "Haar cascades; auto = ssd when installed (facestitch models fetch face-api), else haar")                \
     X(LANDMARKS, landmarks, TEXT, "dlib", 0, 0, "dlib|cnn", FS_PC_TRACK, "--use_fa",                             \
       "68 landmarks the crops are aligned on: dlib's shape predictor (STIT) or face-api's CNN on the detected box") \
+    X(TRACK_CHUNK, track_chunk, INT, "100", 0, 1e9, "N", FS_PC_TRACK, "(none: one sequential pass)",           \
+      "track faces in chunks of N frames, each from a fresh detection, joined afterwards (MPI ranks share the "    \
+      "chunks; results do not depend on the number of ranks); 0 = the whole video as one chunk")                  \
     X(FACE, face, FACE, "all", 0, 0, "all|largest|ID", FS_PC_INVERT | FS_PC_EDIT, "(none: STIT takes one face)", \
       "faces PTI tunes on and edit changes")                                                                     \
     X(PTI_STEPS, pti_steps, INT, "80", 0, 100000, "N", FS_PC_INVERT, "--num_pti_steps",                           \

@@ -17,7 +17,7 @@
 static int same_settings(const fs_project_settings *a, const fs_project_settings *b) {
     return a->size == b->size && a->center_sigma == b->center_sigma && a->xy_sigma == b->xy_sigma &&
            a->antialias == b->antialias && a->max_frames == b->max_frames && fs_frame_range_equal(&a->range, &b->range) &&
-           !strcmp(a->detector, b->detector) && !strcmp(a->landmarks, b->landmarks);
+           !strcmp(a->detector, b->detector) && !strcmp(a->landmarks, b->landmarks) && a->track_chunk == b->track_chunk;
 }
 
 int fs_project_cut_crops(fs_project *p, const char *video, int force, int64_t from, int64_t until, fs_err *err) {
@@ -108,10 +108,11 @@ int fs_project_align(const char *video, const char *dir, const fs_project_align_
             fs_frame_range_format(&p->settings.range, rtext, sizeof rtext);
             int rc = fs_errorf(err,
                                "%s: the project was aligned with other settings (--size %d, max frames %lld%s%s, detector %s, "
-                               "landmarks %s); "
+                               "landmarks %s, track chunk %lld); "
                                "use the same options or a new --project dir",
                                dir, p->settings.size, (long long)p->settings.max_frames,
-                               p->settings.range.set ? ", range " : "", rtext, p->settings.detector, p->settings.landmarks);
+                               p->settings.range.set ? ", range " : "", rtext, p->settings.detector, p->settings.landmarks,
+                               (long long)p->settings.track_chunk);
             fs_project_close(p);
             return rc;
         }
@@ -142,6 +143,10 @@ int fs_project_align(const char *video, const char *dir, const fs_project_align_
             return FS_ERR;
         }
     }
+    if (o->setup_only) { /* the ranks track the chunks next (align_dist.c) */
+        fs_project_close(p);
+        return FS_OK;
+    }
     int rc = FS_OK;
     if (!p->tracks) {
         fs_aligned_tracks *t = NULL;
@@ -153,7 +158,8 @@ int fs_project_align(const char *video, const char *dir, const fs_project_align_
             int64_t bound = !rc && vi.frames > 0 ? vi.frames + vi.frames / 50 + 2 : 0;
             if (!rc) rc = fs_aligned_tracks_read_json(o->tracks_json, &p->settings, bound, &t, err);
         } else {
-            rc = fs_project_detect_tracks(real, &p->settings, NULL, &t, err);
+            rc = fs_project_track_chunks(real, &p->settings, dir, 0, -1, err); /* those not stored yet */
+            if (!rc) rc = fs_project_join_track_chunks(real, &p->settings, dir, &t, err);
         }
         if (!rc && o->tracks_json && t->width && p->info.width && (t->width != p->info.width || t->height != p->info.height))
             rc = fs_errorf(err, "%s: tracks are for %dx%d frames, the video is %dx%d", o->tracks_json, t->width,

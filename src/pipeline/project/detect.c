@@ -1,81 +1,280 @@
-/* detect.c — pass 1: decode, detect + track faces (face/track.h), align the tracks;
- * and the --debug overlay video. */
+/* detect.c — pass 1: decode, detect + track faces (face/track.h) chunk by chunk (tracklets.h), join
+ * the chunks and align the tracks; and the --debug overlay video.
+ *
+ * A chunk is `track_chunk` frames (0: the whole video is one chunk), tracked by a tracker reset at
+ * its first frame. Every chunk goes through its JSON text (tracklets.c), kept in memory by `faces` or
+ * stored in DIR/tracklets by `align`, so tracks read back from the project equal those of `faces`. */
 #include "pipeline/project/project.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fileio.h"
 #include "core/log.h"
 #include "face/align.h"
 #include "image/image_ops.h"
 #include "pipeline/project/face_finder.h"
+#include "pipeline/project/tracklets.h"
 
-int fs_project_detect_tracks(const char *video, const fs_project_settings *s, const char *debug_video, fs_aligned_tracks **out,
-                     fs_err *err) {
+/* Where the chunks' texts go: DIR/tracklets/cNNNNNN.json, or a list in memory (dir NULL). */
+typedef struct chunk_store {
+    const char *dir;
+    char settings[192]; /* the settings text of fs_track_chunk */
+    char **text; /* by chunk index (memory) */
+    int64_t n, cap;
+} chunk_store;
+
+/* What the tracklets depend on besides the video and the chunk: a chunk stored with other settings is tracked again. */
+static void settings_text(const fs_project_settings *s, char *buf, size_t n) {
+    char range[64];
+    fs_frame_range_format(&s->range, range, sizeof range);
+    snprintf(buf, n, "detector %s landmarks %s max_frames %lld range %s", s->detector, s->landmarks,
+             (long long)s->max_frames, range[0] ? range : "all");
+}
+
+static int chunk_path(const chunk_store *st, int64_t c, char *buf, size_t n, fs_err *err) {
+    return fs_path_fmt(buf, n, err, "%s/tracklets/c%06lld.json", st->dir, (long long)c);
+}
+
+/* Chunk c as stored (its text read and parsed): FS_OK and *c filled, or FS_ERR (missing or damaged: err says
+ * which). */
+static int chunk_load(const chunk_store *st, int64_t c, int64_t chunk, fs_track_chunk *out, fs_err *err) {
+    if (!st->dir) {
+        if (c >= st->n || !st->text[c]) return fs_errorf(err, "tracklets of chunk %lld missing", (long long)c);
+        return fs_track_chunk_parse(st->text[c], strlen(st->text[c]), "tracklets", c, chunk, out, err);
+    }
+    char path[FS_PATH_MAX];
+    if (chunk_path(st, c, path, sizeof path, err)) return FS_ERR;
+    unsigned char *data = NULL;
+    size_t len = 0;
+    if (fs_read_file(path, &data, &len, err)) return FS_ERR;
+    int rc = fs_track_chunk_parse((const char *)data, len, path, c, chunk, out, err);
+    free(data);
+    if (!rc && strcmp(out->settings, st->settings)) {
+        rc = fs_errorf(err, "%s: tracked with other settings (%s)", path, out->settings);
+        fs_track_chunk_clear(out);
+    }
+    return rc;
+}
+
+/* 1 when chunk c is stored and readable (*eof: the video ended in it), else 0. */
+static int chunk_stored(const chunk_store *st, int64_t c, int64_t chunk, int *eof) {
+    if (!st->dir) return 0;
+    char path[FS_PATH_MAX];
+    if (chunk_path(st, c, path, sizeof path, NULL) || !fs_file_exists(path)) return 0;
+    fs_track_chunk ch = {0};
+    fs_err e = {0};
+    if (chunk_load(st, c, chunk, &ch, &e)) {
+        fs_warn("%s; tracking that chunk again", e.msg);
+        return 0;
+    }
+    *eof = ch.eof;
+    fs_track_chunk_clear(&ch);
+    return 1;
+}
+
+static int chunk_save(chunk_store *st, const fs_track_chunk *c, int64_t chunk, fs_err *err) {
+    char *text = NULL;
+    if (fs_track_chunk_to_json(c, chunk, &text, err)) return FS_ERR;
+    if (st->dir) {
+        char path[FS_PATH_MAX];
+        int rc = chunk_path(st, c->index, path, sizeof path, err);
+        if (!rc) rc = fs_write_file_atomic(path, text, strlen(text), err);
+        free(text);
+        return rc;
+    }
+    if (c->index >= st->cap) {
+        int64_t cap = st->cap ? st->cap * 2 : 16;
+        while (cap <= c->index) cap *= 2;
+        char **t = realloc(st->text, sizeof *t * (size_t)cap);
+        if (!t) {
+            free(text);
+            return fs_errorf(err, "out of memory");
+        }
+        memset(t + st->cap, 0, sizeof *t * (size_t)(cap - st->cap));
+        st->text = t;
+        st->cap = cap;
+    }
+    free(st->text[c->index]);
+    st->text[c->index] = text;
+    if (c->index >= st->n) st->n = c->index + 1;
+    return FS_OK;
+}
+
+static void chunk_store_clear(chunk_store *st) {
+    for (int64_t c = 0; c < st->n; c++) free(st->text[c]);
+    free(st->text);
+}
+
+/* The first chunk of [c0, end) still to track, or -1 when all are stored (up to one where the video ended). */
+static int64_t first_missing(const chunk_store *st, int64_t c0, int64_t end, int64_t chunk) {
+    for (int64_t c = c0; c < end; c++) {
+        int eof = 0;
+        if (!chunk_stored(st, c, chunk, &eof)) return c;
+        if (eof) return -1;
+    }
+    return -1;
+}
+
+/* The tracker and the frames it sees while the chunks [c0, end) are decoded. */
+typedef struct chunk_run {
+    fs_face_tracker *tr;
+    chunk_store *st;
+    int64_t chunk, from, until; /* chunk frames; --range as frames */
+    fs_track_chunk cur;         /* index, decoded so far */
+    int tracking;               /* cur is to be tracked (not stored yet) */
+} chunk_run;
+
+static void chunk_begin(chunk_run *r, int64_t c) {
+    int eof = 0;
+    r->cur.index = c;
+    r->cur.decoded = 0;
+    r->tracking = !chunk_stored(r->st, c, r->chunk, &eof);
+    fs_face_tracker_reset(r->tr);
+}
+
+static int chunk_end(chunk_run *r, int eof, fs_err *err) {
+    if (!r->tracking) return FS_OK;
+    r->cur.eof = eof;
+    snprintf(r->cur.settings, sizeof r->cur.settings, "%s", r->st->settings);
+    if (fs_face_tracker_take_tracklets(r->tr, &r->cur.tracklets, err)) return FS_ERR;
+    int rc = chunk_save(r->st, &r->cur, r->chunk, err);
+    fs_face_tracks_destroy(r->cur.tracklets);
+    r->cur.tracklets = NULL;
+    return rc;
+}
+
+/* Decodes the video up to the end of chunk end-1 (end < 0: to its end) and tracks the chunks of [c0, end)
+ * that are not stored yet. */
+static int track_chunks(const char *video, const fs_project_settings *s, chunk_store *st, int64_t c0, int64_t end,
+                        fs_err *err) {
+    int64_t K = s->track_chunk;
+    if (end < 0) end = INT64_MAX;
+    if (first_missing(st, c0, end, K) < 0) return FS_OK; /* every chunk stored: nothing to decode */
     fs_video_open_opts vo;
     fs_video_open_opts_default(&vo);
     vo.max_frames = s->max_frames;
-    fs_video_reader *r = NULL;
-    if (fs_video_open(video, &vo, &r, err)) return FS_ERR;
-    const fs_video_info *vi = fs_video_reader_info(r);
+    fs_video_reader *rd = NULL;
+    if (fs_video_open(video, &vo, &rd, err)) return FS_ERR;
+    const fs_video_info *vi = fs_video_reader_info(rd);
     fs_face_tracker_opts to;
     fs_face_tracker_opts_default(&to);
     fs_face_finder *ff = NULL;
-    if (fs_face_finder_create(fs_face_finder_resolve_detector(s->detector), s->landmarks[0] ? s->landmarks : "dlib", &ff,
-                              err)) {
-        fs_video_close(r);
-        return FS_ERR;
-    }
-    to.detector = fs_face_finder_hook(ff);
-    fs_face_tracker *tr = NULL;
-    if (fs_face_tracker_create(&to, &tr, err)) {
-        fs_face_finder_destroy(ff);
-        fs_video_close(r);
-        return FS_ERR;
+    chunk_run r = {NULL, st, K, 0, 0, {0}, 0};
+    int rc = fs_face_finder_create(fs_face_finder_resolve_detector(s->detector), s->landmarks[0] ? s->landmarks : "dlib",
+                                   &ff, err);
+    if (!rc) {
+        to.detector = fs_face_finder_hook(ff);
+        rc = fs_face_tracker_create(&to, &r.tr, err);
     }
     /* --range: faces only in frames [from, to); the other frames are decoded (and counted) only */
-    int64_t from, until;
-    if (fs_frame_range_frames(&s->range, vi->fps, &from, &until, err)) {
-        fs_face_tracker_destroy(tr);
-        fs_face_finder_destroy(ff);
-        fs_video_close(r);
-        return FS_ERR;
-    }
+    if (!rc) rc = fs_frame_range_frames(&s->range, vi->fps, &r.from, &r.until, err);
+    if (!rc) chunk_begin(&r, c0);
     fs_progress pg;
     fs_progress_begin(&pg, "faces", vi->frames);
-    fs_video_frame f;
-    int rc, n = 0;
-    while ((rc = fs_video_next(r, &f, err)) == FS_OK && f.image) {
-        if (f.index >= from && f.index < until && (rc = fs_face_tracker_push(tr, f.image, (int)f.index, err))) break;
-        n++;
-        fs_progress_step(&pg, 1, NULL);
-        if (fs_should_abort()) {
-            rc = fs_errorf(err, "%s: interrupted", video);
-            break;
+    fs_video_frame f = {0};
+    while (!rc && (rc = fs_video_next(rd, &f, err)) == FS_OK && f.image) {
+        int64_t cf = K ? f.index / K : 0;
+        while (!rc && cf > r.cur.index && r.cur.index < end) { /* the frame starts a later chunk */
+            rc = chunk_end(&r, 0, err);
+            if (r.cur.index + 1 < end) chunk_begin(&r, r.cur.index + 1);
+            else r.cur.index = end;
         }
+        if (rc || cf >= end) break;
+        if (cf >= c0) {
+            r.cur.decoded++;
+            if (r.tracking && f.index >= r.from && f.index < r.until)
+                rc = fs_face_tracker_push(r.tr, f.image, (int)f.index, err);
+        }
+        fs_progress_step(&pg, 1, NULL);
+        if (!rc && fs_should_abort()) rc = fs_errorf(err, "%s: interrupted", video);
     }
+    if (!rc && !f.image && r.cur.index < end) rc = chunk_end(&r, 1, err); /* the video ended in this chunk */
     fs_progress_end(&pg);
-    fs_face_tracks *ft = NULL;
-    if (!rc) rc = fs_face_tracker_finish(tr, &ft, err);
-    fs_video_info info = *vi;
-    fs_video_close(r);
-    fs_face_tracker_destroy(tr);
+    fs_video_close(rd);
+    fs_face_tracker_destroy(r.tr);
     fs_face_finder_destroy(ff);
-    if (rc) {
-        fs_face_tracks_destroy(ft);
-        return FS_ERR;
+    return rc;
+}
+
+/* Joins the stored chunks 0, 1, ... up to the one where the video ended into aligned tracks. */
+static int join_chunks(const chunk_store *st, const fs_project_settings *s, const fs_video_info *vi,
+                       fs_aligned_tracks **out, fs_err *err) {
+    int64_t K = s->track_chunk, n = 0, cap = 0;
+    fs_track_chunk *cs = NULL;
+    int rc = FS_OK, eof = 0, tracked = 0;
+    while (!rc && !eof) {
+        if (n == cap) {
+            fs_track_chunk *q = realloc(cs, sizeof *q * (size_t)(cap = cap ? 2 * cap : 16));
+            if (!q) {
+                rc = fs_errorf(err, "out of memory");
+                break;
+            }
+            cs = q;
+        }
+        if ((rc = chunk_load(st, n, K, &cs[n], err))) break;
+        eof = cs[n].eof;
+        tracked += cs[n++].tracklets->frames;
     }
-    rc = fs_aligned_tracks_from_faces(ft, n, info.fps, info.width, info.height, s, out, err);
+    const fs_face_tracks **chunks = rc ? NULL : malloc(sizeof *chunks * (size_t)(n ? n : 1));
+    if (!rc && !chunks) rc = fs_errorf(err, "out of memory");
+    for (int64_t c = 0; !rc && c < n; c++) chunks[c] = cs[c].tracklets;
+    fs_face_tracks *ft = NULL;
+    fs_face_tracker_opts to;
+    fs_face_tracker_opts_default(&to);
+    if (!rc) rc = fs_face_tracks_join(chunks, (int)n, &to, tracked, &ft, err);
+    int frames = n ? (int)((n - 1) * K + cs[n - 1].decoded) : 0;
+    if (!rc) rc = fs_aligned_tracks_from_faces(ft, frames, vi->fps, vi->width, vi->height, s, out, err);
     fs_face_tracks_destroy(ft);
-    if (rc) return FS_ERR;
-    if ((*out)->count == 0 && s->range.set) {
+    free(chunks);
+    for (int64_t c = 0; c < n; c++) fs_track_chunk_clear(&cs[c]);
+    free(cs);
+    return rc;
+}
+
+int fs_project_track_chunks(const char *video, const fs_project_settings *s, const char *dir, int64_t c0, int64_t end,
+                            fs_err *err) {
+    char sub[FS_PATH_MAX];
+    chunk_store st = {dir, "", NULL, 0, 0};
+    settings_text(s, st.settings, sizeof st.settings);
+    if (fs_path_join(sub, sizeof sub, dir, "tracklets", err) || fs_mkdirs(sub, err)) return FS_ERR;
+    return track_chunks(video, s, &st, c0, end, err);
+}
+
+static void report(const char *video, const fs_project_settings *s, const fs_aligned_tracks *t) {
+    if (t->count == 0 && s->range.set) {
         char rtext[64];
         fs_frame_range_format(&s->range, rtext, sizeof rtext);
         fs_warn("%s: no face found in the range %s", video, rtext);
+    } else if (t->count == 0) {
+        fs_warn("%s: no face found in %d frames", video, t->frames);
+    } else {
+        fs_verbose("%s: %d face track(s) in %d frames", video, t->count, t->frames);
     }
-    else if ((*out)->count == 0) fs_warn("%s: no face found in %d frames", video, n);
-    else fs_verbose("%s: %d face track(s) in %d frames", video, (*out)->count, n);
+}
+
+int fs_project_join_track_chunks(const char *video, const fs_project_settings *s, const char *dir,
+                                 fs_aligned_tracks **out, fs_err *err) {
+    fs_video_info vi;
+    chunk_store st = {dir, "", NULL, 0, 0};
+    settings_text(s, st.settings, sizeof st.settings);
+    if (fs_video_probe(video, &vi, err) || join_chunks(&st, s, &vi, out, err)) return FS_ERR;
+    report(video, s, *out);
+    return FS_OK;
+}
+
+int fs_project_detect_tracks(const char *video, const fs_project_settings *s, const char *debug_video, fs_aligned_tracks **out,
+                     fs_err *err) {
+    fs_video_info vi;
+    chunk_store st = {NULL, "", NULL, 0, 0};
+    settings_text(s, st.settings, sizeof st.settings);
+    int rc = fs_video_probe(video, &vi, err);
+    if (!rc) rc = track_chunks(video, s, &st, 0, -1, err);
+    if (!rc) rc = join_chunks(&st, s, &vi, out, err);
+    chunk_store_clear(&st);
+    if (rc) return FS_ERR;
+    report(video, s, *out);
     if (debug_video && fs_project_write_debug_video(video, *out, s->max_frames, debug_video, err)) {
         fs_aligned_tracks_destroy(*out);
         *out = NULL;
@@ -83,4 +282,3 @@ int fs_project_detect_tracks(const char *video, const fs_project_settings *s, co
     }
     return FS_OK;
 }
-

@@ -83,6 +83,7 @@ typedef struct fs_project_settings {
                                this window, the rest of the video is copied */
     char detector[32];      /* "ssd" | "haar" (resolved; "auto" only before fs_params_to_settings) */
     char landmarks[32];    /* "dlib" | "cnn" */
+    int64_t track_chunk;    /* pass 1 is tracked in chunks of this many frames (0 = one chunk); src/pipeline/project/tracklets.h */
 } fs_project_settings;
 
 void fs_project_settings_default(fs_project_settings *s);
@@ -163,6 +164,7 @@ typedef struct fs_project_align_opts {
     const char *debug_video;   /* write an overlay video (boxes, landmarks, quads) */
     int force;                 /* re-cut crops that exist */
     int tracks_only;           /* stop after pass 1 (tracks.json written, stage "tracked") */
+    int setup_only;            /* stop once the manifest is written or checked (before pass 1) */
 } fs_project_align_opts;
 
 /* Pass 1 (decode + detect + track + smooth, unless tracks_json) and pass 2 (decode + crops).
@@ -174,11 +176,19 @@ int fs_project_align(const char *video, const char *dir, const fs_project_align_
 int fs_project_cut_crops(fs_project *p, const char *video, int force, int64_t from, int64_t until, fs_err *err);
 
 /* fs_project_align over the ranks of an MPI job (one rank: fs_project_align itself). Collective.
- * Pass 1 (tracking, sequential: see docs/mpi.md) runs on rank 0; pass 2 is split by frame range,
- * rank r cutting the crops of its range; rank 0 then marks the stage done. The crops are the
+ * Pass 1: the tracking chunks are dealt to the ranks, rank 0 joins them (the tracks one process makes);
+ * pass 2 is split by frame range, rank r cutting the crops of its range; rank 0 then marks the stage done. The crops are the
  * bytes one process writes: each crop depends only on its frame and its stored quad. */
 int fs_project_align_ranks(const char *video, const char *dir, const fs_project_align_opts *o, fs_err *err);
 
+/* Pass 1 of DIR in chunks (src/pipeline/project/tracklets.h): decodes VIDEO up to the end of chunk end-1 (end < 0:
+ * to its end) and tracks the chunks of [c0, end) not yet in DIR/tracklets, storing each (atomically). */
+int fs_project_track_chunks(const char *video, const fs_project_settings *s, const char *dir, int64_t c0, int64_t end,
+                            fs_err *err);
+/* The chunks stored in DIR/tracklets (0, 1, ... up to the one where the video ended; one missing is an error)
+ * joined into tracks and aligned: the tracks fs_project_detect_tracks makes. */
+int fs_project_join_track_chunks(const char *video, const fs_project_settings *s, const char *dir,
+                                 fs_aligned_tracks **out, fs_err *err);
 /* Runs the tracker over a video (pass 1) and aligns the tracks. debug_video may be NULL. */
 int fs_project_detect_tracks(const char *video, const fs_project_settings *s, const char *debug_video, fs_aligned_tracks **out,
                      fs_err *err);
