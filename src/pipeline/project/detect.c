@@ -29,8 +29,8 @@ typedef struct chunk_store {
 static void settings_text(const fs_project_settings *s, char *buf, size_t n) {
     char range[64];
     fs_frame_range_format(&s->range, range, sizeof range);
-    snprintf(buf, n, "detector %s landmarks %s max_frames %lld range %s", s->detector, s->landmarks,
-             (long long)s->max_frames, range[0] ? range : "all");
+    snprintf(buf, n, "detector %s landmarks %s max_frames %lld range %s warmup %d", s->detector, s->landmarks,
+             (long long)s->max_frames, range[0] ? range : "all", FS_TRACK_CHUNK_WARMUP);
 }
 
 static int chunk_path(const chunk_store *st, int64_t c, char *buf, size_t n, fs_err *err) {
@@ -117,21 +117,54 @@ static int64_t first_missing(const chunk_store *st, int64_t c0, int64_t end, int
     return -1;
 }
 
-/* The tracker and the frames it sees while the chunks [c0, end) are decoded. */
+/* The trackers and the frames they see while the chunks [c0, end) are decoded: tr tracks the current
+ * chunk; warm, during the last FS_TRACK_CHUNK_WARMUP frames before a chunk (at most a chunk), tracks
+ * towards it, so that the chunk starts with the faces seen before it (not only those a full
+ * detection finds in its first frame). Observations before a chunk's first frame are dropped. */
 typedef struct chunk_run {
-    fs_face_tracker *tr;
+    fs_face_tracker *tr, *warm;
     chunk_store *st;
-    int64_t chunk, from, until; /* chunk frames; --range as frames */
-    fs_track_chunk cur;         /* index, decoded so far */
-    int tracking;               /* cur is to be tracked (not stored yet) */
+    int64_t chunk, warmup, from, until; /* chunk frames, warm-up frames; --range as frames */
+    fs_track_chunk cur;                 /* index (-1 before the first), decoded so far */
+    int tracking, tracked;              /* cur is to be tracked (not stored yet); frames pushed in it */
+    int64_t warm_for;                   /* chunk warm tracks towards (-1: none) */
+    int warm_tracking;                  /* that chunk is to be tracked */
 } chunk_run;
 
 static void chunk_begin(chunk_run *r, int64_t c) {
     int eof = 0;
     r->cur.index = c;
     r->cur.decoded = 0;
-    r->tracking = !chunk_stored(r->st, c, r->chunk, &eof);
-    fs_face_tracker_reset(r->tr);
+    r->tracked = 0;
+    if (r->warm_for == c) { /* the warmed-up tracker goes on into its chunk */
+        fs_face_tracker *t = r->tr;
+        r->tr = r->warm;
+        r->warm = t;
+        r->tracking = r->warm_tracking;
+    } else {
+        fs_face_tracker_reset(r->tr);
+        r->tracking = !chunk_stored(r->st, c, r->chunk, &eof);
+    }
+    r->warm_for = -1;
+}
+
+/* Only the observations of frames >= lo: the warm-up's are dropped (and tracklets left empty). */
+static void drop_before(fs_face_tracks *t, int64_t lo) {
+    int m = 0;
+    for (int k = 0; k < t->count; k++) {
+        fs_face_track *tk = &t->tracks[k];
+        int j = 0;
+        while (j < tk->count && tk->obs[j].frame < lo) j++;
+        memmove(tk->obs, tk->obs + j, sizeof *tk->obs * (size_t)(tk->count - j));
+        tk->count -= j;
+        if (!tk->count) {
+            free(tk->obs);
+            continue;
+        }
+        tk->id = m;
+        t->tracks[m++] = *tk;
+    }
+    t->count = m;
 }
 
 static int chunk_end(chunk_run *r, int eof, fs_err *err) {
@@ -139,10 +172,33 @@ static int chunk_end(chunk_run *r, int eof, fs_err *err) {
     r->cur.eof = eof;
     snprintf(r->cur.settings, sizeof r->cur.settings, "%s", r->st->settings);
     if (fs_face_tracker_take_tracklets(r->tr, &r->cur.tracklets, err)) return FS_ERR;
+    drop_before(r->cur.tracklets, r->cur.index * r->chunk);
+    r->cur.tracklets->frames = r->tracked;
     int rc = chunk_save(r->st, &r->cur, r->chunk, err);
     fs_face_tracks_destroy(r->cur.tracklets);
     r->cur.tracklets = NULL;
     return rc;
+}
+
+/* Frame f (of chunk cf >= c0, or before c0) into the current chunk and the warm-up of the next. */
+static int chunk_push(chunk_run *r, const fs_video_frame *f, int64_t cf, int64_t c0, int64_t end, fs_err *err) {
+    int in_range = f->index >= r->from && f->index < r->until, rc = FS_OK;
+    if (cf >= c0) {
+        r->cur.decoded++;
+        if (r->tracking && in_range) {
+            rc = fs_face_tracker_push(r->tr, f->image, (int)f->index, err);
+            r->tracked++;
+        }
+    }
+    int64_t nc = cf + 1;
+    if (rc || !r->chunk || nc < c0 || nc >= end || f->index < nc * r->chunk - r->warmup) return rc;
+    if (r->warm_for != nc) {
+        int eof = 0;
+        fs_face_tracker_reset(r->warm);
+        r->warm_for = nc;
+        r->warm_tracking = !chunk_stored(r->st, nc, r->chunk, &eof);
+    }
+    return r->warm_tracking && in_range ? fs_face_tracker_push(r->warm, f->image, (int)f->index, err) : FS_OK;
 }
 
 /* Decodes the video up to the end of chunk end-1 (end < 0: to its end) and tracks the chunks of [c0, end)
@@ -161,39 +217,39 @@ static int track_chunks(const char *video, const fs_project_settings *s, chunk_s
     fs_face_tracker_opts to;
     fs_face_tracker_opts_default(&to);
     fs_face_finder *ff = NULL;
-    chunk_run r = {NULL, st, K, 0, 0, {0}, 0};
+    chunk_run r = {NULL, NULL, st, K, K < FS_TRACK_CHUNK_WARMUP ? K : FS_TRACK_CHUNK_WARMUP, 0, 0, {0}, 0, 0, -1, 0};
+    r.cur.index = -1;
     int rc = fs_face_finder_create(fs_face_finder_resolve_detector(s->detector), s->landmarks[0] ? s->landmarks : "dlib",
                                    &ff, err);
     if (!rc) {
         to.detector = fs_face_finder_hook(ff);
         rc = fs_face_tracker_create(&to, &r.tr, err);
     }
+    if (!rc && K) rc = fs_face_tracker_create(&to, &r.warm, err);
     /* --range: faces only in frames [from, to); the other frames are decoded (and counted) only */
     if (!rc) rc = fs_frame_range_frames(&s->range, vi->fps, &r.from, &r.until, err);
-    if (!rc) chunk_begin(&r, c0);
     fs_progress pg;
     fs_progress_begin(&pg, "faces", vi->frames);
     fs_video_frame f = {0};
     while (!rc && (rc = fs_video_next(rd, &f, err)) == FS_OK && f.image) {
         int64_t cf = K ? f.index / K : 0;
-        while (!rc && cf > r.cur.index && r.cur.index < end) { /* the frame starts a later chunk */
-            rc = chunk_end(&r, 0, err);
-            if (r.cur.index + 1 < end) chunk_begin(&r, r.cur.index + 1);
-            else r.cur.index = end;
+        if (cf >= end) break;
+        if (cf >= c0 && cf != r.cur.index) { /* the frame starts a chunk */
+            if (r.cur.index >= 0) rc = chunk_end(&r, 0, err);
+            chunk_begin(&r, cf);
         }
-        if (rc || cf >= end) break;
-        if (cf >= c0) {
-            r.cur.decoded++;
-            if (r.tracking && f.index >= r.from && f.index < r.until)
-                rc = fs_face_tracker_push(r.tr, f.image, (int)f.index, err);
-        }
+        if (!rc) rc = chunk_push(&r, &f, cf, c0, end, err);
         fs_progress_step(&pg, 1, NULL);
         if (!rc && fs_should_abort()) rc = fs_errorf(err, "%s: interrupted", video);
     }
-    if (!rc && !f.image && r.cur.index < end) rc = chunk_end(&r, 1, err); /* the video ended in this chunk */
+    if (!rc && !f.image) { /* the video ended in this chunk (or before c0: c0 is empty) */
+        if (r.cur.index < 0) chunk_begin(&r, c0);
+        rc = chunk_end(&r, 1, err);
+    }
     fs_progress_end(&pg);
     fs_video_close(rd);
     fs_face_tracker_destroy(r.tr);
+    fs_face_tracker_destroy(r.warm);
     fs_face_finder_destroy(ff);
     return rc;
 }

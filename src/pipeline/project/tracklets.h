@@ -21,6 +21,9 @@
 #define FS_TRACK_CHUNK_FORMAT "facestitch-tracklets"
 #define FS_TRACK_CHUNK_VERSION 1
 #define FS_TRACK_CHUNK_MAX_FACES 4096 /* tracklets in one chunk file */
+/* A chunk's tracker starts this many frames before it (at most a chunk), observations there dropped:
+ * faces seen before the chunk are followed into it as one sequential pass follows them. */
+#define FS_TRACK_CHUNK_WARMUP 30
 
 typedef struct fs_track_chunk {
     int64_t index;              /* chunk c: frames [c * chunk, (c + 1) * chunk); chunk 0 = all frames */
