@@ -63,6 +63,24 @@ void fs_dist_abort(const char *msg, int code)
  * CUDA backend: main() passes --device through it before selecting the device. NULL (no --device) stays NULL. */
 const char *fs_dist_device(const char *requested, char *buf, size_t n);
 
+/* A job-wide counter for dealing work as it goes (work stealing from one queue): every rank calls
+ * next() and gets the next value of 0, 1, 2, ... (each value goes to exactly one rank), so a rank that
+ * finishes early takes more items. On MPI the counter lives in a window of rank 0, advanced with
+ * MPI_Fetch_and_op (one-sided: rank 0 need not answer); one process just counts. create and destroy
+ * are collective.
+ *
+ *   fs_dist_counter *c; fs_dist_counter_create(&c, &err);
+ *   for (int64_t i; !fs_dist_counter_next(c, &i, &err) && i < n_items;) run(i);
+ *   fs_dist_counter_destroy(c); */
+typedef struct fs_dist_counter fs_dist_counter;
+int fs_dist_counter_create(fs_dist_counter **out, fs_err *err);
+int fs_dist_counter_next(fs_dist_counter *c, int64_t *value, fs_err *err);
+/* After a failure on this rank: every later next() on any rank returns a value >= FS_DIST_COUNTER_STOP, so
+ * the others stop claiming items (and meet the failure in the next collective). */
+#define FS_DIST_COUNTER_STOP ((int64_t)1 << 62)
+void fs_dist_counter_stop(fs_dist_counter *c);
+void fs_dist_counter_destroy(fs_dist_counter *c);
+
 /* Static deal of n items over the ranks: rank r gets [*begin, *end) (contiguous, sizes differ by
  * at most one, lower ranks take the extra ones: rank 0 gets an item whenever n > 0). */
 void fs_dist_share(int64_t n, int rank, int size, int64_t *begin, int64_t *end);

@@ -158,6 +158,72 @@ int fs_dist_agree(int rc, fs_err *err) {
 
 int fs_dist_failure_shared(void) { return g_failed; }
 
+struct fs_dist_counter {
+    int64_t local; /* one process (no MPI started): counts here */
+    MPI_Win win;
+    int64_t *base; /* rank 0: the counter */
+};
+
+int fs_dist_counter_create(fs_dist_counter **out, fs_err *err) {
+    fs_dist_counter *c = calloc(1, sizeof *c);
+    if (!c) return fs_errorf(err, "out of memory");
+    if (g_size > 1) {
+        MPI_Aint bytes = g_rank == 0 ? (MPI_Aint)sizeof(int64_t) : 0;
+        int rc = MPI_Win_allocate(bytes, sizeof(int64_t), MPI_INFO_NULL, MPI_COMM_WORLD, &c->base, &c->win);
+        if (rc != MPI_SUCCESS) {
+            free(c);
+            return mpi_fail(rc, "MPI_Win_allocate", err);
+        }
+        MPI_Win_set_errhandler(c->win, MPI_ERRORS_RETURN);
+        if (g_rank == 0) {
+            MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, c->win);
+            *c->base = 0;
+            MPI_Win_unlock(0, c->win);
+        }
+        rc = MPI_Barrier(MPI_COMM_WORLD); /* nobody counts before rank 0 has set it */
+        if (rc != MPI_SUCCESS) {
+            MPI_Win_free(&c->win);
+            free(c);
+            return mpi_fail(rc, "MPI_Barrier", err);
+        }
+    }
+    *out = c;
+    return FS_OK;
+}
+
+static int counter_add(fs_dist_counter *c, int64_t add, int64_t *value) {
+    int rc = MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, c->win);
+    if (rc == MPI_SUCCESS) rc = MPI_Fetch_and_op(&add, value, MPI_INT64_T, 0, 0, MPI_SUM, c->win);
+    if (rc == MPI_SUCCESS) rc = MPI_Win_unlock(0, c->win);
+    return rc;
+}
+
+int fs_dist_counter_next(fs_dist_counter *c, int64_t *value, fs_err *err) {
+    if (g_size == 1) {
+        *value = c->local++;
+        return FS_OK;
+    }
+    int rc = counter_add(c, 1, value);
+    return rc == MPI_SUCCESS ? FS_OK : mpi_fail(rc, "MPI_Fetch_and_op", err);
+}
+
+void fs_dist_counter_stop(fs_dist_counter *c) {
+    int64_t old;
+    if (g_size == 1) c->local = FS_DIST_COUNTER_STOP;
+    else counter_add(c, FS_DIST_COUNTER_STOP, &old);
+}
+
+void fs_dist_counter_destroy(fs_dist_counter *c) {
+    if (!c) return;
+    if (g_size > 1) {
+        /* MPI_Win_free synchronises, spinning: ranks done early wait here without taking a core */
+        MPI_Request req;
+        if (MPI_Ibarrier(MPI_COMM_WORLD, &req) == MPI_SUCCESS) wait_gently(&req);
+        MPI_Win_free(&c->win);
+    }
+    free(c);
+}
+
 void fs_dist_abort(const char *msg, int code) {
     fprintf(stderr, "facestitch: rank %d of %d: %s\n", g_rank, g_size, msg);
     fflush(stderr);

@@ -1,7 +1,7 @@
 /* The distribution layer, run by test_dist_layer.sh as `mpirun -np N test_dist_layer N` (and alone,
  * where it must behave as one rank): the fixed-order sum gives the same bits on every rank and the
  * bits of the serial sum in rank order, within 1e-5 of the exact sum; broadcast, max (NaN wins),
- * agree (one rank fails: every rank fails with its message) and the static deal. */
+ * agree (one rank fails: every rank fails with its message), the static deal and the shared counter. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +107,32 @@ static void test_small(int size) {
     if (r == 0) printf("OK max/sum f64, broadcast, barrier, agree, share, device\n");
 }
 
+/* the shared counter: 200 values claimed by all ranks together, each exactly once; then stop() by the
+ * last rank ends everybody's claims */
+static void test_counter(int size) {
+    fs_err err = {0};
+    enum { N = 200 };
+    double got[N] = {0}, mine = 0;
+    fs_dist_counter *c = NULL;
+    CHECK(fs_dist_counter_create(&c, &err) == FS_OK, "%s", err.msg);
+    if (!c) return;
+    for (int64_t v; fs_dist_counter_next(c, &v, &err) == FS_OK && v < N;) got[v] += 1, mine++;
+    CHECK(fs_dist_allreduce_f64(got, N, FS_DIST_SUM, &err) == FS_OK, "%s", err.msg);
+    int once = 1;
+    for (int i = 0; i < N; i++) once &= got[i] == 1;
+    CHECK(once, "every value claimed exactly once");
+    fs_dist_counter_destroy(c);
+    CHECK(fs_dist_counter_create(&c, &err) == FS_OK, "%s", err.msg);
+    if (!c) return;
+    CHECK(fs_dist_barrier(&err) == FS_OK, "%s", err.msg);
+    if (fs_dist_rank() == size - 1) fs_dist_counter_stop(c);
+    CHECK(fs_dist_barrier(&err) == FS_OK, "%s", err.msg);
+    int64_t v = 0;
+    CHECK(fs_dist_counter_next(c, &v, &err) == FS_OK && v >= FS_DIST_COUNTER_STOP, "after stop: %lld", (long long)v);
+    fs_dist_counter_destroy(c);
+    if (fs_dist_rank() == 0) printf("OK counter: %d values over %d ranks, rank 0 took %.0f; stop\n", N, size, mine);
+}
+
 int main(int argc, char **argv) {
     fs_err err = {0};
     if (fs_dist_init(&err)) {
@@ -117,6 +143,7 @@ int main(int argc, char **argv) {
     CHECK(size == expect, "%d ranks, expected %d (backend %s)", size, expect, fs_dist_backend());
     test_sum(size);
     test_small(size);
+    test_counter(size);
     fs_dist_finalize();
     return fails ? 1 : 0;
 }

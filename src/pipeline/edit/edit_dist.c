@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/log.h"
 #include "dist/dist.h"
@@ -35,30 +36,75 @@ static void count_others(const fs_edit_dist_ops *ops, const uint8_t *todo, other
     w->last = fs_now_seconds();
 }
 
-/* This rank's share [begin, end) of the todo frames, in runs of consecutive frames of one track;
- * w (rank 0, several ranks) counts the other ranks' frames into prog between runs. */
-static int run_share(const fs_edit_dist_ops *ops, const uint8_t *todo, int64_t begin, int64_t end, others_watch *w,
-                     fs_progress *prog, fs_err *err) {
-    int64_t f = 0, nth = 0; /* frame index over all tracks, index among the todo frames */
-    for (int k = 0; k < ops->n_tracks; k++) {
-        int i = 0;
-        while (i < ops->track_len[k]) {
-            if (!todo[f + i] || nth < begin || nth >= end) {
-                nth += todo[f + i];
+/* A unit of work: frames [i, i + n) of track k, all to do, n <= batch. */
+typedef struct item {
+    int k, i, n;
+    int64_t f; /* index of the first frame over all tracks */
+} item;
+
+/* The todo frames cut into items (runs of consecutive frames of one track, at most ops->batch long), the
+ * same list on every rank. NULL when out of memory. */
+static item *make_items(const fs_edit_dist_ops *ops, const uint8_t *todo, int64_t n_todo, int64_t *n_items) {
+    item *it = malloc(sizeof *it * (size_t)(n_todo > 0 ? n_todo : 1));
+    if (!it) return NULL;
+    int64_t m = 0, f = 0;
+    for (int k = 0; k < ops->n_tracks; f += ops->track_len[k++])
+        for (int i = 0; i < ops->track_len[k];) {
+            if (!todo[f + i]) {
                 i++;
                 continue;
             }
             int n = 0;
-            while (i + n < ops->track_len[k] && n < ops->batch && todo[f + i + n] && nth + n < end) n++;
-            if (fs_should_abort()) return fs_errorf(err, "interrupted; the crops made so far are kept: rerun to resume");
-            if (ops->run(ops->user, k, i, n, err)) return FS_ERR;
-            count_others(ops, todo, w, prog);
-            nth += n;
+            while (i + n < ops->track_len[k] && n < ops->batch && todo[f + i + n]) n++;
+            it[m++] = (item){k, i, n, f + i};
             i += n;
         }
-        f += ops->track_len[k];
+    *n_items = m;
+    return it;
+}
+
+/* Work stealing: this rank claims the next item of the job-wide counter until none is left; w (rank 0,
+ * several ranks) counts the frames of the items it ran, and between items the other ranks' frames. */
+static int run_items(const fs_edit_dist_ops *ops, const uint8_t *todo, const item *it, int64_t n_items,
+                     others_watch *w, fs_progress *prog, int64_t *mine, fs_err *err) {
+    fs_dist_counter *ctr = NULL;
+    if (fs_dist_counter_create(&ctr, err)) return FS_ERR;
+    int rc = FS_OK;
+    for (int64_t x; !rc && !(rc = fs_dist_counter_next(ctr, &x, err)) && x < n_items;) {
+        if (fs_should_abort()) {
+            rc = fs_errorf(err, "interrupted; the crops made so far are kept: rerun to resume");
+            fs_dist_counter_stop(ctr);
+            break;
+        }
+        if ((rc = ops->run(ops->user, it[x].k, it[x].i, it[x].n, err))) {
+            fs_dist_counter_stop(ctr); /* the others stop claiming: the job fails at the next collective */
+            break;
+        }
+        *mine += it[x].n;
+        if (w->seen) memset(w->seen + it[x].f, 1, (size_t)it[x].n);
+        fs_progress_step(prog, it[x].n, NULL);
+        count_others(ops, todo, w, prog);
     }
-    return FS_OK;
+    fs_dist_counter_destroy(ctr); /* collective: after every rank ran out of items (or failed) */
+    return rc;
+}
+
+/* One line on rank 0: how many frames each rank stitched. */
+static int report_ranks(int64_t mine, int64_t n, fs_err *err) {
+    int size = fs_dist_size();
+    double *per = calloc((size_t)size, sizeof *per);
+    if (!per) return fs_errorf(err, "out of memory");
+    per[fs_dist_rank()] = (double)mine;
+    int rc = fs_dist_allreduce_f64(per, (size_t)size, FS_DIST_SUM, err);
+    if (!rc && fs_dist_rank() == 0) {
+        char line[512];
+        int len = snprintf(line, sizeof line, "stitch: %lld frames over %d ranks, frames per rank:", (long long)n, size);
+        for (int r = 0; r < size && len > 0 && (size_t)len < sizeof line - 24; r++)
+            len += snprintf(line + len, sizeof line - (size_t)len, " %.0f", per[r]);
+        fs_info("%s", line);
+    }
+    free(per);
+    return rc;
 }
 
 int fs_edit_dist_report(fs_edit_report *r, double *border_before_sum, double *border_after_sum, int *n_stitched,
@@ -75,42 +121,35 @@ int fs_edit_dist_report(fs_edit_report *r, double *border_before_sum, double *bo
     return FS_OK;
 }
 
-/* 1 for the todo frames of [begin, end) (counted by the stitching itself) and for frames not to do;
- * NULL when out of memory (then no whole-job count: the progress line shows rank 0's share). */
-static uint8_t *own_frames(const uint8_t *todo, int64_t total, int64_t begin, int64_t end) {
-    uint8_t *seen = malloc(total > 0 ? (size_t)total : 1);
-    if (!seen) return NULL;
-    for (int64_t f = 0, nth = 0; f < total; f++) {
-        seen[f] = !todo[f] || (nth >= begin && nth < end);
-        nth += todo[f];
-    }
-    return seen;
-}
-
 int fs_edit_dist_stitch(const fs_edit_dist_ops *ops, fs_progress *prog, int64_t *computed, fs_err *err) {
-    int64_t total = 0, n = 0, begin, end;
+    int64_t total = 0, n = 0, n_items = 0, mine = 0;
     for (int k = 0; k < ops->n_tracks; k++) total += ops->track_len[k];
     *computed = 0;
     uint8_t *todo = malloc(total > 0 ? (size_t)total : 1);
+    item *it = NULL;
     int rc = todo ? FS_OK : fs_errorf(err, "out of memory");
     rc = fs_dist_agree(rc, err);
     if (!rc) rc = todo_list(ops, total, todo, err);
+    for (int64_t f = 0; !rc && f < total; f++) n += todo[f];
+    if (!rc && !(it = make_items(ops, todo, n, &n_items))) rc = fs_errorf(err, "out of memory");
+    rc = fs_dist_agree(rc, err);
     if (!rc) {
-        for (int64_t f = 0; f < total; f++) n += todo[f];
-        fs_dist_share(n, fs_dist_rank(), fs_dist_size(), &begin, &end);
         static char label[96];
-        snprintf(label, sizeof label, "stitch (%d ranks; rank 0 does %lld of %lld frames)", fs_dist_size(),
-                 (long long)(end - begin), (long long)n);
+        snprintf(label, sizeof label, "stitch (%d ranks)", fs_dist_size());
         others_watch w = {NULL, 0};
-        if (fs_dist_rank() == 0 && fs_dist_size() > 1) w.seen = own_frames(todo, total, begin, end);
-        fs_progress_begin(prog, label, w.seen ? n : end - begin); /* rank 0: the whole job's frames */
+        /* rank 0 counts the whole job: its own items as it runs them, the others' as their crops appear */
+        if (fs_dist_rank() == 0 && fs_dist_size() > 1 && (w.seen = malloc(total > 0 ? (size_t)total : 1)))
+            for (int64_t f = 0; f < total; f++) w.seen[f] = !todo[f];
+        fs_progress_begin(prog, label, n);
         w.last = fs_now_seconds();
-        rc = run_share(ops, todo, begin, end, &w, prog, err);
+        rc = run_items(ops, todo, it, n_items, &w, prog, &mine, err);
         if (!rc) fs_progress_end(prog);
         free(w.seen);
     }
+    free(it);
     free(todo);
     rc = fs_dist_agree(rc, err);
+    if (!rc) rc = fs_dist_agree(report_ranks(mine, n, err), err);
     if (!rc) *computed = n;
     return rc;
 }

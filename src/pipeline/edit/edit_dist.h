@@ -1,8 +1,10 @@
 /* edit_dist.h — the stitching of one edit dealt over the ranks of an MPI job (src/dist/dist.h).
  *
  * Rank 0 lists the frames still to compute (those without a stitched crop in DIR/edits/KEY) and
- * broadcasts the list; each rank takes a contiguous share of it (static deal: every frame costs the
- * same number of stitching steps) and writes its crops to DIR/edits/KEY (atomically). After the
+ * broadcasts the list, cut into items of at most `batch` consecutive frames of a track; the ranks
+ * claim the items one at a time from a job-wide counter (work stealing, fs_dist_counter: a frame that
+ * --border-threshold stops early frees its rank for the next) and write the crops to DIR/edits/KEY
+ * (atomically). After the
  * pass every crop is on disk, so rank 0 composites as one process would, and a job killed midway
  * resumes with any number of ranks. One rank: nothing to do here (the edit streams as before).
  */
@@ -26,8 +28,9 @@ typedef struct fs_edit_dist_ops {
     void *user;
 } fs_edit_dist_ops;
 
-/* Collective. *computed = frames computed by all ranks together. prog is begun on rank 0 with its
- * share (an even deal: its ETA is the job's). Fails on every rank when one rank fails. */
+/* Collective. *computed = frames computed by all ranks together. prog is begun on rank 0 with every
+ * frame of the job (the other ranks' counted as their crops appear); at the end rank 0 logs the frames
+ * each rank stitched. Fails on every rank when one rank fails. */
 int fs_edit_dist_stitch(const fs_edit_dist_ops *ops, fs_progress *prog, int64_t *computed, fs_err *err);
 
 /* Collective, after fs_edit_dist_stitch: the stitching figures of every rank summed into each rank's
