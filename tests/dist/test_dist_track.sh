@@ -31,6 +31,9 @@ done
 $B -q --threads 1 faces "$ONE" --max-frames 30 --track-chunk 0 --detector haar --json "$T/one_seq.json"
 check one_face_one_track "[ \$(grep -o '\"id\":' $T/ONE.1/tracks.json | wc -l) -eq 1 ]"
 check one_face_as_sequential "$CMP $T/one_seq.json $T/ONE.1/tracks.json 0.1"
+# `faces` (chunks read back in memory) makes the tracks `align` stores
+$B -q --threads 1 faces "$ONE" --max-frames 30 --track-chunk 10 --detector haar --json "$T/one_k10.json"
+check faces_as_align "$CMP $T/one_k10.json $T/ONE.1/tracks.json 0"
 $B -q --threads 1 faces "$TWO" --max-frames 30 --track-chunk 0 --detector haar --json "$T/two_seq.json"
 check two_faces_as_sequential "$CMP $T/two_seq.json $T/TWO.1/tracks.json 0.1"
 # resume: chunk 1 and tracks.json gone (a pass 1 killed midway); the others are not tracked again

@@ -1,9 +1,9 @@
 /* detect.c — pass 1: decode, detect + track faces (face/track.h) chunk by chunk (tracklets.h), join
  * the chunks and align the tracks; and the --debug overlay video.
  *
- * A chunk is `track_chunk` frames (0: the whole video is one chunk), tracked by a tracker reset at
- * its first frame. Every chunk goes through its JSON text (tracklets.c), kept in memory by `faces` or
- * stored in DIR/tracklets by `align`, so tracks read back from the project equal those of `faces`. */
+ * A chunk is `track_chunk` frames (0: the whole video is one chunk), tracked by a tracker that starts
+ * FS_TRACK_CHUNK_WARMUP frames before it. Every chunk goes through its JSON text (tracklets.c), read back
+ * at once by `faces` or stored in DIR/tracklets by `align`, so the tracks of a project equal those of `faces`. */
 #include "pipeline/project/project.h"
 
 #include <stdio.h>
@@ -21,7 +21,7 @@
 typedef struct chunk_store {
     const char *dir;
     char settings[192]; /* the settings text of fs_track_chunk */
-    char **text; /* by chunk index (memory) */
+    fs_track_chunk *mem; /* by chunk index (memory): each read back from its text, as from a file */
     int64_t n, cap;
 } chunk_store;
 
@@ -37,12 +37,14 @@ static int chunk_path(const chunk_store *st, int64_t c, char *buf, size_t n, fs_
     return fs_path_fmt(buf, n, err, "%s/tracklets/c%06lld.json", st->dir, (long long)c);
 }
 
-/* Chunk c as stored (its text read and parsed): FS_OK and *c filled, or FS_ERR (missing or damaged: err says
- * which). */
-static int chunk_load(const chunk_store *st, int64_t c, int64_t chunk, fs_track_chunk *out, fs_err *err) {
+/* Chunk c as stored (its text read and parsed; in memory: moved out of the store): FS_OK and *c filled, or
+ * FS_ERR (missing or damaged: err says which). */
+static int chunk_load(chunk_store *st, int64_t c, int64_t chunk, fs_track_chunk *out, fs_err *err) {
     if (!st->dir) {
-        if (c >= st->n || !st->text[c]) return fs_errorf(err, "tracklets of chunk %lld missing", (long long)c);
-        return fs_track_chunk_parse(st->text[c], strlen(st->text[c]), "tracklets", c, chunk, out, err);
+        if (c >= st->n || !st->mem[c].tracklets) return fs_errorf(err, "tracklets of chunk %lld missing", (long long)c);
+        *out = st->mem[c];
+        memset(&st->mem[c], 0, sizeof st->mem[c]);
+        return FS_OK;
     }
     char path[FS_PATH_MAX];
     if (chunk_path(st, c, path, sizeof path, err)) return FS_ERR;
@@ -59,7 +61,7 @@ static int chunk_load(const chunk_store *st, int64_t c, int64_t chunk, fs_track_
 }
 
 /* 1 when chunk c is stored and readable (*eof: the video ended in it), else 0. */
-static int chunk_stored(const chunk_store *st, int64_t c, int64_t chunk, int *eof) {
+static int chunk_stored(chunk_store *st, int64_t c, int64_t chunk, int *eof) {
     if (!st->dir) return 0;
     char path[FS_PATH_MAX];
     if (chunk_path(st, c, path, sizeof path, NULL) || !fs_file_exists(path)) return 0;
@@ -87,28 +89,29 @@ static int chunk_save(chunk_store *st, const fs_track_chunk *c, int64_t chunk, f
     if (c->index >= st->cap) {
         int64_t cap = st->cap ? st->cap * 2 : 16;
         while (cap <= c->index) cap *= 2;
-        char **t = realloc(st->text, sizeof *t * (size_t)cap);
+        fs_track_chunk *t = realloc(st->mem, sizeof *t * (size_t)cap);
         if (!t) {
             free(text);
             return fs_errorf(err, "out of memory");
         }
         memset(t + st->cap, 0, sizeof *t * (size_t)(cap - st->cap));
-        st->text = t;
+        st->mem = t;
         st->cap = cap;
     }
-    free(st->text[c->index]);
-    st->text[c->index] = text;
+    fs_track_chunk_clear(&st->mem[c->index]);
+    int rc = fs_track_chunk_parse(text, strlen(text), "tracklets", c->index, chunk, &st->mem[c->index], err);
+    free(text);
     if (c->index >= st->n) st->n = c->index + 1;
-    return FS_OK;
+    return rc;
 }
 
 static void chunk_store_clear(chunk_store *st) {
-    for (int64_t c = 0; c < st->n; c++) free(st->text[c]);
-    free(st->text);
+    for (int64_t c = 0; c < st->n; c++) fs_track_chunk_clear(&st->mem[c]);
+    free(st->mem);
 }
 
 /* The first chunk of [c0, end) still to track, or -1 when all are stored (up to one where the video ended). */
-static int64_t first_missing(const chunk_store *st, int64_t c0, int64_t end, int64_t chunk) {
+static int64_t first_missing(chunk_store *st, int64_t c0, int64_t end, int64_t chunk) {
     for (int64_t c = c0; c < end; c++) {
         int eof = 0;
         if (!chunk_stored(st, c, chunk, &eof)) return c;
@@ -255,7 +258,7 @@ static int track_chunks(const char *video, const fs_project_settings *s, chunk_s
 }
 
 /* Joins the stored chunks 0, 1, ... up to the one where the video ended into aligned tracks. */
-static int join_chunks(const chunk_store *st, const fs_project_settings *s, const fs_video_info *vi,
+static int join_chunks(chunk_store *st, const fs_project_settings *s, const fs_video_info *vi,
                        fs_aligned_tracks **out, fs_err *err) {
     int64_t K = s->track_chunk, n = 0, cap = 0;
     fs_track_chunk *cs = NULL;
