@@ -17,9 +17,9 @@ static int todo_list(const fs_edit_dist_ops *ops, int64_t total, uint8_t *todo, 
     return fs_dist_broadcast(todo, (size_t)total, 0, err);
 }
 
-/* Rank 0's view of the other ranks' shares, for a progress line of the whole job: every
- * FS_EDIT_DIST_POLL_S at most, the todo frames outside [begin, end) whose crop has appeared in the
- * cache (ops->done: the crop file is there) are counted into prog. */
+/* Rank 0's view of the other ranks' items, for a progress line of the whole job: every
+ * FS_EDIT_DIST_POLL_S at most, the todo frames not counted yet (rank 0 counts its own as it finishes
+ * them) whose crop has appeared in the cache (ops->done: the crop file is there) are counted into prog. */
 #define FS_EDIT_DIST_POLL_S 2.0
 typedef struct others_watch {
     uint8_t *seen; /* per todo frame: counted already (or rank 0's own) */
