@@ -236,7 +236,10 @@ static int track_chunks(const char *video, const fs_project_settings *s, chunk_s
     fs_video_frame f = {0};
     while (!rc && (rc = fs_video_next(rd, &f, err)) == FS_OK && f.image) {
         int64_t cf = K ? f.index / K : 0;
-        if (cf >= end) break;
+        if (cf >= end) { /* past this run of chunks: the last one is complete */
+            if (r.cur.index >= 0) rc = chunk_end(&r, 0, err);
+            break;
+        }
         if (cf >= c0 && cf != r.cur.index) { /* the frame starts a chunk */
             if (r.cur.index >= 0) rc = chunk_end(&r, 0, err);
             chunk_begin(&r, cf);
