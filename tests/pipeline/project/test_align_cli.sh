@@ -11,7 +11,6 @@ T=$(mktemp -d /tmp/fs_test_align_cli.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 ok() { echo "OK $1"; }
 bad() { echo "FAIL $1"; fail=1; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 
 for c in faces align composite; do
   check "help_$c" "$B $c --help | grep -q 'Usage: facestitch $c'"
@@ -102,4 +101,4 @@ if [ -f "$MEGA" ]; then
 else
   echo "SKIP megamind: opencv-doc not installed"
 fi
-exit $fail
+finish
