@@ -6,6 +6,8 @@
 #   key NAME FILE         prints the value of "NAME": in a facestitch --json report (false when absent)
 #   need_shared PATH      skips (77) when PATH under ../shared is absent; fails instead
 #                         when CI=true, where ../shared is always provided
+#   have_shared PATH      for a part of a test that may be left out: true when PATH under ../shared is
+#                         there; else false with a note, and under CI=true a failed check as well
 #   skip REASON           exits 77, or 1 when a check already failed (a skip never hides a failure)
 #   finish                exits 1 when a check failed, else 0
 #
@@ -60,6 +62,17 @@ need_shared() {
         exit 1
     fi
     skip "$1 not found (../shared is absent)"
+}
+
+have_shared() {
+    [ -e "$1" ] && return 0
+    if [ "${CI:-}" = true ]; then
+        echo "FAIL: $1 not found and CI=true (CI always provides ../shared)"
+        fail=1
+    else
+        echo "note: $1 not found (../shared is absent): that part is left out"
+    fi
+    return 1
 }
 
 finish() {

@@ -1,8 +1,8 @@
 #!/bin/sh
 # tests/testlib.sh must fail when it should: close/num refuse nan, inf and empty values (mawk reads
 # "nan" as a number that compares equal to anything), key is empty and false for a missing key (so a
-# missing metric is not read as 0), a skip after a failed check exits 1, and need_shared fails
-# under CI=true. Every helper also passes on good input.
+# missing metric is not read as 0), a skip after a failed check exits 1, and need_shared and
+# have_shared fail under CI=true. Every helper also passes on good input.
 set -u
 LIB=${FS_SRC:?}/tests/testlib.sh
 . "$LIB"
@@ -44,6 +44,14 @@ CI=true sh "$T/s3.sh" "$T/absent" >"$T/out" 2>&1; rc=$?
 check shared_absent_ci_fails "[ $rc -eq 1 ] && grep -q 'CI=true' $T/out && ! grep -q reached $T/out"
 CI=true sh "$T/s3.sh" "$T/r.json" >"$T/out" 2>&1; rc=$?
 check shared_present_runs "[ $rc -eq 0 ] && grep -q reached $T/out"
+# have_shared: absent -> false and the script goes on (0), or a failure (1) when CI=true; present -> true
+printf '. "%s"\nif have_shared "$1"; then echo present; fi\necho reached\nfinish\n' "$LIB" >"$T/s5.sh"
+env -u CI sh "$T/s5.sh" "$T/absent" >"$T/out" 2>&1; rc=$?
+check optional_absent_left_out "[ $rc -eq 0 ] && grep -q reached $T/out && ! grep -q present $T/out && grep -q 'left out' $T/out"
+CI=true sh "$T/s5.sh" "$T/absent" >"$T/out" 2>&1; rc=$?
+check optional_absent_ci_fails "[ $rc -eq 1 ] && grep -q 'CI=true' $T/out && ! grep -q present $T/out"
+CI=true sh "$T/s5.sh" "$T/r.json" >"$T/out" 2>&1; rc=$?
+check optional_present_runs "[ $rc -eq 0 ] && grep -q present $T/out"
 # finish: 1 after a failure
 printf '. "%s"\ncheck one false\ncheck two true\nfinish\n' "$LIB" >"$T/s4.sh"
 sh "$T/s4.sh" >/dev/null 2>&1; rc=$?
