@@ -52,7 +52,7 @@ static void cmp(const char *what, float *d, const float *ref, long n, double rto
     }
     for (long i = 0; i < n; i++) {
         double e = fabs((double)h[i] - ref[i]);
-        if (!(e <= md)) md = e; /* NaN propagates */
+        md = check_max(md, e);
         if (exact ? memcmp(&h[i], &ref[i], 4) != 0 : !(e <= rtol * mx + 1e-6)) bad++;
     }
     CHECK_MSG(bad == 0, "%s on %s: %ld of %ld values off (max |diff| %.3g, max |ref| %.3g)", what, dut->name, bad, n,
