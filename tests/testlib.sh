@@ -15,7 +15,9 @@
 # so a NaN distance or a missing JSON key fails the check (awk would read both as a number, mawk's NaN
 # even compares as equal to everything). tests/harness/test_harness_testlib.sh checks these helpers.
 
-fail=0
+# sourced twice (a test and a helper it sources): the failures seen so far are kept
+[ -n "${fs__testlib:-}" ] || fail=0
+fs__testlib=1
 
 check() {
     if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi

@@ -52,6 +52,10 @@ CI=true sh "$T/s5.sh" "$T/absent" >"$T/out" 2>&1; rc=$?
 check optional_absent_ci_fails "[ $rc -eq 1 ] && grep -q 'CI=true' $T/out && ! grep -q present $T/out"
 CI=true sh "$T/s5.sh" "$T/r.json" >"$T/out" 2>&1; rc=$?
 check optional_present_runs "[ $rc -eq 0 ] && grep -q present $T/out"
+# sourced again after a failed check: the failure is kept
+printf '. "%s"\ncheck one false\n. "%s"\nfinish\n' "$LIB" "$LIB" >"$T/s6.sh"
+sh "$T/s6.sh" >/dev/null 2>&1; rc=$?
+check second_source_keeps_failure "[ $rc -eq 1 ]"
 # finish: 1 after a failure
 printf '. "%s"\ncheck one false\ncheck two true\nfinish\n' "$LIB" >"$T/s4.sh"
 sh "$T/s4.sh" >/dev/null 2>&1; rc=$?
