@@ -1,7 +1,9 @@
-# Sourced by the MPI tests of this folder (after tests/testlib.sh and setting NAME): skips (77) when
-# the build has no MPI or mpirun is absent; sets mpi (runs the launcher), the environment mpirun needs
-# on CI (root, 2 cores: --oversubscribe), T (a temporary dir removed at exit), and
+# Sourced by the MPI tests of this folder (after setting NAME): sources tests/testlib.sh (check, skip,
+# need_shared, finish); skips (77) when the build has no MPI or mpirun is absent; sets mpi (runs the
+# launcher), the environment mpirun needs on CI (root, 2 cores: --oversubscribe), T (a temporary dir
+# removed at exit), and
 # kill_one_rank PID (SIGKILL to one rank of the job: mpirun then ends the others), ranks_gone.
+. "$(dirname "$0")/../testlib.sh" # again is harmless: failures seen so far are kept
 [ "${FS_HAVE_MPI:-0}" = 1 ] || skip "built without MPI (-DFS_MPI=OFF or MPI not found)"
 MPI=${FS_MPIEXEC:-}
 case "$MPI" in ""|*NOTFOUND) MPI=$(command -v mpirun || true) ;; esac

@@ -2,7 +2,6 @@
 # The MPI layer over 2 ranks (mpirun -np 2 --oversubscribe: CI has 2 cores and runs as root), and
 # the same program alone (one rank). Skips when the build has no MPI or mpirun is absent.
 set -u
-. "$(dirname "$0")/../testlib.sh"
 BIN=${1:?test binary}
 "$BIN" 1 || { echo "FAIL one process"; exit 1; }
 NAME=dist_layer
