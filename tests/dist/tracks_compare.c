@@ -13,8 +13,11 @@
 
 #include "pipeline/project/project.h"
 
+static double lo(double a, double b) { return a < b ? a : b; }
+static double hi(double a, double b) { return a > b ? a : b; }
+
 static double iou(const float *a, const float *b) {
-    double ix = fmin(a[2], b[2]) - fmax(a[0], b[0]), iy = fmin(a[3], b[3]) - fmax(a[1], b[1]);
+    double ix = lo(a[2], b[2]) - hi(a[0], b[0]), iy = lo(a[3], b[3]) - hi(a[1], b[1]);
     if (ix <= 0 || iy <= 0) return 0;
     double in = ix * iy, u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - in;
     return u > 0 ? in / u : 0;

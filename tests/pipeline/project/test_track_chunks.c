@@ -34,7 +34,7 @@ static double lm_diff(const fs_aligned_track *a, const fs_aligned_track *b) {
         for (int p = 0; p < FS_FACE_NUM_LANDMARKS; p++)
             d += hypot(a->lm[i][p][0] - b->lm[j][p][0], a->lm[i][p][1] - b->lm[j][p][1]);
         d /= FS_FACE_NUM_LANDMARKS * hypot(ex, ey);
-        if (!(d <= worst)) worst = d;
+        worst = check_max(worst, d);
     }
     return worst;
 }
