@@ -189,11 +189,16 @@ int fs_resize_bilinear_aa_backward(float *din, const float *dout, int N, int C, 
     return FS_OK;
 }
 
-void fs_resize_bilinear_aa_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out) {
+int fs_resize_bilinear_aa_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out,
+                                      fs_err *err) {
     /* dense separable weights, double accumulation: out = Wy X Wx^T per plane */
     double *wx = calloc((size_t)W_out * W, sizeof(double)), *wy = calloc((size_t)H_out * H, sizeof(double));
     float *taps = malloc(sizeof(float) * (size_t)(H > W ? H : W) + sizeof(float));
-    FS_ASSERT(wx && wy && taps);
+    if (!wx || !wy || !taps) {
+        free(wx), free(wy), free(taps);
+        return fs_errorf(err, "out of memory: dense resize weights %dx%d -> %dx%d (%.0f bytes)", W, H, W_out, H_out,
+                         8.0 * ((double)W_out * W + (double)H_out * H));
+    }
     for (int o = 0; o < W_out; o++) {
         int first, n = fs_resize_aa_taps(o, W, W_out, &first, taps, W);
         for (int k = 0; k < n; k++) wx[(size_t)o * W + first + k] = taps[k];
@@ -214,6 +219,7 @@ void fs_resize_bilinear_aa_forward_ref(float *out, const float *in, int N, int C
                 out[(p * H_out + ho) * W_out + wo] = (float)s;
             }
     free(wx), free(wy), free(taps);
+    return FS_OK;
 }
 
 void fs_resize_area_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out) {

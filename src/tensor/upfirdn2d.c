@@ -158,16 +158,15 @@ typedef struct {
     const float *src;
     float *dst;
     const float *fy, *fx; /* flipped 1-D taps, gain folded into fy */
+    float *scratch;       /* (threads, H, W_out): thread t's horizontally filtered planes, allocated by run() */
 } sep_ctx;
 
 static void sep_fwd_planes(void *vctx, int64_t b, int64_t e, int t) {
-    (void)t;
     const sep_ctx *c = vctx;
     const fs_upfirdn2d_dims *d = c->d;
     int H = d->H, W = d->W, Ho = d->H_out, Wo = d->W_out, KH = d->KH, KW = d->KW;
     int px = d->pad_x0, py = d->pad_y0;
-    float *tmp = malloc(sizeof(float) * (size_t)H * Wo);
-    FS_ASSERT(tmp);
+    float *tmp = c->scratch + (size_t)t * H * Wo;
     /* interior x range: every tap inside [0, W) */
     int x_lo = px, x_hi = W - KW + px; /* xo in [x_lo, x_hi] */
     for (int64_t p = b; p < e; p++) {
@@ -202,17 +201,14 @@ static void sep_fwd_planes(void *vctx, int64_t b, int64_t e, int t) {
             }
         }
     }
-    free(tmp);
 }
 
 static void sep_bwd_planes(void *vctx, int64_t b, int64_t e, int t) {
-    (void)t;
     const sep_ctx *c = vctx;
     const fs_upfirdn2d_dims *d = c->d;
     int H = d->H, W = d->W, Ho = d->H_out, Wo = d->W_out, KH = d->KH, KW = d->KW;
     int px = d->pad_x0, py = d->pad_y0;
-    float *tmp = malloc(sizeof(float) * (size_t)H * Wo);
-    FS_ASSERT(tmp);
+    float *tmp = c->scratch + (size_t)t * H * Wo;
     for (int64_t p = b; p < e; p++) {
         const float *dy = c->src + p * Ho * Wo;
         float *dx = c->dst + p * H * W;
@@ -248,7 +244,6 @@ static void sep_bwd_planes(void *vctx, int64_t b, int64_t e, int t) {
             }
         }
     }
-    free(tmp);
 }
 
 /* f (KH, KW) == outer(col, row) exactly? Fills the flipped taps fy (times gain) and fx. */
@@ -272,11 +267,14 @@ static int run(float *dst, const float *src, const float *f, float gain, const f
     int KH = d->KH, KW = d->KW;
     if (d->up_x == 1 && d->up_y == 1 && d->down_x == 1 && d->down_y == 1 && KH <= 64 && KW <= 64) {
         float fy[64], fx[64];
-        if (separable(f, KH, KW, gain, fy, fx)) {
-            sep_ctx c = {d, src, dst, fy, fx};
+        float *scratch = NULL;
+        if (separable(f, KH, KW, gain, fy, fx) &&
+            (scratch = malloc(sizeof(float) * (size_t)fs_threads_available() * d->H * d->W_out))) {
+            sep_ctx c = {d, src, dst, fy, fx, scratch};
             fs_parallel_for((int64_t)d->N * d->C, 1, backward ? sep_bwd_planes : sep_fwd_planes, &c);
+            free(scratch);
             return 1;
-        }
+        } /* not separable, or out of memory for the scratch: the table-driven kernel */
     }
     size_t nt = (size_t)d->H_out * KH + (size_t)d->W_out * KW;
     int *tab = malloc(sizeof(int) * nt);
