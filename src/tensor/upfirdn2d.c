@@ -35,14 +35,20 @@ static int src_index(long p, int pad0, int up, int n) {
     return u < n ? (int)u : -1;
 }
 
-void fs_upfirdn2d_forward_ref(float *out, const float *in, const float *f, float gain, const fs_upfirdn2d_dims *d) {
-    long planes = (long)d->N * d->C;
+/* The reference loops, straight from the definition: every (output pixel, tap) pair whose source in the
+ * upsampled, padded input is a real pixel. Forward gathers y[o] = sum_taps x[i] f; backward, its adjoint,
+ * scatters dx[i] += dy[o] f over the same pairs in the same order. */
+static void ref_run(float *dst, const float *src, const float *f, float gain, const fs_upfirdn2d_dims *d,
+                    int backward) {
+    long planes = (long)d->N * d->C, in_n = (long)d->H * d->W, out_n = (long)d->H_out * d->W_out;
+    if (backward) memset(dst, 0, sizeof(float) * planes * in_n);
     for (long p = 0; p < planes; p++) {
-        const float *x = in + p * d->H * d->W;
-        float *y = out + p * d->H_out * d->W_out;
+        const float *s = src + p * (backward ? out_n : in_n);
+        float *t = dst + p * (backward ? in_n : out_n);
         for (int yo = 0; yo < d->H_out; yo++)
             for (int xo = 0; xo < d->W_out; xo++) {
-                float acc = 0;
+                long o = (long)yo * d->W_out + xo;
+                float acc = 0, g = backward ? s[o] : 0;
                 for (int ky = 0; ky < d->KH; ky++) {
                     int iy = src_index((long)yo * d->down_y + ky, d->pad_y0, d->up_y, d->H);
                     if (iy < 0) continue;
@@ -50,36 +56,25 @@ void fs_upfirdn2d_forward_ref(float *out, const float *in, const float *f, float
                         int ix = src_index((long)xo * d->down_x + kx, d->pad_x0, d->up_x, d->W);
                         if (ix < 0) continue;
                         float fv = f[(d->KH - 1 - ky) * d->KW + (d->KW - 1 - kx)] * gain; /* true convolution */
-                        acc += x[(long)iy * d->W + ix] * fv;
+                        long i = (long)iy * d->W + ix;
+                        if (backward)
+                            t[i] += g * fv;
+                        else
+                            acc += s[i] * fv;
                     }
                 }
-                y[(long)yo * d->W_out + xo] = acc;
+                if (!backward) t[o] = acc;
             }
     }
 }
 
+void fs_upfirdn2d_forward_ref(float *out, const float *in, const float *f, float gain, const fs_upfirdn2d_dims *d) {
+    ref_run(out, in, f, gain, d, 0);
+}
+
 void fs_upfirdn2d_backward_ref(float *din, const float *dout, const float *f, float gain,
                                const fs_upfirdn2d_dims *d) {
-    long planes = (long)d->N * d->C;
-    memset(din, 0, sizeof(float) * planes * d->H * d->W);
-    for (long p = 0; p < planes; p++) {
-        float *dx = din + p * d->H * d->W;
-        const float *dy = dout + p * d->H_out * d->W_out;
-        for (int yo = 0; yo < d->H_out; yo++)
-            for (int xo = 0; xo < d->W_out; xo++) {
-                float g = dy[(long)yo * d->W_out + xo];
-                for (int ky = 0; ky < d->KH; ky++) {
-                    int iy = src_index((long)yo * d->down_y + ky, d->pad_y0, d->up_y, d->H);
-                    if (iy < 0) continue;
-                    for (int kx = 0; kx < d->KW; kx++) {
-                        int ix = src_index((long)xo * d->down_x + kx, d->pad_x0, d->up_x, d->W);
-                        if (ix < 0) continue;
-                        float fv = f[(d->KH - 1 - ky) * d->KW + (d->KW - 1 - kx)] * gain;
-                        dx[(long)iy * d->W + ix] += g * fv;
-                    }
-                }
-            }
-    }
+    ref_run(din, dout, f, gain, d, 1);
 }
 
 /* ---- table-driven kernel: per output row/col, the (source index, filter tap) pairs that are not zero ---- */
