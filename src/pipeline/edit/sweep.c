@@ -73,26 +73,19 @@ int fs_edit_sweep_subdir(const char *dir, const fs_edit_sweep *sw, int i, char *
 
 /* eo's extra outputs for strength i, each named after it */
 typedef struct extras {
-    char sbs[FS_PATH_MAX], hard[FS_PATH_MAX], preview[FS_PATH_MAX], frames[FS_PATH_MAX];
+    char name[4][FS_PATH_MAX];
 } extras;
 
 static int extras_for(const fs_edit_opts *eo, const fs_edit_sweep *sw, int i, extras *x, fs_edit_opts *e,
                       fs_err *err) {
-    if (eo->side_by_side) {
-        if (fs_edit_sweep_output(eo->side_by_side, sw, i, x->sbs, sizeof x->sbs, err)) return FS_ERR;
-        e->side_by_side = x->sbs;
-    }
-    if (eo->hard_mask_path) {
-        if (fs_edit_sweep_output(eo->hard_mask_path, sw, i, x->hard, sizeof x->hard, err)) return FS_ERR;
-        e->hard_mask_path = x->hard;
-    }
-    if (eo->preview_path) {
-        if (fs_edit_sweep_output(eo->preview_path, sw, i, x->preview, sizeof x->preview, err)) return FS_ERR;
-        e->preview_path = x->preview;
-    }
-    if (eo->frames_dir) {
-        if (fs_edit_sweep_subdir(eo->frames_dir, sw, i, x->frames, sizeof x->frames, err)) return FS_ERR;
-        e->frames_dir = x->frames;
+    const char **out[4] = {&e->side_by_side, &e->hard_mask_path, &e->preview_path, &e->frames_dir};
+    const char *in[4] = {eo->side_by_side, eo->hard_mask_path, eo->preview_path, eo->frames_dir};
+    for (int k = 0; k < 4; k++) {
+        if (!in[k]) continue;
+        int rc = k == 3 ? fs_edit_sweep_subdir(in[k], sw, i, x->name[k], sizeof x->name[k], err) /* a folder */
+                        : fs_edit_sweep_output(in[k], sw, i, x->name[k], sizeof x->name[k], err);
+        if (rc) return FS_ERR;
+        *out[k] = x->name[k];
     }
     return FS_OK;
 }
