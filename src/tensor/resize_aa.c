@@ -155,7 +155,8 @@ static int aa_job_init(aa_job *j, int N, int C, int H, int W, int H_out, int W_o
     if (ok) return FS_OK;
     axis_free(&j->ax);
     axis_free(&j->ay);
-    return fs_errorf(err, "resize %dx%d -> %dx%d: out of memory", W, H, W_out, H_out);
+    return fs_errorf(err, "out of memory: antialiased resize %dx%d -> %dx%d (%.0f bytes)", W, H, W_out, H_out,
+                     4.0 * ((double)planes * H * W_out + 3.0 * ((double)W_out * j->ax.k + (double)H_out * j->ay.k)));
 }
 
 static void aa_job_free(aa_job *j) {

@@ -274,6 +274,10 @@ static void test_out_of_memory(void) {
     fs_err err = {0};
     CHECK(fs_resize_bilinear_aa_forward_ref(NULL, NULL, 1, 1, 1, 1 << 16, 1, 1 << 30, &err) == FS_ERR);
     CHECK_MSG(strstr(err.msg, "out of memory") != NULL, "message: %s", err.msg);
+    /* the threaded one: its intermediate image for 2^40 planes of 1024 rows cannot be allocated either */
+    err = (fs_err){0};
+    CHECK(fs_resize_bilinear_aa_forward(NULL, NULL, 1 << 20, 1 << 20, 1024, 1, 1, 1, &err) == FS_ERR);
+    CHECK_MSG(strstr(err.msg, "out of memory: antialiased resize") != NULL, "message: %s", err.msg);
 }
 
 /* ASan builds: a refused allocation returns NULL (as glibc's does) instead of stopping the test. */
