@@ -192,7 +192,7 @@ int fs__sg2_modconv_forward_fused(float *y, float *demod, const float *x, const 
     float *w = malloc(sizeof(float) * (size_t)N * per), *hd = malloc(sizeof(float) * (size_t)N * Co);
     float *wt = up ? malloc(sizeof(float) * (size_t)N * per) : NULL;
     if (!hw || !hs || !w || !hd || (up && !wt)) {
-        fs_errorf(err, "out of memory: fused modulated conv weights of a %d-layer (%.0f bytes)", L->res,
+        fs_errorf(err, "out of memory: fused modulated conv weights of a %dx%d layer (%.0f bytes)", L->res, L->res,
                   4.0 * ((double)(up ? 3 : 2) * N * per + (double)N * (Ci + Co)));
         goto done;
     }
