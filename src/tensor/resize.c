@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/err.h"
 #include "core/threads.h"
 
@@ -48,8 +49,8 @@ typedef struct rs_job {
 /* Fills the per-row / per-column tables; FS_ERR (out of memory, nothing held) when they cannot be allocated. */
 static int rs_prepare(rs_job *j, fs_err *err) {
     const size_t n = (size_t)j->Wo + (size_t)j->Ho;
-    j->wi0 = malloc(sizeof(int) * 2 * n);
-    j->wl = malloc(sizeof(float) * n);
+    j->wi0 = fs_scratch_malloc(sizeof(int) * 2 * n);
+    j->wl = fs_scratch_malloc(sizeof(float) * n);
     if (!j->wi0 || !j->wl) {
         free(j->wi0), free(j->wl);
         return fs_errorf(err, "out of memory: resize tables for %dx%d -> %dx%d (%zu bytes)", j->W, j->H, j->Wo, j->Ho,

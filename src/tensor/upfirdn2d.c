@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/threads.h"
 #include "tensor/backend.h"
 
@@ -264,7 +265,7 @@ static int run(float *dst, const float *src, const float *f, float gain, const f
         float fy[64], fx[64];
         float *scratch = NULL;
         if (separable(f, KH, KW, gain, fy, fx) &&
-            (scratch = malloc(sizeof(float) * (size_t)fs_threads_available() * d->H * d->W_out))) {
+            (scratch = fs_scratch_malloc(sizeof(float) * (size_t)fs_threads_available() * d->H * d->W_out))) {
             sep_ctx c = {d, src, dst, fy, fx, scratch};
             fs_parallel_for((int64_t)d->N * d->C, 1, backward ? sep_bwd_planes : sep_fwd_planes, &c);
             free(scratch);
@@ -272,8 +273,8 @@ static int run(float *dst, const float *src, const float *f, float gain, const f
         } /* not separable, or out of memory for the scratch: the table-driven kernel */
     }
     size_t nt = (size_t)d->H_out * KH + (size_t)d->W_out * KW;
-    int *tab = malloc(sizeof(int) * nt);
-    float *fg = malloc(sizeof(float) * (size_t)KH * KW);
+    int *tab = fs_scratch_malloc(sizeof(int) * nt);
+    float *fg = fs_scratch_malloc(sizeof(float) * (size_t)KH * KW);
     if (!tab || !fg) {
         free(tab);
         free(fg);
