@@ -25,6 +25,8 @@
  * caller's stack, so ops may run at the same time on different threads (e.g. one per worker of an
  * outer fs_parallel_for). A nested call runs single-threaded and is split as with one thread
  * (fs__conv_threads() == 1), so it gives the same bits as a call under fs_threads_init(1).
+ * Out of memory: each path reserves all its scratch before its first parallel loop; when that fails it
+ * has written nothing and the entry point runs the reference kernel instead (same contract, slower).
  */
 #include <string.h>
 
@@ -457,12 +459,8 @@ void fs_conv2d_forward_cpu(float *out, const float *in, const float *weight, con
     fs_gemm_cpu_init();
     fs__conv_scratch_set *s = fs__conv_scratch_acquire();
     const long miss = s ? forward_any(s, out, in, weight, bias, d) : -1;
-    if (!miss) {
-        fs__conv_scratch_release(s);
-        return;
-    }
-    fs__conv_scratch_fallback(s, "conv2d forward", miss);
-    fs_conv2d_forward_ref(out, in, weight, bias, d);
+    if (fs__conv_scratch_end(s, "conv2d forward", miss))
+        fs_conv2d_forward_ref(out, in, weight, bias, d);
 }
 
 /* ---------------------------------------------------------------- backward-data */
@@ -581,12 +579,8 @@ void fs_conv2d_backward_data_cpu(float *din, const float *dout, const float *wei
     const long miss = !s ? -1
                       : flip_ok(d) ? backward_data_flipped(s, din, dout, weight, d)
                                    : backward_data_col2im(s, din, dout, weight, d);
-    if (!miss) {
-        fs__conv_scratch_release(s);
-        return;
-    }
-    fs__conv_scratch_fallback(s, "conv2d backward-data", miss);
-    fs_conv2d_backward_ref(din, NULL, NULL, dout, NULL, weight, d);
+    if (fs__conv_scratch_end(s, "conv2d backward-data", miss))
+        fs_conv2d_backward_ref(din, NULL, NULL, dout, NULL, weight, d);
 }
 
 /* ---------------------------------------------------------------- backward-weights */
@@ -754,12 +748,8 @@ void fs_conv2d_backward_weight_cpu(float *dweight, const float *dout, const floa
                       : implicit_ok(d, 1)    ? backward_weight_implicit(s, dweight, dout, in, d)
                       : rows_ok(d, threads(), 1) ? conv_rows(s, 1, NULL, dweight, dout, in, NULL, NULL, d)
                                              : backward_weight_pixels(s, dweight, dout, in, d);
-    if (!miss) {
-        fs__conv_scratch_release(s);
-        return;
-    }
-    fs__conv_scratch_fallback(s, "conv2d backward-weights", miss);
-    fs_conv2d_backward_ref(NULL, dweight, NULL, dout, in, NULL, d);
+    if (fs__conv_scratch_end(s, "conv2d backward-weights", miss))
+        fs_conv2d_backward_ref(NULL, dweight, NULL, dout, in, NULL, d);
 }
 
 /* ---------------------------------------------------------------- backward-bias */

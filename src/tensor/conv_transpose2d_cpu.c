@@ -280,12 +280,8 @@ void fs_conv_transpose2d_forward_cpu(float *out, const float *in, const float *w
         fs_gemm_cpu_init();
         fs__conv_scratch_set *s = fs__conv_scratch_acquire();
         const long miss = s ? forward_phases(s, out, in, weight, bias, d) : -1;
-        if (!miss) {
-            fs__conv_scratch_release(s);
-            return;
-        }
-        fs__conv_scratch_fallback(s, "conv_transpose2d forward", miss);
-        fs_conv_transpose2d_forward_ref(out, in, weight, bias, d);
+        if (fs__conv_scratch_end(s, "conv_transpose2d forward", miss))
+            fs_conv_transpose2d_forward_ref(out, in, weight, bias, d);
         return;
     }
     fs_conv2d_dims c = as_conv2d(d);

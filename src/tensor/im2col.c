@@ -205,7 +205,7 @@ fs__conv_scratch_set *fs__conv_scratch_acquire(void) {
     return s;
 }
 
-void fs__conv_scratch_release(fs__conv_scratch_set *s) {
+static void scratch_release(fs__conv_scratch_set *s) {
     pthread_mutex_lock(&s->mu);
     s->busy = 0;
     pthread_mutex_unlock(&s->mu);
@@ -244,12 +244,14 @@ float *fs__conv_scratch(fs__conv_scratch_set *s, int tid, int kind, long n) {
     return s->buf[tid][kind].p;
 }
 
-void fs__conv_scratch_fallback(fs__conv_scratch_set *s, const char *op, long bytes) {
-    if (s) fs__conv_scratch_release(s);
-    if (bytes > 0)
-        fs_verbose("out of memory: %s scratch (%ld bytes); running the reference kernel", op, bytes);
+int fs__conv_scratch_end(fs__conv_scratch_set *s, const char *op, long miss) {
+    if (s) scratch_release(s);
+    if (!miss) return 0;
+    if (miss > 0)
+        fs_verbose("out of memory: %s scratch (%ld bytes); running the reference kernel", op, miss);
     else
         fs_verbose("out of memory: %s scratch set (%zu bytes); running the reference kernel", op, sizeof *s);
+    return 1;
 }
 
 void fs_conv_cpu_scratch_free(void) {
