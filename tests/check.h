@@ -4,7 +4,8 @@
  *       CHECK(x == 3);
  *       CHECK_CLOSE(got, want, 1e-5);                  // |got-want| <= tol
  *       check_allclose("img", got, want, n, 1e-4, 0);  // prints "OK img maxdiff=..." or where it fails
- *       const char *p = test_shared_path("fixtures/stylegan2_nvidia/io.safetensors"); // exits 77 (skip) if absent
+ *       const char *p = test_shared_path("fixtures/stylegan2_nvidia/io.safetensors"); // exits 77 (skip) if absent,
+ *                                                      // 1 under CI=true; test_shared_find: NULL if absent
  *       return check_finish();                         // 0 if every check passed
  *   }
  * Exit code 77 = skipped (ctest SKIP_RETURN_CODE), with the reason printed.
@@ -133,23 +134,34 @@ static inline void test_skip(const char *why) {
     exit(77);
 }
 
-/* Path under ../shared (env FS_SHARED set by ctest); skips (77) with a reason when absent, or fails (1)
- * when CI=true, where ../shared is always provided and its absence is a broken setup. */
-static inline const char *test_shared_path(const char *rel) {
+/* Path under ../shared (env FS_SHARED set by ctest), or NULL when it is absent, for a part of a test that
+ * may be left out; fails (exit 1) when CI=true, where ../shared is always provided and its absence is a
+ * broken setup. */
+static inline const char *test_shared_find(const char *rel) {
     static char buf[8][4096];
     static int k = 0;
     const char *root = getenv("FS_SHARED");
     if (!root) root = "../shared";
     char *p = buf[k++ % 8];
     snprintf(p, 4096, "%s/%s", root, rel);
-    if (access(p, R_OK) != 0) {
-        const char *ci = getenv("CI");
-        if (ci && !strcmp(ci, "true")) {
-            fprintf(stderr, "FAIL: %s not found and CI=true (CI always provides ../shared)\n", p);
-            exit(1);
-        }
+    if (access(p, R_OK) == 0) return p;
+    const char *ci = getenv("CI");
+    if (ci && !strcmp(ci, "true")) {
+        fprintf(stderr, "FAIL: %s not found and CI=true (CI always provides ../shared)\n", p);
+        exit(1);
+    }
+    return NULL;
+}
+
+/* Path under ../shared; skips (77) with a reason when absent (exit 1 when a check already failed), or
+ * fails (1) when CI=true. */
+static inline const char *test_shared_path(const char *rel) {
+    const char *p = test_shared_find(rel);
+    if (!p) {
         char why[4200];
-        snprintf(why, sizeof why, "%s not found (../shared is absent; CI always has it)", p);
+        const char *root = getenv("FS_SHARED");
+        snprintf(why, sizeof why, "%s/%s not found (../shared is absent; CI always has it)", root ? root : "../shared",
+                 rel);
         test_skip(why);
     }
     return p;

@@ -6,6 +6,8 @@
 #   key NAME FILE         prints the value of "NAME": in a facestitch --json report (false when absent)
 #   need_shared PATH      skips (77) when PATH under ../shared is absent; fails instead
 #                         when CI=true, where ../shared is always provided
+#   have_shared PATH      for a part of a test that may be left out: true when PATH under ../shared is
+#                         there; else false with a note, and under CI=true a failed check as well
 #   skip REASON           exits 77, or 1 when a check already failed (a skip never hides a failure)
 #   finish                exits 1 when a check failed, else 0
 #
@@ -13,7 +15,9 @@
 # so a NaN distance or a missing JSON key fails the check (awk would read both as a number, mawk's NaN
 # even compares as equal to everything). tests/harness/test_harness_testlib.sh checks these helpers.
 
-fail=0
+# sourced twice (a test and a helper it sources): the failures seen so far are kept
+[ -n "${fs__testlib:-}" ] || fail=0
+fs__testlib=1
 
 check() {
     if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi
@@ -60,6 +64,17 @@ need_shared() {
         exit 1
     fi
     skip "$1 not found (../shared is absent)"
+}
+
+have_shared() {
+    [ -e "$1" ] && return 0
+    if [ "${CI:-}" = true ]; then
+        echo "FAIL: $1 not found and CI=true (CI always provides ../shared)"
+        fail=1
+    else
+        echo "note: $1 not found (../shared is absent): that part is left out"
+    fi
+    return 1
 }
 
 finish() {

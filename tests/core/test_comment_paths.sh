@@ -30,4 +30,4 @@ printf '# CMake: see src/core/zz_*.c and core/gone.h\n' > "$T/tests/core/CMakeLi
 out=$("$CHK" "$T" 2>&1); rc=$?
 check glob_fails "[ $rc -eq 1 ] && echo \"\$out\" | grep -q 'zz_\*.c does not exist'"
 check module_path_fails "echo \"\$out\" | grep -q 'core/gone.h (src/core/gone.h) does not exist'"
-exit $fail
+finish

@@ -29,4 +29,4 @@ check allow_option "'$CHK' --allow src/core/a.c:too_long '$T/src' >/dev/null"
 body fs_pickle_run 400 > "$T/src/core/pickle.c"
 out=$("$CHK" --allow src/core/a.c:too_long "$T/src" 2>&1); rc=$?
 check allowance_names_the_file "[ $rc -eq 1 ] && echo \"\$out\" | grep -q 'src/core/pickle.c:2: fs_pickle_run is 400'"
-exit $fail
+finish

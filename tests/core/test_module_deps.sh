@@ -3,17 +3,15 @@
 # a folder it does not declare (and declares one it does not use).
 set -u
 S=${FS_SRC:?}
-fail=0
-if sh "$S/scripts/check-module-deps" "$S"; then echo "OK tree"; else echo "FAIL tree: see the lines above"; fail=1; fi
+. "$S/tests/testlib.sh"
+sh "$S/scripts/check-module-deps" "$S"; rc=$?
+check tree "[ $rc -eq 0 ]"
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 mkdir -p "$t/src/a" "$t/src/b" "$t/src/c"
 echo 'fs_module(fs_a a fs_b)' > "$t/CMakeLists.txt"
 printf '#include "c/y.h"\n' > "$t/src/a/x.c"
 out=$(sh "$S/scripts/check-module-deps" "$t" 2>&1); rc=$?
-if [ $rc -eq 1 ] && echo "$out" | grep -q 'CMake lists \[b\] but the sources include \[c\]'; then
-  echo "OK mismatch found"
-else
-  echo "FAIL mismatch not found (rc=$rc): $out"; fail=1
-fi
-exit $fail
+check mismatch_found "[ $rc -eq 1 ] && echo \"\$out\" | grep -q 'CMake lists \[b\] but the sources include \[c\]'"
+[ $fail -eq 0 ] || echo "$out"
+finish

@@ -1,11 +1,13 @@
-# Sourced by the MPI tests of this folder (after setting NAME): skips (exit 77) when the build has
-# no MPI or mpirun is absent; sets mpi (runs the launcher), the environment mpirun needs on CI (root,
-# 2 cores: --oversubscribe), T (a temporary dir removed at exit), check NAME CONDITION, and
+# Sourced by the MPI tests of this folder (after setting NAME): sources tests/testlib.sh (check, skip,
+# need_shared, finish); skips (77) when the build has no MPI or mpirun is absent; sets mpi (runs the
+# launcher), the environment mpirun needs on CI (root, 2 cores: --oversubscribe), T (a temporary dir
+# removed at exit), and
 # kill_one_rank PID (SIGKILL to one rank of the job: mpirun then ends the others), ranks_gone.
-[ "${FS_HAVE_MPI:-0}" = 1 ] || { echo "SKIP: built without MPI (-DFS_MPI=OFF or MPI not found)"; exit 77; }
+. "$(dirname "$0")/../testlib.sh" # again is harmless: failures seen so far are kept
+[ "${FS_HAVE_MPI:-0}" = 1 ] || skip "built without MPI (-DFS_MPI=OFF or MPI not found)"
 MPI=${FS_MPIEXEC:-}
 case "$MPI" in ""|*NOTFOUND) MPI=$(command -v mpirun || true) ;; esac
-[ -n "$MPI" ] || { echo "SKIP: mpirun not found (install openmpi-bin)"; exit 77; }
+[ -n "$MPI" ] || skip "mpirun not found (install openmpi-bin)"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 # mpi ARGS...: mpirun ARGS. In sanitizer builds the ranks report leaks except Open MPI's own
 # allocations held at exit (lsan-openmpi.supp; full unwinding, as its plugins are unloaded by then).
@@ -16,8 +18,6 @@ mpi() {
 }
 T=$(mktemp -d "/tmp/fs_test_${NAME:-dist}_XXXXXX")
 trap 'rm -rf "$T"' EXIT
-fail=0
-check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
 descendants() { for c in $(ps -o pid= --ppid "$1"); do echo "$c"; descendants "$c"; done; }
 # PID: the background job started with `mpi ... &` (a subshell above mpirun, above the ranks)
 kill_one_rank() {

@@ -3,10 +3,11 @@
 # ranges (pass 2); the project (manifest.json, tracks.json, every crop) is byte-identical to the
 # one a single process makes. A rerun with 2 ranks after crops were deleted cuts only those.
 set -u
+. "${FS_SRC:?}/tests/testlib.sh"
 B=${FS_BIN:?}
 S=${FS_SHARED:-../shared}
 CLIP=$S/media/synthetic_talking_head_grace_hopper_25fps_3s_aac.mp4
-[ -f "$CLIP" ] || { echo "SKIP: $CLIP not found (../shared is absent)"; exit 77; }
+need_shared "$CLIP"
 NAME=dist_align
 . "$(dirname "$0")/mpi_common.sh"
 AARGS="--size 64 --max-frames 12"
@@ -19,4 +20,4 @@ rm -f "$T/b/crops/t000/000002.png" "$T/b/crops/t000/000009.png"
 mpi -np 2 --oversubscribe $B -q --threads 1 align "$CLIP" --project "$T/b" $AARGS 2>>"$T/logb"; rc=$?
 check rerun_cuts_missing "[ $rc -eq 0 ] && diff -r $T/a $T/b"
 [ $fail -eq 0 ] || cat "$T/logb"
-exit $fail
+finish

@@ -5,11 +5,12 @@
 # the crops written; a damaged crop in one rank's share, and a job that cannot run, end every rank
 # with one line each.
 set -u
+. "${FS_SRC:?}/tests/testlib.sh"
 B=${FS_BIN:?}
 S=${FS_SHARED:-../shared}
 CLIP=$S/media/synthetic_talking_head_grace_hopper_25fps_3s_aac.mp4
-[ -f "$CLIP" ] || { echo "SKIP: $CLIP not found (../shared is absent)"; exit 77; }
-command -v ffmpeg >/dev/null || { echo "SKIP: ffmpeg not found"; exit 77; }
+need_shared "$CLIP"
+command -v ffmpeg >/dev/null || skip "ffmpeg not found"
 NAME=dist_edit
 . "$(dirname "$0")/mpi_common.sh"
 # the decoded frames (the encoder's header names its thread count, so files may differ)
@@ -35,7 +36,7 @@ i=0
 while [ "$(crops "$T/c")" -lt 1 ] && kill -0 $mpid 2>/dev/null && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done
 kill_one_rank $mpid; killed=$?
 wait $mpid; rc=$?
-ranks_gone || echo "FAIL a rank outlived mpirun by 60 s"
+check ranks_gone_within_60s ranks_gone
 n=$(crops "$T/c")
 echo "one rank killed with $n of 6 stitched crops written"
 check killed_mid_stitch "[ $killed -eq 0 ] && [ $rc -ne 0 ] && [ $n -ge 1 ] && [ $n -lt 6 ] && [ ! -e $T/ec.mp4 ]"
@@ -54,4 +55,4 @@ mpi -np 2 --oversubscribe $B -q edit "$CLIP" $EARGS -o "$T/ee.mp4" 2>"$T/logd"; 
 check fails_on_every_rank "[ $rc -ne 0 ] && grep -q 'rank 0 of 2: several ranks work in one project' $T/logd &&
   grep -q 'rank 1 of 2: rank 0 failed: several ranks' $T/logd && [ ! -e $T/ee.mp4 ]"
 [ $fail -eq 0 ] || { echo "--- 2-rank log"; cat "$T/logb"; echo "--- 1-process rerun log"; cat "$T/logc"; echo "--- failure logs"; cat "$T/logf" "$T/logd"; }
-exit $fail
+finish

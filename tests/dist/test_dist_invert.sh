@@ -4,11 +4,12 @@
 # process's with the same global batch; with batch 1 (rank 0 alone) the same bits; one rank killed with SIGKILL after a PTI checkpoint, then a
 # rerun with 1 process resumes from it and ends within 1e-5 of the uninterrupted run.
 set -u
+. "${FS_SRC:?}/tests/testlib.sh"
 B=${FS_BIN:?}
 S=${FS_SHARED:-../shared}
 CLIP=$S/media/synthetic_talking_head_grace_hopper_25fps_3s_aac.mp4
 DIFF=${FS_BUILD:?}/tests/dist/st_maxdiff
-[ -f "$CLIP" ] || { echo "SKIP: $CLIP not found (../shared is absent)"; exit 77; }
+need_shared "$CLIP"
 NAME=dist_invert
 . "$(dirname "$0")/mpi_common.sh"
 $B -q models init --tiny --out "$T/m" || exit 1
@@ -33,10 +34,10 @@ i=0
 while [ ! -f "$T/c/checkpoint/state.json" ] && kill -0 $mpid 2>/dev/null && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done
 kill_one_rank $mpid; killed=$?
 wait $mpid; rc=$?
-ranks_gone || echo "FAIL a rank outlived mpirun by 60 s"
+check ranks_gone_within_60s ranks_gone
 check killed_mid_pti "[ $killed -eq 0 ] && [ $rc -ne 0 ] && [ ! -f $T/c/generator.safetensors ]"
 $B --threads 1 invert "$CLIP" --project "$T/c" $ARGS 2>"$T/logc"; rc=$?
 check resumed_with_one_process "[ $rc -eq 0 ] && grep -q 'resuming from update' $T/logc"
 check resumed_generator_1e-5 "$DIFF $T/a/generator.safetensors $T/c/generator.safetensors 1e-5"
 [ $fail -eq 0 ] || { echo "--- 2-rank log"; cat "$T/logb"; }
-exit $fail
+finish

@@ -1,7 +1,8 @@
-/* The test harness itself (check.h, gradcheck.h): a NaN must fail every comparison the tests use,
- * and a skip after a failed check exits 1, not 77. Each case runs in a child process and its exit
- * status is compared with the verdict it must give. `test_harness_check_nan CASE` runs one case
- * directly: ctest runs "rel_nan" (the gradient-parity comparison fed a NaN) and expects it to fail. */
+/* The test harness itself (check.h, gradcheck.h): a NaN must fail every comparison the tests use, a
+ * skip after a failed check exits 1, not 77, and a missing ../shared skips (77), or fails (1) under
+ * CI=true. Each case runs in a child process and its exit status is compared with the verdict it must
+ * give. `test_harness_check_nan CASE` runs one case directly: ctest runs "rel_nan" (the
+ * gradient-parity comparison fed a NaN) and expects it to fail. */
 #include <sys/wait.h>
 
 #include "check.h"
@@ -42,6 +43,28 @@ static void shared_missing_ci(void) {
     setenv("CI", "true", 1);
     test_shared_path("fixtures/x");
 }
+static void shared_missing_after_failure(void) { /* a failed check, then ../shared absent: 1, not 77 */
+    setenv("FS_SHARED", "/nonexistent/fs_shared", 1);
+    unsetenv("CI");
+    CHECK(0);
+    test_shared_path("fixtures/x");
+}
+static void shared_optional_missing(void) { /* an optional part: NULL, and the test goes on */
+    setenv("FS_SHARED", "/nonexistent/fs_shared", 1);
+    unsetenv("CI");
+    CHECK(test_shared_find("fixtures/x") == NULL);
+}
+static void shared_optional_missing_ci(void) {
+    setenv("FS_SHARED", "/nonexistent/fs_shared", 1);
+    setenv("CI", "true", 1);
+    test_shared_find("fixtures/x");
+}
+static void shared_present(void) { /* present: the path, under CI=true too */
+    setenv("FS_SHARED", "/", 1);
+    setenv("CI", "true", 1);
+    const char *p = test_shared_find("tmp"), *q = test_shared_path("tmp");
+    CHECK(p && q && !strcmp(p, "//tmp") && !strcmp(q, "//tmp"));
+}
 static void clean_pass(void) { /* the same helpers on finite data pass: the harness does not fail everything */
     check_allclose("x vs x", grad_x, grad_x, 4, 0, 0);
     check_rel("x vs x", grad_x, grad_x, 4, 1e-3, 0);
@@ -62,6 +85,10 @@ static const struct {
     {"skip_after_failure", skip_after_failure, 1},
     {"skip_clean", skip_clean, 77},      {"shared_missing", shared_missing, 77},
     {"shared_missing_ci", shared_missing_ci, 1},
+    {"shared_missing_after_failure", shared_missing_after_failure, 1},
+    {"shared_optional_missing", shared_optional_missing, 0},
+    {"shared_optional_missing_ci", shared_optional_missing_ci, 1},
+    {"shared_present", shared_present, 0},
     {"clean_pass", clean_pass, 0},
 };
 enum { NCASES = sizeof cases / sizeof cases[0] };

@@ -1,8 +1,8 @@
 #!/bin/sh
 # tests/testlib.sh must fail when it should: close/num refuse nan, inf and empty values (mawk reads
 # "nan" as a number that compares equal to anything), key is empty and false for a missing key (so a
-# missing metric is not read as 0), a skip after a failed check exits 1, and need_shared fails
-# under CI=true. Every helper also passes on good input.
+# missing metric is not read as 0), a skip after a failed check exits 1, and need_shared and
+# have_shared fail under CI=true. Every helper also passes on good input.
 set -u
 LIB=${FS_SRC:?}/tests/testlib.sh
 . "$LIB"
@@ -36,14 +36,26 @@ check skip_after_failure_exits1 "[ $rc -eq 1 ] && grep -q 'FAIL one' $T/out"
 printf '. "%s"\ncheck one true\nskip "nothing here"\n' "$LIB" >"$T/s2.sh"
 sh "$T/s2.sh" >"$T/out" 2>&1; rc=$?
 check clean_skip_exits77 "[ $rc -eq 77 ] && grep -q 'SKIP: nothing here' $T/out"
+# try SCRIPT CI PATH: a made-up script run with CI set to CI (unset when empty) and PATH as $1; sets rc
+try() {
+  if [ -n "$2" ]; then CI=$2 sh "$1" "$3" >"$T/out" 2>&1; else env -u CI sh "$1" "$3" >"$T/out" 2>&1; fi
+  rc=$?
+}
 # need_shared: absent -> 77, or 1 when CI=true; present -> continue
 printf '. "%s"\nneed_shared "$1"\necho reached\nfinish\n' "$LIB" >"$T/s3.sh"
-env -u CI sh "$T/s3.sh" "$T/absent" >"$T/out" 2>&1; rc=$?
-check shared_absent_skips "[ $rc -eq 77 ] && ! grep -q reached $T/out"
-CI=true sh "$T/s3.sh" "$T/absent" >"$T/out" 2>&1; rc=$?
-check shared_absent_ci_fails "[ $rc -eq 1 ] && grep -q 'CI=true' $T/out && ! grep -q reached $T/out"
-CI=true sh "$T/s3.sh" "$T/r.json" >"$T/out" 2>&1; rc=$?
-check shared_present_runs "[ $rc -eq 0 ] && grep -q reached $T/out"
+try "$T/s3.sh" "" "$T/absent"; check shared_absent_skips "[ $rc -eq 77 ] && ! grep -q reached $T/out"
+try "$T/s3.sh" true "$T/absent"; check shared_absent_ci_fails "[ $rc -eq 1 ] && grep -q 'CI=true' $T/out && ! grep -q reached $T/out"
+try "$T/s3.sh" true "$T/r.json"; check shared_present_runs "[ $rc -eq 0 ] && grep -q reached $T/out"
+# have_shared: absent -> false and the script goes on (0), or a failure (1) when CI=true; present -> true
+printf '. "%s"\nif have_shared "$1"; then echo present; fi\necho reached\nfinish\n' "$LIB" >"$T/s5.sh"
+try "$T/s5.sh" "" "$T/absent"
+check optional_absent_left_out "[ $rc -eq 0 ] && grep -q reached $T/out && ! grep -q present $T/out && grep -q 'left out' $T/out"
+try "$T/s5.sh" true "$T/absent"; check optional_absent_ci_fails "[ $rc -eq 1 ] && grep -q 'CI=true' $T/out && ! grep -q present $T/out"
+try "$T/s5.sh" true "$T/r.json"; check optional_present_runs "[ $rc -eq 0 ] && grep -q present $T/out"
+# sourced again after a failed check: the failure is kept
+printf '. "%s"\ncheck one false\n. "%s"\nfinish\n' "$LIB" "$LIB" >"$T/s6.sh"
+sh "$T/s6.sh" >/dev/null 2>&1; rc=$?
+check second_source_keeps_failure "[ $rc -eq 1 ]"
 # finish: 1 after a failure
 printf '. "%s"\ncheck one false\ncheck two true\nfinish\n' "$LIB" >"$T/s4.sh"
 sh "$T/s4.sh" >/dev/null 2>&1; rc=$?

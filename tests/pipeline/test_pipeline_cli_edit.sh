@@ -53,7 +53,7 @@ check stitch_batch_same_pixels "[ $same -eq 1 ]"
 
 # a video without faces is not an error: the output is a copy (same frames)
 NOFACE=$S/media/nonface_bottles_hand_640x360.mp4
-if [ -f "$NOFACE" ]; then
+if have_shared "$NOFACE"; then
   $B -q edit "$NOFACE" --models "$T/m" --edit age=-6 -o "$T/noface.mp4" --pti-steps 1 --max-frames 5 2>/dev/null; rc=$?
   check noface_copy "[ $rc -eq 0 ] && [ \"\$(probe $T/noface.mp4 v:0 stream=nb_frames)\" = 5 ]"
 fi

@@ -81,10 +81,9 @@ int main(void) {
     printf("tiny generator: %ld conv style channels, %ld with ToRGB\n", n_conv, n_all);
 
     /* the CLI edits with an S-space file of the tiny set's generator */
-    const char *bin = getenv("FS_BIN"), *shared = getenv("FS_SHARED");
-    char clip[600];
-    snprintf(clip, sizeof clip, "%s/media/synthetic_talking_head_grace_hopper_25fps_3s_aac.mp4", shared ? shared : "../shared");
-    if (bin && access(clip, R_OK) == 0) {
+    const char *bin = getenv("FS_BIN");
+    const char *clip = test_shared_find("media/synthetic_talking_head_grace_hopper_25fps_3s_aac.mp4"); /* CI: must exist */
+    if (bin && clip) {
         char cmd[4000];
         snprintf(cmd, sizeof cmd, "%s -q models init --tiny --out %s/m", bin, dir);
         CHECK(system(cmd) == 0);

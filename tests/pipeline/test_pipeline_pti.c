@@ -37,10 +37,7 @@ static int get_crop(void *user, int index, float *out, fs_err *err) {
 int main(void) {
     fs_threads_init(2);
     fs_err err = {0};
-    if (fs_device_from_env(&err)) {
-        printf("SKIP: %s\n", err.msg);
-        return 77;
-    }
+    if (fs_device_from_env(&err)) test_skip(err.msg);
     /* targets: renders of a perturbed generator ("the real frames"), pivots: latents of the
        original generator near those frames */
     fs_sg2 *target_g = tiny_gen(7);

@@ -4,17 +4,17 @@
 # line and exit 1, a package with one damaged file installs nothing, and (when the real networks
 # are in the user's cache) a good package installs all ten files and `models verify` passes.
 set -u
+. "${FS_SRC:?}/tests/testlib.sh"
 B=${FS_BIN:?}
 SRC=${FS_SRC:?}
 T=$(mktemp -d /tmp/fs_face_api_XXXXXX)
 trap 'rm -rf "$T"' EXIT INT TERM
-fail=0
-check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
 export FACESTITCH_MODELS="$T/cache"
 unset FACESTITCH_MIRROR FACESTITCH_REGISTRY_MANIFEST
 
 # 1. The shell script's pins and the C table agree (sha256 and file name, all ten files).
-"$B" models list --json > "$T/list.json" || fail=1
+"$B" models list --json > "$T/list.json"; rc=$?
+check "models list --json" "[ $rc -eq 0 ]"
 while read -r h f; do
   check "pin $f" "grep -q '\"sha256\":[[:space:]]*\"$h\"' '$T/list.json' && grep -q 'face-api/$f\"' '$T/list.json'"
 done < "$SRC/scripts/face-api.sha256"
@@ -67,4 +67,4 @@ else
   echo "note: no face-api networks in $REAL (scripts/fetch-face-api), good-package case not run"
 fi
 [ $fail -eq 0 ] && echo "OK test_registry_face_api"
-exit $fail
+finish

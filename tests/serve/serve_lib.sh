@@ -1,11 +1,13 @@
 # serve_lib.sh — sourced by the studio's tests: tiny models, a shared clip, and a server on a free
-# loopback port (bounded waits everywhere). Sets T, B, CLIP; serve_start sets URL, BASE, TOK, PID.
+# loopback port (bounded waits everywhere). Sources tests/testlib.sh (check, skip, need_shared, finish);
+# sets T, B, CLIP_SRC; serve_start sets URL, BASE, TOK, PID.
+. "${FS_SRC:?}/tests/testlib.sh"
 B=${FS_BIN:?}
 S=${FS_SHARED:-../shared}
 CLIP_SRC=$S/media/synthetic_talking_head_grace_hopper_25fps_3s_aac.mp4
-[ -f "$CLIP_SRC" ] || { echo "SKIP: $CLIP_SRC not found (../shared is absent)"; exit 77; }
-command -v curl >/dev/null || { echo "SKIP: curl not installed (scripts/install-deps)"; exit 77; }
-$B serve --help >/dev/null 2>&1 || { echo "SKIP: this build has no 'serve' (libmicrohttpd missing)"; exit 77; }
+need_shared "$CLIP_SRC"
+command -v curl >/dev/null || skip "curl not installed (scripts/install-deps)"
+$B serve --help >/dev/null 2>&1 || skip "this build has no 'serve' (libmicrohttpd missing)"
 T=$(mktemp -d /tmp/fs_test_serve_XXXXXX)
 PID=""
 cleanup() {
@@ -13,8 +15,6 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
-fail=0
-check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
 mkdir -p "$T/media" "$T/secret" "$T/proj"
 cp "$CLIP_SRC" "$T/media/clip.mp4"
 $B -q models init --tiny --out "$T/m" || { echo "FAIL models init"; exit 1; }

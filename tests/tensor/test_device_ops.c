@@ -52,7 +52,7 @@ static void cmp(const char *what, float *d, const float *ref, long n, double rto
     }
     for (long i = 0; i < n; i++) {
         double e = fabs((double)h[i] - ref[i]);
-        if (!(e <= md)) md = e; /* NaN propagates */
+        md = check_max(md, e);
         if (exact ? memcmp(&h[i], &ref[i], 4) != 0 : !(e <= rtol * mx + 1e-6)) bad++;
     }
     CHECK_MSG(bad == 0, "%s on %s: %ld of %ld values off (max |diff| %.3g, max |ref| %.3g)", what, dut->name, bad, n,
@@ -431,13 +431,12 @@ static void lpips_ops(void) {
 int main(int argc, char **argv) {
     const char *dev = argc > 1 ? argv[1] : "cuda";
     fs_err err = {0};
-    if (!strcmp(dev, "cuda") && !fs_backend_cuda()) {
-        printf("SKIP: this build has no CUDA backend (configure with -DFS_CUDA=ON on a machine with nvcc)\n");
-        return 77;
-    }
+    if (!strcmp(dev, "cuda") && !fs_backend_cuda())
+        test_skip("this build has no CUDA backend (configure with -DFS_CUDA=ON on a machine with nvcc)");
     if (fs_device_select(dev, &err)) {
-        printf("SKIP: device %s not usable here: %s\n", dev, err.msg);
-        return 77;
+        char why[sizeof err.msg + 64];
+        snprintf(why, sizeof why, "device %s not usable here: %s", dev, err.msg);
+        test_skip(why);
     }
     fs_threads_init(2);
     dut = fs_backend_get();

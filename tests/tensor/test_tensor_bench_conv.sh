@@ -14,5 +14,10 @@ echo "$out"
 check quick_exit0 "[ $rc -eq 0 ]"
 check last_line "echo \"\$out\" | tail -n 1 | grep -Eq '^conv_vs_sgemm=[0-9]+\.[0-9]+$'"
 check four_rows "[ \$(echo \"\$out\" | grep -Ec '^(up |modconv )?[0-9]+->[0-9]+ ') -eq 4 ]"
-check positive "echo \"\$out\" | grep -E '^(up |modconv )?[0-9]+->' | awk '{ if (\$(NF-4) <= 0 || \$(NF-3) <= 0 || \$(NF-2) <= 0) exit 1 }'"
-exit $fail
+# fwd, bwd-data and bwd-wgt GFLOP/s of each row: finite numbers > 0 (num refuses nan and inf, which
+# mawk's awk compared as true or let through)
+rates=$(echo "$out" | grep -E '^(up |modconv )?[0-9]+->' | awk '{ print $(NF-4), $(NF-3), $(NF-2) }')
+nrates=0 pos=1
+for r in $rates; do nrates=$((nrates + 1)); num "$r" '>' 0 || pos=0; done
+check positive "[ $nrates -eq 12 ] && [ $pos -eq 1 ]"
+finish

@@ -35,10 +35,13 @@ conv "$F/lpips/alex_backbone_torchvision_layout.pth" auto 10
 c=$("$BIN" inspect --json "$T/l.safetensors" | grep -o '"name":' | wc -l)
 [ "$c" -eq 33 ] || bad "lpips vgg + backbone: $c tensors, want 33"
 # every PyTorch file of the fixtures converts
+n=0
 for f in "$F"/*/*.pt "$F"/*/*.pth "$F"/*/*.pkl "$F"/real/*/*.pth; do
     [ -e "$f" ] || continue
+    n=$((n + 1))
     "$BIN" convert "$f" "$T/any.safetensors" >/dev/null 2>"$T/err" || bad "convert $f: $(cat "$T/err")"
 done
+[ $n -gt 0 ] || bad "no PyTorch file found under $F"
 # raw names keep the full key path; the pkl summary carries the architecture facts
 "$BIN" inspect "$F/stylegan2_rosinality/stylegan2_tiny.pt" | grep -q "g_ema/convs.0.conv.weight" || bad "raw key path"
 "$BIN" convert "$F/stylegan2_nvidia/network-snapshot-style.pkl" "$T/g.safetensors" | grep -q "conv_clamp  256" || bad "pkl conv_clamp"

@@ -3,14 +3,13 @@
 #  exit 1, ONE line "facestitch: FILE: reason" on stderr, no sanitizer report, nothing executed
 #  (the os.system pickles would create a marker file); usage errors exit 2.
 set -u
+. "${FS_SRC:?FS_SRC not set}/tests/testlib.sh"
 BIN=${FS_BIN:?FS_BIN not set}
-SRC=${FS_SRC:?FS_SRC not set}
-SHARED=${FS_SHARED:-../shared}
+SRC=$FS_SRC
 HOSTILE="$SRC/tests/weights/hostile"
 T=$(mktemp -d /tmp/fs_weights_cli.XXXXXX)
 MARKER=/tmp/facestitch_hostile_pwned
 trap 'rm -rf "$T"' EXIT
-fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 
 rm -f "$MARKER"
@@ -36,6 +35,8 @@ for f in "$HOSTILE"/pkl_os_system.pkl "$HOSTILE"/zip_os_system.pt "$HOSTILE"/st_
     ls "$T" | grep -q tmp && bad "convert $(basename "$f") left a temporary file"
 done
 [ ! -e "$MARKER" ] || { bad "a hostile pickle ran code ($MARKER exists)"; rm -f "$MARKER"; }
+# the loop saw the whole corpus (an empty or missing folder would leave one unexpanded pattern)
+check corpus_seen "[ $n -gt 0 ] && [ $n -eq \$(ls '$HOSTILE' | wc -l) ] && [ -e '$HOSTILE/pkl_os_system.pkl' ]"
 echo "hostile corpus: $n files, all refused with exit 1"
 "$BIN" inspect "$HOSTILE/pkl_os_system.pkl" 2>&1 | grep -q "refuses a call to os.system" || bad "os.system not named"
 
@@ -50,4 +51,4 @@ echo "hostile corpus: $n files, all refused with exit 1"
 grep -q "missing.pt" "$T/err" || bad "missing-file message does not name the file"
 
 [ $fail -eq 0 ] && echo "all hostile-input CLI checks passed"
-exit $fail
+finish

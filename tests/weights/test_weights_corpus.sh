@@ -2,18 +2,19 @@
 # test_weights_corpus.sh — the checked-in hostile/ and seeds/ are exactly what make_hostile.c
 # writes (so the corpus can be regenerated and reviewed from source).
 set -u
+. "${FS_SRC:?FS_SRC not set}/tests/testlib.sh"
 GEN="${FS_BUILD:?FS_BUILD not set}/tests/weights/make_hostile"
 DIR="${FS_SRC:?FS_SRC not set}/tests/weights"
-[ -x "$GEN" ] || { echo "SKIP: $GEN not built"; exit 77; }
+[ -x "$GEN" ] || skip "$GEN not built"
 T=$(mktemp -d /tmp/fs_corpus.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 mkdir "$T/hostile" "$T/seeds"
 "$GEN" "$T/hostile" "$T/seeds" || { echo "FAIL: make_hostile"; exit 1; }
-fail=0
 for d in hostile seeds; do
-    if ! diff -r "$DIR/$d" "$T/$d" >"$T/diff" 2>&1; then
-        echo "FAIL: tests/weights/$d differs from make_hostile's output:"; cat "$T/diff"; fail=1
-    fi
+    diff -r "$DIR/$d" "$T/$d" >"$T/diff" 2>&1; rc=$?
+    check "${d}_as_generated" "[ $rc -eq 0 ]"
+    [ $rc -eq 0 ] || cat "$T/diff"
+    check "${d}_not_empty" "[ -n \"\$(ls '$T/$d')\" ]"
 done
-[ $fail -eq 0 ] && echo "OK corpus: $(ls "$DIR/hostile" | wc -l) hostile files, $(ls "$DIR/seeds" | wc -l) seeds, as generated"
-exit $fail
+echo "corpus: $(ls "$DIR/hostile" | wc -l) hostile files, $(ls "$DIR/seeds" | wc -l) seeds"
+finish

@@ -1,7 +1,8 @@
 /* faceapi_ref.h — shared by the face-api parity tests: the committed reference outputs
  * (data/reference.json, made by tests/tools/make_faceapi_reference.sh), the images they were made
  * from (PNG frames extracted by tests/tools/faceapi_frames.sh into the dir given as argv[1]), and
- * the installed networks (skip, exit 77, when they are not installed). */
+ * the installed networks (skip, exit 77, when they are not installed; exit 1 when a check failed
+ * before). */
 #ifndef FS_TESTS_FACEAPI_REF_H
 #define FS_TESTS_FACEAPI_REF_H
 
@@ -40,9 +41,10 @@ static inline const char *ref_model(const char *name) {
     char *p = buf[k++ % 4];
     fs_err err;
     if (fs_registry_path(name, p, 4096, &err)) {
-        printf("SKIP: face-api networks not installed (%s): run scripts/fetch-face-api or "
-               "'facestitch models fetch face-api'\n", name);
-        exit(77);
+        char why[256];
+        snprintf(why, sizeof why, "face-api networks not installed (%s): run scripts/fetch-face-api or "
+                 "'facestitch models fetch face-api'", name);
+        test_skip(why); /* exits 1 instead when a check already failed */
     }
     return p;
 }
@@ -67,9 +69,10 @@ static inline fs_image *ref_image(const char *frames, const cJSON *img) {
     fs_sha256_final(&c, d);
     fs_sha256_hex(d, hex);
     if (strcmp(hex, cJSON_GetObjectItem(img, "rgb_sha256")->valuestring)) {
-        printf("SKIP: %s: pixels differ from the reference's (another ffmpeg?); regenerate with "
-               "tests/tools/make_faceapi_reference.sh\n", p);
-        exit(77);
+        char why[4300];
+        snprintf(why, sizeof why, "%s: pixels differ from the reference's (another ffmpeg?); regenerate with "
+                 "tests/tools/make_faceapi_reference.sh", p);
+        test_skip(why); /* a later image: the checks of the earlier ones still count */
     }
     return im;
 }
@@ -88,13 +91,6 @@ static inline int ref_floats(const cJSON *a, float *out, int cap) {
 static inline double ref_num(const cJSON *o, const char *key) { return cJSON_GetObjectItem(o, key)->valuedouble; }
 
 /* max |a - b| that is NaN when any value is NaN. */
-static inline double ref_maxdiff(const float *a, const float *b, int n) {
-    double m = 0;
-    for (int i = 0; i < n; i++) {
-        double d = fabs((double)a[i] - (double)b[i]);
-        if (!(d <= m)) m = d; /* NaN wins */
-    }
-    return m;
-}
+static inline double ref_maxdiff(const float *a, const float *b, int n) { return check_maxdiff(a, b, n); }
 
 #endif

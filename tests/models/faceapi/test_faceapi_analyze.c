@@ -10,7 +10,7 @@
 static double worst[6]; /* box, score, landmarks, 1 - cosine, age, probabilities */
 
 static void keep_worst(int i, double v) {
-    if (!(v <= worst[i])) worst[i] = v;
+    worst[i] = check_max(worst[i], v); /* NaN stays */
 }
 
 static void compare(const fs_fa_face *g, const cJSON *f) {

@@ -1,19 +1,18 @@
 #!/bin/sh
 # `metrics` with the face-api networks: an align + composite round trip (no edit) of a talking head
 # keeps identity (TL-ID and TG-ID within [0.97, 1.03], identity_to_source >= 0.97, age change under
-# 2 years) and writes the --plot PNG. Skips without ../shared or the networks.
+# 2 years) and writes the --plot PNG. Skips without ../shared (fails under CI=true) or the networks.
 set -u
+. "${FS_SRC:?}/tests/testlib.sh"
 B=${FS_BIN:?}
 CLIP=${FS_SHARED:-../shared}/media/synthetic_talking_head_grace_hopper_25fps_3s_aac.mp4
-[ -f "$CLIP" ] || { echo "SKIP: $CLIP not found"; exit 77; }
+need_shared "$CLIP"
 "$B" models verify face-api-face_recognition_model face-api-age_gender_model face-api-face_expression_model \
-  > /dev/null 2>&1 || { echo "SKIP: face-api networks not installed (scripts/fetch-face-api)"; exit 77; }
+  > /dev/null 2>&1 || skip "face-api networks not installed (scripts/fetch-face-api)"
 T=$(mktemp -d /tmp/fs_faceapi_metrics_XXXXXX)
 trap 'rm -rf "$T"' EXIT INT TERM
-fail=0
-check() { if eval "$2"; then echo "OK $1"; else echo "FAIL $1"; fail=1; fi; }
-key() { grep "^  \"$1\": " "$2" | sed -e "s/^  \"$1\": //" -e 's/,$//'; }
-in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v != "null" && v + 0 >= lo && v + 0 <= hi) }'; }
+# in_range V LO HI: V is a finite number in [LO, HI] (not nan, null or empty: num refuses them)
+in_range() { num "$1" '>=' "$2" && num "$1" '<=' "$3"; }
 "$B" -q align "$CLIP" --project "$T/p" --max-frames 8 || { echo "FAIL align"; exit 1; }
 "$B" -q composite --project "$T/p" -o "$T/rt.mp4" --crf 0 || { echo "FAIL composite"; exit 1; }
 "$B" -q metrics "$CLIP" "$T/rt.mp4" --max-frames 8 --json --plot "$T/plot.png" > "$T/m.json"
@@ -25,4 +24,4 @@ check "tg_id in [0.97, 1.03]" "in_range '$tg' 0.97 1.03"
 check "identity_to_source >= 0.97" "in_range '$its' 0.97 1.0001"
 check "edit effect: age change < 2 years" "grep -q '\"edit_effect\": {\"frames\": 8, \"age_delta\": ' '$T/m.json' && in_range \"\$(key edit_effect '$T/m.json' | sed 's/.*age_delta\": \([-0-9.e]*\).*/\1/')\" -2 2"
 check "plot written" "[ -s '$T/plot.png' ] && head -c 4 '$T/plot.png' | grep -q PNG"
-exit $fail
+finish

@@ -30,7 +30,7 @@ static double each_image(const void *net, unit_fn fn, const char *what, double t
         double d = fn(net, im, img, crop);
         printf("  %-11s %-10s error %.3g\n", what, cJSON_GetObjectItem(img, "name")->valuestring, d);
         CHECK_MSG(d <= tol, "%s %s: error %g > %g", what, cJSON_GetObjectItem(img, "name")->valuestring, d, tol);
-        if (!(d <= worst)) worst = d;
+        worst = check_max(worst, d);
         fs_image_destroy(im);
     }
     printf("%s %s maxdiff=%.3g (tolerance %g)\n", worst <= tol ? "OK" : "FAIL", what, worst, tol);
@@ -112,7 +112,7 @@ static double ssd_image(const void *net, const fs_image *im, const cJSON *img, c
             if (d < best) best = d, ds = fabs(got[k].score - ref_num(f, "score"));
         }
         double e = best / 500 > ds ? best / 500 : ds;
-        if (!(e <= worst)) worst = e;
+        worst = check_max(worst, e);
     }
     return worst;
 }

@@ -24,7 +24,7 @@ FACESTITCH_MODELS="$T/reg" FACESTITCH_REGISTRY_MANIFEST= $B encode "$F/io.safete
 check registry_default "[ $? -eq 0 ] && $CMP $T/wreg.safetensors ws $F/io.safetensors wplus abs 1e-4"
 # several inputs concatenate in order; images are resized to 256 first
 IMG=${FS_SHARED}/media/photo_astronaut_collins_512x512.png
-if [ -f "$IMG" ]; then
+if have_shared "$IMG"; then
   $B encode --encoder "$F/e4e_tiny.safetensors" "$IMG" "$F/io.safetensors:x" --raw "$T/two.safetensors" 2>/dev/null
   check two_inputs "[ $? -eq 0 ] && $CMP $T/two.safetensors ws --shape 2,10,28"
   $B encode --encoder "$F/e4e_tiny.safetensors" --antialias "$IMG" >"$T/out" 2>/dev/null

@@ -36,7 +36,7 @@ $B lpips --model "$F/lpips_alex.safetensors" "$T/g_alex.safetensors" "$T/g_alex.
 check raw_single_tensor "[ \$? -eq 0 ] && close \$(tail -n 1 $T/out) 0 1e-12"
 # PNG inputs: an image against itself is 0
 IMG=${FS_SHARED}/media/photo_astronaut_collins_512x512.png
-if [ -f "$IMG" ]; then
+if have_shared "$IMG"; then
   $B lpips --model "$F/lpips_alex.safetensors" "$IMG" "$IMG" >"$T/out" 2>/dev/null
   check png_same_zero "[ $? -eq 0 ] && [ \$(wc -l <$T/out) -eq 1 ] && close \$(cat $T/out) 0 1e-12"
   $B lpips --model "$F/lpips_alex.safetensors" "$IMG" "$F/io_alex.safetensors:in0" >/dev/null 2>"$T/err"
@@ -55,7 +55,7 @@ check ambiguous_exit1 "[ $? -eq 1 ] && grep -q 'NAME' $T/err"
 $B lpips --model "$F/io_alex.safetensors" "$F/io_alex.safetensors:in0" "$F/io_alex.safetensors:in1" >/dev/null 2>"$T/err"
 check not_a_model_exit1 "[ $? -eq 1 ] && grep -q 'io_alex.safetensors: ' $T/err"
 # an LPIPS lin-layer .pth alone has no trunk: the message says how to convert it
-if [ -f "$F/lpips_alex_lin_v0.1.pth" ]; then
+if have_shared "$F/lpips_alex_lin_v0.1.pth"; then
   $B lpips --model "$F/lpips_alex_lin_v0.1.pth" "$F/io_alex.safetensors:in0" "$F/io_alex.safetensors:in1" >/dev/null 2>"$T/err"
   check lin_only_exit1 "[ $? -eq 1 ] && grep -q 'lpips_alex_lin_v0.1.pth' $T/err"
 fi

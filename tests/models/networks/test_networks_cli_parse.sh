@@ -25,7 +25,7 @@ FACESTITCH_MODELS="$T/reg" FACESTITCH_REGISTRY_MANIFEST= $B parse "$F/io.safeten
 check registry_default "[ $? -eq 0 ] && $CMP $T/reg.safetensors logits $F/io.safetensors out abs 1e-4"
 # PNG input: resized to --size (nearest) first
 IMG=${FS_SHARED}/media/photo_astronaut_collins_512x512.png
-if [ -f "$IMG" ]; then
+if have_shared "$IMG"; then
   $B parse --model "$F/bisenet_tiny.safetensors" "$IMG" --size 96 --raw "$T/p.safetensors" -o "$T/p.png" --color
   check png_exit0 "[ $? -eq 0 ] && [ -s $T/p.png ]"
   check png_shape "$CMP $T/p.safetensors logits --shape 1,19,96,96"

@@ -158,10 +158,7 @@ static void run(const char *net, const char *const tapnames[5]) {
 
 int main(void) {
     fs_err err = {0};
-    if (fs_device_from_env(&err)) {
-        printf("SKIP: %s\n", err.msg);
-        return 77;
-    }
+    if (fs_device_from_env(&err)) test_skip(err.msg);
     static const char *const alex[5] = {"relu1", "relu2", "relu3", "relu4", "relu5"};
     static const char *const vgg[5] = {"relu1_2", "relu2_2", "relu3_3", "relu4_3", "relu5_3"};
     run("alex", alex);

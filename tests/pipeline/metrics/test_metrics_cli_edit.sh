@@ -25,7 +25,7 @@ check frames "[ \"$(key frames $T/m.json)\" = 6 ]"
 check background_identical "[ \"$(key background_psnr_db $T/m.json)\" = 999.0 ] && [ \"$(key background_max_abs_diff $T/m.json)\" = 0 ]"
 check face_changed "num '$(key face_psnr_db $T/m.json)' '<' 60"
 check faces_found "[ \"$(key faces_tracked_frames $T/m.json)\" = 6 ]"
-check flicker_defined "[ \"$(key flicker_pairs $T/m.json)\" = 5 ] && [ \"$(key flicker_ratio $T/m.json)\" != null ]"
+check flicker_defined "[ \"$(key flicker_pairs $T/m.json)\" = 5 ] && num '$(key flicker_ratio $T/m.json)' '>' 0"
 
 # the same project edited into a PNG sequence (a directory of frames is a video too)
 $B -q edit --project "$T/p" --models "$T/m" --edit smile=2 -o "$T/png/" --no-stitch 2>/dev/null; rc=$?

@@ -10,7 +10,6 @@ T=$(mktemp -d /tmp/fs_test_align_err.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 ok() { echo "OK $1"; }
 bad() { echo "FAIL $1"; fail=1; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 n_broken=0
 # every broken file: exit 1, exactly one line on stderr naming the file, no crash
 for f in "$M"/broken_*; do
@@ -31,4 +30,4 @@ done
 check found_broken_files "[ $n_broken -ge 9 ]"
 # the project dir is not created for a file that cannot be read
 check no_project_left "[ ! -e '$T/p_broken_zero_bytes.mp4' ] && [ ! -e '$T/p_broken_text_file.mp4' ]"
-exit $fail
+finish
