@@ -4,6 +4,7 @@
 
 #include <cblas.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -245,12 +246,13 @@ float *fs__conv_scratch(fs__conv_scratch_set *s, int tid, int kind, long n) {
 }
 
 int fs__conv_scratch_end(fs__conv_scratch_set *s, const char *op, long miss) {
+    static atomic_int warned; /* the first fallback is a warning (the op runs much slower), later ones verbose */
     if (s) scratch_release(s);
     if (!miss) return 0;
-    if (miss > 0)
-        fs_verbose("out of memory: %s scratch (%ld bytes); running the reference kernel", op, miss);
-    else
-        fs_verbose("out of memory: %s scratch set (%zu bytes); running the reference kernel", op, sizeof *s);
+    void (*say)(const char *, ...) = atomic_exchange(&warned, 1) ? fs_verbose : fs_warn;
+    const long bytes = miss > 0 ? miss : (long)sizeof *s;
+    say("out of memory: %s scratch%s (%ld bytes); running the slower reference kernel", op, miss > 0 ? "" : " set",
+        bytes);
     return 1;
 }
 

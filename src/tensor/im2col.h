@@ -47,7 +47,8 @@ long fs__conv_scratch_reserve(fs__conv_scratch_set *s, int64_t units, int kind, 
 float *fs__conv_scratch(fs__conv_scratch_set *s, int tid, int kind, long n);
 /* Ends an op on set s (NULL: the set could not be allocated) that returned `miss`: 0, or the bytes of scratch
  * it could not reserve (it wrote nothing then). Releases s; 0 when the op ran, 1 when it did not (out of
- * memory, said at verbose level naming `op`): the caller runs the reference kernel instead. */
+ * memory, said naming `op`: a warning the first time in the process, verbose after): the caller runs the
+ * reference kernel instead. */
 int fs__conv_scratch_end(fs__conv_scratch_set *s, const char *op, long miss);
 /* Number of live scratch sets (one per thread that has run a fast conv and not exited); for tests. */
 int fs__conv_scratch_live_sets(void);
