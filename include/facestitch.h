@@ -78,7 +78,7 @@ int facestitch_param_info(int i, const char **name, const char **def, double *lo
 /* A strength sweep in edit ("NAME=FROM:TO:STEP"): returns the number of strengths (0 when edit is not
  * a sweep, -1 with a message in err when it is a malformed one); for 0 <= i < that number fills
  * *strength (may be NULL) and path: the video facestitch_edit writes for strength i of output
- * ("out.mp4" -> "out_age-6.mp4"; path may be NULL). */
+ * ("out.mp4" -> "out_age-6.mp4"; path may be NULL; -1 with a message when that name does not fit in pathlen). */
 int facestitch_sweep_output(const char *edit, const char *output, int i, double *strength, char *path,
                             size_t pathlen, char *err, size_t errlen);
 

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "core/fileio.h"
 #include "core/log.h"
+#include "core/path.h"
 #include "face/cascade.h"
 #include "face/detect.h"
 #include "models/faceapi_analyze.h"
@@ -161,7 +162,7 @@ static int parse_opts(int argc, char **argv, analyze_opts *o, const char **input
 static int run(const char *input, const analyze_opts *o, fs_video_reader *r, fs_err *err) {
     fs_fa_nets nets;
     fs_haar_cascade *cas = NULL;
-    char dir[4096];
+    char dir[FS_PATH_MAX];
     if (fs_registry_face_api_dir(dir, sizeof dir, err) || fs_fa_nets_load(&nets, dir, err)) return FS_ERR;
     if (o->haar && fs_haar_cascade_load(FS_HAAR_DIR "/haarcascade_frontalface_alt2.xml", &cas, err)) {
         fs_fa_nets_free(&nets);

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "core/fileio.h"
 #include "core/log.h"
+#include "core/path.h"
 #include "registry/registry.h"
 #include "pipeline/metrics/faceapi.h"
 #include "pipeline/metrics/metrics.h"
@@ -159,7 +160,7 @@ int fs_cmd_metrics(int argc, char **argv) {
         o.frame_user = &af;
     }
     fs_metrics_faceapi fa = {0};
-    char fa_dir[4096];
+    char fa_dir[FS_PATH_MAX];
     fs_err fa_err;
     if (fs_registry_face_api_dir(fa_dir, sizeof fa_dir, &fa_err) == FS_OK || plot) {
         if (fs_metrics_faceapi_init(&fa, &o, &err)) {

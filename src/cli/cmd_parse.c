@@ -123,7 +123,10 @@ int fs_cmd_parse(int argc, char **argv) {
             fs_errorf(&err, "out of memory");
             goto fail;
         }
-        fs_resize_nearest_forward(r, b.data, 1, 3, b.H, b.W, size, size);
+        if (fs_resize_nearest_forward(r, b.data, 1, 3, b.H, b.W, size, size, &err)) {
+            free(r);
+            goto fail;
+        }
         free(b.data);
         b.data = r;
         b.H = b.W = size;

@@ -1,8 +1,11 @@
 /* path.c — checked path building (see path.h). */
 #include "core/path.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+
+_Static_assert(FS_PATH_MAX >= PATH_MAX, "realpath() writes up to PATH_MAX bytes into an FS_PATH_MAX buffer");
 
 int fs_path_fmt(char *out, size_t n, fs_err *err, const char *fmt, ...) {
     va_list ap;

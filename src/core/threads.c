@@ -83,18 +83,32 @@ void fs_threads_init(int n) {
 int fs_threads_count(void) { return pool.n; }
 int fs_threads_available(void) { return tl_in_worker ? 1 : pool.n; }
 
+/* Chunks of fs_parallel_for(n, grain) from this thread and their size (*chunk); 1 = one serial call. */
+static int chunking(int64_t n, int64_t grain, int64_t *chunk) {
+    if (grain < 1) grain = 1;
+    const int nt = fs_threads_available();
+    const int64_t max_chunks = (n + grain - 1) / grain;
+    *chunk = n;
+    if (nt <= 1 || max_chunks <= 1) return 1;
+    const int nchunks = (int)(max_chunks < nt ? max_chunks : nt);
+    *chunk = (n + nchunks - 1) / nchunks;
+    return (int)((n + *chunk - 1) / *chunk);
+}
+
+int fs_parallel_chunks(int64_t n, int64_t grain) {
+    int64_t chunk;
+    return n <= 0 ? 0 : chunking(n, grain, &chunk);
+}
+
 void fs_parallel_for(int64_t n, int64_t grain, fs_parallel_fn fn, void *ctx) {
     if (n <= 0) return;
-    if (grain < 1) grain = 1;
-    int nt = pool.n;
-    int64_t max_chunks = (n + grain - 1) / grain;
-    if (nt <= 1 || tl_in_worker || max_chunks <= 1) {
+    const int nt = pool.n;
+    int64_t chunk;
+    const int nchunks = chunking(n, grain, &chunk);
+    if (nchunks <= 1) {
         fn(ctx, 0, n, 0);
         return;
     }
-    int nchunks = (int)(max_chunks < nt ? max_chunks : nt);
-    int64_t chunk = (n + nchunks - 1) / nchunks;
-    nchunks = (int)((n + chunk - 1) / chunk);
     pthread_mutex_lock(&submit_mu);
     pthread_mutex_lock(&pool.mu);
     pool.fn = fn;

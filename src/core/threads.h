@@ -27,6 +27,9 @@ void fs_threads_shutdown(void);
 
 /* Runs fn over [0, n) in chunks of at least `grain` items. Blocks until done. */
 void fs_parallel_for(int64_t n, int64_t grain, fs_parallel_fn fn, void *ctx);
+/* Chunks that fs_parallel_for(n, grain, ...) called now from this thread would run: fn sees the
+ * thread indices [0, this) (0 when n <= 0). For scratch sized per thread before the loop. */
+int fs_parallel_chunks(int64_t n, int64_t grain);
 
 /* Runs fn(ctx, 0, n, 0) in the calling thread as if inside a pool worker: every nested
  * fs_parallel_for (and every kernel) runs single-threaded, giving the bits of fs_threads_init(1). */

@@ -242,7 +242,10 @@ static int gap(fmap *out, const fmap *in, fs_err *err) {
 
 static int nearest(fmap *out, const fmap *in, int H, int W, fs_err *err) {
     if (fm_alloc(out, in->N, in->C, H, W, err)) return FS_ERR;
-    fs_resize_nearest_forward(out->d, in->d, in->N, in->C, in->H, in->W, H, W);
+    if (fs_resize_nearest_forward(out->d, in->d, in->N, in->C, in->H, in->W, H, W, err)) {
+        fs_fmap_free(out);
+        return FS_ERR;
+    }
     return FS_OK;
 }
 
@@ -400,7 +403,7 @@ int fs_bisenet_forward(const fs_bisenet *bs, const float *x, int N, int H, int W
     if (head(&o, &fuse, &bs->out_conv, &bs->out_cls, err)) goto fail;
     fs_fmap_free(&fuse);
     HOOK("conv_out_lowres", o);
-    fs_resize_bilinear_forward(logits, o.d, N, o.C, o.H, o.W, H, W, 1);
+    if (fs_resize_bilinear_forward(logits, o.d, N, o.C, o.H, o.W, H, W, 1, err)) goto fail;
     fs_fmap_free(&o);
     if (hook && bs->out16_cls.w) {
         if (head(&u, &cp8, &bs->out16_conv, &bs->out16_cls, err)) goto fail;

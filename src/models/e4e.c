@@ -380,7 +380,10 @@ static int upsample_add(fmap *p, const fmap *x, const fmap *y, const float *lw, 
         fs_fmap_free(p);
         return FS_ERR;
     }
-    fs_resize_bilinear_forward(u.d, x->d, x->N, x->C, x->H, x->W, y->H, y->W, 1);
+    if (fs_resize_bilinear_forward(u.d, x->d, x->N, x->C, x->H, x->W, y->H, y->W, 1, err)) {
+        fs_fmap_free(&u), fs_fmap_free(p);
+        return FS_ERR;
+    }
     long n = fs_fmap_numel(p);
     for (long i = 0; i < n; i++) p->d[i] = u.d[i] + p->d[i];
     fs_fmap_free(&u);
@@ -491,6 +494,5 @@ fail:
 /* ---- input resize ---- */
 int fs_e4e_resize_input(float *out, const float *in, int H, int W, int S, int antialias, fs_err *err) {
     if (antialias) return fs_resize_bilinear_aa_forward(out, in, 1, 3, H, W, S, S, err);
-    fs_resize_bilinear_forward(out, in, 1, 3, H, W, S, S, 0);
-    return FS_OK;
+    return fs_resize_bilinear_forward(out, in, 1, 3, H, W, S, S, 0, err);
 }

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/path.h"
+
 static const char *const files[5] = {"ssd_mobilenetv1_model", "face_landmark_68_model", "face_recognition_model",
                                      "age_gender_model", "face_expression_model"};
 
@@ -21,10 +23,9 @@ void fs_fa_nets_free(fs_fa_nets *n) {
 
 int fs_fa_nets_load(fs_fa_nets *n, const char *dir, fs_err *err) {
     memset(n, 0, sizeof *n);
-    char p[5][4096];
-    for (int i = 0; i < 5; i++) {
-        snprintf(p[i], sizeof p[i], "%s/%s-weights_manifest.json", dir, files[i]);
-    }
+    char p[5][FS_PATH_MAX];
+    for (int i = 0; i < 5; i++)
+        if (fs_path_fmt(p[i], sizeof p[i], err, "%s/%s-weights_manifest.json", dir, files[i])) return FS_ERR;
     if (fs_fa_ssd_load(p[0], &n->ssd, err) || fs_fa_landmarks_load(p[1], &n->landmarks, err) ||
         fs_fa_recognition_load(p[2], &n->recognition, err) || fs_fa_age_gender_load(p[3], &n->age_gender, err) ||
         fs_fa_expression_load(p[4], &n->expression, err)) {

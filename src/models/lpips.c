@@ -239,6 +239,15 @@ static void run_free(lp_run *r) {
 
 static long numel4(int N, int C, int H, int W) { return (long)N * C * H * W; }
 
+/* act[i + 1] (N, C, H, W), the output of layer i: allocated and its shape noted; FS_ERR when out of memory. */
+static int next_act(lp_run *r, int i, int C, int H, int W) {
+    r->C[i + 1] = C;
+    r->H[i + 1] = H;
+    r->W[i + 1] = W;
+    r->act[i + 1] = falloc(numel4(r->N, C, H, W));
+    return r->act[i + 1] ? FS_OK : FS_ERR;
+}
+
 /* keep_all: keep every activation (for backward); else free what no tap needs. */
 static int trunk_forward(const fs_lpips *lp, const float *x, int N, int H, int W, lp_run *r, int keep_all,
                          fs_err *err) {
@@ -257,27 +266,16 @@ static int trunk_forward(const fs_lpips *lp, const float *x, int N, int H, int W
         int C = r->C[i], h = r->H[i], w = r->W[i];
         if (L->type == L_CONV) {
             fs_conv2d_dims *d = &r->cd[i];
-            memset(d, 0, sizeof *d);
-            d->N = N;
-            d->C_in = C;
-            d->H = h;
-            d->W = w;
-            d->C_out = L->cout;
-            d->KH = d->KW = L->k;
-            d->stride_h = d->stride_w = L->stride;
-            d->pad_top = d->pad_bottom = d->pad_left = d->pad_right = L->pad;
-            d->dil_h = d->dil_w = 1;
-            d->groups = 1;
+            *d = (fs_conv2d_dims){.N = N, .C_in = C, .H = h, .W = w, .C_out = L->cout, .KH = L->k, .KW = L->k,
+                                  .stride_h = L->stride, .stride_w = L->stride, .pad_top = L->pad,
+                                  .pad_bottom = L->pad, .pad_left = L->pad, .pad_right = L->pad, .dil_h = 1,
+                                  .dil_w = 1, .groups = 1};
             if (fs_conv2d_dims_init(d, err) || d->H_out < 1 || d->W_out < 1) {
                 run_free(r);
                 return fs_errorf(err, "LPIPS %s: a %dx%d image is too small for features.%d", fs_lpips_net_name(lp),
                                  H, W, i);
             }
-            r->C[i + 1] = L->cout;
-            r->H[i + 1] = d->H_out;
-            r->W[i + 1] = d->W_out;
-            r->act[i + 1] = falloc(numel4(N, L->cout, d->H_out, d->W_out));
-            if (!r->act[i + 1]) goto oom;
+            if (next_act(r, i, L->cout, d->H_out, d->W_out)) goto oom;
             fs_conv2d_forward(r->act[i + 1], r->act[i], L->w, L->b, d);
         } else if (L->type == L_RELU) {
             /* in place: the previous conv output becomes this layer's output */
@@ -289,29 +287,20 @@ static int trunk_forward(const fs_lpips *lp, const float *x, int N, int H, int W
             fs_relu(r->act[i + 1], r->act[i + 1], numel4(N, C, h, w));
         } else {
             fs_pool2d_dims *d = &r->pd[i];
-            memset(d, 0, sizeof *d);
-            d->N = N;
-            d->C = C;
-            d->H = h;
-            d->W = w;
-            d->KH = d->KW = L->k;
-            d->stride_h = d->stride_w = L->stride;
+            *d = (fs_pool2d_dims){.N = N, .C = C, .H = h, .W = w, .KH = L->k, .KW = L->k, .stride_h = L->stride,
+                                  .stride_w = L->stride};
             if (fs_pool2d_dims_init(d, err) || d->H_out < 1 || d->W_out < 1) {
                 run_free(r);
                 return fs_errorf(err, "LPIPS %s: a %dx%d image is too small for features.%d (max-pool)",
                                  fs_lpips_net_name(lp), H, W, i);
             }
-            r->C[i + 1] = C;
-            r->H[i + 1] = d->H_out;
-            r->W[i + 1] = d->W_out;
-            r->act[i + 1] = falloc(numel4(N, C, d->H_out, d->W_out));
+            if (next_act(r, i, C, d->H_out, d->W_out)) goto oom;
             if (keep_all) {
                 size_t bytes;
                 if (!fs_mul_size((size_t)numel4(N, C, d->H_out, d->W_out), sizeof(int32_t), &bytes)) goto oom;
                 r->argmax[i] = fs_dev_alloc(bytes, NULL);
                 if (!r->argmax[i]) goto oom;
             }
-            if (!r->act[i + 1]) goto oom;
             fs_maxpool2d(r->act[i + 1], r->argmax[i], r->act[i], d);
         }
         /* without backward, an input that is no tap is not needed any more */

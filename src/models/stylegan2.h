@@ -226,8 +226,10 @@ void fs_sg2_synthesis_backward(const fs_sg2 *g, fs_sg2_acts *a, const float *dim
                                float *const *dstyles);
 /* Reference forward the way NVIDIA's eval mode computes it (fused modulated conv: per-sample modulated and
  * demodulated weights, one grouped convolution over the batch). Same result as fs_sg2_synthesis_forward up
- * to float rounding; slower; FORWARD ONLY (no backward may follow it). For tests. */
-void fs_sg2_synthesis_forward_fused_ref(const fs_sg2 *g, fs_sg2_acts *a, const float *ws, const fs_sg2_opts *o);
+ * to float rounding; slower; FORWARD ONLY (no backward may follow it). For tests. It allocates per-sample weights:
+ * FS_ERR "out of memory: ..." in err when it cannot. */
+int fs_sg2_synthesis_forward_fused_ref(const fs_sg2 *g, fs_sg2_acts *a, const float *ws, const fs_sg2_opts *o,
+                                       fs_err *err);
 /* Output feature map (N, C_out, res, res) of conv layer l in the last forward (recomputed). */
 void fs_sg2_layer_output(const fs_sg2 *g, const fs_sg2_acts *a, int l, float *out);
 

@@ -39,6 +39,21 @@ static void style_backward(const fs_sg2 *g, fs_sg2_acts *a, int l, const float *
         for (int n = 0; n < N; n++) fs_add(dws + ((long)n * c->num_ws + L->w_index) * wd, a->dws_rows + (long)n * wd, wd);
 }
 
+/* The modulated conv of layer l (conv or ToRGB) then its style's affine, backward. dy (N, C_out, res, res): dL/dy,
+ * y the conv's output before demodulation; dd (N, C_out): sum_p dL/dz * y from the activation's backward (NULL for
+ * ToRGB, which has no demodulation). dx (=): dL/d(layer input), recomputed into xbuf. */
+static void modconv_style_backward(const fs_sg2 *g, fs_sg2_acts *a, int l, float *dy, double *dd, float *dx, float *xbuf,
+                                   int *held, float *dws, fs_sg2_grads *gr, float *const *dstyles) {
+    const fs_sg2_config *c = &g->cfg;
+    fs_sg2_layer_params *G = gr ? &gr->p.layer[l] : NULL;
+    layer_input(g, a, l, xbuf, held);
+    float *ds = dstyles && dstyles[l] ? dstyles[l] : a->ds;
+    fs__sg2_work w = fs__sg2_work_of(a);
+    fs__sg2_modconv_backward(dx, ds, G ? G->weight : NULL, dy, dd, a->y[l], dd ? a->demod[l] : NULL, xbuf,
+                             a->styles[l], g->p.layer[l].weight, &c->layers[l], c->layout, a->N, &w);
+    style_backward(g, a, l, ds, dws, gr);
+}
+
 /* Conv layer l. dcur (N, C_out, res, res): dL/d(output) on entry, clobbered. dx (=): dL/d(input).
  * xbuf: scratch for the recomputed pre-activation and input. */
 static void conv_layer_backward(const fs_sg2 *g, fs_sg2_acts *a, int l, float *dcur, float *dx, float *xbuf, int *held,
@@ -59,33 +74,18 @@ static void conv_layer_backward(const fs_sg2 *g, fs_sg2_acts *a, int l, float *d
         fs_sum_rows_f64(G->bias, db, N, L->C_out);
         if (a->noise[l]) fs_sum_rows_f64(G->noise_strength, dn, NC, 1);
     }
-    /* modulated conv + demodulation */
-    layer_input(g, a, l, xbuf, held);
-    float *ds = dstyles && dstyles[l] ? dstyles[l] : a->ds;
-    fs__sg2_work w = fs__sg2_work_of(a);
-    fs__sg2_modconv_backward(dx, ds, G ? G->weight : NULL, dcur, dd, a->y[l], a->demod[l], xbuf, a->styles[l], P->weight,
-                             L, c->layout, N, &w);
-    style_backward(g, a, l, ds, dws, gr);
+    modconv_style_backward(g, a, l, dcur, dd, dx, xbuf, held, dws, gr, dstyles);
 }
 
 /* ToRGB layer l: drgb (N, img_channels, res, res) = dL/d(its output). dx (=): dL/d(its input). */
 static void torgb_backward(const fs_sg2 *g, fs_sg2_acts *a, int l, const float *drgb, float *dx, float *xbuf, int *held,
                            float *dws, fs_sg2_grads *gr, float *const *dstyles) {
     const fs_sg2_config *c = &g->cfg;
-    const fs_sg2_layer_info *L = &c->layers[l];
-    const fs_sg2_layer_params *P = &g->p.layer[l];
-    fs_sg2_layer_params *G = gr ? &gr->p.layer[l] : NULL;
-    int N = a->N;
-    long HW = (long)L->res * L->res;
+    long HW = (long)c->layers[l].res * c->layers[l].res;
     float *dy = a->dimg[2];
-    fs_bias_act_backward(dy, G ? G->bias : NULL, drgb, a->y[l], P->bias, N, c->img_channels, HW, FS_ACT_LINEAR, 0.2f,
-                         1.0f, c->conv_clamp);
-    layer_input(g, a, l, xbuf, held);
-    float *ds = dstyles && dstyles[l] ? dstyles[l] : a->ds;
-    fs__sg2_work w = fs__sg2_work_of(a);
-    fs__sg2_modconv_backward(dx, ds, G ? G->weight : NULL, dy, NULL, a->y[l], NULL, xbuf, a->styles[l], P->weight, L,
-                             c->layout, N, &w);
-    style_backward(g, a, l, ds, dws, gr);
+    fs_bias_act_backward(dy, gr ? gr->p.layer[l].bias : NULL, drgb, a->y[l], g->p.layer[l].bias, a->N, c->img_channels,
+                         HW, FS_ACT_LINEAR, 0.2f, 1.0f, c->conv_clamp);
+    modconv_style_backward(g, a, l, dy, NULL, dx, xbuf, held, dws, gr, dstyles);
 }
 
 void fs_sg2_synthesis_backward(const fs_sg2 *g, fs_sg2_acts *a, const float *dimg, float *dws, fs_sg2_grads *gr,

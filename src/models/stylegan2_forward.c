@@ -166,25 +166,36 @@ static void setup_noise(const fs_sg2 *g, fs_sg2_acts *a, const fs_sg2_opts *o) {
     /* random: image n of the batch draws its N(0,1) maps (1, res, res) layer by layer from fs_rng(noise_seed + n),
      * so an image's noise does not depend on the batch it is rendered in */
     if (o->noise == FS_SG2_NOISE_RANDOM) {
-        long R = c->resolution;
-        float *h = malloc(sizeof(float) * (size_t)(R * R)); /* drawn on the host, one map at a time, uploaded */
-        FS_ASSERT(h);
+        float h[1024]; /* drawn on the host a piece at a time (nothing to allocate) and uploaded */
         for (int n = 0; n < a->N; n++) {
             fs_rng r;
             fs_rng_seed(&r, (uint32_t)(o->noise_seed + (uint64_t)n));
             for (int l = 0; l < c->n_layers; l++)
                 if (c->layers[l].kind != FS_SG2_TORGB) {
                     long HW = (long)c->layers[l].res * c->layers[l].res;
-                    fs_rng_normal_f32(&r, h, HW);
-                    fs_dev_upload(a->noise_buf[l] + n * HW, h, sizeof(float) * (size_t)HW);
+                    for (long i0 = 0; i0 < HW; i0 += 1024) {
+                        long m = HW - i0 < 1024 ? HW - i0 : 1024;
+                        fs_rng_normal_f32(&r, h, m);
+                        fs_dev_upload(a->noise_buf[l] + n * HW + i0, h, sizeof(float) * (size_t)m);
+                    }
                 }
         }
-        free(h);
     }
 }
 
+/* Layer l's modulated conv of x into a->y[l] (demod: a->demod[l], NULL for ToRGB): the fast path, or with fused the
+ * reference, which allocates its per-sample weights (FS_ERR when it cannot; the fast path cannot fail). */
+static int modconv(const fs_sg2 *g, fs_sg2_acts *a, int l, const float *x, float *demod, int fused, fs__sg2_work *w,
+                   fs_err *err) {
+    const fs_sg2_config *c = &g->cfg;
+    const float *s = a->styles[l], *W = g->p.layer[l].weight;
+    if (fused) return fs__sg2_modconv_forward_fused(a->y[l], demod, x, s, W, &c->layers[l], c->layout, a->N, err);
+    fs__sg2_modconv_forward(a->y[l], demod, x, s, W, &c->layers[l], c->layout, a->N, w);
+    return FS_OK;
+}
+
 /* The synthesis network proper, from a->styles. fused: reference path (per-sample weights, grouped conv). */
-static void synthesis(const fs_sg2 *g, fs_sg2_acts *a, const fs_sg2_opts *o, int fused) {
+static int synthesis(const fs_sg2 *g, fs_sg2_acts *a, const fs_sg2_opts *o, int fused, fs_err *err) {
     const fs_sg2_config *c = &g->cfg;
     int N = a->N;
     fs__sg2_work w = fs__sg2_work_of(a);
@@ -197,10 +208,7 @@ static void synthesis(const fs_sg2 *g, fs_sg2_acts *a, const fs_sg2_opts *o, int
         long HW = (long)L->res * L->res;
         if (L->kind != FS_SG2_TORGB) {
             /* modulated conv -> demod + noise -> bias, lrelu*sqrt2, clamp */
-            if (fused)
-                fs__sg2_modconv_forward_fused(a->y[l], a->demod[l], x, a->styles[l], P->weight, L, c->layout, N);
-            else
-                fs__sg2_modconv_forward(a->y[l], a->demod[l], x, a->styles[l], P->weight, L, c->layout, N, &w);
+            if (modconv(g, a, l, x, a->demod[l], fused, &w, err)) return FS_ERR;
             fs__sg2_conv_output(g, a, l, nx);
             float *t = x;
             x = nx;
@@ -210,10 +218,7 @@ static void synthesis(const fs_sg2 *g, fs_sg2_acts *a, const fs_sg2_opts *o, int
             int b = L->block;
             long n_img = (long)N * c->img_channels * HW;
             float *img = a->block_img[b], *rgb = a->dimg[0];
-            if (fused)
-                fs__sg2_modconv_forward_fused(a->y[l], NULL, x, a->styles[l], P->weight, L, c->layout, N);
-            else
-                fs__sg2_modconv_forward(a->y[l], NULL, x, a->styles[l], P->weight, L, c->layout, N, &w);
+            if (modconv(g, a, l, x, NULL, fused, &w, err)) return FS_ERR;
             fs_bias_act_forward(rgb, a->y[l], P->bias, N, c->img_channels, HW, FS_ACT_LINEAR, 0.2f, 1.0f, c->conv_clamp);
             if (b == 0) {
                 fs_dev_copy(img, rgb, sizeof(float) * n_img);
@@ -224,6 +229,7 @@ static void synthesis(const fs_sg2 *g, fs_sg2_acts *a, const fs_sg2_opts *o, int
             }
         }
     }
+    return FS_OK;
 }
 
 fs_upfirdn2d_dims fs__sg2_skip_dims(const fs_sg2_config *c, int b, int N) {
@@ -252,13 +258,14 @@ static void styles_from_ws(const fs_sg2 *g, fs_sg2_acts *a, const float *ws) {
 
 void fs_sg2_synthesis_forward(const fs_sg2 *g, fs_sg2_acts *a, const float *ws, const fs_sg2_opts *o) {
     styles_from_ws(g, a, ws);
-    synthesis(g, a, o, 0);
+    synthesis(g, a, o, 0, NULL); /* cannot fail: only the fused reference allocates */
 }
 
-void fs_sg2_synthesis_forward_fused_ref(const fs_sg2 *g, fs_sg2_acts *a, const float *ws, const fs_sg2_opts *o) {
+int fs_sg2_synthesis_forward_fused_ref(const fs_sg2 *g, fs_sg2_acts *a, const float *ws, const fs_sg2_opts *o,
+                                       fs_err *err) {
     styles_from_ws(g, a, ws);
-    synthesis(g, a, o, 1);
     a->from_styles = -1; /* no backward from this layout */
+    return synthesis(g, a, o, 1, err);
 }
 
 void fs_sg2_synthesis_forward_styles(const fs_sg2 *g, fs_sg2_acts *a, const float *const *styles,
@@ -267,5 +274,5 @@ void fs_sg2_synthesis_forward_styles(const fs_sg2 *g, fs_sg2_acts *a, const floa
     for (int l = 0; l < c->n_layers; l++)
         fs_dev_copy(a->styles[l], styles[l], sizeof(float) * (size_t)a->N * c->layers[l].C_in);
     a->from_styles = 1;
-    synthesis(g, a, o, 0);
+    synthesis(g, a, o, 0, NULL); /* cannot fail: only the fused reference allocates */
 }

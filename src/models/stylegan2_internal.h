@@ -38,9 +38,9 @@ void fs__sg2_modconv_backward(float *dx, float *ds, float *dweight, float *dy, c
                               const float *demod, const float *x, const float *s, const float *weight,
                               const fs_sg2_layer_info *L, fs_sg2_layout layout, int N, fs__sg2_work *w);
 /* Reference path (NVIDIA eval mode): per-sample modulated+demodulated weights, one grouped conv; y gets the
- * demodulated output, demod is set to 1. Forward only. */
-void fs__sg2_modconv_forward_fused(float *y, float *demod, const float *x, const float *s, const float *weight,
-                                   const fs_sg2_layer_info *L, fs_sg2_layout layout, int N);
+ * demodulated output, demod is set to 1. Forward only. FS_ERR (out of memory) when its weights cannot be allocated. */
+int fs__sg2_modconv_forward_fused(float *y, float *demod, const float *x, const float *s, const float *weight,
+                                  const fs_sg2_layer_info *L, fs_sg2_layout layout, int N, fs_err *err);
 
 /* ---- shared by forward and backward (stylegan2_forward.c) ---- */
 #include "tensor/upfirdn2d.h"

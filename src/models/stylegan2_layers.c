@@ -179,16 +179,23 @@ void fs__sg2_modconv_backward(float *dx, float *ds, float *dweight, float *dy, c
  * (d[n,o] = rsqrt(sum_{i,k} w[n,o,i,k]^2 + 1e-8)) before the convolution, one grouped conv (groups = N).
  * y gets the demodulated output and demod is set to 1, so the common epilogue (noise, bias, act) applies.
  * Forward only (the backward works on the non-fused layout). */
-void fs__sg2_modconv_forward_fused(float *y, float *demod, const float *x, const float *s, const float *weight,
-                                   const fs_sg2_layer_info *L, fs_sg2_layout layout, int N) {
+int fs__sg2_modconv_forward_fused(float *y, float *demod, const float *x, const float *s, const float *weight,
+                                  const fs_sg2_layer_info *L, fs_sg2_layout layout, int N, fs_err *err) {
     int up = L->kind == FS_SG2_CONV_UP;
     int Hin = up ? L->res / 2 : L->res, KK = L->K * L->K, Ci = L->C_in, Co = L->C_out;
     float g = fs__sg2_style_gain(L, layout);
     long per = (long)Co * Ci * KK;
+    int rc = FS_ERR;
+    float *dw = NULL, *tmp = NULL;
     /* a test reference: the per-sample weights are made on the host from downloaded copies, then uploaded */
     float *hw = fs_dev_to_host_f32(weight, per), *hs = fs_dev_to_host_f32(s, (long)N * Ci);
     float *w = malloc(sizeof(float) * (size_t)N * per), *hd = malloc(sizeof(float) * (size_t)N * Co);
-    FS_ASSERT(hw && hs && w && hd);
+    float *wt = up ? malloc(sizeof(float) * (size_t)N * per) : NULL;
+    if (!hw || !hs || !w || !hd || (up && !wt)) {
+        fs_errorf(err, "out of memory: fused modulated conv weights of a %dx%d layer (%.0f bytes)", L->res, L->res,
+                  4.0 * ((double)(up ? 3 : 2) * N * per + (double)N * (Ci + Co)));
+        goto done;
+    }
     for (int n = 0; n < N; n++)
         for (int o = 0; o < Co; o++) {
             float *wo = w + n * per + (long)o * Ci * KK;
@@ -206,37 +213,34 @@ void fs__sg2_modconv_forward_fused(float *y, float *demod, const float *x, const
             }
         }
     if (demod) fs_dev_upload(demod, hd, sizeof(float) * (size_t)N * Co);
-    fs_err err;
-    float *dw = fs_dev_alloc_f32(N * per, &err);
-    FS_ASSERT(dw);
+    if (!(dw = fs_dev_alloc_f32(N * per, err))) goto done;
     if (!up) {
         fs_dev_upload(dw, w, sizeof(float) * (size_t)N * per);
         fs_conv2d_dims d = {.N = 1, .C_in = N * Ci, .H = Hin, .W = Hin, .C_out = N * Co, .KH = L->K, .KW = L->K,
                             .stride_h = 1, .stride_w = 1, .pad_top = L->K / 2, .pad_bottom = L->K / 2,
                             .pad_left = L->K / 2, .pad_right = L->K / 2, .dil_h = 1, .dil_w = 1, .groups = N};
-        FS_ASSERT(fs_conv2d_dims_init(&d, &err) == FS_OK);
+        FS_ASSERT(fs_conv2d_dims_init(&d, err) == FS_OK);
         fs_conv2d_forward(y, x, dw, NULL, &d);
     } else {
         fs_conv_transpose2d_dims ct;
         fs_upfirdn2d_dims fd;
         up_dims(L, &ct, &fd);
         /* grouped transposed conv: weight (N*C_in, C_out, K, K) */
-        float *wt = malloc(sizeof(float) * (size_t)N * per);
-        FS_ASSERT(wt);
         for (int n = 0; n < N; n++) fs_permute01_cpu(wt + n * per, w + n * per, Co, Ci, KK, 0); /* host arrays */
         fs_dev_upload(dw, wt, sizeof(float) * (size_t)N * per);
-        free(wt);
         ct.C_in = N * Ci;
         ct.C_out = N * Co;
         ct.groups = N;
-        FS_ASSERT(fs_conv_transpose2d_dims_init(&ct, &err) == FS_OK);
-        float *tmp = fs_dev_alloc_f32((long)N * Co * ct.H_out * ct.W_out, &err);
-        FS_ASSERT(tmp);
+        FS_ASSERT(fs_conv_transpose2d_dims_init(&ct, err) == FS_OK);
+        if (!(tmp = fs_dev_alloc_f32((long)N * Co * ct.H_out * ct.W_out, err))) goto done;
         fs_conv_transpose2d_forward(tmp, x, dw, NULL, &ct);
         fd.C = N * Co;
         fs_upfirdn2d_forward(y, tmp, fs__sg2_fir, 4.0f, &fd);
-        fs_dev_free(tmp);
     }
+    rc = FS_OK;
+done:
+    fs_dev_free(tmp);
     fs_dev_free(dw);
-    free(w), free(hw), free(hs), free(hd);
+    free(w), free(wt), free(hw), free(hs), free(hd);
+    return rc;
 }

@@ -18,13 +18,6 @@
 
 static const fs_backend *host_kernels(void) { return fs_dev_is_host() ? fs_backend_get() : fs_backend_cpu(); }
 
-/* Host copy of a device array (FS_ASSERT on out of memory: the arrays are small). */
-static float *host_copy(const float *dev, long n) {
-    float *h = fs_dev_to_host_f32(dev, n);
-    FS_ASSERT(h);
-    return h;
-}
-
 static int max_dim(const fs_sg2_config *c) {
     int m = 0;
     for (int i = 0; i <= c->mapping_layers; i++)
@@ -70,32 +63,37 @@ void fs_sg2_truncate(const fs_sg2 *g, float *ws, int N, float psi, int cutoff) {
     const fs_sg2_config *c = &g->cfg;
     if (psi == 1.0f) return;
     int rows = cutoff <= 0 || cutoff > c->num_ws ? c->num_ws : cutoff;
-    float *avg = host_copy(g->p.w_avg, c->w_dim);
-    for (int n = 0; n < N; n++)
-        for (int r = 0; r < rows; r++) {
-            float *w = ws + ((long)n * c->num_ws + r) * c->w_dim;
-            for (int j = 0; j < c->w_dim; j++) w[j] = lerp_avg(c->layout, avg[j], w[j], psi);
-        }
-    free(avg);
+    float avg[256]; /* w_avg comes down a piece at a time: nothing to allocate, nothing to fail */
+    for (int j0 = 0; j0 < c->w_dim; j0 += 256) {
+        int nj = c->w_dim - j0 < 256 ? c->w_dim - j0 : 256;
+        fs_dev_download(avg, g->p.w_avg + j0, sizeof(float) * (size_t)nj);
+        for (int n = 0; n < N; n++)
+            for (int r = 0; r < rows; r++) {
+                float *w = ws + ((long)n * c->num_ws + r) * c->w_dim + j0;
+                for (int j = 0; j < nj; j++) w[j] = lerp_avg(c->layout, avg[j], w[j], psi);
+            }
+    }
 }
 
 typedef struct {
     float *block;
     float *acts[FS_SG2_MAX_MAPPING + 1], *pre[FS_SG2_MAX_MAPPING];
     float *wbuf;
+    float *gbuf; /* backward: host copies of a layer's bias (max dim) and weight (max dim^2) gradients */
 } map_work;
 
 static int work_alloc(const fs_sg2 *g, int N, int with_pre, map_work *w, fs_err *err) {
     const fs_sg2_config *c = &g->cfg;
     long md = max_dim(c);
     int L = c->mapping_layers;
-    long n = (long)(L + 1 + (with_pre ? L : 0)) * N * md + md * md + md;
+    long n = (long)(L + 1 + (with_pre ? L : 0)) * N * md + (with_pre ? 2 : 1) * (md * md + md);
     w->block = malloc(sizeof(float) * (size_t)n);
     if (!w->block) return fs_errorf(err, "stylegan2: out of memory (mapping)");
     float *p = w->block;
     for (int i = 0; i <= L; i++) w->acts[i] = p, p += N * md;
     for (int i = 0; i < L; i++) w->pre[i] = with_pre ? p : NULL, p += with_pre ? N * md : 0;
     w->wbuf = p;
+    w->gbuf = with_pre ? p + md * md + md : NULL;
     return FS_OK;
 }
 
@@ -147,7 +145,9 @@ int fs_sg2_mapping_backward(const fs_sg2 *g, float *dz, fs_sg2_grads *gr, const 
         /* bias_act backward in place: dcur = dL/d(pre-bias) */
         hk->bias_act_backward(dcur, NULL, dcur, w.pre[i], b, N, out, 1, FS_ACT_LRELU, 0.2f, (float)sqrt(2.0), -1.0f);
         if (gr) { /* the device gradients come down, take the sums in the same order, go back up */
-            float *gb = host_copy(gr->p.map_b[i], out), *gw = host_copy(gr->p.map_w[i], nw);
+            float *gb = w.gbuf, *gw = w.gbuf + out;
+            fs_dev_download(gb, gr->p.map_b[i], sizeof(float) * (size_t)out);
+            fs_dev_download(gw, gr->p.map_w[i], sizeof(float) * (size_t)nw);
             for (long k = 0; k < (long)N * out; k++) gb[k % out] += dcur[k] * c->lr_multiplier;
             /* dW += wg * dpre^T x */
             float *tmp = w.wbuf; /* reuse: (out, in) */
@@ -156,7 +156,6 @@ int fs_sg2_mapping_backward(const fs_sg2 *g, float *dz, fs_sg2_grads *gr, const 
             for (long k = 0; k < nw; k++) gw[k] += tmp[k] * wg;
             fs_dev_upload(gr->p.map_b[i], gb, sizeof(float) * (size_t)out);
             fs_dev_upload(gr->p.map_w[i], gw, sizeof(float) * (size_t)nw);
-            free(gb), free(gw);
         }
         fs_dev_download(w.wbuf, g->p.map_w[i], sizeof(float) * (size_t)nw);
         for (long k = 0; k < nw; k++) w.wbuf[k] = w.wbuf[k] * wg;

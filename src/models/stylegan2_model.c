@@ -178,13 +178,14 @@ int fs_sg2_find_tensor(const fs_sg2_config *c, const char *name) {
     return -1;
 }
 
-/* x: device memory; drawn on the host and uploaded */
+/* x: device memory; drawn on the host a piece at a time (nothing to allocate) and uploaded */
 static void fill_normal(fs_rng *r, float *x, long n, float scale, float mean) {
-    float *h = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
-    FS_ASSERT(h);
-    for (long i = 0; i < n; i++) h[i] = mean + scale * (float)fs_rng_normal(r);
-    fs_dev_upload(x, h, sizeof(float) * (size_t)n);
-    free(h);
+    float h[1024];
+    for (long i0 = 0; i0 < n; i0 += 1024) {
+        long m = n - i0 < 1024 ? n - i0 : 1024;
+        for (long i = 0; i < m; i++) h[i] = mean + scale * (float)fs_rng_normal(r);
+        fs_dev_upload(x + i0, h, sizeof(float) * (size_t)m);
+    }
 }
 
 void fs_sg2_init_random(fs_sg2 *g, uint32_t seed, float jitter) {

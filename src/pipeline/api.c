@@ -226,7 +226,8 @@ int facestitch_sweep_output(const char *edit, const char *output, int i, double 
     if (n == 0) return 0;
     if (i >= 0 && i < sw.count) {
         if (strength) *strength = fs_edit_sweep_strength(&sw, i);
-        if (path && pathlen) fs_edit_sweep_output(output ? output : "", &sw, i, path, pathlen);
+        if (path && pathlen && fs_edit_sweep_output(output ? output : "", &sw, i, path, pathlen, &e))
+            return fail(err, errlen, &e), -1;
     }
     return sw.count;
 }

@@ -15,6 +15,7 @@
 
 #include "core/fileio.h"
 #include "core/log.h"
+#include "core/path.h"
 #include "core/sha256.h"
 
 extern char **environ;
@@ -57,8 +58,10 @@ static void last_line(const char *log, char *buf, size_t n) {
 
 /* Gets and unpacks the package into tmp; model files end up in tmp/package/model. */
 static int npm_pack(const char *tmp, fs_err *err) {
-    char log[4200], tgz[4200], why[512];
-    snprintf(log, sizeof log, "%s/npm.log", tmp);
+    char log[FS_PATH_MAX], tgz[FS_PATH_MAX], why[512];
+    if (fs_path_join(log, sizeof log, tmp, "npm.log", err) ||
+        fs_path_join(tgz, sizeof tgz, tmp, FS_FACE_API_TARBALL, err))
+        return FS_ERR;
     const char *npm = getenv("FACESTITCH_NPM");
     if (!npm || !npm[0]) npm = "npm";
     fs_info("face-api: running '%s pack %s' (about 13 MB)...", npm, FS_FACE_API_PACKAGE);
@@ -73,7 +76,6 @@ static int npm_pack(const char *tmp, fs_err *err) {
                          "registry; facestitch keeps working with the Haar detector and dlib landmarks",
                          FS_FACE_API_PACKAGE, rc, why[0] ? ": " : "", why);
     }
-    snprintf(tgz, sizeof tgz, "%s/%s", tmp, FS_FACE_API_TARBALL);
     if (!fs_file_exists(tgz))
         return fs_errorf(err, "face-api: npm pack did not write %s (see %s)", FS_FACE_API_TARBALL, log);
     char *untar[] = {"tar", "-xzf", tgz, "-C", (char *)tmp, "package/model", NULL};
@@ -84,9 +86,10 @@ static int npm_pack(const char *tmp, fs_err *err) {
 
 /* Checks one unpacked file against its pinned size and sha256 and copies it into the cache. */
 static int install_one(const fs_model_entry *e, const char *tmp, fs_err *err) {
-    char src[4200], dest[4096], hex[65];
-    snprintf(src, sizeof src, "%s/package/model/%s", tmp, e->file + 9);
-    if (fs_registry_cache_path(e, dest, sizeof dest, err)) return FS_ERR;
+    char src[FS_PATH_MAX], dest[FS_PATH_MAX], hex[65];
+    if (fs_path_fmt(src, sizeof src, err, "%s/package/model/%s", tmp, e->file + 9) ||
+        fs_registry_cache_path(e, dest, sizeof dest, err))
+        return FS_ERR;
     unsigned char *data = NULL;
     size_t len = 0;
     if (fs_read_file(src, &data, &len, err))
@@ -100,8 +103,8 @@ static int install_one(const fs_model_entry *e, const char *tmp, fs_err *err) {
                          "not installed", e->name, e->file + 9, FS_FACE_API_PACKAGE, len, hex, (long long)e->size,
                          e->sha256);
     }
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", dest);
+    char dir[FS_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", dest); /* same size: fits */
     char *slash = strrchr(dir, '/');
     if (slash) *slash = 0;
     int rc = fs_mkdirs(dir, err) || fs_write_file_atomic(dest, data, len, err);
@@ -125,12 +128,12 @@ static int all_present(fs_err *err) {
 int fs_registry_fetch_face_api(const fs_fetch_opts *opts, fs_err *err) {
     if (fs_registry_load(err)) return FS_ERR;
     if (!(opts && opts->force) && all_present(err)) {
-        char dir[4096];
+        char dir[FS_PATH_MAX];
         if (fs_registry_cache_dir(dir, sizeof dir, err)) return FS_ERR;
         fs_info("face-api: all networks present in %s/face-api (sha256 OK)", dir);
         return FS_OK;
     }
-    char tmp[4096];
+    char tmp[FS_PATH_MAX];
     if (fs_make_temp_dir("facestitch-npm-", tmp, sizeof tmp, err)) return FS_ERR;
     int rc = npm_pack(tmp, err);
     for (int i = 0; rc == FS_OK && i < fs_registry_count(); i++) {
@@ -146,13 +149,12 @@ int fs_registry_face_api_dir(char *buf, size_t n, fs_err *err) {
     if (fs_registry_load(err)) return FS_ERR;
     for (int i = 0; i < fs_registry_count(); i++) {
         const fs_model_entry *e = fs_registry_at(i);
-        char p[4096];
+        char p[FS_PATH_MAX];
         if (fs_registry_is_face_api(e) && fs_registry_locate(e, p, sizeof p, err) != 1)
             return fs_errorf(err, "face-api networks not installed (%s missing): run 'facestitch models fetch face-api' "
                              "(or scripts/fetch-face-api)", p);
     }
-    char dir[4096];
+    char dir[FS_PATH_MAX];
     if (fs_registry_cache_dir(dir, sizeof dir, err)) return FS_ERR;
-    if ((size_t)snprintf(buf, n, "%s/face-api", dir) >= n) return fs_errorf(err, "%s/face-api: path too long", dir);
-    return FS_OK;
+    return fs_path_join(buf, n, dir, "face-api", err);
 }

@@ -94,7 +94,7 @@ MHD_Result fs_api_metrics(fs_req *r) {
     fs_job b;
     if (!id || fs_jobs_find(r->s->jobs, id, &b)) return fs_http_error(r->c, 404, "no such job");
     if (!b.metrics[0]) return fs_http_error(r->c, 404, "no metrics for this job (yet)");
-    char real[4096];
+    char real[FS_PATH_MAX];
     int st = fs_srv_path_inside(b.dir, b.metrics, real, sizeof real);
     if (st) return fs_http_error(r->c, (unsigned)st, "metrics file missing");
     return fs_http_file(r->c, real, "application/json");

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/fileio.h"
+#include "core/path.h"
 #include "serve/jobs.h"
 #include "serve/srv.h"
 
@@ -66,7 +67,7 @@ MHD_Result fs_api_open(fs_req *r) {
     cJSON *j = fs_http_body_json(r, &reply);
     if (!j) return reply;
     const cJSON *path = cJSON_GetObjectItemCaseSensitive(j, "path");
-    char real[PATH_MAX];
+    char real[FS_PATH_MAX];
     int st = cJSON_IsString(path) ? fs_srv_path_allowed(r->s, path->valuestring, real, sizeof real) : 400;
     cJSON_Delete(j);
     if (st == 400) return fs_http_error(r->c, 400, "expected {\"path\": \"video or project dir\"}");
@@ -154,9 +155,11 @@ static int name_cmp(const void *a, const void *b) {
 }
 
 MHD_Result fs_api_directions(fs_req *r) {
+    char path[FS_PATH_MAX];
+    fs_err e = {0};
+    if (r->s->ms.models_dir[0] && fs_path_join(path, sizeof path, r->s->ms.models_dir, "directions", &e))
+        return fs_http_error(r->c, 500, "%s", e.msg);
     cJSON *o = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(o, "directions");
-    char path[4200];
-    snprintf(path, sizeof path, "%s/directions", r->s->ms.models_dir);
     DIR *d = r->s->ms.models_dir[0] ? opendir(path) : NULL;
     cJSON *names[256];
     int n = 0;
@@ -183,13 +186,14 @@ MHD_Result fs_api_file(fs_req *r) {
     if (query_project(r, &p, &reply)) return reply;
     const char *name = MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, "name");
     if (!name) return fs_http_error(r->c, 400, "?name=FILE (inside the project) is required");
-    char real[PATH_MAX];
+    char real[FS_PATH_MAX];
     if (!strcmp(name, "source")) {
         int st = fs_srv_path_allowed(r->s, p.video, real, sizeof real);
         if (st) return fs_http_error(r->c, (unsigned)st, "the source video is not readable here");
     } else {
         int st = fs_srv_path_inside(p.dir, name, real, sizeof real);
-        if (st) return fs_http_error(r->c, (unsigned)st, st == 403 ? "outside the project" : "not found");
+        const char *why = st == 403 ? "outside the project" : st == 414 ? "path too long" : "not found";
+        if (st) return fs_http_error(r->c, (unsigned)st, "%s", why);
     }
     return fs_http_file(r->c, real, NULL);
 }

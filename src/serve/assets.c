@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/fileio.h"
+#include "core/path.h"
 #include "serve/srv.h"
 
 struct fs_asset {
@@ -39,8 +40,9 @@ MHD_Result fs_srv_vendor(fs_req *r) {
     if (!dir || !dir[0]) dir = FS_NODE_DIR_DEFAULT;
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         if (strcmp(r->url, files[i].url) != 0) continue;
-        char path[4400];
-        snprintf(path, sizeof path, "%s/%s", dir, files[i].file);
+        char path[FS_PATH_MAX];
+        fs_err e = {0};
+        if (fs_path_join(path, sizeof path, dir, files[i].file, &e)) return fs_http_error(r->c, 500, "%s", e.msg);
         if (!dir[0] || !fs_file_exists(path)) break;
         return fs_http_file(r->c, path, NULL);
     }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/path.h"
 #include "serve/srv.h"
 
 #define FRAMES 48
@@ -80,10 +81,9 @@ static struct {
 } tc = {PTHREAD_MUTEX_INITIALIZER, {0}, {0}};
 
 static long long tracks_stamp(const fs_srv_project *p) {
-    char path[4200];
+    char path[FS_PATH_MAX];
     struct stat st;
-    snprintf(path, sizeof path, "%s/tracks.json", p->dir);
-    if (stat(path, &st) != 0) return -1;
+    if (fs_path_join(path, sizeof path, p->dir, "tracks.json", NULL) || stat(path, &st) != 0) return -1;
     return (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec + st.st_size;
 }
 

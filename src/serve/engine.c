@@ -8,6 +8,7 @@
 
 #include "core/fileio.h"
 #include "core/log.h"
+#include "core/path.h"
 #include "models/stylegan2.h"
 #include "pipeline/invert/invert.h"
 #include "serve/jobs.h"
@@ -82,11 +83,11 @@ static int analyse(fs_srv *s, const fs_job *job, const char *video, fs_err *err)
 static int render(fs_srv *s, run_ctx *rc, fs_job *job, const char *video, fs_err *err) {
     fs_jobs *jobs = rc->jobs;
     static const span measuring = {"metrics", 92, 100};
-    char out[4400], msg[1024];
+    char out[FS_PATH_MAX], msg[1024];
     snprintf(job->output, sizeof job->output, "studio/out/%s.mp4", job->id);
-    snprintf(out, sizeof out, "%s/studio/out", job->dir);
-    if (fs_mkdirs(out, err)) return FS_ERR;
-    snprintf(out, sizeof out, "%s/%s", job->dir, job->output);
+    if (fs_path_join(out, sizeof out, job->dir, "studio/out", err) || fs_mkdirs(out, err) ||
+        fs_path_join(out, sizeof out, job->dir, job->output, err))
+        return FS_ERR;
     facestitch_params p = s->o.job;
     p.edit = job->edit;
     if (job->face[0]) p.face = job->face;
@@ -101,13 +102,13 @@ static int render(fs_srv *s, run_ctx *rc, fs_job *job, const char *video, fs_err
     int failed = facestitch_ctx_edit(ctx, video, out, &p, msg, sizeof msg);
     facestitch_ctx_destroy(ctx);
     if (failed) return fs_errorf(err, "%s", msg);
-    char mpath[4400];
+    char mpath[FS_PATH_MAX];
     snprintf(job->metrics, sizeof job->metrics, "studio/jobs/%s.metrics.json", job->id);
-    snprintf(mpath, sizeof mpath, "%s/%s", job->dir, job->metrics);
     rc->phase = &measuring;
     fs_err me = {0};
     fs_progress_set_thread_callback(on_stage_progress, on_abort, rc);
-    int unmeasured = fs_studio_metrics(video, out, p.max_frames, mpath, &me);
+    int unmeasured = fs_path_join(mpath, sizeof mpath, job->dir, job->metrics, &me) ||
+                     fs_studio_metrics(video, out, p.max_frames, mpath, &me);
     fs_progress_set_thread_callback(NULL, NULL, NULL);
     if (unmeasured) { /* the video is there: not a failure */
         fs_jobs_log(jobs, "metrics not measured: %s", me.msg);

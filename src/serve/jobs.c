@@ -12,6 +12,7 @@
 
 #include "core/fileio.h"
 #include "core/log.h"
+#include "core/path.h"
 #include "serve/parse.h"
 #include "serve/srv.h"
 
@@ -59,20 +60,19 @@ cJSON *fs_job_to_json(const fs_job *b) {
     return o;
 }
 
-static void job_path(const fs_job *b, const char *ext, char *buf, size_t n) {
-    snprintf(buf, n, "%s/studio/jobs/%s%s", b->dir, b->id, ext);
+static int job_path(const fs_job *b, const char *ext, char *buf, size_t n, fs_err *err) {
+    return fs_path_fmt(buf, n, err, "%s/studio/jobs/%s%s", b->dir, b->id, ext);
 }
 
 /* Writes DIR/studio/jobs/ID.json atomically (lock held). */
 static void save(fs_jobs *j, fs_job *b) {
-    char path[4400];
-    snprintf(path, sizeof path, "%s/studio/jobs", b->dir);
+    char path[FS_PATH_MAX];
     fs_err e = {0};
-    if (fs_mkdirs(path, &e)) {
+    if (fs_path_join(path, sizeof path, b->dir, "studio/jobs", &e) || fs_mkdirs(path, &e) ||
+        job_path(b, ".json", path, sizeof path, &e)) {
         fs_warn("studio: %s", e.msg);
         return;
     }
-    job_path(b, ".json", path, sizeof path);
     cJSON *o = fs_job_to_json(b);
     cJSON_DeleteItemFromObject(o, "project");
     char *text = cJSON_Print(o);
@@ -88,8 +88,12 @@ static void bump(fs_jobs *j) {
 }
 
 static void log_line(const fs_job *b, const char *line) {
-    char path[4400];
-    job_path(b, ".log", path, sizeof path);
+    char path[FS_PATH_MAX];
+    fs_err e = {0};
+    if (job_path(b, ".log", path, sizeof path, &e)) {
+        fs_warn("studio: %s", e.msg);
+        return;
+    }
     FILE *fp = fopen(path, "a");
     if (!fp) return;
     time_t t = time(NULL);
@@ -212,8 +216,12 @@ void fs_jobs_destroy(fs_jobs *j) {
 }
 
 void fs_jobs_load_dir(fs_jobs *j, int project, const char *dir) {
-    char path[4400];
-    snprintf(path, sizeof path, "%s/studio/jobs", dir);
+    char path[FS_PATH_MAX];
+    fs_err e = {0};
+    if (fs_path_join(path, sizeof path, dir, "studio/jobs", &e)) {
+        fs_warn("studio: %s", e.msg);
+        return;
+    }
     DIR *d = opendir(path);
     if (!d) return;
     struct dirent *de;
@@ -221,10 +229,13 @@ void fs_jobs_load_dir(fs_jobs *j, int project, const char *dir) {
     while ((de = readdir(d))) {
         size_t len = strlen(de->d_name);
         if (len < 6 || strcmp(de->d_name + len - 5, ".json") || strstr(de->d_name, ".metrics.")) continue;
-        char file[4700];
-        snprintf(file, sizeof file, "%s/%s", path, de->d_name);
+        char file[FS_PATH_MAX];
         unsigned char *text = NULL;
         size_t n = 0;
+        if (fs_path_join(file, sizeof file, path, de->d_name, &e)) {
+            fs_warn("studio: %s", e.msg);
+            continue;
+        }
         if (fs_read_file(file, &text, &n, NULL) || n > FS_SRV_MAX_BODY) {
             free(text);
             continue;

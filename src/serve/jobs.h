@@ -11,13 +11,14 @@
 #include <cjson/cJSON.h>
 
 #include "core/err.h"
+#include "core/path.h"
 
 struct fs_srv;
 
 typedef struct fs_job {
     char id[48];
     int project;              /* server project id (not persisted) */
-    char dir[4096];           /* project dir */
+    char dir[FS_PATH_MAX];    /* project dir */
     char kind[16];            /* "analyse" (find faces, cut crops) or "render" (the whole edit) */
     char edit[512];           /* render: "age=-3,smile=2" with optional @keyframes */
     char face[32];            /* render: "all", "largest" or a track id */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/path.h"
 #include "serve/parse.h"
 #include "serve/srv.h"
 
@@ -17,7 +18,7 @@ static int under(const char *root, const char *path) {
 }
 
 int fs_srv_root_add(fs_srv *s, const char *dir, fs_err *err) {
-    char real[PATH_MAX];
+    char real[FS_PATH_MAX];
     if (!realpath(dir, real)) return fs_errorf(err, "%s: %s", dir, strerror(errno));
     pthread_mutex_lock(&s->mu);
     int rc = FS_OK;
@@ -34,8 +35,8 @@ done:
 }
 
 int fs_srv_path_allowed(fs_srv *s, const char *path, char *out, size_t n) {
-    char real[PATH_MAX];
-    if (!path || !path[0] || strlen(path) >= PATH_MAX) return 404;
+    char real[FS_PATH_MAX];
+    if (!path || !path[0] || strlen(path) >= FS_PATH_MAX) return 404;
     if (!realpath(path, real)) return errno == EACCES ? 403 : 404;
     int ok = 0;
     pthread_mutex_lock(&s->mu);
@@ -49,8 +50,8 @@ int fs_srv_path_allowed(fs_srv *s, const char *path, char *out, size_t n) {
 
 int fs_srv_path_inside(const char *dir, const char *name, char *out, size_t n) {
     if (!fs_srv_name_ok(name)) return 403;
-    char joined[PATH_MAX + 1100], real[PATH_MAX];
-    snprintf(joined, sizeof joined, "%s/%s", dir, name);
+    char joined[FS_PATH_MAX], real[FS_PATH_MAX];
+    if (fs_path_join(joined, sizeof joined, dir, name, NULL)) return 414; /* too long to be a file here */
     if (!realpath(joined, real)) return 404;
     if (!under(dir, real)) return 403; /* a symlink out of the folder */
     if (strlen(real) >= n) return 404;
@@ -59,7 +60,7 @@ int fs_srv_path_inside(const char *dir, const char *name, char *out, size_t n) {
 }
 
 int fs_srv_parent_of(const char *path, char *out, size_t n, fs_err *err) {
-    char real[PATH_MAX];
+    char real[FS_PATH_MAX];
     if (!realpath(path, real)) return fs_errorf(err, "%s: %s", path, strerror(errno));
     char *slash = strrchr(real, '/');
     if (slash == real) slash[1] = 0; /* "/x": its parent is "/" */

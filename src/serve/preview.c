@@ -10,6 +10,7 @@
 
 #include "core/fileio.h"
 #include "core/log.h"
+#include "core/path.h"
 #include "core/threads.h"
 #include "image/image_ops.h"
 #include "models/e4e.h"
@@ -21,13 +22,13 @@
 
 /* Models kept between previews (under preview_mu). */
 static struct {
-    char g_path[4200];
+    char g_path[FS_PATH_MAX];
     long long g_mtime;
     fs_sg2 *g;
     fs_sg2_acts *acts;
     fs_e4e *e;
     /* the last latent: moving a slider on the same face and frame skips the inversion */
-    char ws_key[9000];
+    char ws_key[2 * FS_PATH_MAX + 64]; /* project dir, face, frame, generator path and time */
     float *ws;
     size_t ws_n;
 } cache;
@@ -42,8 +43,9 @@ static int load_generator(const char *path, fs_err *err) {
     if (cache.g && !strcmp(cache.g_path, path) && cache.g_mtime == mt) return FS_OK;
     fs_sg2_acts_destroy(cache.acts), fs_sg2_destroy(cache.g);
     cache.acts = NULL, cache.g = NULL;
-    if (fs_sg2_load(path, &cache.g, err) || fs_sg2_acts_create(&cache.acts, cache.g, 1, err)) return FS_ERR;
-    snprintf(cache.g_path, sizeof cache.g_path, "%s", path);
+    if (fs_path_fmt(cache.g_path, sizeof cache.g_path, err, "%s", path) || fs_sg2_load(path, &cache.g, err) ||
+        fs_sg2_acts_create(&cache.acts, cache.g, 1, err))
+        return FS_ERR;
     cache.g_mtime = mt;
     return FS_OK;
 }
@@ -89,7 +91,7 @@ static int latent_compute(job *j, const float *crop, float *ws) {
 static int apply_edits(job *j, float *ws) {
     const fs_sg2_config *cfg = &cache.g->cfg;
     for (int e = 0; e < j->spec->count; e++) {
-        char path[4096];
+        char path[FS_PATH_MAX];
         fs_direction *d = NULL;
         double strength = fs_edit_strength_at(&j->spec->edits[e], j->p->tracks->t[j->k].first + j->i, j->p->tracks->fps);
         if (fs_model_set_direction(&j->s->ms, j->spec->edits[e].name, path, sizeof path, &j->err) ||
@@ -126,7 +128,7 @@ static int render_styles(job *j, const fs_sg2_opts *so) {
 /* The latent of crop (k, i), from the one-entry cache when the same face, frame and generator. */
 static int latent(job *j, const float *crop, float *ws) {
     size_t n = (size_t)cache.g->cfg.num_ws * cache.g->cfg.w_dim;
-    char key[9000];
+    char key[sizeof cache.ws_key];
     snprintf(key, sizeof key, "%s|%d|%d|%d|%s|%lld", j->p->dir, j->k, j->i, j->inverted, cache.g_path, cache.g_mtime);
     if (cache.ws && cache.ws_n == n && !strcmp(cache.ws_key, key)) {
         memcpy(ws, cache.ws, sizeof(float) * n);
@@ -209,17 +211,16 @@ MHD_Result fs_api_preview(fs_req *r) {
     int bad = parse(r, b, &sp, &frame, &face, &spec, &e);
     cJSON_Delete(b);
     if (bad) return fs_http_error(r->c, 400, "%s", e.msg);
-    char st[64], gen[4200], pti[64];
+    char st[64], gen[FS_PATH_MAX], pti[64];
     if (strcmp(fs_project_get_stage(sp.dir, "align", st, sizeof st), "done") != 0)
         return fs_http_error(r->c, 409, "the faces of this video are not analysed yet (see the job list)");
     double t0 = fs_now_seconds();
     fs_project *p = NULL;
     if (fs_project_open(sp.dir, &p, &e)) return fs_http_error(r->c, 500, "%s", e.msg);
-    if (find_face(p, face, frame, &k, &i, &e)) {
+    if (find_face(p, face, frame, &k, &i, &e) || fs_path_join(gen, sizeof gen, sp.dir, "generator.safetensors", &e)) {
         fs_project_close(p);
         return fs_http_error(r->c, 400, "%s", e.msg);
     }
-    snprintf(gen, sizeof gen, "%s/generator.safetensors", sp.dir);
     int inverted = !strcmp(fs_project_get_stage(sp.dir, "pti", pti, sizeof pti), "done") && fs_file_exists(gen);
     job j = {.s = r->s, .p = p, .k = k, .i = i, .spec = &spec, .inverted = inverted, .rc = FS_ERR};
     pthread_mutex_lock(&r->s->preview_mu);

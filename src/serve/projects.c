@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "core/fileio.h"
+#include "core/path.h"
 #include "serve/jobs.h"
 #include "serve/srv.h"
 
@@ -18,22 +19,21 @@ static int is_dir(const char *p) {
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static void parent_of(const char *path, char *out, size_t n) {
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    snprintf(out, n, "%s", dirname(tmp));
+static int parent_of(const char *path, char *out, size_t n, fs_err *err) {
+    char tmp[FS_PATH_MAX];
+    if (fs_path_fmt(tmp, sizeof tmp, err, "%s", path)) return FS_ERR;
+    return fs_path_fmt(out, n, err, "%s", dirname(tmp));
 }
 
 /* The project dir for a video: PROJECTS/STEM.fs or DIR/STEM.fs. */
-static void project_dir_for(const fs_srv *s, const char *video, char *out, size_t n) {
-    char tmp[PATH_MAX], stem[256], dir[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s", video);
-    snprintf(stem, sizeof stem, "%s", basename(tmp));
+static int project_dir_for(const fs_srv *s, const char *video, char *out, size_t n, fs_err *err) {
+    char tmp[FS_PATH_MAX], stem[FS_PATH_MAX], dir[FS_PATH_MAX];
+    if (fs_path_fmt(tmp, sizeof tmp, err, "%s", video) || fs_path_fmt(stem, sizeof stem, err, "%s", basename(tmp)) ||
+        parent_of(video, dir, sizeof dir, err))
+        return FS_ERR;
     char *dot = strrchr(stem, '.');
     if (dot && dot != stem) *dot = 0;
-    parent_of(video, dir, sizeof dir);
-    int w = snprintf(out, n, "%s/%s.fs", s->o.projects_dir ? s->o.projects_dir : dir, stem);
-    if (w < 0 || (size_t)w >= n) out[0] = 0; /* too long: fs_mkdirs then fails with a message */
+    return fs_path_fmt(out, n, err, "%s/%s.fs", s->o.projects_dir ? s->o.projects_dir : dir, stem);
 }
 
 /* Registers (video, dir): the existing id when already open. */
@@ -66,16 +66,16 @@ static int add_project(fs_srv *s, const char *video, const char *dir, const fs_v
 static int video_of_project(const char *dir, char *video, size_t n, fs_err *err) {
     fs_project *p = NULL;
     if (fs_project_open(dir, &p, err)) return FS_ERR;
-    snprintf(video, n, "%s", p->source);
+    int rc = fs_path_fmt(video, n, err, "%s", p->source);
     fs_project_close(p);
-    return FS_OK;
+    return rc;
 }
 
 int fs_srv_project_open(fs_srv *s, const char *path, int *id, fs_err *err) {
-    char real[PATH_MAX], video[PATH_MAX], dir[PATH_MAX], tmp[PATH_MAX + 16];
+    char real[FS_PATH_MAX], video[FS_PATH_MAX], dir[FS_PATH_MAX], tmp[FS_PATH_MAX];
     if (!realpath(path, real)) return fs_errorf(err, "%s: no such file or folder", path);
     if (is_dir(real)) {
-        snprintf(tmp, sizeof tmp, "%s/manifest.json", real);
+        if (fs_path_join(tmp, sizeof tmp, real, "manifest.json", err)) return FS_ERR;
         if (!fs_file_exists(tmp))
             return fs_errorf(err, "%s: a folder without manifest.json is not a facestitch project", path);
         if (video_of_project(real, tmp, sizeof tmp, err)) return FS_ERR;
@@ -92,7 +92,7 @@ int fs_srv_project_open(fs_srv *s, const char *path, int *id, fs_err *err) {
         if (stat(real, &st) != 0 || !S_ISREG(st.st_mode)) /* a FIFO or device would block the probe */
             return fs_errorf(err, "%s: not a regular file", path);
         snprintf(video, sizeof video, "%s", real);
-        project_dir_for(s, real, tmp, sizeof tmp);
+        if (project_dir_for(s, real, tmp, sizeof tmp, err)) return FS_ERR;
         if (fs_mkdirs(tmp, err)) {
             fs_err_prefix(err, "cannot make the video's project folder (serve --projects DIR puts projects elsewhere)");
             return FS_ERR;
@@ -104,9 +104,8 @@ int fs_srv_project_open(fs_srv *s, const char *path, int *id, fs_err *err) {
         return fs_errorf(err, "%s: not a regular file", video);
     fs_video_info vi;
     if (fs_video_probe(video, &vi, err)) return FS_ERR;
-    char parent[PATH_MAX];
-    parent_of(video, parent, sizeof parent);
-    if (fs_srv_root_add(s, parent, err) || fs_srv_root_add(s, dir, err)) return FS_ERR;
+    char parent[FS_PATH_MAX];
+    if (parent_of(video, parent, sizeof parent, err) || fs_srv_root_add(s, parent, err) || fs_srv_root_add(s, dir, err)) return FS_ERR;
     int fresh;
     if (add_project(s, video, dir, &vi, id, &fresh, err)) return FS_ERR;
     if (!fresh) return FS_OK;
@@ -147,6 +146,6 @@ int fs_srv_project_tracks(const fs_srv_project *p, fs_aligned_tracks **out, fs_e
 }
 
 int fs_srv_studio_dir(const fs_srv_project *p, const char *sub, char *out, size_t n, fs_err *err) {
-    snprintf(out, n, "%s/studio/%s", p->dir, sub);
+    if (fs_path_fmt(out, n, err, "%s/studio/%s", p->dir, sub)) return FS_ERR;
     return fs_mkdirs(out, err);
 }

@@ -157,7 +157,7 @@ static int open_inputs(fs_srv *s, fs_err *err) {
     if (s->o.projects_dir && fs_srv_root_add(s, s->o.projects_dir, err)) return FS_ERR;
     /* the folders of the arguments (a project's source video must lie under one of the roots) */
     for (int i = 0; i < s->o.n_inputs; i++) {
-        char parent[PATH_MAX];
+        char parent[FS_PATH_MAX];
         if (fs_srv_parent_of(s->o.inputs[i], parent, sizeof parent, err) || fs_srv_root_add(s, parent, err))
             return FS_ERR;
     }

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
 
+#include "core/path.h"
 #include "pipeline/edit/edit_spec.h"
 #include "pipeline/project/project.h"
 #include "serve/serve.h"
@@ -25,8 +26,8 @@ typedef enum MHD_Result MHD_Result;
 
 typedef struct fs_srv_project {
     int id;
-    char dir[4096];          /* canonical project dir */
-    char video[4096];        /* canonical source video */
+    char dir[FS_PATH_MAX];   /* canonical project dir */
+    char video[FS_PATH_MAX]; /* canonical source video */
     fs_video_info info;
 } fs_srv_project;
 
@@ -40,7 +41,7 @@ typedef struct fs_srv {
     int n_hosts;
     int port;
     pthread_mutex_t mu;      /* roots and projects */
-    char roots[FS_SRV_MAX_ROOTS][4096];
+    char roots[FS_SRV_MAX_ROOTS][FS_PATH_MAX];
     int n_roots;
     fs_srv_project projects[FS_SRV_MAX_PROJECTS];
     int n_projects;
@@ -77,7 +78,8 @@ int fs_srv_root_add(fs_srv *s, const char *dir, fs_err *err);
 /* Canonical path of `path` when it exists and lies under a root: 0; 404 when it does not exist;
  * 403 when it lies outside every root. Nothing is opened. */
 int fs_srv_path_allowed(fs_srv *s, const char *path, char *out, size_t n);
-/* Canonical path of `name` (relative, no "..") inside folder `dir`: 0, 404 or 403 as above. */
+/* Canonical path of `name` (relative, no "..") inside folder `dir`: 0, 404 or 403 as above; 414 when dir/name
+ * is longer than FS_PATH_MAX. */
 int fs_srv_path_inside(const char *dir, const char *name, char *out, size_t n);
 /* The canonical folder holding path (which must exist). */
 int fs_srv_parent_of(const char *path, char *out, size_t n, fs_err *err);

@@ -17,43 +17,24 @@ static void host_zero(void *p, size_t bytes) {
     if (bytes) memset(p, 0, bytes);
 }
 
-#define FS__CPU_DEVOP(name, params, args) .name = fs_##name##_cpu,
+#define FS__REF_KERNEL(name, params, args) .name = fs_##name##_ref,
+#define FS__CPU_OP(name, params, args) .name = fs_##name##_cpu,
 #define FS__HOST_MEMORY                                                                                           \
     .alloc = host_alloc, .free = host_free, .upload = host_copy, .download = host_copy, .copy = host_copy,        \
     .zero = host_zero
 
+/* the reference kernels; the device ops have one (plain) version */
 static const fs_backend backend_cpu_ref = {
     .name = "cpu-ref",
     FS__HOST_MEMORY,
-    .conv2d_forward = fs_conv2d_forward_ref,
-    .conv2d_backward = fs_conv2d_backward_ref,
-    .conv_transpose2d_forward = fs_conv_transpose2d_forward_ref,
-    .conv_transpose2d_backward = fs_conv_transpose2d_backward_ref,
-    .sgemm = fs_sgemm_ref,
-    .linear_forward = fs_linear_forward_ref,
-    .linear_backward = fs_linear_backward_ref,
-    .bias_act_forward = fs_bias_act_forward_ref,
-    .bias_act_backward = fs_bias_act_backward_ref,
-    .upfirdn2d_forward = fs_upfirdn2d_forward_ref,
-    .upfirdn2d_backward = fs_upfirdn2d_backward_ref,
-    FS_BACKEND_DEVOPS(FS__CPU_DEVOP)
+    FS_BACKEND_KERNELS(FS__REF_KERNEL)
+    FS_BACKEND_DEVOPS(FS__CPU_OP)
 };
 
 static const fs_backend backend_cpu = {
     .name = "cpu",
     FS__HOST_MEMORY,
-    .conv2d_forward = fs_conv2d_forward_cpu,
-    .conv2d_backward = fs_conv2d_backward_cpu,
-    .conv_transpose2d_forward = fs_conv_transpose2d_forward_cpu,
-    .conv_transpose2d_backward = fs_conv_transpose2d_backward_cpu,
-    .sgemm = fs_sgemm_cpu,
-    .linear_forward = fs_linear_forward_cpu,
-    .linear_backward = fs_linear_backward_cpu,
-    .bias_act_forward = fs_bias_act_forward_cpu,
-    .bias_act_backward = fs_bias_act_backward_cpu,
-    .upfirdn2d_forward = fs_upfirdn2d_forward_cpu,
-    .upfirdn2d_backward = fs_upfirdn2d_backward_cpu,
-    FS_BACKEND_DEVOPS(FS__CPU_DEVOP)
+    FS_BACKEND_OPS(FS__CPU_OP)
 };
 
 static const fs_backend *current = &backend_cpu;

@@ -34,7 +34,10 @@
 struct fs_adam_consts; /* nn/adam.h: the per-step scalars of one Adam update */
 
 /* X(name, (parameters), (arguments)): every op entry of the table. All return void. */
-#define FS_BACKEND_OPS(X)                                                                                          \
+#define FS_BACKEND_OPS(X) FS_BACKEND_KERNELS(X) FS_BACKEND_DEVOPS(X)
+
+/* The big kernels, each with a reference (fs_NAME_ref) and a fast CPU version (fs_NAME_cpu). */
+#define FS_BACKEND_KERNELS(X)                                                                                      \
     X(conv2d_forward, (float *out, const float *in, const float *weight, const float *bias, const fs_conv2d_dims *d), \
       (out, in, weight, bias, d))                                                                                  \
     X(conv2d_backward,                                                                                             \
@@ -68,8 +71,7 @@ struct fs_adam_consts; /* nn/adam.h: the per-step scalars of one Adam update */
     X(upfirdn2d_forward, (float *out, const float *in, const float *f, float gain, const fs_upfirdn2d_dims *d),    \
       (out, in, f, gain, d))                                                                                       \
     X(upfirdn2d_backward, (float *din, const float *dout, const float *f, float gain, const fs_upfirdn2d_dims *d), \
-      (din, dout, f, gain, d))                                                                                     \
-    FS_BACKEND_DEVOPS(X)
+      (din, dout, f, gain, d))
 
 /* The small device ops of tensor/devops.h (one line each there). */
 #define FS_BACKEND_DEVOPS(X)                                                                                       \

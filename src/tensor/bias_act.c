@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include "core/alloc.h"
 #include "core/threads.h"
 #include "tensor/backend.h"
 #include "tensor/kernel_math.h"
@@ -95,7 +96,7 @@ void fs_bias_act_backward_cpu(float *din, float *dbias, const float *dout, const
     if (!din && !dbias) return;
     double *part = NULL;
     if (dbias) {
-        part = calloc((size_t)N * C, sizeof(double));
+        part = fs_scratch_calloc((size_t)N * C, sizeof(double));
         if (!part) {
             fs_bias_act_backward_ref(din, dbias, dout, in, bias, N, C, HW, act, alpha, gain, clamp);
             return;

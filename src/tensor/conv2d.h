@@ -66,7 +66,8 @@ void fs_conv2d_backward_ref(float *din, float *dweight, float *dbias, const floa
  * with few output channels use an implicit GEMM (one GEMM per tap, no im2col). Reentrant: calls from
  * several threads at once (e.g. from the workers of an outer fs_parallel_for) run in parallel, each on
  * its calling thread's scratch; a call nested in a pool worker runs single-threaded and gives the same
- * bits as a call under fs_threads_init(1). */
+ * bits as a call under fs_threads_init(1). They cannot fail: when their scratch cannot be allocated
+ * they run the reference kernel instead (a warning 'out of memory: ...', once per process). */
 void fs_conv2d_forward_cpu(float *out, const float *in, const float *weight, const float *bias,
                            const fs_conv2d_dims *d);
 void fs_conv2d_backward_cpu(float *din, float *dweight, float *dbias, const float *dout, const float *in,

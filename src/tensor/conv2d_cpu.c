@@ -25,6 +25,8 @@
  * caller's stack, so ops may run at the same time on different threads (e.g. one per worker of an
  * outer fs_parallel_for). A nested call runs single-threaded and is split as with one thread
  * (fs__conv_threads() == 1), so it gives the same bits as a call under fs_threads_init(1).
+ * Out of memory: each path reserves all its scratch before its first parallel loop; when that fails it
+ * has written nothing and the entry point runs the reference kernel instead (same contract, slower).
  */
 #include <string.h>
 
@@ -128,14 +130,16 @@ static void fwd_units(void *ctx, int64_t u0, int64_t u1, int tid) {
     }
 }
 
-static void forward_im2col(fs__conv_scratch_set *s, float *out, const float *in, const float *weight,
+static long forward_im2col(fs__conv_scratch_set *s, float *out, const float *in, const float *weight,
                            const float *bias, const fs_conv2d_dims *d) {
     fwd_job j = {s, d, out, in, weight, bias, {0, 0, 0}, d->groups, d->C_in / d->groups, d->C_out / d->groups,
                  is_pointwise(d), 0};
     j.K = (long)j.Cig * d->KH * d->KW;
     const long images = (long)d->N * d->groups;
     j.t = make_tiles((long)d->H_out * d->W_out, j.pw ? 0 : j.K, images, threads());
-    fs_parallel_for(images * j.t.T, 1, fwd_units, &j);
+    const long miss = j.pw ? 0 : fs__conv_scratch_reserve(s, images * j.t.T, 0, j.K * j.t.Pt);
+    if (!miss) fs_parallel_for(images * j.t.T, 1, fwd_units, &j);
+    return miss;
 }
 
 /* Weight rearrangements, parallel over output channels co = g*Cog + col of W (C_out, Cig, KK):
@@ -327,17 +331,27 @@ static void imp_units(void *ctx, int64_t u0, int64_t u1, int tid) {
     }
 }
 
-static void forward_implicit(fs__conv_scratch_set *s, float *out, const float *in, const float *weight,
+/* Reserves the slab (kind 0) of the implicit GEMM's units and their extended grids of Cog rows (kind 2). */
+static long reserve_implicit(fs__conv_scratch_set *s, const imp_geom *q, int Cig, int Cog, long images) {
+    const long units = images * q->T, miss = fs__conv_scratch_reserve(s, units, 0, (long)q->nph * Cig * q->Sp);
+    return miss ? miss : fs__conv_scratch_reserve(s, units, 2, (long)Cog * q->R * q->Wq);
+}
+
+static long forward_implicit(fs__conv_scratch_set *s, float *out, const float *in, const float *weight,
                              const float *bias, const fs_conv2d_dims *d) {
     const int G = d->groups, Cig = d->C_in / G, Cog = d->C_out / G;
-    const long KK = (long)d->KH * d->KW;
+    const long KK = (long)d->KH * d->KW, images = (long)d->N * G;
+    imp_job j = {s, d, out, in, NULL, bias, G, Cig, Cog, imp_geometry(d, Cig, images)};
+    long miss = fs__conv_scratch_reserve(s, 1, 4, (long)d->C_out * Cig * KK);
+    if (!miss) miss = reserve_implicit(s, &j.q, Cig, Cog, images);
+    if (miss) return miss;
     /* weights regrouped per tap: wtaps[g][tap][co][ci] = W[g*Cog + co][ci][tap] */
     float *wt = fs__conv_scratch(s, 0, 4, (long)d->C_out * Cig * KK);
     wperm_job wp = {wt, weight, G, Cig, Cog, KK, 0};
     fs_parallel_for(d->C_out, 8, wperm_rows, &wp);
-    const long images = (long)d->N * G;
-    imp_job j = {s, d, out, in, wt, bias, G, Cig, Cog, imp_geometry(d, Cig, images)};
+    j.wtaps = wt;
     fs_parallel_for(images * j.q.T, 1, imp_units, &j);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- small images, split by channels
@@ -399,7 +413,7 @@ static int rows_ok(const fs_conv2d_dims *d, int nt, int weights) {
 }
 
 /* weights == 0: out = conv(in) (+ bias); weights == 1: dweight += ... (dout, in) */
-static void conv_rows(fs__conv_scratch_set *s, int weights, float *out, float *dweight, const float *dout,
+static long conv_rows(fs__conv_scratch_set *s, int weights, float *out, float *dweight, const float *dout,
                       const float *in, const float *weight, const float *bias, const fs_conv2d_dims *d) {
     const int G = d->groups, Cig = d->C_in / G, Cog = d->C_out / G;
     rows_job j;
@@ -410,6 +424,8 @@ static void conv_rows(fs__conv_scratch_set *s, int weights, float *out, float *d
     j.KK = (long)d->KH * d->KW;
     j.K = Cig * j.KK;
     j.P = (long)d->H_out * d->W_out;
+    const long miss = fs__conv_scratch_reserve(s, 1, 0, j.K * j.P);
+    if (miss) return miss;
     j.col = fs__conv_scratch(s, 0, 0, j.K * j.P);
     const long HW = (long)d->H * d->W;
     for (int n = 0; n < d->N; n++)
@@ -427,24 +443,24 @@ static void conv_rows(fs__conv_scratch_set *s, int weights, float *out, float *d
                 fs_parallel_for(Cog, 16, rows_fwd_gemm, &j);
             }
         }
+    return 0;
 }
 
-static void forward_any(fs__conv_scratch_set *s, float *out, const float *in, const float *weight,
+/* 0, or the bytes of scratch that could not be allocated (then nothing was written) */
+static long forward_any(fs__conv_scratch_set *s, float *out, const float *in, const float *weight,
                         const float *bias, const fs_conv2d_dims *d) {
-    if (implicit_ok(d, 0))
-        forward_implicit(s, out, in, weight, bias, d);
-    else if (rows_ok(d, threads(), 0))
-        conv_rows(s, 0, out, NULL, NULL, in, weight, bias, d);
-    else
-        forward_im2col(s, out, in, weight, bias, d);
+    if (implicit_ok(d, 0)) return forward_implicit(s, out, in, weight, bias, d);
+    if (rows_ok(d, threads(), 0)) return conv_rows(s, 0, out, NULL, NULL, in, weight, bias, d);
+    return forward_im2col(s, out, in, weight, bias, d);
 }
 
 void fs_conv2d_forward_cpu(float *out, const float *in, const float *weight, const float *bias,
                            const fs_conv2d_dims *d) {
     fs_gemm_cpu_init();
     fs__conv_scratch_set *s = fs__conv_scratch_acquire();
-    forward_any(s, out, in, weight, bias, d);
-    fs__conv_scratch_release(s);
+    const long miss = s ? forward_any(s, out, in, weight, bias, d) : -1;
+    if (fs__conv_scratch_end(s, "conv2d forward", miss))
+        fs_conv2d_forward_ref(out, in, weight, bias, d);
 }
 
 /* ---------------------------------------------------------------- backward-data */
@@ -516,10 +532,12 @@ static int flip_ok(const fs_conv2d_dims *d) {
            d->pad_left <= d->dil_w * (d->KW - 1);
 }
 
-static void backward_data_flipped(fs__conv_scratch_set *s, float *din, const float *dout, const float *weight,
+static long backward_data_flipped(fs__conv_scratch_set *s, float *din, const float *dout, const float *weight,
                                   const fs_conv2d_dims *d) {
     const int G = d->groups, Cig = d->C_in / G, Cog = d->C_out / G, KH = d->KH, KW = d->KW;
     const long KK = (long)KH * KW;
+    const long miss = fs__conv_scratch_reserve(s, 1, 3, (long)d->C_in * Cog * KK);
+    if (miss) return miss;
     float *wf = fs__conv_scratch(s, 0, 3, (long)d->C_in * Cog * KK);
     wperm_job wp = {wf, weight, G, Cig, Cog, KK, 1};
     fs_parallel_for(d->C_out, 8, wperm_rows, &wp);
@@ -529,30 +547,40 @@ static void backward_data_flipped(fs__conv_scratch_set *s, float *din, const flo
                         .dil_h = d->dil_h, .dil_w = d->dil_w, .groups = G, .H_out = d->H, .W_out = d->W};
     f.pad_bottom = f.pad_top; /* unused by the kernels */
     f.pad_right = f.pad_left;
-    forward_any(s, din, dout, wf, NULL, &f);
+    return forward_any(s, din, dout, wf, NULL, &f);
+}
+
+/* The col2im path: units = (image, block of input channels). */
+static long backward_data_col2im(fs__conv_scratch_set *s, float *din, const float *dout, const float *weight,
+                                 const fs_conv2d_dims *d) {
+    const long images = (long)d->N * d->groups, P = (long)d->H_out * d->W_out;
+    const int Cig = d->C_in / d->groups, Cog = d->C_out / d->groups;
+    bwd_data_job j = {s, d, din, dout, weight, {0, 0, 0}, d->groups, Cig, Cog, 1, Cig, 0, (long)d->KH * d->KW};
+    j.K = (long)Cig * j.KK;
+    j.CB = (int)split_count(Cig, 1, images, threads(), 1);
+    j.cbs = (Cig + j.CB - 1) / j.CB;
+    j.CB = (Cig + j.cbs - 1) / j.cbs;
+    j.t = make_tiles(P, (long)j.cbs * j.KK, 1, 1); /* tiles only bound the column buffer here */
+    const long miss = fs__conv_scratch_reserve(s, images * j.CB, 0, j.cbs * j.KK * j.t.Pt);
+    if (!miss) fs_parallel_for(images * j.CB, 1, bwd_data_units, &j);
+    return miss;
 }
 
 void fs_conv2d_backward_data_cpu(float *din, const float *dout, const float *weight, const fs_conv2d_dims *d) {
     fs_gemm_cpu_init();
-    fs__conv_scratch_set *s = fs__conv_scratch_acquire();
-    const int nt = threads();
-    const long images = (long)d->N * d->groups, P = (long)d->H_out * d->W_out;
-    const int Cig = d->C_in / d->groups, Cog = d->C_out / d->groups;
-    if (is_pointwise(d)) {
-        bwd_pw_job j = {d, din, dout, weight, make_tiles(P, 0, images, nt), d->groups, Cig, Cog};
+    if (is_pointwise(d)) { /* no scratch */
+        const long images = (long)d->N * d->groups, P = (long)d->H_out * d->W_out;
+        bwd_pw_job j = {d, din, dout, weight, make_tiles(P, 0, images, threads()), d->groups, d->C_in / d->groups,
+                        d->C_out / d->groups};
         fs_parallel_for(images * j.t.T, 1, bwd_data_pw_units, &j);
-    } else if (flip_ok(d)) {
-        backward_data_flipped(s, din, dout, weight, d);
-    } else {
-        bwd_data_job j = {s, d, din, dout, weight, {0, 0, 0}, d->groups, Cig, Cog, 1, Cig, 0, (long)d->KH * d->KW};
-        j.K = (long)Cig * j.KK;
-        j.CB = (int)split_count(Cig, 1, images, nt, 1);
-        j.cbs = (Cig + j.CB - 1) / j.CB;
-        j.CB = (Cig + j.cbs - 1) / j.cbs;
-        j.t = make_tiles(P, (long)j.cbs * j.KK, 1, 1); /* tiles only bound the column buffer here */
-        fs_parallel_for(images * j.CB, 1, bwd_data_units, &j);
+        return;
     }
-    fs__conv_scratch_release(s);
+    fs__conv_scratch_set *s = fs__conv_scratch_acquire();
+    const long miss = !s ? -1
+                      : flip_ok(d) ? backward_data_flipped(s, din, dout, weight, d)
+                                   : backward_data_col2im(s, din, dout, weight, d);
+    if (fs__conv_scratch_end(s, "conv2d backward-data", miss))
+        fs_conv2d_backward_ref(din, NULL, NULL, dout, NULL, weight, d);
 }
 
 /* ---------------------------------------------------------------- backward-weights */
@@ -672,7 +700,7 @@ static void imp_w_reduce(void *ctx, int64_t r0, int64_t r1, int tid) {
     }
 }
 
-static void backward_weight_implicit(fs__conv_scratch_set *s, float *dweight, const float *dout, const float *in,
+static long backward_weight_implicit(fs__conv_scratch_set *s, float *dweight, const float *dout, const float *in,
                                      const fs_conv2d_dims *d) {
     /* ~2 KB (part[], zeroed), on the caller's stack: one per concurrent op */
     imp_w_job j = {.s = s, .d = d, .dweight = dweight, .dout = dout, .in = in, .G = d->groups,
@@ -681,27 +709,23 @@ static void backward_weight_implicit(fs__conv_scratch_set *s, float *dweight, co
     j.nw = fs_conv2d_weight_numel(d);
     const long images = (long)d->N * j.G;
     j.q = imp_geometry(d, j.Cig, images);
+    long miss = fs__conv_scratch_reserve(s, images * j.q.T, 1, j.nw);
+    if (!miss) miss = reserve_implicit(s, &j.q, j.Cig, j.Cog, images);
+    if (miss) return miss;
     fs_parallel_for(images * j.q.T, 1, imp_w_units, &j);
     for (int t = 0; t < MAX_SLOTS; t++) /* compact the list of used partial sums, in thread order */
         if (j.part[t]) j.part[j.nparts++] = j.part[t];
     fs_parallel_for(d->C_out, 4, imp_w_reduce, &j);
+    return 0;
 }
 
-void fs_conv2d_backward_weight_cpu(float *dweight, const float *dout, const float *in, const fs_conv2d_dims *d) {
-    fs_gemm_cpu_init();
-    fs__conv_scratch_set *s = fs__conv_scratch_acquire();
-    const int nt = threads();
-    if (implicit_ok(d, 1) || rows_ok(d, nt, 1)) {
-        if (implicit_ok(d, 1))
-            backward_weight_implicit(s, dweight, dout, in, d);
-        else
-            conv_rows(s, 1, NULL, dweight, dout, in, NULL, NULL, d);
-        fs__conv_scratch_release(s);
-        return;
-    }
+/* The pixel-split path: per-thread partial sums of dW (kind 1) unless one thread does it all. */
+static long backward_weight_pixels(fs__conv_scratch_set *s, float *dweight, const float *dout, const float *in,
+                                   const fs_conv2d_dims *d) {
     /* ~2 KB (part[], zeroed), on the caller's stack: one per concurrent op */
     bwd_w_job j = {.s = s, .d = d, .dweight = dweight, .dout = dout, .in = in, .G = d->groups,
                    .Cig = d->C_in / d->groups, .Cog = d->C_out / d->groups};
+    const int nt = threads();
     j.pw = is_pointwise(d);
     j.K = (long)j.Cig * d->KH * d->KW;
     j.nw = (long)d->C_out * j.K;
@@ -709,9 +733,23 @@ void fs_conv2d_backward_weight_cpu(float *dweight, const float *dout, const floa
     j.t = make_tiles((long)d->H_out * d->W_out, j.pw ? 0 : j.K, images, nt);
     const long units = images * j.t.T;
     j.direct = nt == 1 || units == 1;
+    long miss = j.direct ? 0 : fs__conv_scratch_reserve(s, units, 1, j.nw);
+    if (!miss && !j.pw) miss = fs__conv_scratch_reserve(s, units, 0, j.K * j.t.Pt);
+    if (miss) return miss; /* before anything is added into dweight */
     fs_parallel_for(units, 1, bwd_w_units, &j);
     if (!j.direct) fs_parallel_for(j.nw, 16384, bwd_w_reduce, &j);
-    fs__conv_scratch_release(s);
+    return 0;
+}
+
+void fs_conv2d_backward_weight_cpu(float *dweight, const float *dout, const float *in, const fs_conv2d_dims *d) {
+    fs_gemm_cpu_init();
+    fs__conv_scratch_set *s = fs__conv_scratch_acquire();
+    const long miss = !s                     ? -1
+                      : implicit_ok(d, 1)    ? backward_weight_implicit(s, dweight, dout, in, d)
+                      : rows_ok(d, threads(), 1) ? conv_rows(s, 1, NULL, dweight, dout, in, NULL, NULL, d)
+                                             : backward_weight_pixels(s, dweight, dout, in, d);
+    if (fs__conv_scratch_end(s, "conv2d backward-weights", miss))
+        fs_conv2d_backward_ref(NULL, dweight, NULL, dout, in, NULL, d);
 }
 
 /* ---------------------------------------------------------------- backward-bias */

@@ -213,17 +213,14 @@ static void ct_wperm(void *ctx, int64_t c0, int64_t c1, int tid) {
 
 static int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
-static void forward_phases(fs__conv_scratch_set *s, float *out, const float *in, const float *weight,
+/* 0, or the bytes of scratch that could not be allocated (then nothing was written) */
+static long forward_phases(fs__conv_scratch_set *s, float *out, const float *in, const float *weight,
                            const float *bias, const fs_conv_transpose2d_dims *d) {
     ct_job j; /* ~5 KB (ph[]), on the caller's stack: one per concurrent op */
     memset(&j, 0, sizeof j);
     j.s = s, j.d = d, j.out = out, j.in = in, j.bias = bias;
     j.G = d->groups, j.Cig = d->C_in / d->groups, j.Cog = d->C_out / d->groups;
     const long KK = (long)d->KH * d->KW;
-    float *wt = fs__conv_scratch(s, 0, 4, (long)d->C_in * j.Cog * KK);
-    ct_wperm_job wp = {wt, weight, j.G, j.Cig, j.Cog, KK};
-    fs_parallel_for(d->C_in, 8, ct_wperm, &wp);
-    j.wt = wt;
     j.nph = d->stride_h * d->stride_w;
     long max_plane = 1;
     int Qh_max = 1, Wx_max = 1;
@@ -264,7 +261,17 @@ static void forward_phases(fs__conv_scratch_set *s, float *out, const float *in,
         ph->Sp = (long)(j.R + ph->dh_max - ph->dh_min) * ph->Wx + (ph->dw_max - ph->dw_min);
         if (ph->Sp > j.Sp_max) j.Sp_max = ph->Sp;
     }
-    fs_parallel_for((long)d->N * j.G * j.T, 1, ct_units, &j);
+    const long units = (long)d->N * j.G * j.T;
+    long miss = fs__conv_scratch_reserve(s, 1, 4, (long)d->C_in * j.Cog * KK);
+    if (!miss) miss = fs__conv_scratch_reserve(s, units, 0, j.Cig * j.Sp_max);
+    if (!miss) miss = fs__conv_scratch_reserve(s, units, 2, d->stride_w * ((long)j.Cog * j.R * j.Wx_max));
+    if (miss) return miss;
+    float *wt = fs__conv_scratch(s, 0, 4, (long)d->C_in * j.Cog * KK);
+    ct_wperm_job wp = {wt, weight, j.G, j.Cig, j.Cog, KK};
+    fs_parallel_for(d->C_in, 8, ct_wperm, &wp);
+    j.wt = wt;
+    fs_parallel_for(units, 1, ct_units, &j);
+    return 0;
 }
 
 void fs_conv_transpose2d_forward_cpu(float *out, const float *in, const float *weight, const float *bias,
@@ -272,8 +279,9 @@ void fs_conv_transpose2d_forward_cpu(float *out, const float *in, const float *w
     if (phase_ok(d)) {
         fs_gemm_cpu_init();
         fs__conv_scratch_set *s = fs__conv_scratch_acquire();
-        forward_phases(s, out, in, weight, bias, d);
-        fs__conv_scratch_release(s);
+        const long miss = s ? forward_phases(s, out, in, weight, bias, d) : -1;
+        if (fs__conv_scratch_end(s, "conv_transpose2d forward", miss))
+            fs_conv_transpose2d_forward_ref(out, in, weight, bias, d);
         return;
     }
     fs_conv2d_dims c = as_conv2d(d);

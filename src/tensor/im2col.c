@@ -4,12 +4,15 @@
 
 #include <cblas.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
+#include "core/log.h"
 #include "core/threads.h"
 
 /* Range [lo, hi) of output columns ow whose input column ow*sw + off lies in [0, W); clamped to [0, Wo]. */
@@ -176,26 +179,24 @@ static void set_destroy(void *v) { /* thread exit */
     tl_set = NULL; /* a later conv in this thread's exit path would make a new one */
 }
 
-static void make_key(void) { FS_ASSERT(pthread_key_create(&set_key, set_destroy) == 0); }
-
-static void oom(long bytes) {
-    fprintf(stderr, "facestitch: out of memory allocating %ld MB of conv scratch\n", bytes >> 20);
-    abort();
-}
+static int key_made; /* pthread_key_create succeeded */
+static void make_key(void) { key_made = pthread_key_create(&set_key, set_destroy) == 0; }
 
 fs__conv_scratch_set *fs__conv_scratch_acquire(void) {
     fs__conv_scratch_set *s = tl_set;
     if (!s) {
         pthread_once(&set_key_once, make_key);
-        s = calloc(1, sizeof *s);
-        if (!s) oom((long)sizeof *s);
+        if (!key_made || !(s = fs_scratch_calloc(1, sizeof *s))) return NULL;
+        if (pthread_setspecific(set_key, s) != 0) {
+            free(s);
+            return NULL;
+        }
         pthread_mutex_init(&s->mu, NULL);
         pthread_mutex_lock(&registry_mu);
         s->next = registry;
         if (registry) registry->prev = s;
         registry = s;
         pthread_mutex_unlock(&registry_mu);
-        FS_ASSERT(pthread_setspecific(set_key, s) == 0);
         tl_set = s;
     }
     pthread_mutex_lock(&s->mu); /* waits while fs_conv_cpu_scratch_free frees this set */
@@ -205,7 +206,7 @@ fs__conv_scratch_set *fs__conv_scratch_acquire(void) {
     return s;
 }
 
-void fs__conv_scratch_release(fs__conv_scratch_set *s) {
+static void scratch_release(fs__conv_scratch_set *s) {
     pthread_mutex_lock(&s->mu);
     s->busy = 0;
     pthread_mutex_unlock(&s->mu);
@@ -224,16 +225,35 @@ int fs__conv_threads(void) {
     return nt < 1 ? 1 : nt > SCRATCH_SLOTS ? SCRATCH_SLOTS : nt;
 }
 
+long fs__conv_scratch_reserve(fs__conv_scratch_set *s, int64_t units, int kind, long n) {
+    const int rows = fs_parallel_chunks(units, 1);
+    FS_ASSERT(rows <= SCRATCH_SLOTS && kind >= 0 && kind < SCRATCH_KINDS);
+    if (n < 1) n = 1;
+    for (int t = 0; t < rows; t++) {
+        if (s->buf[t][kind].n >= n) continue;
+        free(s->buf[t][kind].p);
+        s->buf[t][kind].p = fs_scratch_malloc(sizeof(float) * (size_t)n);
+        s->buf[t][kind].n = s->buf[t][kind].p ? n : 0;
+        if (!s->buf[t][kind].p) return n * (long)sizeof(float);
+    }
+    return 0;
+}
+
 float *fs__conv_scratch(fs__conv_scratch_set *s, int tid, int kind, long n) {
     FS_ASSERT(tid >= 0 && tid < SCRATCH_SLOTS && kind >= 0 && kind < SCRATCH_KINDS);
-    if (n < 1) n = 1;
-    if (s->buf[tid][kind].n < n) {
-        free(s->buf[tid][kind].p);
-        s->buf[tid][kind].p = malloc(sizeof(float) * (size_t)n);
-        if (!s->buf[tid][kind].p) oom(n * 4L);
-        s->buf[tid][kind].n = n;
-    }
+    FS_ASSERT(s->buf[tid][kind].n >= n && "conv scratch used without fs__conv_scratch_reserve");
     return s->buf[tid][kind].p;
+}
+
+int fs__conv_scratch_end(fs__conv_scratch_set *s, const char *op, long miss) {
+    static atomic_int warned; /* the first fallback is a warning (the op runs much slower), later ones verbose */
+    if (s) scratch_release(s);
+    if (!miss) return 0;
+    void (*say)(const char *, ...) = atomic_exchange(&warned, 1) ? fs_verbose : fs_warn;
+    const long bytes = miss > 0 ? miss : (long)sizeof *s;
+    say("out of memory: %s scratch%s (%ld bytes); running the slower reference kernel", op, miss > 0 ? "" : " set",
+        bytes);
+    return 1;
 }
 
 void fs_conv_cpu_scratch_free(void) {

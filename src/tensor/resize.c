@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/err.h"
 #include "core/threads.h"
 
@@ -45,11 +46,16 @@ typedef struct rs_job {
     float *wl, *hl;
 } rs_job;
 
-/* Fills the per-row / per-column tables (aborts when out of memory: they are tiny). */
-static void rs_prepare(rs_job *j) {
-    j->wi0 = malloc(sizeof(int) * (size_t)(2 * j->Wo + 2 * j->Ho));
-    j->wl = malloc(sizeof(float) * (size_t)(j->Wo + j->Ho));
-    FS_ASSERT(j->wi0 && j->wl);
+/* Fills the per-row / per-column tables; FS_ERR (out of memory, nothing held) when they cannot be allocated. */
+static int rs_prepare(rs_job *j, fs_err *err) {
+    const size_t n = (size_t)j->Wo + (size_t)j->Ho;
+    j->wi0 = fs_scratch_malloc(sizeof(int) * 2 * n);
+    j->wl = fs_scratch_malloc(sizeof(float) * n);
+    if (!j->wi0 || !j->wl) {
+        free(j->wi0), free(j->wl);
+        return fs_errorf(err, "out of memory: resize tables for %dx%d -> %dx%d (%zu bytes)", j->W, j->H, j->Wo, j->Ho,
+                         (sizeof(int) * 2 + sizeof(float)) * n);
+    }
     j->wi1 = j->wi0 + j->Wo;
     j->hi0 = j->wi1 + j->Wo;
     j->hi1 = j->hi0 + j->Ho;
@@ -70,6 +76,7 @@ static void rs_prepare(rs_job *j) {
             fs_resize_linear_index(y, j->H, j->Ho, j->align, &j->hi0[y], &j->hi1[y], &j->hl[y]);
         }
     }
+    return FS_OK;
 }
 
 static void rs_release(rs_job *j) {
@@ -133,13 +140,13 @@ static void rs_bwd_planes(void *ctx, int64_t begin, int64_t end, int ti) {
     }
 }
 
-static void rs_run(int backward, int nearest, int threaded, float *dst, const float *src, int N, int C, int H, int W,
-                   int Ho, int Wo, int align) {
-    if (!dst) return;
+static int rs_run(int backward, int nearest, int threaded, float *dst, const float *src, int N, int C, int H, int W,
+                  int Ho, int Wo, int align, fs_err *err) {
+    if (!dst) return FS_OK;
     FS_ASSERT(N >= 0 && C >= 0 && H > 0 && W > 0 && Ho > 0 && Wo > 0);
     rs_job j = {
         .N = N, .C = C, .H = H, .W = W, .Ho = Ho, .Wo = Wo, .align = align, .nearest = nearest, .dst = dst, .src = src};
-    rs_prepare(&j);
+    if (rs_prepare(&j, err)) return FS_ERR;
     const int64_t planes = (int64_t)N * C;
     if (!backward) {
         const int64_t rows = planes * Ho;
@@ -157,33 +164,38 @@ static void rs_run(int backward, int nearest, int threaded, float *dst, const fl
             rs_bwd_planes(&j, 0, planes, 0);
     }
     rs_release(&j);
+    return FS_OK;
 }
 
-void fs_resize_bilinear_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out,
-                                int align_corners) {
-    rs_run(0, 0, 1, out, in, N, C, H, W, H_out, W_out, align_corners);
+int fs_resize_bilinear_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out,
+                               int align_corners, fs_err *err) {
+    return rs_run(0, 0, 1, out, in, N, C, H, W, H_out, W_out, align_corners, err);
 }
-void fs_resize_bilinear_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out,
-                                    int align_corners) {
-    rs_run(0, 0, 0, out, in, N, C, H, W, H_out, W_out, align_corners);
+int fs_resize_bilinear_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out,
+                                   int align_corners, fs_err *err) {
+    return rs_run(0, 0, 0, out, in, N, C, H, W, H_out, W_out, align_corners, err);
 }
-void fs_resize_bilinear_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out,
-                                 int align_corners) {
-    rs_run(1, 0, 1, din, dout, N, C, H, W, H_out, W_out, align_corners);
+int fs_resize_bilinear_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out,
+                                int align_corners, fs_err *err) {
+    return rs_run(1, 0, 1, din, dout, N, C, H, W, H_out, W_out, align_corners, err);
 }
-void fs_resize_bilinear_backward_ref(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out,
-                                     int align_corners) {
-    rs_run(1, 0, 0, din, dout, N, C, H, W, H_out, W_out, align_corners);
+int fs_resize_bilinear_backward_ref(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out,
+                                    int align_corners, fs_err *err) {
+    return rs_run(1, 0, 0, din, dout, N, C, H, W, H_out, W_out, align_corners, err);
 }
-void fs_resize_nearest_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out) {
-    rs_run(0, 1, 1, out, in, N, C, H, W, H_out, W_out, 0);
+int fs_resize_nearest_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out,
+                              fs_err *err) {
+    return rs_run(0, 1, 1, out, in, N, C, H, W, H_out, W_out, 0, err);
 }
-void fs_resize_nearest_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out) {
-    rs_run(0, 1, 0, out, in, N, C, H, W, H_out, W_out, 0);
+int fs_resize_nearest_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out,
+                                  fs_err *err) {
+    return rs_run(0, 1, 0, out, in, N, C, H, W, H_out, W_out, 0, err);
 }
-void fs_resize_nearest_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out) {
-    rs_run(1, 1, 1, din, dout, N, C, H, W, H_out, W_out, 0);
+int fs_resize_nearest_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out,
+                               fs_err *err) {
+    return rs_run(1, 1, 1, din, dout, N, C, H, W, H_out, W_out, 0, err);
 }
-void fs_resize_nearest_backward_ref(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out) {
-    rs_run(1, 1, 0, din, dout, N, C, H, W, H_out, W_out, 0);
+int fs_resize_nearest_backward_ref(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out,
+                                   fs_err *err) {
+    return rs_run(1, 1, 0, din, dout, N, C, H, W, H_out, W_out, 0, err);
 }

@@ -13,18 +13,21 @@
  * Shapes: in/din (N, C, H, W); out/dout (N, C, H_out, W_out). din is ASSIGNED.
  * Forwards run over output rows, backwards over planes, with core/threads.h; every output value
  * is written by one thread in a fixed order, so results do not depend on the thread count.
+ * They allocate small per-row / per-column tables: FS_ERR "out of memory: ..." in err when that fails.
  */
 #ifndef FS_TENSOR_RESIZE_H
 #define FS_TENSOR_RESIZE_H
 
 #include "core/err.h"
 
-void fs_resize_bilinear_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out,
-                                int align_corners);
-void fs_resize_bilinear_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out,
-                                 int W_out, int align_corners);
-void fs_resize_nearest_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out);
-void fs_resize_nearest_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out);
+int fs_resize_bilinear_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out,
+                               int align_corners, fs_err *err);
+int fs_resize_bilinear_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out,
+                                int align_corners, fs_err *err);
+int fs_resize_nearest_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out,
+                              fs_err *err);
+int fs_resize_nearest_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out,
+                               fs_err *err);
 
 /* Antialiased bilinear, like F.interpolate(mode='bilinear', antialias=True, align_corners=False),
  * which is PIL's Image.resize(BILINEAR) on float data: when minifying by s = in/out the triangle
@@ -47,22 +50,22 @@ void fs_resize_area_forward(float *out, const float *in, int N, int C, int H, in
 void fs_resize_area_backward(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out);
 
 /* Single-threaded reference versions. */
-void fs_resize_bilinear_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out,
-                                    int W_out, int align_corners);
-void fs_resize_bilinear_backward_ref(float *din, const float *dout, int N, int C, int H, int W, int H_out,
-                                     int W_out, int align_corners);
-void fs_resize_nearest_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out);
-void fs_resize_nearest_backward_ref(float *din, const float *dout, int N, int C, int H, int W, int H_out,
-                                    int W_out);
+int fs_resize_bilinear_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out,
+                                   int align_corners, fs_err *err);
+int fs_resize_bilinear_backward_ref(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out,
+                                    int align_corners, fs_err *err);
+int fs_resize_nearest_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out,
+                                  fs_err *err);
+int fs_resize_nearest_backward_ref(float *din, const float *dout, int N, int C, int H, int W, int H_out, int W_out,
+                                   fs_err *err);
 
 /* Source index and weights of output position `dst` along one axis (exposed for tests and for
  * callers that resample coordinates the same way): x[i0] * (1 - *lambda) + x[i1] * *lambda. */
-void fs_resize_linear_index(int dst, int in_size, int out_size, int align_corners, int *i0, int *i1,
-                            float *lambda);
+void fs_resize_linear_index(int dst, int in_size, int out_size, int align_corners, int *i0, int *i1, float *lambda);
 int fs_resize_nearest_index(int dst, int in_size, int out_size);
 /* Single-threaded antialiased resize written as a dense weight loop (the reference for tests). */
-void fs_resize_bilinear_aa_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out,
-                                       int W_out);
+int fs_resize_bilinear_aa_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out,
+                                      fs_err *err);
 /* Taps of output position `dst` along one axis for the antialiased filter: fills *first, *count and
  * up to `cap` weights (returns the count needed; a count > cap means the buffer was too small). */
 int fs_resize_aa_taps(int dst, int in_size, int out_size, int *first, float *weights, int cap);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/err.h"
 #include "core/threads.h"
 #include "tensor/pool.h"
@@ -47,8 +48,8 @@ static int axis_make(aa_axis *a, int in, int out) {
     a->in = in, a->out = out;
     const double scale = (double)in / (double)out;
     a->k = (int)ceil(scale >= 1.0 ? scale : 1.0) * 2 + 2;
-    a->first = malloc(sizeof(int) * 2 * (size_t)out);
-    a->w = malloc(sizeof(float) * (size_t)out * (size_t)a->k);
+    a->first = fs_scratch_malloc(sizeof(int) * 2 * (size_t)out);
+    a->w = fs_scratch_malloc(sizeof(float) * (size_t)out * (size_t)a->k);
     if (!a->first || !a->w) return FS_ERR;
     a->count = a->first + out;
     for (int o = 0; o < out; o++) {
@@ -151,11 +152,13 @@ static int aa_job_init(aa_job *j, int N, int C, int H, int W, int H_out, int W_o
     const int64_t planes = (int64_t)N * C;
     int ok = axis_make(&j->ax, W, W_out) == FS_OK;
     ok &= axis_make(&j->ay, H, H_out) == FS_OK;
-    if (ok) ok = (j->tmp = malloc(sizeof(float) * (size_t)(planes * H * W_out > 0 ? planes * H * W_out : 1))) != NULL;
+    const size_t tmp_n = (size_t)(planes * H * W_out > 0 ? planes * H * W_out : 1);
+    if (ok) ok = (j->tmp = fs_scratch_malloc(sizeof(float) * tmp_n)) != NULL;
     if (ok) return FS_OK;
     axis_free(&j->ax);
     axis_free(&j->ay);
-    return fs_errorf(err, "resize %dx%d -> %dx%d: out of memory", W, H, W_out, H_out);
+    return fs_errorf(err, "out of memory: antialiased resize %dx%d -> %dx%d (%.0f bytes)", W, H, W_out, H_out,
+                     4.0 * ((double)planes * H * W_out + 3.0 * ((double)W_out * j->ax.k + (double)H_out * j->ay.k)));
 }
 
 static void aa_job_free(aa_job *j) {
@@ -189,11 +192,17 @@ int fs_resize_bilinear_aa_backward(float *din, const float *dout, int N, int C, 
     return FS_OK;
 }
 
-void fs_resize_bilinear_aa_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out) {
+int fs_resize_bilinear_aa_forward_ref(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out,
+                                      fs_err *err) {
     /* dense separable weights, double accumulation: out = Wy X Wx^T per plane */
-    double *wx = calloc((size_t)W_out * W, sizeof(double)), *wy = calloc((size_t)H_out * H, sizeof(double));
-    float *taps = malloc(sizeof(float) * (size_t)(H > W ? H : W) + sizeof(float));
-    FS_ASSERT(wx && wy && taps);
+    double *wx = fs_scratch_calloc((size_t)W_out * W, sizeof(double));
+    double *wy = fs_scratch_calloc((size_t)H_out * H, sizeof(double));
+    float *taps = fs_scratch_malloc(sizeof(float) * (size_t)(H > W ? H : W) + sizeof(float));
+    if (!wx || !wy || !taps) {
+        free(wx), free(wy), free(taps);
+        return fs_errorf(err, "out of memory: dense resize weights %dx%d -> %dx%d (%.0f bytes)", W, H, W_out, H_out,
+                         8.0 * ((double)W_out * W + (double)H_out * H));
+    }
     for (int o = 0; o < W_out; o++) {
         int first, n = fs_resize_aa_taps(o, W, W_out, &first, taps, W);
         for (int k = 0; k < n; k++) wx[(size_t)o * W + first + k] = taps[k];
@@ -214,6 +223,7 @@ void fs_resize_bilinear_aa_forward_ref(float *out, const float *in, int N, int C
                 out[(p * H_out + ho) * W_out + wo] = (float)s;
             }
     free(wx), free(wy), free(taps);
+    return FS_OK;
 }
 
 void fs_resize_area_forward(float *out, const float *in, int N, int C, int H, int W, int H_out, int W_out) {

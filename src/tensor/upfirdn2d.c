@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/threads.h"
 #include "tensor/backend.h"
 
@@ -35,14 +36,20 @@ static int src_index(long p, int pad0, int up, int n) {
     return u < n ? (int)u : -1;
 }
 
-void fs_upfirdn2d_forward_ref(float *out, const float *in, const float *f, float gain, const fs_upfirdn2d_dims *d) {
-    long planes = (long)d->N * d->C;
+/* The reference loops, straight from the definition: every (output pixel, tap) pair whose source in the
+ * upsampled, padded input is a real pixel. Forward gathers y[o] = sum_taps x[i] f; backward, its adjoint,
+ * scatters dx[i] += dy[o] f over the same pairs in the same order. */
+static void ref_run(float *dst, const float *src, const float *f, float gain, const fs_upfirdn2d_dims *d,
+                    int backward) {
+    long planes = (long)d->N * d->C, in_n = (long)d->H * d->W, out_n = (long)d->H_out * d->W_out;
+    if (backward) memset(dst, 0, sizeof(float) * planes * in_n);
     for (long p = 0; p < planes; p++) {
-        const float *x = in + p * d->H * d->W;
-        float *y = out + p * d->H_out * d->W_out;
+        const float *s = src + p * (backward ? out_n : in_n);
+        float *t = dst + p * (backward ? in_n : out_n);
         for (int yo = 0; yo < d->H_out; yo++)
             for (int xo = 0; xo < d->W_out; xo++) {
-                float acc = 0;
+                long o = (long)yo * d->W_out + xo;
+                float acc = 0, g = backward ? s[o] : 0;
                 for (int ky = 0; ky < d->KH; ky++) {
                     int iy = src_index((long)yo * d->down_y + ky, d->pad_y0, d->up_y, d->H);
                     if (iy < 0) continue;
@@ -50,36 +57,25 @@ void fs_upfirdn2d_forward_ref(float *out, const float *in, const float *f, float
                         int ix = src_index((long)xo * d->down_x + kx, d->pad_x0, d->up_x, d->W);
                         if (ix < 0) continue;
                         float fv = f[(d->KH - 1 - ky) * d->KW + (d->KW - 1 - kx)] * gain; /* true convolution */
-                        acc += x[(long)iy * d->W + ix] * fv;
+                        long i = (long)iy * d->W + ix;
+                        if (backward)
+                            t[i] += g * fv;
+                        else
+                            acc += s[i] * fv;
                     }
                 }
-                y[(long)yo * d->W_out + xo] = acc;
+                if (!backward) t[o] = acc;
             }
     }
 }
 
+void fs_upfirdn2d_forward_ref(float *out, const float *in, const float *f, float gain, const fs_upfirdn2d_dims *d) {
+    ref_run(out, in, f, gain, d, 0);
+}
+
 void fs_upfirdn2d_backward_ref(float *din, const float *dout, const float *f, float gain,
                                const fs_upfirdn2d_dims *d) {
-    long planes = (long)d->N * d->C;
-    memset(din, 0, sizeof(float) * planes * d->H * d->W);
-    for (long p = 0; p < planes; p++) {
-        float *dx = din + p * d->H * d->W;
-        const float *dy = dout + p * d->H_out * d->W_out;
-        for (int yo = 0; yo < d->H_out; yo++)
-            for (int xo = 0; xo < d->W_out; xo++) {
-                float g = dy[(long)yo * d->W_out + xo];
-                for (int ky = 0; ky < d->KH; ky++) {
-                    int iy = src_index((long)yo * d->down_y + ky, d->pad_y0, d->up_y, d->H);
-                    if (iy < 0) continue;
-                    for (int kx = 0; kx < d->KW; kx++) {
-                        int ix = src_index((long)xo * d->down_x + kx, d->pad_x0, d->up_x, d->W);
-                        if (ix < 0) continue;
-                        float fv = f[(d->KH - 1 - ky) * d->KW + (d->KW - 1 - kx)] * gain;
-                        dx[(long)iy * d->W + ix] += g * fv;
-                    }
-                }
-            }
-    }
+    ref_run(din, dout, f, gain, d, 1);
 }
 
 /* ---- table-driven kernel: per output row/col, the (source index, filter tap) pairs that are not zero ---- */
@@ -158,16 +154,15 @@ typedef struct {
     const float *src;
     float *dst;
     const float *fy, *fx; /* flipped 1-D taps, gain folded into fy */
+    float *scratch;       /* (threads, H, W_out): thread t's horizontally filtered planes, allocated by run() */
 } sep_ctx;
 
 static void sep_fwd_planes(void *vctx, int64_t b, int64_t e, int t) {
-    (void)t;
     const sep_ctx *c = vctx;
     const fs_upfirdn2d_dims *d = c->d;
     int H = d->H, W = d->W, Ho = d->H_out, Wo = d->W_out, KH = d->KH, KW = d->KW;
     int px = d->pad_x0, py = d->pad_y0;
-    float *tmp = malloc(sizeof(float) * (size_t)H * Wo);
-    FS_ASSERT(tmp);
+    float *tmp = c->scratch + (size_t)t * H * Wo;
     /* interior x range: every tap inside [0, W) */
     int x_lo = px, x_hi = W - KW + px; /* xo in [x_lo, x_hi] */
     for (int64_t p = b; p < e; p++) {
@@ -202,17 +197,14 @@ static void sep_fwd_planes(void *vctx, int64_t b, int64_t e, int t) {
             }
         }
     }
-    free(tmp);
 }
 
 static void sep_bwd_planes(void *vctx, int64_t b, int64_t e, int t) {
-    (void)t;
     const sep_ctx *c = vctx;
     const fs_upfirdn2d_dims *d = c->d;
     int H = d->H, W = d->W, Ho = d->H_out, Wo = d->W_out, KH = d->KH, KW = d->KW;
     int px = d->pad_x0, py = d->pad_y0;
-    float *tmp = malloc(sizeof(float) * (size_t)H * Wo);
-    FS_ASSERT(tmp);
+    float *tmp = c->scratch + (size_t)t * H * Wo;
     for (int64_t p = b; p < e; p++) {
         const float *dy = c->src + p * Ho * Wo;
         float *dx = c->dst + p * H * W;
@@ -248,7 +240,6 @@ static void sep_bwd_planes(void *vctx, int64_t b, int64_t e, int t) {
             }
         }
     }
-    free(tmp);
 }
 
 /* f (KH, KW) == outer(col, row) exactly? Fills the flipped taps fy (times gain) and fx. */
@@ -272,15 +263,18 @@ static int run(float *dst, const float *src, const float *f, float gain, const f
     int KH = d->KH, KW = d->KW;
     if (d->up_x == 1 && d->up_y == 1 && d->down_x == 1 && d->down_y == 1 && KH <= 64 && KW <= 64) {
         float fy[64], fx[64];
-        if (separable(f, KH, KW, gain, fy, fx)) {
-            sep_ctx c = {d, src, dst, fy, fx};
+        float *scratch = NULL;
+        if (separable(f, KH, KW, gain, fy, fx) &&
+            (scratch = fs_scratch_malloc(sizeof(float) * (size_t)fs_threads_available() * d->H * d->W_out))) {
+            sep_ctx c = {d, src, dst, fy, fx, scratch};
             fs_parallel_for((int64_t)d->N * d->C, 1, backward ? sep_bwd_planes : sep_fwd_planes, &c);
+            free(scratch);
             return 1;
-        }
+        } /* not separable, or out of memory for the scratch: the table-driven kernel */
     }
     size_t nt = (size_t)d->H_out * KH + (size_t)d->W_out * KW;
-    int *tab = malloc(sizeof(int) * nt);
-    float *fg = malloc(sizeof(float) * (size_t)KH * KW);
+    int *tab = fs_scratch_malloc(sizeof(int) * nt);
+    float *fg = fs_scratch_malloc(sizeof(float) * (size_t)KH * KW);
     if (!tab || !fg) {
         free(tab);
         free(fg);

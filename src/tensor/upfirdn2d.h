@@ -52,7 +52,8 @@ void fs_upfirdn2d_forward_ref(float *out, const float *in, const float *f, float
 void fs_upfirdn2d_backward_ref(float *din, const float *dout, const float *f, float gain,
                                const fs_upfirdn2d_dims *d);
 
-/* Fast CPU kernels (same contract), the "cpu" backend's entries. */
+/* Fast CPU kernels (same contract), the "cpu" backend's entries. They cannot fail: when their work tables or
+ * per-thread scratch cannot be allocated they fall back to a kernel that needs less (at last the reference). */
 void fs_upfirdn2d_forward_cpu(float *out, const float *in, const float *f, float gain, const fs_upfirdn2d_dims *d);
 void fs_upfirdn2d_backward_cpu(float *din, const float *dout, const float *f, float gain,
                                const fs_upfirdn2d_dims *d);

@@ -179,6 +179,20 @@ static int mux(fs_video_writer *w, AVPacket *pkt, fs_err *err) {
     return FS_OK;
 }
 
+/* Muxes every packet the AAC encoder has ready. */
+static int aenc_packets(fs_video_writer *w, fs_err *err) {
+    AVPacket *p = av_packet_alloc();
+    if (!p) return fs_errorf(err, "%s: out of memory (an audio packet)", w->path);
+    int rc = FS_OK;
+    while (rc == FS_OK && avcodec_receive_packet(w->aenc, p) == 0) {
+        av_packet_rescale_ts(p, w->aenc->time_base, w->ast->time_base);
+        p->stream_index = w->ast->index;
+        rc = mux(w, p, err);
+    }
+    av_packet_free(&p);
+    return rc;
+}
+
 static int aenc_drain(fs_video_writer *w, int flush, fs_err *err) {
     int fs = w->aenc->frame_size > 0 ? w->aenc->frame_size : 1024;
     while (av_audio_fifo_size(w->fifo) >= fs || (flush && av_audio_fifo_size(w->fifo) > 0)) {
@@ -193,29 +207,11 @@ static int aenc_drain(fs_video_writer *w, int flush, fs_err *err) {
         w->aframe->pts = w->anext_pts;
         w->anext_pts += n;
         if (avcodec_send_frame(w->aenc, w->aframe) < 0) return fs_errorf(err, "%s: AAC encoding failed", w->path);
-        AVPacket *p = av_packet_alloc();
-        while (p && avcodec_receive_packet(w->aenc, p) == 0) {
-            av_packet_rescale_ts(p, w->aenc->time_base, w->ast->time_base);
-            p->stream_index = w->ast->index;
-            if (mux(w, p, err)) {
-                av_packet_free(&p);
-                return FS_ERR;
-            }
-        }
-        av_packet_free(&p);
+        if (aenc_packets(w, err)) return FS_ERR;
     }
     if (flush) {
         avcodec_send_frame(w->aenc, NULL);
-        AVPacket *p = av_packet_alloc();
-        while (p && avcodec_receive_packet(w->aenc, p) == 0) {
-            av_packet_rescale_ts(p, w->aenc->time_base, w->ast->time_base);
-            p->stream_index = w->ast->index;
-            if (mux(w, p, err)) {
-                av_packet_free(&p);
-                return FS_ERR;
-            }
-        }
-        av_packet_free(&p);
+        if (aenc_packets(w, err)) return FS_ERR;
     }
     return FS_OK;
 }

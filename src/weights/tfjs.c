@@ -9,6 +9,7 @@
 
 #include "core/checked.h"
 #include "core/fileio.h"
+#include "core/path.h"
 #include "weights/wutil.h"
 
 typedef enum { Q_NONE, Q_U8, Q_U16, Q_F16 } fs__tfjs_q;
@@ -205,14 +206,14 @@ int fs_tfjs_load_mem(const char *json, size_t json_len, fs_tfjs_shard_fn shard, 
 
 /* Reads shards from the manifest's directory; keeps the last one read until the next call. */
 typedef struct {
-    char dir[4096];
+    char dir[FS_PATH_MAX];
     unsigned char *data;
 } fs__tfjs_files;
 
 static int file_shard(void *user, const char *path, const unsigned char **data, size_t *len, fs_err *err) {
     fs__tfjs_files *f = user;
-    char full[8200];
-    snprintf(full, sizeof full, "%s%s", f->dir, path);
+    char full[FS_PATH_MAX];
+    if (fs_path_fmt(full, sizeof full, err, "%s%s", f->dir, path)) return FS_ERR;
     free(f->data);
     f->data = NULL;
     if (fs_read_file(full, &f->data, len, err)) return FS_ERR;

@@ -720,6 +720,15 @@ static int legacy_read(const unsigned char *buf, size_t len, size_t base, int fl
 
 /* ---- entry points ---- */
 
+/* The interpreter of one file (c zeroed by the caller): FS_ERR when the pickle VM cannot be allocated. */
+static int tctx_start(tctx *c, int flags, fs_tensor_map *out, fs_err *err) {
+    c->pk = fs_pickle_create();
+    c->flags = flags;
+    c->out = out;
+    c->err = err;
+    return c->pk ? FS_OK : fs_errorf(err, "out of memory: pickle interpreter");
+}
+
 static int load_zip(const unsigned char *buf, size_t len, int flags, fs_tensor_map *out, fs_err *err) {
     fs_zip *z;
     if (fs_zip_open(buf, len, &z, err)) return FS_ERR;
@@ -761,14 +770,10 @@ static int load_zip(const unsigned char *buf, size_t len, int flags, fs_tensor_m
         fs_zip_close(z);
         return FS_ERR;
     }
-    c.pk = fs_pickle_create();
-    c.flags = flags;
+    int rc = tctx_start(&c, flags, out, err);
     c.zip = z;
-    c.out = out;
-    c.err = err;
     fs_pv *root;
     size_t used;
-    int rc = c.pk ? FS_OK : fs_errorf(err, "out of memory");
     if (rc == FS_OK && fs_pickle_run(c.pk, pkl, pl, 0, &used, &root, err)) rc = fs_err_prefix(err, n);
     if (rc == FS_OK) rc = interpret(&c, root, len);
     fs_pickle_destroy(c.pk);
@@ -779,11 +784,7 @@ static int load_zip(const unsigned char *buf, size_t len, int flags, fs_tensor_m
 static int load_legacy(const unsigned char *buf, size_t len, int flags, fs_tensor_map *out, fs_err *err) {
     tctx c;
     memset(&c, 0, sizeof c);
-    c.pk = fs_pickle_create();
-    if (!c.pk) return fs_errorf(err, "out of memory");
-    c.flags = flags;
-    c.out = out;
-    c.err = err;
+    if (tctx_start(&c, flags, out, err)) return FS_ERR;
     fs_pv *root;
     int rc = legacy_read(buf, len, 0, flags, 0, c.pk, &root, &c.keys, &c.nkeys, err);
     if (rc == FS_OK) rc = interpret(&c, root, len);
@@ -795,11 +796,7 @@ static int load_legacy(const unsigned char *buf, size_t len, int flags, fs_tenso
 static int load_plain(const unsigned char *buf, size_t len, int flags, fs_tensor_map *out, fs_err *err) {
     tctx c;
     memset(&c, 0, sizeof c);
-    c.pk = fs_pickle_create();
-    if (!c.pk) return fs_errorf(err, "out of memory");
-    c.flags = flags;
-    c.out = out;
-    c.err = err;
+    if (tctx_start(&c, flags, out, err)) return FS_ERR;
     fs_pv *root;
     size_t used;
     int rc = fs_pickle_run(c.pk, buf, len, 0, &used, &root, err);

@@ -1,5 +1,6 @@
 /* The pool covers every index exactly once, for many sizes and thread counts,
- * and a chunked reduction gives the same bits on every run with the same count. */
+ * a chunked reduction gives the same bits on every run with the same count, and
+ * fs_parallel_chunks says exactly which thread indices a loop gives work to. */
 #include "check.h"
 #include "core/threads.h"
 
@@ -11,6 +12,10 @@ static void mark(void *c, int64_t b, int64_t e, int t) {
     ctx_t *ctx = c;
     (void)t;
     for (int64_t i = b; i < e; i++) __atomic_add_fetch(&ctx->hits[i], 1, __ATOMIC_RELAXED);
+}
+static void seen(void *c, int64_t b, int64_t e, int t) {
+    (void)b, (void)e;
+    __atomic_or_fetch((uint64_t *)c, (uint64_t)1 << t, __ATOMIC_RELAXED);
 }
 static void psum(void *c, int64_t b, int64_t e, int t) {
     ctx_t *ctx = c;
@@ -34,6 +39,14 @@ int main(void) {
             for (int i = 0; i < n; i++) ok &= hits[i] == 1;
             CHECK_MSG(ok, "threads=%d n=%d", nt, n);
         }
+        for (int n = 0; n < 40; n++)
+            for (int grain = 1; grain <= 7; grain += 3) {
+                uint64_t tids = 0;
+                fs_parallel_for(n, grain, seen, &tids);
+                const int k = fs_parallel_chunks(n, grain);
+                CHECK_MSG(tids == (k ? ((uint64_t)1 << k) - 1 : 0), "threads=%d n=%d grain=%d: chunks %d, tids %#llx",
+                          nt, n, grain, k, (unsigned long long)tids);
+            }
         double partial[256], first = 0;
         for (int rep = 0; rep < 3; rep++) {
             memset(partial, 0, sizeof partial);

@@ -1,6 +1,9 @@
 /* Strength sweeps NAME=FROM:TO:STEP (pipeline/edit/sweep.h): the strengths, TO included exactly when
  * it is a whole number of steps away, counting down, the file names, and the errors. */
+#include <string.h>
+
 #include "check.h"
+#include "core/path.h"
 #include "pipeline/edit/sweep.h"
 
 static int parse(const char *s, fs_edit_sweep *sw, char *msg) {
@@ -35,12 +38,12 @@ int main(void) {
     CHECK(strengths_are(&sw, (const double[]){-6, -3, 0, 3, 6}, 5));
     const char *names[] = {"out_age-6.mp4", "out_age-3.mp4", "out_age0.mp4", "out_age3.mp4", "out_age6.mp4"};
     for (int i = 0; i < 5; i++) {
-        fs_edit_sweep_output("out.mp4", &sw, i, path, sizeof path);
+        CHECK(fs_edit_sweep_output("out.mp4", &sw, i, path, sizeof path, NULL) == FS_OK);
         CHECK(!strcmp(path, names[i]));
     }
-    fs_edit_sweep_output("d.x/sbs", &sw, 0, path, sizeof path);
+    CHECK(fs_edit_sweep_output("d.x/sbs", &sw, 0, path, sizeof path, NULL) == FS_OK);
     CHECK(!strcmp(path, "d.x/sbs_age-6"));
-    fs_edit_sweep_subdir("frames/", &sw, 4, path, sizeof path);
+    CHECK(fs_edit_sweep_subdir("frames/", &sw, 4, path, sizeof path, NULL) == FS_OK);
     CHECK(!strcmp(path, "frames/age6"));
 
     CHECK(parse("age=-6:6:6", &sw, msg) == 1); /* 3 strengths */
@@ -52,7 +55,7 @@ int main(void) {
     CHECK_CLOSE(fs_edit_sweep_strength(&sw, 3), 0.3, 1e-12);
     CHECK(parse("smile=-0.3:0.3:0.1", &sw, msg) == 1);
     CHECK(sw.count == 7 && fs_edit_sweep_strength(&sw, 3) == 0.0 && fs_edit_sweep_strength(&sw, 6) == 0.3);
-    fs_edit_sweep_output("o.mp4", &sw, 3, path, sizeof path);
+    CHECK(fs_edit_sweep_output("o.mp4", &sw, 3, path, sizeof path, NULL) == FS_OK);
     CHECK(!strcmp(path, "o_smile0.mp4")); /* not "-0" nor 5.55e-17 */
     CHECK(parse("age=0:5:2", &sw, msg) == 1); /* TO not a whole number of steps away: stops short */
     CHECK(strengths_are(&sw, (const double[]){0, 2, 4}, 3));
@@ -72,5 +75,17 @@ int main(void) {
     CHECK(parse("age=-50:51:1", &sw, msg) < 0 && strstr(msg, "at most 101"));
     CHECK(parse("=-6:6:3", &sw, msg) < 0);
     CHECK(parse("age=-6:6:3@2s", &sw, msg) < 0 && strstr(msg, "keyframes"));
+
+    /* an output name that no longer fits a path buffer is an error naming it, never a truncated name */
+    CHECK(parse("age=-6:6:3", &sw, msg) == 1);
+    static char long_out[FS_PATH_MAX], out[FS_PATH_MAX];
+    memset(long_out, 'a', sizeof long_out - 5);
+    memcpy(long_out + sizeof long_out - 5, ".mp4", 5); /* 4095 bytes: a path that fits, just */
+    fs_err err = {0};
+    CHECK(fs_edit_sweep_output(long_out, &sw, 0, out, sizeof out, &err) == FS_ERR);
+    CHECK_MSG(strstr(err.msg, "path too long") && strstr(err.msg, "aaaa"), "message: %s", err.msg);
+    err = (fs_err){0};
+    CHECK(fs_edit_sweep_subdir(long_out, &sw, 0, out, sizeof out, &err) == FS_ERR);
+    CHECK_MSG(strstr(err.msg, "path too long"), "message: %s", err.msg);
     return check_finish();
 }

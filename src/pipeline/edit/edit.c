@@ -191,7 +191,7 @@ static int tuned_exists(const edit_ctx *c, int k, int i) {
 
 static int load_tuned(edit_ctx *c, slot *s) {
     if (!c->tuned_dir[0] || s->prow >= 0 || wants_stages(c, s) || !tuned_exists(c, s->k, s->i)) return 0;
-    char path[4500];
+    char path[FS_PATH_MAX];
     tuned_path(c, s->k, s->i, path, sizeof path);
     fs_image *im = NULL;
     fs_err e = {0};

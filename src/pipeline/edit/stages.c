@@ -5,30 +5,30 @@
 #include <string.h>
 
 #include "core/fileio.h"
+#include "core/path.h"
 #include "image/font.h"
 #include "image/image_ops.h"
 
-static void stage_path(const char *dir, const char *stage, int frame, char *buf, size_t n) {
-    snprintf(buf, n, "%s/%s/%06d.png", dir, stage, frame);
+static int stage_path(const char *dir, const char *stage, int frame, char *buf, size_t n, fs_err *err) {
+    return fs_path_fmt(buf, n, err, "%s/%s/%06d.png", dir, stage, frame);
 }
 
 int fs_stages_save(const char *dir, const char *stage, int frame, const float *img, int S, fs_err *err) {
-    char path[4400];
-    snprintf(path, sizeof path, "%s/%s", dir, stage);
-    if (fs_mkdirs(path, err)) return FS_ERR;
+    char path[FS_PATH_MAX];
+    if (fs_path_join(path, sizeof path, dir, stage, err) || fs_mkdirs(path, err) ||
+        stage_path(dir, stage, frame, path, sizeof path, err))
+        return FS_ERR;
     fs_image *im = fs_image_create(S, S, err);
     if (!im) return FS_ERR;
     fs_image_from_float(im, img);
-    stage_path(dir, stage, frame, path, sizeof path);
     int rc = fs_image_save_png_level(im, path, 1, err);
     fs_image_destroy(im);
     return rc;
 }
 
 int fs_stages_save_final(const char *video, const char *dir, fs_err *err) {
-    char path[4400];
-    snprintf(path, sizeof path, "%s/final", dir);
-    if (fs_mkdirs(path, err)) return FS_ERR;
+    char path[FS_PATH_MAX];
+    if (fs_path_join(path, sizeof path, dir, "final", err) || fs_mkdirs(path, err)) return FS_ERR;
     fs_video_open_opts vo;
     fs_video_open_opts_default(&vo);
     fs_video_reader *r = NULL;
@@ -36,7 +36,7 @@ int fs_stages_save_final(const char *video, const char *dir, fs_err *err) {
     fs_video_frame f;
     int rc;
     while ((rc = fs_video_next(r, &f, err)) == FS_OK && f.image) {
-        stage_path(dir, "final", (int)f.index, path, sizeof path);
+        if ((rc = stage_path(dir, "final", (int)f.index, path, sizeof path, err))) break;
         if ((rc = fs_image_save_png_level(f.image, path, 1, err))) break;
     }
     fs_video_close(r);
@@ -61,14 +61,14 @@ static int frame_tiles(const fs_project *p, int track_id, const char *dir, int f
     static const char *stages[3] = {"inversion", "naive", "stitched"};
     clear_tiles(im, band);
     fs_image *t = NULL;
-    char path[4400];
-    stage_path(dir, "stitched", f, path, sizeof path);
+    char path[FS_PATH_MAX];
+    if (stage_path(dir, "stitched", f, path, sizeof path, err)) return FS_ERR;
     if (!fs_file_exists(path)) return FS_OK; /* the face is not in this frame */
     if (fs_project_load_crop(p, NULL, track_id, f, &t, err)) return FS_ERR;
     put_tile(im, t, u, 0, band);
     fs_image_destroy(t);
     for (int s = 0; s < 3; s++) {
-        stage_path(dir, stages[s], f, path, sizeof path);
+        if (stage_path(dir, stages[s], f, path, sizeof path, err)) return FS_ERR;
         if (!fs_file_exists(path)) continue;
         if (fs_image_load(path, &t, err)) return FS_ERR;
         if (t->w == p->settings.size && t->h == t->w) put_tile(im, t, u, s + 1, band);

@@ -67,10 +67,14 @@ int fs_stitch_masks_create(const uint8_t *fg_in, int g, int res, const fs_stitch
             full[i] = f;
         }
     }
-    fs_resize_bilinear_forward(m->border, border, 1, 1, g, g, res, res, 1);
-    fs_resize_bilinear_forward(m->content, content, 1, 1, g, g, res, res, 1);
-    fs_resize_bilinear_forward(m->full, full, 1, 1, g, g, res, res, 1);
+    int rc = fs_resize_bilinear_forward(m->border, border, 1, 1, g, g, res, res, 1, err);
+    if (rc == FS_OK) rc = fs_resize_bilinear_forward(m->content, content, 1, 1, g, g, res, res, 1, err);
+    if (rc == FS_OK) rc = fs_resize_bilinear_forward(m->full, full, 1, 1, g, g, res, res, 1, err);
     free(full8), free(border), free(content), free(full), free(grown);
+    if (rc) {
+        fs_stitch_masks_destroy(m);
+        return FS_ERR;
+    }
     *out = m;
     return FS_OK;
 }

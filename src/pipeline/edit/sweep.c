@@ -7,6 +7,7 @@
 
 #include "core/fileio.h"
 #include "core/log.h"
+#include "core/path.h"
 #include "pipeline/edit/columns.h"
 
 static int bad(fs_err *err, const char *fmt, const char *text) {
@@ -57,35 +58,40 @@ double fs_edit_sweep_strength(const fs_edit_sweep *sw, int i) {
     return s == 0 ? 0 : s; /* no "-0" in names */
 }
 
-void fs_edit_sweep_output(const char *out_path, const fs_edit_sweep *sw, int i, char *buf, size_t n) {
+int fs_edit_sweep_output(const char *out_path, const fs_edit_sweep *sw, int i, char *buf, size_t n, fs_err *err) {
     const char *slash = strrchr(out_path, '/'), *dot = strrchr(out_path, '.');
     if (!dot || (slash && dot < slash)) dot = out_path + strlen(out_path);
-    snprintf(buf, n, "%.*s_%s%g%s", (int)(dot - out_path), out_path, sw->name, fs_edit_sweep_strength(sw, i), dot);
+    return fs_path_fmt(buf, n, err, "%.*s_%s%g%s", (int)(dot - out_path), out_path, sw->name,
+                       fs_edit_sweep_strength(sw, i), dot);
 }
 
-void fs_edit_sweep_subdir(const char *dir, const fs_edit_sweep *sw, int i, char *buf, size_t n) {
+int fs_edit_sweep_subdir(const char *dir, const fs_edit_sweep *sw, int i, char *buf, size_t n, fs_err *err) {
     size_t l = strlen(dir);
     while (l > 1 && dir[l - 1] == '/') l--;
-    snprintf(buf, n, "%.*s/%s%g", (int)l, dir, sw->name, fs_edit_sweep_strength(sw, i));
+    return fs_path_fmt(buf, n, err, "%.*s/%s%g", (int)l, dir, sw->name, fs_edit_sweep_strength(sw, i));
 }
 
 /* eo's extra outputs for strength i, each named after it */
 typedef struct extras {
-    char sbs[4200], hard[4200], preview[4200], frames[4200];
+    char name[4][FS_PATH_MAX];
 } extras;
 
-static void extras_for(const fs_edit_opts *eo, const fs_edit_sweep *sw, int i, extras *x, fs_edit_opts *e) {
-    if (eo->side_by_side) fs_edit_sweep_output(eo->side_by_side, sw, i, x->sbs, sizeof x->sbs), e->side_by_side = x->sbs;
-    if (eo->hard_mask_path)
-        fs_edit_sweep_output(eo->hard_mask_path, sw, i, x->hard, sizeof x->hard), e->hard_mask_path = x->hard;
-    if (eo->preview_path)
-        fs_edit_sweep_output(eo->preview_path, sw, i, x->preview, sizeof x->preview), e->preview_path = x->preview;
-    if (eo->frames_dir)
-        fs_edit_sweep_subdir(eo->frames_dir, sw, i, x->frames, sizeof x->frames), e->frames_dir = x->frames;
+static int extras_for(const fs_edit_opts *eo, const fs_edit_sweep *sw, int i, extras *x, fs_edit_opts *e,
+                      fs_err *err) {
+    const char **out[4] = {&e->side_by_side, &e->hard_mask_path, &e->preview_path, &e->frames_dir};
+    const char *in[4] = {eo->side_by_side, eo->hard_mask_path, eo->preview_path, eo->frames_dir};
+    for (int k = 0; k < 4; k++) {
+        if (!in[k]) continue;
+        int rc = k == 3 ? fs_edit_sweep_subdir(in[k], sw, i, x->name[k], sizeof x->name[k], err) /* a folder */
+                        : fs_edit_sweep_output(in[k], sw, i, x->name[k], sizeof x->name[k], err);
+        if (rc) return FS_ERR;
+        *out[k] = x->name[k];
+    }
+    return FS_OK;
 }
 
 static int run_all(const char *video, const char *dir, const fs_model_set *ms, const fs_invert_opts *io,
-                   const fs_edit_opts *eo, const fs_edit_sweep *sw, char (*outs)[4200], const char *grid_path,
+                   const fs_edit_opts *eo, const fs_edit_sweep *sw, char (*outs)[FS_PATH_MAX], const char *grid_path,
                    fs_err *err) {
     fs_invert_opts io2 = *io;
     io2.face = eo->face;
@@ -96,11 +102,11 @@ static int run_all(const char *video, const char *dir, const fs_model_set *ms, c
     int rc = FS_OK;
     for (int i = 0; i < sw->count && !rc; i++) {
         fs_edit_opts e = *eo;
-        extras_for(eo, sw, i, x, &e);
         char spec[600];
         snprintf(spec, sizeof spec, "%s=%.17g", sw->name, fs_edit_sweep_strength(sw, i));
         memset(&e.spec, 0, sizeof e.spec);
-        rc = fs_edit_spec_parse(spec, &e.spec, err);
+        rc = extras_for(eo, sw, i, x, &e, err);
+        if (!rc) rc = fs_edit_spec_parse(spec, &e.spec, err);
         fs_edit_report rep;
         fs_info("sweep: %s=%g -> %s (%d of %d)", sw->name, fs_edit_sweep_strength(sw, i), outs[i], i + 1, sw->count);
         if (!rc) rc = fs_edit_run(dir, ms, &e, outs[i], &rep, err);
@@ -119,14 +125,14 @@ static int run_all(const char *video, const char *dir, const fs_model_set *ms, c
 }
 
 /* every output of every strength is writable before the inversion starts */
-static int check_outputs(const fs_edit_opts *eo, const fs_edit_sweep *sw, char (*o)[4200], const char *grid_path,
+static int check_outputs(const fs_edit_opts *eo, const fs_edit_sweep *sw, char (*o)[FS_PATH_MAX], const char *grid_path,
                          const char *out_path, fs_err *err) {
     extras x;
     for (int i = 0; i < sw->count; i++) {
-        fs_edit_sweep_output(out_path, sw, i, o[i], sizeof o[i]);
-        if (fs_video_writer_check(o[i], &eo->comp.writer, err)) return FS_ERR;
         fs_edit_opts e = *eo;
-        extras_for(eo, sw, i, &x, &e);
+        if (fs_edit_sweep_output(out_path, sw, i, o[i], sizeof o[i], err) ||
+            fs_video_writer_check(o[i], &eo->comp.writer, err) || extras_for(eo, sw, i, &x, &e, err))
+            return FS_ERR;
         if (e.side_by_side && fs_video_writer_check(e.side_by_side, &e.comp.writer, err)) return FS_ERR;
         if (e.hard_mask_path && fs_video_writer_check(e.hard_mask_path, &e.comp.writer, err)) return FS_ERR;
     }
@@ -140,12 +146,12 @@ int fs_edit_sweep_run(const char *video, const char *dir, const fs_model_set *ms
                       const fs_edit_opts *eo, const fs_edit_sweep *sw, const char *out_path, const char *grid_path,
                       fs_err *err) {
     if (sw->count < 1 || sw->count > FS_SWEEP_MAX) return fs_errorf(err, "a sweep takes 1..%d strengths", FS_SWEEP_MAX);
-    char (*o)[4200] = calloc((size_t)sw->count, sizeof *o);
+    char (*o)[FS_PATH_MAX] = calloc((size_t)sw->count, sizeof *o);
     if (!o) return fs_errorf(err, "out of memory");
     int rc = check_outputs(eo, sw, o, grid_path, out_path, err);
-    char path[4096];
+    char path[FS_PATH_MAX];
     if (!rc) rc = fs_model_set_direction(ms, sw->name, path, sizeof path, err);
-    char tmp[4096] = "";
+    char tmp[FS_PATH_MAX] = "";
     if (!rc && !dir) {
         rc = fs_make_temp_dir("facestitch-", tmp, sizeof tmp, err);
         dir = tmp;

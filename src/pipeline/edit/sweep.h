@@ -29,10 +29,11 @@ int fs_edit_sweep_parse(const char *text, fs_edit_sweep *sw, fs_err *err);
 /* FROM ± i·STEP, with values within 1e-9 of a whole number rounded to it (the last one is TO exactly
  * when TO is reached). */
 double fs_edit_sweep_strength(const fs_edit_sweep *sw, int i);
-/* OUT.ext -> OUT_NAMEstrength.ext for strength i (a path without an extension: OUT_NAMEstrength). */
-void fs_edit_sweep_output(const char *out_path, const fs_edit_sweep *sw, int i, char *buf, size_t n);
-/* DIR -> DIR/NAMEstrength for strength i (per-stage frames of a sweep). */
-void fs_edit_sweep_subdir(const char *dir, const fs_edit_sweep *sw, int i, char *buf, size_t n);
+/* OUT.ext -> OUT_NAMEstrength.ext for strength i (a path without an extension: OUT_NAMEstrength). FS_ERR
+ * "path too long ..." when it does not fit in buf (n bytes: FS_PATH_MAX). */
+int fs_edit_sweep_output(const char *out_path, const fs_edit_sweep *sw, int i, char *buf, size_t n, fs_err *err);
+/* DIR -> DIR/NAMEstrength for strength i (per-stage frames of a sweep), checked the same way. */
+int fs_edit_sweep_subdir(const char *dir, const fs_edit_sweep *sw, int i, char *buf, size_t n, fs_err *err);
 
 /* Inverts video into dir (a temporary project when dir is NULL; video NULL: dir is inverted) and
  * writes every strength's video (and eo's side-by-side / hard-mask / preview / frames, each per

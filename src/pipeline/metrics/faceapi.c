@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/path.h"
 #include "models/faceapi_analyze.h"
 #include "registry/registry.h"
 
@@ -100,7 +101,7 @@ static int embed(void *user, const fs_image *im, const double quad[4][2], const 
 
 int fs_metrics_faceapi_init(fs_metrics_faceapi *fa, fs_metrics_opts *o, fs_err *err) {
     memset(fa, 0, sizeof *fa);
-    char p[3][4096];
+    char p[3][FS_PATH_MAX];
     const char *names[3] = {"face-api-face_recognition_model-manifest", "face-api-age_gender_model-manifest",
                             "face-api-face_expression_model-manifest"};
     for (int i = 0; i < 3; i++)

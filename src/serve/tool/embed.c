@@ -11,11 +11,12 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: fs_embed OUT.c ROOT FILE...\n");
         return 2;
     }
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", argv[1]);
-    FILE *out = fopen(tmp, "w");
+    size_t tmp_n = strlen(argv[1]) + sizeof ".tmp"; /* OUT.c.tmp, sized to fit: nothing truncated */
+    char *tmp = malloc(tmp_n);
+    FILE *out = tmp && snprintf(tmp, tmp_n, "%s.tmp", argv[1]) > 0 ? fopen(tmp, "w") : NULL;
     if (!out) {
-        fprintf(stderr, "fs_embed: %s: cannot write\n", tmp);
+        fprintf(stderr, "fs_embed: %s.tmp: cannot write\n", argv[1]);
+        free(tmp);
         return 1;
     }
     size_t root_len = strlen(argv[2]);
@@ -26,6 +27,7 @@ int main(int argc, char **argv) {
             fprintf(stderr, "fs_embed: %s: cannot read\n", argv[i]);
             fclose(out);
             remove(tmp);
+            free(tmp);
             return 1;
         }
         fprintf(out, "static const unsigned char a%d[] = {", i);
@@ -44,9 +46,8 @@ int main(int argc, char **argv) {
         fprintf(out, "    {\"/%s\", a%d, sizeof a%d - 1},\n", rel, i, i);
     }
     fprintf(out, "};\nconst size_t fs_assets_count = %d;\n", argc - 3);
-    if (fclose(out) != 0 || rename(tmp, argv[1]) != 0) {
-        fprintf(stderr, "fs_embed: %s: cannot write\n", argv[1]);
-        return 1;
-    }
-    return 0;
+    int failed = fclose(out) != 0 || rename(tmp, argv[1]) != 0;
+    free(tmp);
+    if (failed) fprintf(stderr, "fs_embed: %s: cannot write\n", argv[1]);
+    return failed;
 }

@@ -174,10 +174,10 @@ static void run_fixture(const char *fx, const char *weights, const char *io_path
     }
     fs_dev_free(feat);
     /* the reference fused path (NVIDIA eval mode: per-sample weights, grouped conv) agrees */
-    fs_sg2_synthesis_forward_fused_ref(g, a, d_wsref, &o);
+    CHECK(fs_sg2_synthesis_forward_fused_ref(g, a, d_wsref, &o, NULL) == FS_OK);
     cmp_fwd_dev(fx, "img_const (fused reference path)", a->img, io, "img_const", nimg);
     o.noise = FS_SG2_NOISE_NONE;
-    fs_sg2_synthesis_forward_fused_ref(g, a, d_wsref, &o);
+    CHECK(fs_sg2_synthesis_forward_fused_ref(g, a, d_wsref, &o, NULL) == FS_OK);
     cmp_fwd_dev(fx, "img_none (fused reference path)", a->img, io, "img_none", nimg);
     o.noise = FS_SG2_NOISE_CONST;
     fs_sg2_synthesis_forward(g, a, d_wsref, &o);

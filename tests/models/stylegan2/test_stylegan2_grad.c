@@ -246,7 +246,7 @@ static void noise_and_clamp(void) {
     /* fused reference path == non-fused path (random noise, batch 2, odd widths) */
     fs_sg2_synthesis_forward(g, a, ws, &orr);
     memcpy(ref, a->img, sizeof(float) * nimg);
-    fs_sg2_synthesis_forward_fused_ref(g, a, ws, &orr);
+    CHECK(fs_sg2_synthesis_forward_fused_ref(g, a, ws, &orr, NULL) == FS_OK);
     check_allclose("fused reference path == non-fused", a->img, ref, nimg, 2e-5, 2e-5);
     /* none == zero noise strengths */
     o.noise = FS_SG2_NOISE_NONE;

@@ -8,48 +8,48 @@
 static void test_known(void) {
     /* 1-D along W (H = 1): [1, 2] -> 4, align_corners=False: [1, 1.25, 1.75, 2] */
     float a[2] = {1, 2}, y[8];
-    fs_resize_bilinear_forward(y, a, 1, 1, 1, 2, 1, 4, 0);
+    CHECK(fs_resize_bilinear_forward(y, a, 1, 1, 1, 2, 1, 4, 0, NULL) == FS_OK);
     float w0[4] = {1, 1.25f, 1.75f, 2};
     check_allclose("bilinear [1,2]->4 align=0", y, w0, 4, 1e-7, 0);
     /* align_corners=True: [1, 4/3, 5/3, 2] */
-    fs_resize_bilinear_forward(y, a, 1, 1, 1, 2, 1, 4, 1);
+    CHECK(fs_resize_bilinear_forward(y, a, 1, 1, 1, 2, 1, 4, 1, NULL) == FS_OK);
     float w1[4] = {1, 4.0f / 3, 5.0f / 3, 2};
     check_allclose("bilinear [1,2]->4 align=1", y, w1, 4, 1e-6, 0);
     /* downscale 4 -> 2, align=0: averages of pairs; align=1: the end points */
     float b[4] = {1, 3, 7, 15};
-    fs_resize_bilinear_forward(y, b, 1, 1, 1, 4, 1, 2, 0);
+    CHECK(fs_resize_bilinear_forward(y, b, 1, 1, 1, 4, 1, 2, 0, NULL) == FS_OK);
     CHECK(y[0] == 2.0f && y[1] == 11.0f);
-    fs_resize_bilinear_forward(y, b, 1, 1, 1, 4, 1, 2, 1);
+    CHECK(fs_resize_bilinear_forward(y, b, 1, 1, 1, 4, 1, 2, 1, NULL) == FS_OK);
     CHECK(y[0] == 1.0f && y[1] == 15.0f);
     /* 4 -> 3 align=0: scale 4/3, src = 1/6, 3/2, 17/6 */
-    fs_resize_bilinear_forward(y, b, 1, 1, 1, 4, 1, 3, 0);
+    CHECK(fs_resize_bilinear_forward(y, b, 1, 1, 1, 4, 1, 3, 0, NULL) == FS_OK);
     CHECK_CLOSE(y[0], 1.0 + (1.0 / 6.0) * 2.0, 1e-6);
     CHECK_CLOSE(y[1], 5.0, 1e-6);
     CHECK_CLOSE(y[2], 7.0 + (17.0 / 6.0 - 2.0) * 8.0, 1e-5);
     /* 2 -> 5 align=0: src = 0.4 (dst+0.5) - 0.5 = -0.3 (clamped to 0), 0.1, 0.5, 0.9, 1.3 (past the
      * last pixel: edge value) */
-    fs_resize_bilinear_forward(y, a, 1, 1, 1, 2, 1, 5, 0);
+    CHECK(fs_resize_bilinear_forward(y, a, 1, 1, 1, 2, 1, 5, 0, NULL) == FS_OK);
     CHECK(y[0] == 1.0f && y[4] == 2.0f);
     CHECK_CLOSE(y[1], 1.1, 1e-6);
     CHECK_CLOSE(y[2], 1.5, 1e-6);
     CHECK_CLOSE(y[3], 1.9, 1e-6);
     /* out size 1 with align_corners=1 picks the first pixel; align=0 the centre */
-    fs_resize_bilinear_forward(y, b, 1, 1, 1, 4, 1, 1, 1);
+    CHECK(fs_resize_bilinear_forward(y, b, 1, 1, 1, 4, 1, 1, 1, NULL) == FS_OK);
     CHECK(y[0] == 1.0f);
-    fs_resize_bilinear_forward(y, b, 1, 1, 1, 4, 1, 1, 0);
+    CHECK(fs_resize_bilinear_forward(y, b, 1, 1, 1, 4, 1, 1, 0, NULL) == FS_OK);
     CHECK_CLOSE(y[0], 5.0, 1e-6); /* src = 1.5 */
     /* in size 1: every output copies it */
     float one = 3.5f;
-    fs_resize_bilinear_forward(y, &one, 1, 1, 1, 1, 1, 5, 0);
+    CHECK(fs_resize_bilinear_forward(y, &one, 1, 1, 1, 1, 1, 5, 0, NULL) == FS_OK);
     for (int i = 0; i < 5; i++) CHECK(y[i] == 3.5f);
 
     /* nearest 3 -> 5: floor(i * 0.6) = 0 0 1 1 2;  5 -> 3: floor(i * 5/3) = 0 1 3; 2x: i/2 */
     float c[5] = {10, 20, 30, 40, 50};
-    fs_resize_nearest_forward(y, c, 1, 1, 1, 3, 1, 5);
+    CHECK(fs_resize_nearest_forward(y, c, 1, 1, 1, 3, 1, 5, NULL) == FS_OK);
     CHECK(y[0] == 10 && y[1] == 10 && y[2] == 20 && y[3] == 20 && y[4] == 30);
-    fs_resize_nearest_forward(y, c, 1, 1, 1, 5, 1, 3);
+    CHECK(fs_resize_nearest_forward(y, c, 1, 1, 1, 5, 1, 3, NULL) == FS_OK);
     CHECK(y[0] == 10 && y[1] == 20 && y[2] == 40);
-    fs_resize_nearest_forward(y, c, 1, 1, 1, 3, 1, 6);
+    CHECK(fs_resize_nearest_forward(y, c, 1, 1, 1, 3, 1, 6, NULL) == FS_OK);
     CHECK(y[0] == 10 && y[1] == 10 && y[2] == 20 && y[3] == 20 && y[4] == 30 && y[5] == 30);
     CHECK(fs_resize_nearest_index(6, 7, 7) == 6);
     printf("OK resize known values\n");
@@ -61,7 +61,7 @@ static void test_properties(uint64_t *s) {
     const int H = 7, W = 11, Ho = 13, Wo = 5;
     float *x = ot_alloc(2L * H * W), *y = ot_alloc(2L * Ho * Wo), *want = ot_alloc(2L * Ho * Wo);
     tr_fill_normal(x, 2L * H * W, 1.0f, s);
-    fs_resize_bilinear_forward(y, x, 1, 2, H, W, Ho, Wo, 1);
+    CHECK(fs_resize_bilinear_forward(y, x, 1, 2, H, W, Ho, Wo, 1, NULL) == FS_OK);
     for (int p = 0; p < 2; p++) {
         const float *xp = x + p * H * W, *yp = y + p * Ho * Wo;
         CHECK(yp[0] == xp[0]);
@@ -71,16 +71,16 @@ static void test_properties(uint64_t *s) {
     }
     for (int align = 0; align <= 1; align++) {
         for (long i = 0; i < 2L * H * W; i++) x[i] = 0.37f;
-        fs_resize_bilinear_forward(y, x, 1, 2, H, W, Ho, Wo, align);
+        CHECK(fs_resize_bilinear_forward(y, x, 1, 2, H, W, Ho, Wo, align, NULL) == FS_OK);
         for (long i = 0; i < 2L * Ho * Wo; i++) want[i] = 0.37f;
         check_allclose(align ? "bilinear constant align=1" : "bilinear constant align=0", y, want, 2L * Ho * Wo, 1e-7,
                        0);
-        fs_resize_nearest_forward(y, x, 1, 2, H, W, Ho, Wo);
+        CHECK(fs_resize_nearest_forward(y, x, 1, 2, H, W, Ho, Wo, NULL) == FS_OK);
         check_allclose("nearest constant", y, want, 2L * Ho * Wo, 0, 0);
         /* affine image f(h, w) = 0.5 h - 0.25 w + 1 */
         for (int h = 0; h < H; h++)
             for (int w = 0; w < W; w++) x[h * W + w] = 0.5f * h - 0.25f * w + 1.0f;
-        fs_resize_bilinear_forward(y, x, 1, 1, H, W, Ho, Wo, align);
+        CHECK(fs_resize_bilinear_forward(y, x, 1, 1, H, W, Ho, Wo, align, NULL) == FS_OK);
         for (int ho = 0; ho < Ho; ho++)
             for (int wo = 0; wo < Wo; wo++) {
                 double sh, sw;
@@ -108,9 +108,10 @@ typedef struct {
 static void rs_fwd(void *self) {
     rs_ctx *c = self;
     if (c->nearest)
-        fs_resize_nearest_forward(c->l.out, c->x, c->N, c->C, c->H, c->W, c->Ho, c->Wo);
+        CHECK(fs_resize_nearest_forward(c->l.out, c->x, c->N, c->C, c->H, c->W, c->Ho, c->Wo, NULL) == FS_OK);
     else
-        fs_resize_bilinear_forward(c->l.out, c->x, c->N, c->C, c->H, c->W, c->Ho, c->Wo, c->align);
+        CHECK(fs_resize_bilinear_forward(c->l.out, c->x, c->N, c->C, c->H, c->W, c->Ho, c->Wo, c->align, NULL) ==
+              FS_OK);
 }
 
 static void test_grads(uint64_t *s) {
@@ -122,9 +123,9 @@ static void test_grads(uint64_t *s) {
         for (int mode = 0; mode < 3; mode++) { /* bilinear align 0, align 1, nearest */
             rs_ctx ctx = {{rs_fwd, y, r, nout}, x, c[0], c[1], c[2], c[3], c[4], c[5], mode == 1, mode == 2};
             if (mode == 2)
-                fs_resize_nearest_backward(dx, r, c[0], c[1], c[2], c[3], c[4], c[5]);
+                CHECK(fs_resize_nearest_backward(dx, r, c[0], c[1], c[2], c[3], c[4], c[5], NULL) == FS_OK);
             else
-                fs_resize_bilinear_backward(dx, r, c[0], c[1], c[2], c[3], c[4], c[5], mode == 1);
+                CHECK(fs_resize_bilinear_backward(dx, r, c[0], c[1], c[2], c[3], c[4], c[5], mode == 1, NULL) == FS_OK);
             char name[96];
             snprintf(name, sizeof name, "%s.din %dx%dx%dx%d->%dx%d",
                      mode == 0   ? "bilinear(ac=0)"
@@ -147,18 +148,18 @@ static void test_threads(uint64_t *s) {
     for (int nt = 1; nt <= 4; nt += 3) {
         fs_threads_init(nt);
         for (int align = 0; align <= 1; align++) {
-            fs_resize_bilinear_forward_ref(a, x, N, C, H, W, Ho, Wo, align);
-            fs_resize_bilinear_forward(b, x, N, C, H, W, Ho, Wo, align);
+            CHECK(fs_resize_bilinear_forward_ref(a, x, N, C, H, W, Ho, Wo, align, NULL) == FS_OK);
+            CHECK(fs_resize_bilinear_forward(b, x, N, C, H, W, Ho, Wo, align, NULL) == FS_OK);
             ot_same_bits("bilinear.forward threads vs ref", a, b, nout);
-            fs_resize_bilinear_backward_ref(a, g, N, C, H, W, Ho, Wo, align);
-            fs_resize_bilinear_backward(b, g, N, C, H, W, Ho, Wo, align);
+            CHECK(fs_resize_bilinear_backward_ref(a, g, N, C, H, W, Ho, Wo, align, NULL) == FS_OK);
+            CHECK(fs_resize_bilinear_backward(b, g, N, C, H, W, Ho, Wo, align, NULL) == FS_OK);
             ot_same_bits("bilinear.backward threads vs ref", a, b, nin);
         }
-        fs_resize_nearest_forward_ref(a, x, N, C, H, W, Ho, Wo);
-        fs_resize_nearest_forward(b, x, N, C, H, W, Ho, Wo);
+        CHECK(fs_resize_nearest_forward_ref(a, x, N, C, H, W, Ho, Wo, NULL) == FS_OK);
+        CHECK(fs_resize_nearest_forward(b, x, N, C, H, W, Ho, Wo, NULL) == FS_OK);
         ot_same_bits("nearest.forward threads vs ref", a, b, nout);
-        fs_resize_nearest_backward_ref(a, g, N, C, H, W, Ho, Wo);
-        fs_resize_nearest_backward(b, g, N, C, H, W, Ho, Wo);
+        CHECK(fs_resize_nearest_backward_ref(a, g, N, C, H, W, Ho, Wo, NULL) == FS_OK);
+        CHECK(fs_resize_nearest_backward(b, g, N, C, H, W, Ho, Wo, NULL) == FS_OK);
         ot_same_bits("nearest.backward threads vs ref", a, b, nin);
     }
     fs_threads_shutdown();
@@ -207,7 +208,7 @@ static void test_antialias(uint64_t *s) {
     for (int h = 0; h < S; h++)
         for (int v = 0; v < S; v++) x[h * S + v] = (v % 3 == 0) ? 2.0f : -1.0f; /* mean 0, period 3 */
     CHECK(fs_resize_bilinear_aa_forward(o, x, 1, 1, S, S, So, So, NULL) == FS_OK);
-    fs_resize_bilinear_forward(o2, x, 1, 1, S, S, So, So, 0);
+    CHECK(fs_resize_bilinear_forward(o2, x, 1, 1, S, S, So, So, 0, NULL) == FS_OK);
     double aa = 0, plain = 0;
     for (int i = 0; i < So * So; i++) aa = check_max(aa, fabs(o[i])), plain = check_max(plain, fabs(o2[i]));
     CHECK_MSG(aa < 0.25 * plain, "period-3 stripes: antialiased max %g vs plain bilinear max %g", aa, plain);
@@ -222,12 +223,12 @@ static void test_antialias(uint64_t *s) {
         float *xi = ot_normal(nin, 1.0f, s), *ya = ot_alloc(nout), *yr = ot_alloc(nout), *r = ot_normal(nout, 1.0f, s);
         float *dx = ot_alloc(nin);
         CHECK(fs_resize_bilinear_aa_forward(ya, xi, 1, 2, H, W, Ho, Wo, NULL) == FS_OK);
-        fs_resize_bilinear_aa_forward_ref(yr, xi, 1, 2, H, W, Ho, Wo);
+        CHECK(fs_resize_bilinear_aa_forward_ref(yr, xi, 1, 2, H, W, Ho, Wo, NULL) == FS_OK);
         char name[96];
         snprintf(name, sizeof name, "bilinear_aa %dx%d->%dx%d vs dense reference", H, W, Ho, Wo);
         check_allclose(name, ya, yr, nout, 2e-6, 1e-5);
         if (Ho >= H && Wo >= W) {
-            fs_resize_bilinear_forward(yr, xi, 1, 2, H, W, Ho, Wo, 0);
+            CHECK(fs_resize_bilinear_forward(yr, xi, 1, 2, H, W, Ho, Wo, 0, NULL) == FS_OK);
             check_allclose("bilinear_aa upscale == bilinear align=0", ya, yr, nout, 2e-6, 1e-5);
         }
         CHECK(fs_resize_bilinear_aa_backward(dx, r, 1, 2, H, W, Ho, Wo, NULL) == FS_OK);
@@ -267,6 +268,23 @@ static void test_antialias(uint64_t *s) {
     free(x), free(o), free(o2), free(xi), free(a1), free(a2), free(g);
 }
 
+/* Out of memory is a status: the dense reference's weights for 2^16 -> 2^30 columns (2^46 doubles) cannot be
+ * allocated anywhere; the call returns FS_ERR with an "out of memory" message and touches neither image. */
+static void test_out_of_memory(void) {
+    fs_err err = {0};
+    CHECK(fs_resize_bilinear_aa_forward_ref(NULL, NULL, 1, 1, 1, 1 << 16, 1, 1 << 30, &err) == FS_ERR);
+    CHECK_MSG(strstr(err.msg, "out of memory") != NULL, "message: %s", err.msg);
+    /* the threaded one: its intermediate image for 2^40 planes of 1024 rows cannot be allocated either */
+    err = (fs_err){0};
+    CHECK(fs_resize_bilinear_aa_forward(NULL, NULL, 1 << 20, 1 << 20, 1024, 1, 1, 1, &err) == FS_ERR);
+    CHECK_MSG(strstr(err.msg, "out of memory: antialiased resize") != NULL, "message: %s", err.msg);
+}
+
+/* ASan builds: a refused allocation returns NULL (as glibc's does) instead of stopping the test. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "allocator_may_return_null=1"; }
+
+
 int main(void) {
     uint64_t s = 7;
     test_antialias(&s);
@@ -274,5 +292,6 @@ int main(void) {
     test_properties(&s);
     test_grads(&s);
     test_threads(&s);
+    test_out_of_memory();
     return check_finish();
 }
