@@ -20,6 +20,41 @@ static int same_settings(const fs_project_settings *a, const fs_project_settings
            !strcmp(a->detector, b->detector) && !strcmp(a->landmarks, b->landmarks) && a->track_chunk == b->track_chunk;
 }
 
+/* An older project (no track_chunk in its manifest) was tracked in one pass: tracks it has are kept, whatever
+ * the chunk asked for now (the key stays absent, so it resumes the same way next time); without tracks yet,
+ * pass 1 runs now with the chunk asked for, which the manifest records from here on. */
+static int adopt_unrecorded_chunk(fs_project *p, const fs_project_align_opts *o, fs_err *err) {
+    if (!p->track_chunk_unrecorded) return FS_OK;
+    if (p->tracks) {
+        if (!o->setup_only && !o->tracks_only && !o->tracks_json) /* once per run, also over MPI ranks (align_dist.c) */
+            fs_info("%s: made by an older facestitch: its tracks were made in one pass (track chunk 0); keeping them",
+                    p->dir);
+        return FS_OK;
+    }
+    p->settings.track_chunk = o->settings.track_chunk;
+    p->track_chunk_unrecorded = 0;
+    return fs_project_write_manifest(p, err);
+}
+
+/* An existing project may be resumed only for the same source and settings. */
+static int check_resumed(fs_project *p, const char *real, int64_t size, const char *sha, const fs_project_align_opts *o,
+                         fs_err *err) {
+    const char *dir = p->dir;
+    if (strcmp(p->source, real) != 0 || p->source_size != size || strcmp(p->source_sha256, sha) != 0)
+        return fs_errorf(err, "%s: this project belongs to another video (%s); use a new --project dir", dir, p->source);
+    fs_project_settings want = o->settings;
+    if (p->track_chunk_unrecorded) want.track_chunk = p->settings.track_chunk; /* see adopt_unrecorded_chunk */
+    if (same_settings(&p->settings, &want)) return adopt_unrecorded_chunk(p, o, err);
+    char rtext[64];
+    fs_frame_range_format(&p->settings.range, rtext, sizeof rtext);
+    return fs_errorf(err,
+                     "%s: the project was aligned with other settings (--size %d, max frames %lld%s%s, detector %s, "
+                     "landmarks %s, track chunk %lld); "
+                     "use the same options or a new --project dir",
+                     dir, p->settings.size, (long long)p->settings.max_frames, p->settings.range.set ? ", range " : "",
+                     rtext, p->settings.detector, p->settings.landmarks, (long long)p->settings.track_chunk);
+}
+
 int fs_project_cut_crops(fs_project *p, const char *video, int force, int64_t from, int64_t until, fs_err *err) {
     const fs_aligned_tracks *t = p->tracks;
     if (until > t->frames) until = t->frames;
@@ -97,24 +132,9 @@ int fs_project_align(const char *video, const char *dir, const fs_project_align_
     if (fs_path_join(mpath, sizeof mpath, dir, "manifest.json", err)) return FS_ERR;
     if (fs_file_exists(mpath)) {
         if (fs_project_open(dir, &p, err)) return FS_ERR;
-        if (strcmp(p->source, real) != 0 || p->source_size != size || strcmp(p->source_sha256, sha) != 0) {
-            int rc = fs_errorf(err, "%s: this project belongs to another video (%s); use a new --project dir", dir,
-                               p->source);
+        if (check_resumed(p, real, size, sha, o, err)) {
             fs_project_close(p);
-            return rc;
-        }
-        if (!same_settings(&p->settings, &o->settings)) {
-            char rtext[64];
-            fs_frame_range_format(&p->settings.range, rtext, sizeof rtext);
-            int rc = fs_errorf(err,
-                               "%s: the project was aligned with other settings (--size %d, max frames %lld%s%s, detector %s, "
-                               "landmarks %s, track chunk %lld); "
-                               "use the same options or a new --project dir",
-                               dir, p->settings.size, (long long)p->settings.max_frames,
-                               p->settings.range.set ? ", range " : "", rtext, p->settings.detector, p->settings.landmarks,
-                               (long long)p->settings.track_chunk);
-            fs_project_close(p);
-            return rc;
+            return FS_ERR;
         }
         if (o->tracks_json && p->tracks) {
             fs_aligned_tracks_destroy(p->tracks); /* new tracks given: use them */

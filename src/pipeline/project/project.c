@@ -121,7 +121,7 @@ int fs_project_write_manifest(const fs_project *p, fs_err *err) {
     cJSON_AddNumberToObject(set, "max_frames", (double)p->settings.max_frames);
     cJSON_AddStringToObject(set, "detector", p->settings.detector);
     cJSON_AddStringToObject(set, "landmarks", p->settings.landmarks);
-    cJSON_AddNumberToObject(set, "track_chunk", (double)p->settings.track_chunk);
+    if (!p->track_chunk_unrecorded) cJSON_AddNumberToObject(set, "track_chunk", (double)p->settings.track_chunk);
     if (p->settings.range.set) {
         char rtext[64];
         fs_frame_range_format(&p->settings.range, rtext, sizeof rtext);
@@ -275,6 +275,7 @@ int fs_project_open(const char *dir, fs_project **out, fs_err *err) {
     snprintf(p->settings.landmarks, sizeof p->settings.landmarks, "%s", lname ? lname : "dlib");
     /* projects from before chunked tracking were tracked in one sequential pass */
     p->settings.track_chunk = (int64_t)dbl_in(set, "track_chunk", 0, 0, 1e9);
+    p->track_chunk_unrecorded = !cJSON_GetObjectItemCaseSensitive(set, "track_chunk");
     if (fs_frame_range_parse(str(set, "range"), &p->settings.range, err)) {
         fs_err_prefix(err, "settings.range");
         fs_err_prefix(err, path);

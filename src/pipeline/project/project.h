@@ -126,6 +126,8 @@ typedef struct fs_project {
     fs_project_settings settings;
     fs_aligned_tracks *tracks;    /* NULL until tracked */
     char align_status[32];     /* "", "tracked", "done" */
+    int track_chunk_unrecorded; /* manifest of an older facestitch without settings.track_chunk: its pass 1
+                                   was one sequential pass (settings.track_chunk 0); the key stays absent */
 } fs_project;
 
 /* Fingerprint of a source file: size and sha256 of its first MiB. */
