@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/pipeline_args.h"
 #include "core/fileio.h"
 #include "core/log.h"
 #include "core/path.h"
@@ -40,7 +41,7 @@ static void usage(FILE *fp) {
             "Measures how well EDITED (e.g. the output of 'facestitch edit') keeps what should not\n"
             "change of ORIGINAL: the background, the temporal stability of the face, its geometry.\n"
             "Both videos must have the same size and the same number of frames. The faces are\n"
-            "tracked on ORIGINAL (68 landmarks, smoothed crop quads); the tracker also runs on EDITED.\n"
+            "tracked on ORIGINAL (68 landmarks, smoothed crop quads), and on EDITED the same way.\n"
             "Videos are streamed: memory does not grow with their length.\n"
             "\n"
             "Regions (from ORIGINAL's faces, per frame):\n"
@@ -95,8 +96,9 @@ static void usage(FILE *fp) {
             "                      empty = not defined); flicker of frame t is against frame t-1\n"
             "  --face-margin F     grow the face region by F x the crop side (default 0.10)\n"
             "  --plot FILE.png     plot age and happy probability per frame, original (blue) vs edited\n"
-            "                      (red); needs the face-api networks\n"
-            "  -h, --help          this help\n"
+            "                      (red); needs the face-api networks\n");
+    fs_cli_param_help(fp, FS_PC_METRICS, 0);
+    fputs("  -h, --help          this help\n"
             "\n"
             "Exit status: 0 measured; 1 unreadable/broken video or videos that do not match\n"
             "(size, frame count); 2 bad usage.\n"
@@ -105,17 +107,22 @@ static void usage(FILE *fp) {
             "  facestitch edit talk.mp4 --edit age=-6 -o young.mp4 && facestitch metrics talk.mp4 young.mp4\n"
             "  facestitch metrics talk.mp4 young.mp4 --json > metrics.json\n"
             "  facestitch edit talk.mp4 --edit smile=2 -o s.mp4 --max-frames 50 --crf 0\n"
-            "  facestitch metrics talk.mp4 s.mp4 --max-frames 50      # lossless: background 'inf'\n");
+            "  facestitch metrics talk.mp4 s.mp4 --max-frames 50      # lossless: background 'inf'\n",
+          fp);
 }
 
 int fs_cmd_metrics(int argc, char **argv) {
-    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
+    static const struct option base[] = {{"json", no_argument, 0, 'j'},
                                          {"max-frames", required_argument, 0, 'm'},
                                          {"face-margin", required_argument, 0, 'f'},
                                          {"csv", required_argument, 0, 'c'},
                                          {"plot", required_argument, 0, 'p'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
+    struct option opts[16];
+    if (fs_cli_options_build(base, FS_PC_METRICS, opts, 16)) return fs_cli_usage_error("metrics", "too many options");
+    fs_params params;
+    fs_params_default(&params);
     fs_metrics_opts o;
     fs_metrics_opts_default(&o);
     int json = 0;
@@ -145,7 +152,12 @@ int fs_cmd_metrics(int argc, char **argv) {
             break;
         }
         case 'h': usage(stdout); return 0;
-        default: return fs_cli_usage_error("metrics", "unknown option or missing value: '%s'", argv[optind - 1]);
+        default: {
+            int r = fs_cli_param_option("metrics", c, optarg, &params);
+            if (r == 2) return 2;
+            if (r == 0) return fs_cli_usage_error("metrics", "unknown option or missing value: '%s'", argv[optind - 1]);
+            o.track_chunk = params.track_chunk;
+        }
         }
     }
     if (argc - optind != 2)

@@ -30,6 +30,7 @@ enum {
     FS_PC_KEY = 8,         /* changes the stitched crops: part of the edit cache key */
     FS_PC_RUN = 16,        /* how a run goes, not what it computes: never recorded in nor checked
                               against the manifest (a resume may change it) */
+    FS_PC_METRICS = 32,    /* metrics (tracks both videos as the pipeline tracked the original) */
     FS_PC_TRACK = FS_PC_FACES | FS_PC_INVERT | FS_PC_EDIT
 };
 
@@ -61,7 +62,7 @@ typedef struct fs_param_text {
       "Haar cascades; auto = ssd when installed (facestitch models fetch face-api), else haar")                \
     X(LANDMARKS, landmarks, TEXT, "dlib", 0, 0, "dlib|cnn", FS_PC_TRACK, "--use_fa",                             \
       "68 landmarks the crops are aligned on: dlib's shape predictor (STIT) or face-api's CNN on the detected box") \
-    X(TRACK_CHUNK, track_chunk, INT, "100", 0, 1e9, "N", FS_PC_TRACK, "(none: one sequential pass)",           \
+    X(TRACK_CHUNK, track_chunk, INT, "100", 0, 1e9, "N", FS_PC_TRACK | FS_PC_METRICS, "(none: one sequential pass)",           \
       "track faces in chunks of N frames, each from a fresh detection, joined afterwards (MPI ranks share the "    \
       "chunks; results do not depend on the number of ranks); 0 = the whole video as one chunk")                  \
     X(FACE, face, FACE, "all", 0, 0, "all|largest|ID", FS_PC_INVERT | FS_PC_EDIT, "(none: STIT takes one face)", \

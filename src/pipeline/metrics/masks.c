@@ -12,6 +12,9 @@ void fs_metrics_opts_default(fs_metrics_opts *o) {
     o->face_margin = 0.10;
     o->margin_px = 1.5;
     o->embed_dim = 512;
+    fs_project_settings s; /* the pipeline's default chunk (src/pipeline/params.h) */
+    fs_project_settings_default(&s);
+    o->track_chunk = s.track_chunk;
 }
 
 double fs_metrics_psnr(double sse, int64_t count) {

@@ -1,5 +1,5 @@
 /* metrics.c — fs_metrics_compute: pass 1 tracks ORIGINAL's faces, pass 2 decodes both videos in
- * lockstep for the pixel metrics and tracks EDITED's faces (definitions in metrics.h). */
+ * lockstep for the pixel metrics, pass 3 tracks EDITED's faces as pass 1 did (definitions in metrics.h). */
 #include "pipeline/metrics/metrics.h"
 
 #include <math.h>
@@ -108,8 +108,6 @@ static int embed_frame(const fs_metrics_opts *o, const fs_aligned_tracks *t, int
 
 typedef struct {
     fs_video_reader *ra, *rb;
-    fs_face_tracker *tr;
-    fs_face_tracks *ft;
     fs_aligned_tracks *orig, *edit;
     uint8_t *face, *face_prev, *quad;
     fs_image *prev_a, *prev_b;
@@ -119,8 +117,6 @@ typedef struct {
 static void run_free(run_state *s) {
     fs_video_close(s->ra);
     fs_video_close(s->rb);
-    fs_face_tracker_destroy(s->tr);
-    fs_face_tracks_destroy(s->ft);
     fs_aligned_tracks_destroy(s->orig);
     fs_aligned_tracks_destroy(s->edit);
     free(s->face);
@@ -215,6 +211,27 @@ static void frame_pixels(pixel_acc *p, const run_state *s, const fs_image *a, co
     p->with_face += fr->faces > 0;
 }
 
+/* Pass 3: EDITED's faces, tracked as ORIGINAL's were (same detector, same chunks: fs_project_detect_tracks),
+ * over the n frames pass 2 compared. A face the aligner cannot use in EDITED only costs the landmark metrics. */
+static int track_edited(const char *edited, const fs_project_settings *as, int64_t n, int w, int h,
+                        fs_aligned_tracks **out, fs_err *err) {
+    if (fs_project_detect_tracks(edited, as, NULL, out, err) == FS_OK) {
+        if ((*out)->frames == n) return FS_OK;
+        fs_errorf(err, "%s: %d frames tracked, %lld compared", edited, (*out)->frames, (long long)n);
+        fs_aligned_tracks_destroy(*out);
+        *out = NULL;
+        return FS_ERR;
+    }
+    if (fs_should_abort()) return FS_ERR;
+    fs_warn("%s: %s; landmark stability left out", edited, err->msg);
+    *out = calloc(1, sizeof **out);
+    if (!*out) return fs_errorf(err, "out of memory");
+    (*out)->frames = (int)n;
+    (*out)->width = w;
+    (*out)->height = h;
+    return FS_OK;
+}
+
 /* The whole-video pixel metrics of n frames of w x h into m. */
 static void pixel_totals(const pixel_acc *p, int64_t n, int w, int h, fs_metrics *m) {
     double px = (double)n * w * h * 3;
@@ -269,7 +286,8 @@ int fs_metrics_compute(const char *original, const char *edited, const fs_metric
     fs_project_settings as;
     fs_project_settings_default(&as);
     as.max_frames = o.max_frames;
-    /* pass 2 tracks with the Haar tracker: pass 1 uses the same detector (no --detector here yet) */
+    as.track_chunk = o.track_chunk;
+    /* Haar for both videos (no --detector here yet); pass 3 tracks EDITED with these very settings */
     snprintf(as.detector, sizeof as.detector, "haar");
     if (fs_project_detect_tracks(original, &as, NULL, &s.orig, err)) return FS_ERR;
 
@@ -277,10 +295,7 @@ int fs_metrics_compute(const char *original, const char *edited, const fs_metric
     fs_video_open_opts vo;
     fs_video_open_opts_default(&vo);
     vo.max_frames = o.max_frames;
-    fs_face_tracker_opts to;
-    fs_face_tracker_opts_default(&to);
-    if (fs_video_open(original, &vo, &s.ra, err) || fs_video_open(edited, &vo, &s.rb, err) ||
-        fs_face_tracker_create(&to, &s.tr, err)) {
+    if (fs_video_open(original, &vo, &s.ra, err) || fs_video_open(edited, &vo, &s.rb, err)) {
         run_free(&s);
         return FS_ERR;
     }
@@ -335,7 +350,6 @@ int fs_metrics_compute(const char *original, const char *edited, const fs_metric
                            fb.image->h, original, fa.image->w, fa.image->h);
             break;
         }
-        if ((rc = fs_face_tracker_push(s.tr, fb.image, (int)n, err))) break;
         fs_metrics_frame_masks(s.orig, (int)n, &o, s.face, s.quad);
         fs_metrics_frame fr;
         frame_pixels(&px, &s, fa.image, fb.image, n, &fr);
@@ -366,18 +380,7 @@ int fs_metrics_compute(const char *original, const char *edited, const fs_metric
         rc = fs_errorf(err, "%s: decoded %lld frames now but %d in the first pass", original, (long long)n,
                        s.orig->frames);
     if (!rc && n == 0) rc = fs_errorf(err, "%s: no video frame", original);
-    if (!rc) rc = fs_face_tracker_finish(s.tr, &s.ft, err);
-    if (!rc && fs_aligned_tracks_from_faces(s.ft, (int)n, via->fps, w, h, &as, &s.edit, err)) {
-        /* a face the aligner cannot use in EDITED only costs the landmark metrics */
-        fs_warn("%s: %s; landmark stability left out", edited, err->msg);
-        s.edit = calloc(1, sizeof *s.edit);
-        if (!s.edit) rc = fs_errorf(err, "out of memory");
-        else {
-            s.edit->frames = (int)n;
-            s.edit->width = w;
-            s.edit->height = h;
-        }
-    }
+    if (!rc) rc = track_edited(edited, &as, n, w, h, &s.edit, err);
     if (!rc) rc = fs_metrics_landmarks(s.orig, s.edit, &m, err);
     if (!rc) {
         m.tl_id = m.tg_id = NAN;

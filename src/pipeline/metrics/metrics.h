@@ -14,8 +14,9 @@
  * grow with the length except for a few KB of landmarks per frame, as in docs/design.md §2):
  *   pass 1  decode ORIGINAL, detect + track faces (fs_project_detect_tracks): 68 landmarks per frame and the
  *           smoothed FFHQ crop quad of every track;
- *   pass 2  decode ORIGINAL and EDITED in lockstep: pixel metrics below, and the face tracker run on
- *           EDITED too (landmark metrics).
+ *   pass 2  decode ORIGINAL and EDITED in lockstep: pixel metrics below;
+ *   pass 3  decode EDITED, its faces tracked exactly as pass 1 tracks ORIGINAL's (same detector, same
+ *           chunks of opts.track_chunk frames) for the landmark metrics.
  *
  * Regions of frame t (all from the ORIGINAL's tracks, frame pixel indices, pixel i's centre at i):
  *   Q_t  crop quads: union over the tracks present at t of the smoothed aligned-crop quad, grown by
@@ -90,6 +91,8 @@ typedef int (*fs_metrics_frame_fn)(void *user, const fs_metrics_frame *f, fs_err
 
 typedef struct fs_metrics_opts {
     int64_t max_frames;     /* compare only the first N frames (0 = all) */
+    int64_t track_chunk;    /* both videos' faces are tracked in chunks of N frames (the parameter track_chunk,
+                               src/pipeline/params.h; 0 = one pass): compare with the value the edit used */
     double face_margin;     /* F: hull grown by this fraction of the crop side (0.10) */
     double margin_px;       /* F and Q: grown by this many more frame pixels (1.5) */
     fs_face_embed_fn embed; /* NULL: TL-ID / TG-ID not available */

@@ -13,7 +13,7 @@ trap 'rm -rf "$T"' EXIT
 
 # help and usage
 $B metrics --help >"$T/help"; rc=$?
-check help "[ $rc -eq 0 ] && grep -q 'Usage: facestitch metrics ORIGINAL EDITED' $T/help && grep -q -- '--max-frames' $T/help && grep -q background_psnr_db $T/help"
+check help "[ $rc -eq 0 ] && grep -q 'Usage: facestitch metrics ORIGINAL EDITED' $T/help && grep -q -- '--max-frames' $T/help && grep -q -- '--track-chunk N' $T/help && grep -q background_psnr_db $T/help"
 $B metrics 2>"$T/err"; rc=$?
 check no_args_exit2 "[ $rc -eq 2 ] && grep -q 'ORIGINAL and EDITED' $T/err"
 $B metrics "$CLIP" 2>/dev/null; rc=$?
@@ -26,11 +26,13 @@ $B metrics "$CLIP" "$CLIP" --max-frames 2x 2>/dev/null; rc=$?
 check bad_max_frames2_exit2 "[ $rc -eq 2 ]"
 $B metrics "$CLIP" "$CLIP" --face-margin -1 2>/dev/null; rc=$?
 check bad_margin_exit2 "[ $rc -eq 2 ]"
+$B metrics "$CLIP" "$CLIP" --track-chunk -1 2>"$T/err"; rc=$?
+check bad_track_chunk_exit2 "[ $rc -eq 2 ] && grep -q -- '--track-chunk' $T/err"
 $B metrics "$CLIP" "$CLIP" --bogus 2>/dev/null; rc=$?
 check unknown_option_exit2 "[ $rc -eq 2 ]"
 
-# the clip against itself
-$B -q metrics "$CLIP" "$CLIP" --json --max-frames 6 --csv "$T/self.csv" >"$T/self.json" 2>"$T/err"; rc=$?
+# the clip against itself (both tracked in chunks of 2 frames: the same tracks, shift 0)
+$B -q metrics "$CLIP" "$CLIP" --json --max-frames 6 --track-chunk 2 --csv "$T/self.csv" >"$T/self.json" 2>"$T/err"; rc=$?
 check self_exit0 "[ $rc -eq 0 ] && [ ! -s $T/err ]"
 check self_frames "[ \"$(key frames $T/self.json)\" = 6 ] && [ \"$(key width $T/self.json)\" = 480 ] && [ \"$(key height $T/self.json)\" = 270 ]"
 check self_bg_inf "[ \"$(key background_psnr_db $T/self.json)\" = 999.0 ] && [ \"$(key background_psnr_min_db $T/self.json)\" = 999.0 ] && [ \"$(key background_max_abs_diff $T/self.json)\" = 0 ]"
