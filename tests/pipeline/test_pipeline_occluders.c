@@ -28,7 +28,7 @@ int main(void) {
     }
     const fs_aligned_track *tr = &p->tracks->t[0];
     int S = p->settings.size, i = tr->n > 1 ? 1 : 0;
-    fs_project_mask_path(p, tr->id, tr->first + i, mask, sizeof mask);
+    CHECK(fs_project_mask_path(p, tr->id, tr->first + i, mask, sizeof mask, &err) == FS_OK);
     fs_image *lab = NULL;
     CHECK_MSG(fs_image_load(mask, &lab, &err) == FS_OK, "%s", err.msg);
     if (!lab) return check_finish();

@@ -124,7 +124,7 @@ static int save_labels(edit_ctx *c, int k, int i, int g, fs_err *err) {
     char path[FS_PATH_MAX];
     if (fs_path_fmt(path, sizeof path, err, "%s/masks/t%03d", c->p->dir, t->id)) return FS_ERR;
     if (fs_mkdirs(path, err)) return FS_ERR;
-    fs_project_mask_path(c->p, t->id, t->first + i, path, sizeof path);
+    if (fs_project_mask_path(c->p, t->id, t->first + i, path, sizeof path, err)) return FS_ERR;
     fs_image *im = fs_image_create(g, g, err);
     if (!im) return FS_ERR;
     for (int y = 0; y < g; y++)
@@ -169,22 +169,20 @@ static int preview_row(const edit_ctx *c, const slot *s) {
     return -1;
 }
 
-static void tuned_path(const edit_ctx *c, int k, int i, char *path, size_t n) {
+static int tuned_path(const edit_ctx *c, int k, int i, char *path, size_t n, fs_err *err) {
     const fs_aligned_track *t = &c->p->tracks->t[k];
-    fs_project_crop_path(c->p, c->tuned_dir, t->id, t->first + i, path, n); /* same layout as crops/ */
+    return fs_project_crop_path(c->p, c->tuned_dir, t->id, t->first + i, path, n, err); /* same layout as crops/ */
 }
 
 /* The stitched crop of slot s from an earlier run of the same edit (an interrupted run resumes
  * here). A file that does not load is computed again. Preview rows are always computed (the sheet
  * shows the intermediate images), and with a parser its mask must be there for the paste. */
 static int tuned_exists(const edit_ctx *c, int k, int i) {
-    char path[FS_PATH_MAX];
-    tuned_path(c, k, i, path, sizeof path);
-    if (!fs_file_exists(path)) return 0;
+    char path[FS_PATH_MAX]; /* a path that does not fit is not there: saving the frame then names it */
+    if (tuned_path(c, k, i, path, sizeof path, NULL) || !fs_file_exists(path)) return 0;
     if (c->parser) {
         const fs_aligned_track *t = &c->p->tracks->t[k];
-        fs_project_mask_path(c->p, t->id, t->first + i, path, sizeof path);
-        if (!fs_file_exists(path)) return 0;
+        if (fs_project_mask_path(c->p, t->id, t->first + i, path, sizeof path, NULL) || !fs_file_exists(path)) return 0;
     }
     return 1;
 }
@@ -192,7 +190,7 @@ static int tuned_exists(const edit_ctx *c, int k, int i) {
 static int load_tuned(edit_ctx *c, slot *s) {
     if (!c->tuned_dir[0] || s->prow >= 0 || wants_stages(c, s) || !tuned_exists(c, s->k, s->i)) return 0;
     char path[FS_PATH_MAX];
-    tuned_path(c, s->k, s->i, path, sizeof path);
+    if (tuned_path(c, s->k, s->i, path, sizeof path, NULL)) return 0; /* fits: tuned_exists built it */
     fs_image *im = NULL;
     fs_err e = {0};
     if (fs_image_load(path, &im, &e) || im->w != c->S || im->h != c->S) {
@@ -209,7 +207,7 @@ static int save_tuned(const edit_ctx *c, const slot *s, fs_err *err) {
     char path[FS_PATH_MAX];
     if (fs_path_fmt(path, sizeof path, err, "%s/t%03d", c->tuned_dir, t->id)) return FS_ERR;
     if (fs_mkdirs(path, err)) return FS_ERR;
-    tuned_path(c, s->k, s->i, path, sizeof path);
+    if (tuned_path(c, s->k, s->i, path, sizeof path, err)) return FS_ERR;
     return fs_image_save_png_level(s->result, path, 1, err);
 }
 

@@ -3,7 +3,6 @@
 #include "pipeline/project/project.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +67,7 @@ int fs_project_cut_crops(fs_project *p, const char *video, int force, int64_t fr
     for (int k = 0; k < t->count; k++)
         for (int i = 0; i < t->t[k].n; i++) {
             if (t->t[k].first + i < from || t->t[k].first + i >= until) continue;
-            fs_project_crop_path(p, NULL, t->t[k].id, t->t[k].first + i, path, sizeof path);
+            if (fs_project_crop_path(p, NULL, t->t[k].id, t->t[k].first + i, path, sizeof path, err)) return FS_ERR;
             if (force || !fs_file_exists(path)) todo++;
         }
     if (todo == 0) {
@@ -97,7 +96,7 @@ int fs_project_cut_crops(fs_project *p, const char *video, int force, int64_t fr
             const fs_aligned_track *tr = &t->t[k];
             int i = fs_aligned_track_index(tr, (int)f.index);
             if (i < 0) continue;
-            fs_project_crop_path(p, NULL, tr->id, (int)f.index, path, sizeof path);
+            if ((rc = fs_project_crop_path(p, NULL, tr->id, (int)f.index, path, sizeof path, err))) break;
             if (!force && fs_file_exists(path)) continue;
             fs_align_crop(f.image, tr->quad[i], crop, p->settings.antialias);
             rc = fs_image_save_png_level(crop, path, 1, err);
@@ -119,7 +118,7 @@ int fs_project_cut_crops(fs_project *p, const char *video, int force, int64_t fr
 
 int fs_project_align(const char *video, const char *dir, const fs_project_align_opts *o, fs_err *err) {
     if (fs_project_check_dir(dir, err)) return FS_ERR; /* before anything is made */
-    char real[PATH_MAX];
+    char real[FS_PATH_MAX]; /* realpath writes up to PATH_MAX bytes: src/core/path.c checks FS_PATH_MAX >= PATH_MAX */
     if (!realpath(video, real)) return fs_errorf(err, "%s: %s", video, strerror(errno));
     int64_t size;
     char sha[65];

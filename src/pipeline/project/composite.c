@@ -2,7 +2,6 @@
  * Frames without a tracked face are written unchanged; pixels outside the masks stay exact. */
 #include "pipeline/project/project.h"
 
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,10 +71,10 @@ int fs_project_paste_alpha_opts(const fs_project *p, int k, int i, float *alpha,
     }
     const fs_aligned_track *tr = &p->tracks->t[k];
     int S = p->settings.size;
+    char path[FS_PATH_MAX];
+    if (fs_project_mask_path(p, tr->id, tr->first + i, path, sizeof path, err)) return FS_ERR;
     uint8_t *fg = malloc((size_t)S * S);
     if (!fg) return fs_errorf(err, "out of memory");
-    char path[FS_PATH_MAX];
-    fs_project_mask_path(p, tr->id, tr->first + i, path, sizeof path);
     fs_image *labels = NULL;
     int from_labels = fs_file_exists(path);
     if (from_labels) {
@@ -107,7 +106,7 @@ int fs_project_load_crop(const fs_project *p, const char *crops_dir, int track, 
                          fs_err *err) {
     *crop = NULL;
     char path[FS_PATH_MAX];
-    fs_project_crop_path(p, crops_dir, track, frame, path, sizeof path);
+    if (fs_project_crop_path(p, crops_dir, track, frame, path, sizeof path, err)) return FS_ERR;
     if (!fs_file_exists(path)) {
         if (crops_dir) return FS_OK; /* an edit set may leave faces out */
         return fs_errorf(err, "%s: missing crop; run 'facestitch align' again to finish the project", path);
@@ -135,7 +134,7 @@ int fs_project_composite(const fs_project *p, const char *out_path, const fs_com
     if (strcmp(p->align_status, "done") != 0 && !o->crop_fn)
         return fs_errorf(err, "%s: alignment did not finish (stage '%s'); run 'facestitch align' again to resume", p->dir,
                          p->align_status);
-    char ro[PATH_MAX];
+    char ro[FS_PATH_MAX]; /* realpath writes up to PATH_MAX bytes: src/core/path.c checks FS_PATH_MAX >= PATH_MAX */
     if (realpath(out_path, ro) && !strcmp(ro, p->source))
         return fs_errorf(err, "%s: this is the project's source video; write the output elsewhere", out_path);
     const fs_aligned_tracks *t = p->tracks;

@@ -51,14 +51,14 @@ int fs_project_fingerprint(const char *path, int64_t *size, char sha[65], fs_err
     return fs_sha256_file(path, 1 << 20, sha, err);
 }
 
-/* p->dir is at most FS_PROJECT_DIR_MAX (fs_project_check_dir): these fit any FS_PATH_MAX buffer */
-void fs_project_crop_path(const fs_project *p, const char *crops_dir, int track, int frame, char *buf, size_t n) {
-    if (crops_dir) snprintf(buf, n, "%s/t%03d/%06d.png", crops_dir, track, frame);
-    else snprintf(buf, n, "%s/crops/t%03d/%06d.png", p->dir, track, frame);
+int fs_project_crop_path(const fs_project *p, const char *crops_dir, int track, int frame, char *buf, size_t n,
+                         fs_err *err) {
+    if (crops_dir) return fs_path_fmt(buf, n, err, "%s/t%03d/%06d.png", crops_dir, track, frame);
+    return fs_path_fmt(buf, n, err, "%s/crops/t%03d/%06d.png", p->dir, track, frame);
 }
 
-void fs_project_mask_path(const fs_project *p, int track, int frame, char *buf, size_t n) {
-    snprintf(buf, n, "%s/masks/t%03d/%06d.png", p->dir, track, frame);
+int fs_project_mask_path(const fs_project *p, int track, int frame, char *buf, size_t n, fs_err *err) {
+    return fs_path_fmt(buf, n, err, "%s/masks/t%03d/%06d.png", p->dir, track, frame);
 }
 
 static cJSON *read_json_file(const char *path, fs_err *err) {

@@ -145,10 +145,12 @@ int fs_project_manifest_set(const char *dir, const char *key, void *cjson_value,
 void *fs_project_manifest_get(const char *dir, const char *key, fs_err *err);
 /* stages.<name> of manifest.json into buf ("" when unset); returns buf. */
 const char *fs_project_get_stage(const char *dir, const char *name, char *buf, size_t n);
-/* crops/tNNN/FFFFFF.png (dir NULL = the project's own crops dir). */
-void fs_project_crop_path(const fs_project *p, const char *crops_dir, int track, int frame, char *buf, size_t n);
-/* masks/tNNN/FFFFFF.png: the BiSeNet label map of that crop (written by edit, read by composite). */
-void fs_project_mask_path(const fs_project *p, int track, int frame, char *buf, size_t n);
+/* crops/tNNN/FFFFFF.png (dir NULL = the project's own crops dir) into buf (n bytes): FS_ERR (err may be NULL)
+ * when it does not fit, as fs_path_fmt (a crops_dir may be any length). */
+int fs_project_crop_path(const fs_project *p, const char *crops_dir, int track, int frame, char *buf, size_t n,
+                         fs_err *err);
+/* masks/tNNN/FFFFFF.png: the BiSeNet label map of that crop (written by edit, read by composite); checked the same way. */
+int fs_project_mask_path(const fs_project *p, int track, int frame, char *buf, size_t n, fs_err *err);
 
 /* sel[k] = 1 for the tracks `face` picks (NULL = all); an unknown id is an error. */
 int fs_project_select_tracks(const fs_project *p, const fs_face_pick *face, int *sel, fs_err *err);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "core/path.h"
 #include "face/align.h"
 #include "face/paste.h"
 #include "image/image_ops.h"
@@ -139,8 +140,15 @@ int main(void) {
     CHECK(!p->tracks->t[0].observed[10 - T0] && p->tracks->t[0].observed[12 - T0]);
     CHECK(!strcmp(p->align_status, "done"));
     char crop_path[700];
-    fs_project_crop_path(p, NULL, 3, 11, crop_path, sizeof crop_path);
+    CHECK(fs_project_crop_path(p, NULL, 3, 11, crop_path, sizeof crop_path, &err) == FS_OK);
     CHECK(access(crop_path, R_OK) == 0);
+    {   /* a crops dir too long for the buffer: an error naming it, never a truncated name */
+        static char longdir[5000];
+        memset(longdir, 'd', sizeof longdir - 1);
+        char big[FS_PATH_MAX];
+        CHECK(fs_project_crop_path(p, longdir, 3, 11, big, sizeof big, &err) == FS_ERR && strstr(err.msg, "too long"));
+        CHECK(fs_project_mask_path(p, 3, 11, crop_path, 20, &err) == FS_ERR && strstr(err.msg, "too long"));
+    }
     /* tracks.json round trip: reading, writing, reading again gives the same quads */
     char tj[700], tj2[700];
     snprintf(tj, sizeof tj, "%s/tracks.json", proj);
