@@ -189,8 +189,12 @@ int fs_params_check_recorded(const fs_params *p, const char *dir, unsigned mask,
     cJSON *obj = fs_project_manifest_get(dir, "params", NULL);
     int rc = FS_OK;
     for (int i = 0; i < FS_P_COUNT && !rc && obj; i++) {
-        /* face: a subset of the tuned faces is fine (fs_invert_pti_covers checks it) */
-        if (!(g_table[i].cmds & mask) || (g_table[i].cmds & FS_PC_RUN) || !p->given[i] || i == FS_P_FACE) continue;
+        /* face: a subset of the tuned faces is fine (fs_invert_pti_covers checks it); track_chunk: align
+         * compares it with the project's settings, where a project made before chunks keeps its one-pass
+         * tracks whatever is asked, so the value recorded here need not match */
+        if (!(g_table[i].cmds & mask) || (g_table[i].cmds & FS_PC_RUN) || !p->given[i] || i == FS_P_FACE ||
+            i == FS_P_TRACK_CHUNK)
+            continue;
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, g_table[i].key);
         char now[96], was[96];
         fs_params_format(p, (fs_param_id)i, now, sizeof now);

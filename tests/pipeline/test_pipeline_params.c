@@ -86,6 +86,12 @@ static void run_params_not_recorded(void) {
     CHECK_MSG(fs_params_check_recorded(&q, dir, FS_PC_INVERT, &e) == FS_OK, "%s", e.msg);
     CHECK(fs_params_set_number(&q, FS_P_PTI_STEPS, 4, &e) == FS_OK);
     CHECK(fs_params_check_recorded(&q, dir, FS_PC_INVERT, &e) != FS_OK && strstr(e.msg, "pti_steps"));
+    /* track_chunk is align's to compare (an older project keeps its one-pass tracks whatever is asked):
+     * a recorded 100 does not refuse an explicit 0 here */
+    fs_params r;
+    fs_params_default(&r);
+    CHECK(fs_params_set_number(&r, FS_P_TRACK_CHUNK, 0, &e) == FS_OK);
+    CHECK_MSG(fs_params_check_recorded(&r, dir, FS_PC_INVERT, &e) == FS_OK, "%s", e.msg);
     unlink(mpath);
     rmdir(dir);
 }
