@@ -16,6 +16,10 @@ const check = (name, ok, detail = '') => {
   console.log(`${ok ? 'OK' : 'FAIL'} ${name}${detail ? ' ' + detail : ''}`);
   if (!ok) failed = 1;
 };
+// waits until fn (run in the page) returns a value other than false/0/''/null and returns that value,
+// read at the moment the wait ended; null when the wait times out, so the check on it fails and names it
+const waitValue = (page, fn, timeout) =>
+  page.waitForFunction(fn, null, { timeout }).then(h => h.jsonValue()).catch(() => null);
 const shot = (page, name) => page.screenshot({ path: path.join(outDir, `${name}.png`) });
 
 const browser = await chromium.launch({
@@ -49,7 +53,11 @@ try {
   const frame = page.getByLabel('Frame', { exact: true });
   check('frame_is_range', await frame.getAttribute('type') === 'range');
   await frame.fill('3');
-  await page.waitForFunction(() => document.getElementById('frame-num').textContent === '3');
+  const shown = await waitValue(page, () => {
+    const t = document.getElementById('frame-num').textContent;
+    return t === '3' && t;
+  }, 20000);
+  check('frame_number_follows_slider', shown === '3', `frame-num ${shown}`);
   const age = page.getByLabel('age', { exact: true });
   check('age_range', (await age.getAttribute('min')) === '-10' && (await age.getAttribute('max')) === '10');
   await age.fill('-6');
@@ -77,13 +85,20 @@ try {
     window.fsSeen(Number(document.querySelector('[role=progressbar]').getAttribute('aria-valuenow'))))
     .observe(document.querySelector('[role=progressbar]'), { attributes: true }));
   await page.getByRole('button', { name: 'Render', exact: true }).click();
-  await page.waitForFunction(() => !document.getElementById('cancel-btn').disabled, null, { timeout: 30000 });
-  check('cancel_enabled_while_running', true);
+  // the job's state, read at the moment Cancel became enabled: queued or running
+  const running = await waitValue(page, () => {
+    const b = document.getElementById('cancel-btn');
+    return !b.disabled && document.getElementById('progress-text').textContent;
+  }, 30000);
+  check('cancel_enabled_while_running', running !== null && /^(queued|running):/.test(running),
+    running === null ? 'Cancel never enabled' : running);
   await shot(page, '3-rendering');
-  await page.waitForFunction(() =>
-    document.querySelector('[role=progressbar]').getAttribute('aria-valuenow') === '100', null, { timeout: 180000 });
+  const now = await waitValue(page, () => {
+    const v = Number(document.querySelector('[role=progressbar]').getAttribute('aria-valuenow'));
+    return v === 100 && v;
+  }, 180000);
   const mid = seen.filter(v => v > 0 && v < 100);
-  check('progress_reaches_100', true, `(${mid.length} values between 0 and 100 seen)`);
+  check('progress_reaches_100', now === 100, `aria-valuenow ${now} (${mid.length} values between 0 and 100 seen)`);
   check('progress_monotonic', seen.every((v, i) => i === 0 || v >= seen[i - 1] || v === 0));
   check('stage_shown', (await page.locator('#progress-text').textContent()).includes('done'));
 
@@ -111,8 +126,14 @@ try {
   }));
   check('side_by_side_toggle', await sbs.isChecked() && await page.getByLabel('Wipe').isDisabled() &&
     rects[0][1] <= rects[1][0] + 1 && rects[0][2] === rects[1][2] && rects[0][3] > 100, JSON.stringify(rects));
-  await page.waitForFunction(() => document.querySelectorAll('#metrics tr').length > 0, null, { timeout: 30000 });
-  check('metrics_shown', true, `${await page.locator('#metrics tr').count()} rows, plot: ${await page.locator('#plot').getAttribute('data-kind')}`);
+  // the metrics table: its rows as [label, value]; the background PSNR is a finite number of dB
+  const rows = await waitValue(page, () => {
+    const r = [...document.querySelectorAll('#metrics tr')].map(tr => [tr.firstChild.textContent, tr.lastChild.textContent]);
+    return r.length > 0 && r;
+  }, 30000) || [];
+  const bg = rows.find(r => r[0] === 'background PSNR (dB)');
+  check('metrics_shown', bg !== undefined && Number.isFinite(Number(bg[1])) && Number(bg[1]) > 0,
+    `${rows.length} rows, ${bg ? bg.join(' ') : 'no background PSNR row'}, plot: ${await page.locator('#plot').getAttribute('data-kind')}`);
   check('plot_drawn', await page.locator('#plot canvas').count() > 0);
   await shot(page, '4-result');
   await sbs.focus();
@@ -141,9 +162,10 @@ try {
   check('cancel_stops_render', after.startsWith('cancelled'), after);
   await shot(page, '5-cancelled');
   await page.getByRole('button', { name: 'Retry', exact: true }).click();
-  await page.waitForFunction(() =>
-    document.querySelector('[role=progressbar]').getAttribute('aria-valuenow') === '100', null, { timeout: 180000 });
-  check('retry_completes', (await page.locator('#progress-text').textContent()).startsWith('done'));
+  const retried = await waitValue(page, () =>
+    document.querySelector('[role=progressbar]').getAttribute('aria-valuenow') === '100' &&
+    document.getElementById('progress-text').textContent, 180000);
+  check('retry_completes', retried !== null && retried.startsWith('done'), String(retried));
   // every control reachable by Tab
   await page.locator('body').click({ position: { x: 1, y: 1 } });
   const reached = new Set();
