@@ -6,6 +6,7 @@
 #include "serve/srv.h"
 
 int fs_studio_edit_check(const char *text, fs_edit_spec *spec, fs_err *err) {
+    memset(spec, 0, sizeof *spec); /* fs_edit_spec_parse adds to what *spec holds: the page's text alone */
     if (fs_edit_spec_parse(text, spec, err)) return FS_ERR;
     if (spec->count == 0) return fs_errorf(err, "no edit given (e.g. age=-3)");
     for (int e = 0; e < spec->count; e++) {

@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "serve/parse.h"
+#include "serve/srv.h"
 
 int fs_srv_token_equal(const char *want, const char *got);
 
@@ -63,9 +64,21 @@ static void json_and_names(void) {
     CHECK(fs_job_parse(odd, strlen(odd)) == NULL);
 }
 
+/* an --edit text from the page fills the spec alone, whatever the caller's (stack) spec held before */
+static void edit_text(void) {
+    fs_edit_spec spec;
+    fs_err err = {0};
+    memset(&spec, 0x7f, sizeof spec);
+    spec.count = FS_EDIT_MAX;
+    CHECK(fs_studio_edit_check("age=-6,smile=2", &spec, &err) == FS_OK && spec.count == 2);
+    CHECK(!strcmp(spec.edits[0].name, "age") && spec.edits[0].nkeys == 1 && spec.edits[0].keys[0].strength == -6);
+    CHECK(fs_studio_edit_check("../x=2", &spec, &err) == FS_ERR && strstr(err.msg, "plain names"));
+}
+
 int main(void) {
     ranges();
     cookies_and_tokens();
     json_and_names();
+    edit_text();
     return check_finish();
 }
