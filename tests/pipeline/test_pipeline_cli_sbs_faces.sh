@@ -1,9 +1,10 @@
 #!/bin/sh
 # Which face the side-by-side video shows on a two-face clip (tiny models, 3 frames, Haar pinned as
-# test_pipeline_cli_edit does: it finds both faces there): without --face, the largest one (box area
-# summed over its frames, computed here from tracks.json); with --face ID, that face. The check: the
-# "original" column of a frame is that track's aligned crop from the project (upscaled by nearest
-# neighbour as the video draws it), close in PSNR, and far from the other face's crop.
+# test_pipeline_cli_edit does: it finds both faces there): without --face or with --face largest, the
+# largest one (box area summed over its frames, computed here from tracks.json); with --face ID, that
+# face. The check: the "original" column of a frame is that track's aligned crop from the project
+# (upscaled by nearest neighbour as the video draws it), close in PSNR, and far from the other
+# face's crop.
 set -u
 . "${FS_SRC:?}/tests/testlib.sh"
 B=${FS_BIN:?}
@@ -52,6 +53,9 @@ echo "largest face: track $BIG, other: track $OTHER"
 $B -q --threads 2 edit --project "$T/p" --models "$T/m" --edit age=-6 --stitch-steps 1 --face "$OTHER" \
    -o "$T/out_other.mp4" --side-by-side "$T/sbs_other.mp4"; rc=$?
 check edit_face_other_exit0 "[ $rc -eq 0 ] && [ -s $T/sbs_other.mp4 ]"
+$B -q --threads 2 edit --project "$T/p" --models "$T/m" --edit age=-6 --stitch-steps 1 --face largest \
+   -o "$T/out_largest.mp4" --side-by-side "$T/sbs_largest.mp4"; rc=$?
+check edit_face_largest_exit0 "[ $rc -eq 0 ] && [ -s $T/sbs_largest.mp4 ]"
 
 # a frame where both faces have a crop
 F=$(first_frame "$T/p" "$BIG"); FO=$(first_frame "$T/p" "$OTHER")
@@ -64,12 +68,14 @@ d_big=$(column_psnr "$T/sbs_default.mp4" "$n" "$CB")
 d_oth=$(column_psnr "$T/sbs_default.mp4" "$n" "$CO")
 o_oth=$(column_psnr "$T/sbs_other.mp4" "$n" "$CO")
 o_big=$(column_psnr "$T/sbs_other.mp4" "$n" "$CB")
-echo "frame $n: no --face: PSNR vs largest $d_big dB, vs other $d_oth dB; --face $OTHER: vs other $o_oth dB, vs largest $o_big dB"
+l_big=$(column_psnr "$T/sbs_largest.mp4" "$n" "$CB")
+echo "frame $n: no --face: PSNR vs largest $d_big dB, vs other $d_oth dB; --face $OTHER: vs other $o_oth dB, vs largest $o_big dB; --face largest: vs largest $l_big dB"
 # encoded (yuv420) copies of nearest-upscaled crops: ~42 dB measured; a different face: ~14 dB
 check default_shows_largest "num '$d_big' '>=' 32"
 check default_not_other "num '$d_oth' '<=' 24"
 check face_id_shows_that_face "num '$o_oth' '>=' 32"
 check face_id_not_largest "num '$o_big' '<=' 24"
+check face_largest_shows_largest "num '$l_big' '>=' 32"
 # the two side-by-side videos' original columns differ (each column against the other video's frame)
 gw=$(probe "$T/sbs_default.mp4" width); gh=$(probe "$T/sbs_default.mp4" height); cw=$((gw / 4))
 ffmpeg -v error -i "$T/sbs_other.mp4" -vf "select=eq(n\,$n),crop=$cw:$cw:0:$((gh - cw))" -frames:v 1 "$T/col_other.png"
