@@ -77,6 +77,12 @@ have_shared() {
     return 1
 }
 
+# probe FILE STREAMS ENTRIES: the first value ffprobe gives for ENTRIES (e.g. stream=nb_frames) of the
+# STREAMS (e.g. v:0) of FILE; empty when there is none
+probe() {
+    ffprobe -v error -select_streams "$2" -show_entries "$3" -of default=nw=1:nk=1 "$1" | head -n 1
+}
+
 finish() {
     exit "$fail"
 }

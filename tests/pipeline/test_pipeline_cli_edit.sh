@@ -10,7 +10,6 @@ need_shared "$CLIP"
 command -v ffprobe >/dev/null || skip "ffprobe (Debian ffmpeg) not installed"
 T=$(mktemp -d /tmp/fs_test_edit_XXXXXX)
 trap 'rm -rf "$T"' EXIT
-probe() { ffprobe -v error -select_streams "$2" -show_entries "$3" -of default=nw=1:nk=1 "$1" | head -n 1; }
 
 $B -q models init --tiny --out "$T/m" || { echo "FAIL models init"; exit 1; }
 check tiny_set "[ -f $T/m/generator.safetensors ] && [ -f $T/m/encoder.safetensors ] && [ -f $T/m/lpips.safetensors ] && [ -f $T/m/parser.safetensors ] && [ -f $T/m/directions/age.npy ] && [ -f $T/m/directions/smile.npy ]"

@@ -11,7 +11,6 @@ need_shared "$CLIP"
 command -v ffmpeg >/dev/null || skip "ffmpeg (Debian) not installed"
 T=$(mktemp -d /tmp/fs_test_sbs_XXXXXX)
 trap 'rm -rf "$T"' EXIT
-probe() { ffprobe -v error -select_streams "$2" -show_entries "$3" -of default=nw=1:nk=1 "$1" | head -n 1; }
 
 $B -q models init --tiny --out "$T/m" || { echo "FAIL models init"; exit 1; }
 $B -q --threads 2 edit "$CLIP" --models "$T/m" --edit age=-6 -o "$T/out.mp4" --side-by-side "$T/sbs.mp4" \

@@ -14,7 +14,6 @@ need_shared "$CLIP"
 command -v ffmpeg >/dev/null || skip "ffmpeg (Debian) not installed"
 T=$(mktemp -d /tmp/fs_test_sbs_faces_XXXXXX)
 trap 'rm -rf "$T"' EXIT
-probe() { ffprobe -v error -select_streams v:0 -show_entries "stream=$2" -of default=nw=1:nk=1 "$1" | head -n 1; }
 
 # "ID AREA" per track of a project's tracks.json (AREA: its boxes' areas summed over its frames)
 track_areas() {
@@ -28,7 +27,7 @@ track_areas() {
 # PSNR (dB, average of R, G, B) of side-by-side SBS's original column at frame F against IMG
 # (a crop, upscaled by nearest neighbour to the column's width); empty when ffmpeg fails
 column_psnr() {
-    gw=$(probe "$1" width); gh=$(probe "$1" height); cw=$((gw / 4))
+    gw=$(probe "$1" v:0 stream=width); gh=$(probe "$1" v:0 stream=height); cw=$((gw / 4))
     ffmpeg -hide_banner -nostats -i "$1" -i "$3" -lavfi \
         "[0:v]select=eq(n\,$2),crop=$cw:$cw:0:$((gh - cw)),format=rgb24,settb=1/25,setpts=0[a];[1:v]scale=$cw:$cw:flags=neighbor,format=rgb24,settb=1/25,setpts=0[b];[a][b]psnr" \
         -frames:v 1 -f null - 2>&1 | grep 'PSNR r:' | sed 's/.*average:\([^ ]*\).*/\1/' | head -n 1
@@ -77,7 +76,7 @@ check face_id_shows_that_face "num '$o_oth' '>=' 32"
 check face_id_not_largest "num '$o_big' '<=' 24"
 check face_largest_shows_largest "num '$l_big' '>=' 32"
 # the two side-by-side videos' original columns differ (each column against the other video's frame)
-gw=$(probe "$T/sbs_default.mp4" width); gh=$(probe "$T/sbs_default.mp4" height); cw=$((gw / 4))
+gw=$(probe "$T/sbs_default.mp4" v:0 stream=width); gh=$(probe "$T/sbs_default.mp4" v:0 stream=height); cw=$((gw / 4))
 ffmpeg -v error -i "$T/sbs_other.mp4" -vf "select=eq(n\,$n),crop=$cw:$cw:0:$((gh - cw))" -frames:v 1 "$T/col_other.png"
 x=$(column_psnr "$T/sbs_default.mp4" "$n" "$T/col_other.png")
 echo "original columns of the two videos: PSNR $x dB"

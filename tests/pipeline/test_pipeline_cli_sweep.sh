@@ -13,7 +13,6 @@ need_shared "$CLIP"
 command -v ffmpeg >/dev/null || skip "ffmpeg (Debian) not installed"
 T=$(mktemp -d /tmp/fs_test_sweep_XXXXXX)
 trap 'rm -rf "$T"' EXIT
-probe() { ffprobe -v error -select_streams "$2" -show_entries "$3" -of default=nw=1:nk=1 "$1" | head -n 1; }
 json() { sed -n "s/.*\"$2\":[[:space:]]*\([-0-9.e+]*\).*/\1/p" "$1" | head -n 1; }
 
 $B -q models init --tiny --out "$T/m" || { echo "FAIL models init"; exit 1; }
